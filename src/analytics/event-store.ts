@@ -1,0 +1,59 @@
+import type { InputId, Mpid, WorkspaceId } from '../kernel/ids.ts';
+import type { Environment, EventType } from '../model/event-types.ts';
+
+/**
+ * One processed event as the event store keeps it: typed columns for what analytics filters and
+ * groups by, and the rest as JSON. `(partition, logOffset, eventIndex)` is where it came from in
+ * the log, which makes re-processing after a crash exact (see `truncateAfter`).
+ */
+export interface StoredEvent {
+  eventId: bigint;
+  workspaceId: WorkspaceId;
+  inputId: InputId;
+  partition: number;
+  logOffset: number;
+  eventIndex: number;
+  mpid: Mpid;
+  environment: Environment;
+  eventType: EventType;
+  eventName: string | null;
+  customEventType: string | null;
+  timestampMs: number;
+  receivedAtMs: number;
+  sessionUuid: string | null;
+  sourceMessageId: string | null;
+  sourceRequestId: string | null;
+  platform: string | null;
+  data: Record<string, unknown>;
+  userAttributes: Record<string, unknown>;
+  userIdentities: Record<string, unknown>;
+  deviceInfo: Record<string, unknown> | null;
+  applicationInfo: Record<string, unknown> | null;
+}
+
+export interface EventFilter {
+  workspaceId: WorkspaceId;
+  mpid?: Mpid;
+  eventType?: EventType;
+}
+
+/**
+ * The event store for analytics (storage role "event store").
+ *
+ * Contract (`storage/contracts/event-store.contract.ts`): `append` is durable when it resolves;
+ * `truncateAfter(p, o)` removes exactly the events of partition `p` whose log offset is above
+ * `o`, so a processor that resumes from its committed offset writes each event once; `clear`
+ * empties the store for a replay.
+ *
+ * @example
+ *   await store.append(rows);
+ *   const n = await store.count({ workspaceId, eventType: 'custom_event' });
+ */
+export interface EventStore {
+  append(events: readonly StoredEvent[]): Promise<void>;
+  truncateAfter(partition: number, offset: number): Promise<number>;
+  clear(): Promise<void>;
+  count(filter: EventFilter): Promise<number>;
+  list(filter: EventFilter, limit: number): Promise<StoredEvent[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,83 @@
+import { resolve } from 'node:path';
+
+/** Quanta's configuration, parsed once from the environment and frozen. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  tls: { mode: 'off' } | { mode: 'self-signed'; port: number } | { mode: 'files'; port: number; cert: string; key: string };
+  logLevel: string;
+  bootstrap: {
+    apiKey?: string;
+    apiSecret?: string;
+    clientId?: string;
+    clientSecret?: string;
+    rateLimitPerSecond: number;
+  };
+  log: { partitions: number };
+  limits: { requestBytes: number; batchBytes: number; batchesPerBulk: number };
+}
+
+export class ConfigError extends Error {}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name}=${raw} is not valid: use a whole number from ${min} to ${max}.`);
+  }
+  return n;
+}
+
+function text(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/**
+ * Reads the bootstrap variables of DESIGN.md. Throws `ConfigError` with a message that says
+ * which variable is wrong and what to set instead.
+ */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const tlsPort = int(env, 'QUANTA_TLS_PORT', 8443, 0, 65535);
+  const cert = text(env, 'QUANTA_TLS_CERT');
+  const key = text(env, 'QUANTA_TLS_KEY');
+  const tlsMode = text(env, 'QUANTA_TLS');
+  let tls: Config['tls'] = { mode: 'off' };
+  if (cert || key) {
+    if (!cert || !key) throw new ConfigError('Set both QUANTA_TLS_CERT and QUANTA_TLS_KEY (PEM file paths), or neither.');
+    tls = { mode: 'files', port: tlsPort, cert: resolve(cert), key: resolve(key) };
+  } else if (tlsMode === 'self-signed') {
+    tls = { mode: 'self-signed', port: tlsPort };
+  } else if (tlsMode !== undefined && tlsMode !== 'off') {
+    throw new ConfigError(`QUANTA_TLS=${tlsMode} is not valid: use "self-signed", or set QUANTA_TLS_CERT and QUANTA_TLS_KEY.`);
+  }
+  const apiKey = text(env, 'QUANTA_API_KEY');
+  const apiSecret = text(env, 'QUANTA_API_SECRET');
+  if (Boolean(apiKey) !== Boolean(apiSecret)) {
+    throw new ConfigError('Set both QUANTA_API_KEY and QUANTA_API_SECRET, or neither (they are then generated).');
+  }
+  const clientId = text(env, 'QUANTA_CLIENT_ID');
+  const clientSecret = text(env, 'QUANTA_CLIENT_SECRET');
+  if (Boolean(clientId) !== Boolean(clientSecret)) {
+    throw new ConfigError('Set both QUANTA_CLIENT_ID and QUANTA_CLIENT_SECRET, or neither (they are then generated).');
+  }
+  const config: Config = {
+    host: text(env, 'HOST') ?? '127.0.0.1',
+    port: int(env, 'PORT', 8080, 0, 65535),
+    dataDir: resolve(text(env, 'QUANTA_DATA_DIR') ?? './data'),
+    tls,
+    logLevel: text(env, 'LOG_LEVEL') ?? 'info',
+    bootstrap: {
+      ...(apiKey && apiSecret ? { apiKey, apiSecret } : {}),
+      ...(clientId && clientSecret ? { clientId, clientSecret } : {}),
+      rateLimitPerSecond: int(env, 'QUANTA_RATE_LIMIT', 270, 0, 10_000_000),
+    },
+    log: { partitions: int(env, 'QUANTA_LOG_PARTITIONS', 8, 1, 1024) },
+    limits: { requestBytes: 256 * 1024, batchBytes: 128 * 1024, batchesPerBulk: 100 },
+  };
+  return Object.freeze(config);
+}

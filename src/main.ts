@@ -1,0 +1,184 @@
+import type { FastifyInstance } from 'fastify';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { eventStoreStage } from './analytics/event-store.stage.ts';
+import type { EventStore } from './analytics/event-store.ts';
+import { type Config, ConfigError, loadConfig } from './config/config.ts';
+import { HashedIdentityResolver } from './identity/hashed-identity-resolver.ts';
+import type { EventLog } from './pipeline/event-log.ts';
+import { IngestService } from './pipeline/ingest.ts';
+import { LiveStreamHub, liveStreamStage } from './pipeline/live-stream.ts';
+import { Processor } from './pipeline/processor.ts';
+import type { Stage } from './pipeline/stage.ts';
+import { bootstrap, type Bootstrapped } from './platform/bootstrap.ts';
+import { InputDirectory } from './platform/credentials.ts';
+import { TokenService } from './platform/oauth.ts';
+import type { PlatformStore } from './platform/platform-store.ts';
+import { RateLimiter } from './platform/rate-limiter.ts';
+import { buildApp } from './server/app.ts';
+import { Metrics } from './server/metrics.ts';
+import { loadTls } from './server/tls.ts';
+import { DuckDbEventStore } from './storage/duckdb/duckdb-event-store.ts';
+import { SqliteEventLog } from './storage/sqlite/sqlite-event-log.ts';
+import { SqlitePlatformStore } from './storage/sqlite/sqlite-platform-store.ts';
+
+/** The engines behind each storage role. This is the only place that picks adapters. */
+export interface Stores {
+  log: EventLog;
+  platform: PlatformStore;
+  events: EventStore;
+}
+
+export async function openStores(config: Pick<Config, 'dataDir' | 'log'>): Promise<Stores> {
+  const events = await DuckDbEventStore.open(join(config.dataDir, 'events.duckdb'));
+  return {
+    log: new SqliteEventLog({ file: join(config.dataDir, 'log.sqlite'), partitions: config.log.partitions }),
+    platform: new SqlitePlatformStore(join(config.dataDir, 'state.sqlite')),
+    events,
+  };
+}
+
+export async function closeStores(stores: Stores): Promise<void> {
+  await stores.log.close();
+  await stores.events.close();
+  stores.platform.close();
+}
+
+/** The processor's stages, in DESIGN.md's order. Later capabilities insert theirs here. */
+export function pipelineStages(deps: { events: EventStore; hub: LiveStreamHub; metrics?: Metrics }): Stage[] {
+  return [
+    eventStoreStage({ store: deps.events, ...(deps.metrics ? { processingLag: deps.metrics.processingLag } : {}) }),
+    liveStreamStage(deps.hub),
+  ];
+}
+
+export function createProcessor(stores: Stores, stages: Stage[], logger: Logger, metrics?: Metrics): Processor {
+  return new Processor({
+    log: stores.log,
+    stages,
+    logger,
+    ...(metrics ? { onOutcome: (stage, outcome) => metrics.stageOutcomes.inc({ stage, outcome }) } : {}),
+  });
+}
+
+export interface Quanta {
+  app: FastifyInstance;
+  processor: Processor;
+  stores: Stores;
+  bootstrapped: Bootstrapped;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/** Opens the stores, bootstraps the default tenant, and builds the app and the processor. */
+export async function createQuanta(config: Readonly<Config>, logger: Logger): Promise<Quanta> {
+  const stores = await openStores(config);
+  const bootstrapped = bootstrap(stores.platform, config.bootstrap);
+  const hub = new LiveStreamHub();
+  const metrics = new Metrics(() => stores.log.lag('processor'));
+  const processor = createProcessor(stores, pipelineStages({ events: stores.events, hub, metrics }), logger, metrics);
+  const tokens = new TokenService(stores.platform);
+  const app = await buildApp({
+    logger,
+    metrics,
+    requestBytes: config.limits.requestBytes,
+    ingest: new IngestService({ log: stores.log, resolver: new HashedIdentityResolver(), limits: config.limits }),
+    inputs: new InputDirectory(stores.platform),
+    rateLimiter: new RateLimiter(),
+    tokens,
+    hub,
+    workspaceOf: (clientId) => stores.platform.apiClient(clientId)?.orgId ?? bootstrapped.tenant.workspaceId,
+    logLag: () => processor.lag(),
+  });
+  await processor.start();
+  return {
+    app,
+    processor,
+    stores,
+    bootstrapped,
+    metrics,
+    async close() {
+      await app.close();
+      await processor.stop();
+      await closeStores(stores);
+    },
+  };
+}
+
+/** Starts Quanta on the configured listeners and prints where it is and how to reach it. */
+export async function startQuanta(config: Readonly<Config>): Promise<Quanta> {
+  const logger = pino({ level: config.logLevel, base: { service: 'quanta' } });
+  const quanta = await createQuanta(config, logger);
+  const { app, bootstrapped: b } = quanta;
+  const url = await app.listen({ host: config.host, port: config.port });
+  let httpsServer: HttpsServer | undefined;
+  const tls = await loadTls(config.tls, config.dataDir);
+  let tlsUrl: string | undefined;
+  if (tls) {
+    httpsServer = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => app.routing(req, res));
+    await new Promise<void>((resolve, reject) => {
+      httpsServer!.once('error', reject);
+      httpsServer!.listen(tls.port, config.host, resolve);
+    });
+    const address = httpsServer.address();
+    tlsUrl = `https://${config.host}:${typeof address === 'object' && address ? address.port : tls.port}`;
+  }
+  const shown = (key: string, value: string) => `${value}${b.generated.includes(key) ? '   (generated now, stored)' : ''}`;
+  console.log(
+    [
+      '',
+      'Quanta is running',
+      `  HTTP       ${url}`,
+      ...(tlsUrl ? [`  HTTPS      ${tlsUrl}   (certificate: ${tls!.source})`] : []),
+      `  Data dir   ${config.dataDir}`,
+      `  Workspace  org ${b.tenant.orgId} / account ${b.tenant.accountId} / workspace ${b.tenant.workspaceId}`,
+      `  API key    ${shown('api_key', b.input.apiKey)}`,
+      `  API secret ${shown('api_secret', b.input.apiSecret)}`,
+      `  Client id  ${shown('client_id', b.client.clientId)}`,
+      `  Client secret ${shown('client_secret', b.client.clientSecret)}`,
+      `  Try: curl -u "${b.input.apiKey}:${b.input.apiSecret}" -H 'content-type: application/json' \\`,
+      `         -d '{"events":[{"event_type":"custom_event","data":{"event_name":"Hello"}}]}' ${url}/v2/events`,
+      `  Docs: ${url}/openapi.json   Metrics: ${url}/metrics   Health: ${url}/healthz`,
+      '',
+    ].join('\n'),
+  );
+  const close = quanta.close;
+  quanta.close = async () => {
+    if (httpsServer) await new Promise((r) => httpsServer!.close(r));
+    await close();
+  };
+  return quanta;
+}
+
+async function main(): Promise<void> {
+  let config: Readonly<Config>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Quanta cannot start: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const quanta = await startQuanta(config);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    quanta.app.log.info({ signal }, 'shutting down');
+    await quanta.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error('Quanta failed to start:', error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,42 @@
+import type { Envelope, LogRecord } from './envelope.ts';
+
+export type AppendOutcome = { duplicate: false; partition: number; offset: number } | { duplicate: true };
+
+/**
+ * The durable, replayable event log (storage role "event log").
+ *
+ * Contract (checked by `storage/contracts/event-log.contract.ts` on every adapter):
+ * - `append` resolves only when every envelope is durable; the whole call succeeds or fails.
+ * - An envelope whose `dedupKey` was appended before is not appended again (`duplicate: true`).
+ * - Records are partitioned by workspace + MPID; within a partition offsets only grow and
+ *   `read` returns records in append order.
+ * - Consumers commit an offset per partition; `committed` returns 0 before the first commit.
+ *
+ * @example
+ *   const [r] = await log.append([envelope]);
+ *   const records = await log.read(r.partition, 0, 100);
+ *   await log.commit('processor', r.partition, records.at(-1)!.offset);
+ */
+export interface EventLog {
+  readonly partitionCount: number;
+  append(envelopes: readonly Envelope[]): Promise<AppendOutcome[]>;
+  read(partition: number, afterOffset: number, limit: number): Promise<LogRecord[]>;
+  /** Calls `listener` after appends become durable, with the partitions that grew. */
+  onAppend(listener: (partitions: ReadonlySet<number>) => void): () => void;
+  commit(consumer: string, partition: number, offset: number): Promise<void>;
+  committed(consumer: string, partition: number): Promise<number>;
+  /** Records appended after the consumer's committed offsets, over all partitions. */
+  lag(consumer: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** FNV-1a over `workspace:mpid`: a stable partition for a user on every engine. */
+export function partitionOf(workspaceId: number, mpid: string, partitionCount: number): number {
+  const key = `${workspaceId}:${mpid}`;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % partitionCount;
+}

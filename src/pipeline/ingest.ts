@@ -1,0 +1,148 @@
+import { BadRequest, type ErrorDetail } from '../kernel/errors.ts';
+import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
+import type { Batch, SourceChannel } from '../model/batch.ts';
+import { parseBatch } from '../model/batch-parser.ts';
+import type { Input } from '../platform/platform-store.ts';
+import type { Envelope } from './envelope.ts';
+import type { EventLog } from './event-log.ts';
+
+/**
+ * Resolves the user a batch belongs to, at the edge, before the log append (DESIGN.md's data
+ * flow). IDSync plugs in here.
+ */
+export interface IdentityResolver {
+  resolve(workspaceId: WorkspaceId, batch: Batch): Mpid | Promise<Mpid>;
+}
+
+export interface IngestLimits {
+  batchBytes: number;
+  batchesPerBulk: number;
+}
+
+export interface IngestDeps {
+  log: EventLog;
+  resolver: IdentityResolver;
+  limits: IngestLimits;
+  now?: () => number;
+}
+
+export interface IngestRequest {
+  input: Input;
+  /** The parsed JSON body: one batch, or an array of them when `bulk`. */
+  body: unknown;
+  /** Size of the request body in bytes. */
+  bodyBytes: number;
+  bulk: boolean;
+  historical?: boolean;
+  channel: SourceChannel;
+  ip: string | null;
+  /** Called with the number of valid batches before anything is appended; throws to refuse (429). */
+  admit?: (batches: number) => void;
+}
+
+export interface IngestResult {
+  batches: number;
+  events: number;
+  duplicates: number;
+}
+
+/** Historical batches must be at least this old (HTTP API page). */
+const HISTORICAL_MIN_AGE_MS = 72 * 3600_000;
+
+/**
+ * The Events API's write path: validate every batch, resolve its user, and append them all to
+ * the log in one durable step. Resolves only once the batches are durable (acknowledged =
+ * durable); throws a coded error, having appended nothing, for any invalid batch.
+ */
+export class IngestService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: IngestDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async ingest(req: IngestRequest): Promise<IngestResult> {
+    const batches = this.parse(req);
+    req.admit?.(batches.length);
+    const receivedAtMs = this.now();
+    const envelopes: Envelope[] = [];
+    for (const batch of batches) {
+      const mpid = batch.mpid ?? (await this.deps.resolver.resolve(req.input.workspaceId, batch));
+      envelopes.push({
+        workspaceId: req.input.workspaceId,
+        inputId: req.input.id,
+        mpid,
+        receivedAtMs,
+        channel: req.channel,
+        historical: req.historical ?? false,
+        ip: batch.ip ?? req.ip,
+        batch,
+        dedupKey: batch.source_request_id ? `${req.input.id}:${batch.source_request_id}` : null,
+      });
+    }
+    const outcomes = await this.deps.log.append(envelopes);
+    let events = 0;
+    let duplicates = 0;
+    outcomes.forEach((o, i) => {
+      if (o.duplicate) duplicates++;
+      else events += envelopes[i]!.batch.events.length;
+    });
+    return { batches: envelopes.length, events, duplicates };
+  }
+
+  private parse(req: IngestRequest): Batch[] {
+    const { limits } = this.deps;
+    let raw: unknown[];
+    if (req.bulk) {
+      if (!Array.isArray(req.body)) throw bad('The request body must be a JSON array of event batches.');
+      if (req.body.length === 0) throw bad('The request body is an empty array; send at least one event batch.');
+      if (req.body.length > limits.batchesPerBulk) {
+        throw bad(`The request has ${req.body.length} batches; send at most ${limits.batchesPerBulk} per request.`);
+      }
+      raw = req.body;
+    } else {
+      if (Array.isArray(req.body)) throw bad('The request body must be one event batch (a JSON object); send arrays to /v2/bulkevents.');
+      raw = [req.body];
+    }
+    const problems: ErrorDetail[] = [];
+    const batches: Batch[] = [];
+    raw.forEach((value, i) => {
+      const where = req.bulk ? `[${i}]` : '';
+      if (req.bodyBytes > limits.batchBytes && JSON.stringify(value).length > limits.batchBytes) {
+        problems.push({
+          code: 'BAD_REQUEST',
+          message: `${where ? `Batch ${where}` : 'The batch'} is larger than ${limits.batchBytes / 1024} KB; split it into smaller batches.`,
+        });
+        return;
+      }
+      const r = parseBatch(value, where);
+      if (!r.ok) problems.push(...r.problems);
+      else {
+        if (req.historical) problems.push(...this.historicalProblems(r.batch, where));
+        batches.push(r.batch);
+      }
+    });
+    if (problems.length > 0) throw new BadRequest(problems);
+    return batches;
+  }
+
+  private historicalProblems(batch: Batch, where: string): ErrorDetail[] {
+    const at = where ? `${where}.` : '';
+    if (batch.events.length === 0) return [{ code: 'BAD_REQUEST', message: `${at}events: a historical batch must contain events.` }];
+    const cutoff = this.now() - HISTORICAL_MIN_AGE_MS;
+    return batch.events.flatMap((e, i): ErrorDetail[] => {
+      const ts = e.data.timestamp_unixtime_ms;
+      if (typeof ts !== 'number') {
+        return [{ code: 'BAD_REQUEST', message: `${at}events[${i}].data.timestamp_unixtime_ms is required for historical data.` }];
+      }
+      if (ts > cutoff) {
+        return [{ code: 'BAD_REQUEST', message: `${at}events[${i}].data.timestamp_unixtime_ms is less than 72 hours old; send it to /v2/bulkevents.` }];
+      }
+      return [];
+    });
+  }
+}
+
+function bad(message: string): BadRequest {
+  return new BadRequest([{ code: 'BAD_REQUEST', message }]);
+}

@@ -1,0 +1,168 @@
+import type { Logger } from 'pino';
+import type { EventLog } from './event-log.ts';
+import type { LogRecord } from './envelope.ts';
+import type { Outcome, Stage } from './stage.ts';
+
+export interface ProcessorDeps {
+  log: EventLog;
+  stages: readonly Stage[];
+  logger: Logger;
+  /** The consumer name offsets are committed under. */
+  consumer?: string;
+  /** Records read per partition per round. */
+  readLimit?: number;
+  /** Called with each stage outcome, for metrics. */
+  onOutcome?: (stage: string, kind: Outcome['kind'] | 'error') => void;
+  /** Tries of a stage that throws before the record is given up (and logged). */
+  maxStageErrors?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Consumes the event log: one loop per partition, each running every record through the stages
+ * in order, then flushing the stages and committing the partition's offset. A crash between the
+ * flush and the commit re-runs those records on restart, and each stage's `recover` removes
+ * what they left, so effects happen once.
+ */
+export class Processor {
+  private readonly consumer: string;
+  private readonly readLimit: number;
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private readonly wakers = new Map<number, () => void>();
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly deps: ProcessorDeps) {
+    this.consumer = deps.consumer ?? 'processor';
+    this.readLimit = deps.readLimit ?? 500;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const { log, stages } = this.deps;
+    for (let p = 0; p < log.partitionCount; p++) {
+      const committed = await log.committed(this.consumer, p);
+      for (const s of stages) await s.recover?.(p, committed);
+    }
+    this.running = true;
+    this.unsubscribe = log.onAppend((partitions) => {
+      for (const p of partitions) this.wakers.get(p)?.();
+    });
+    this.loops = Array.from({ length: log.partitionCount }, (_, p) => this.loop(p));
+  }
+
+  /** Finishes the records in hand, commits them and stops. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.unsubscribe?.();
+    for (const wake of this.wakers.values()) wake();
+    await Promise.all(this.loops);
+  }
+
+  /** Records not yet processed. */
+  lag(): Promise<number> {
+    return this.deps.log.lag(this.consumer);
+  }
+
+  /** Resolves once every record appended so far has been processed. */
+  async caughtUp(pollMs = 20): Promise<void> {
+    while ((await this.lag()) > 0) await sleep(pollMs);
+  }
+
+  /**
+   * Forgets everything the stages derived and rewinds every partition to the start of the log;
+   * `start()` then rebuilds it all. The processor must be stopped.
+   */
+  async rewind(): Promise<void> {
+    if (this.running) throw new Error('stop the processor before rewinding it');
+    for (const s of this.deps.stages) await s.reset?.();
+    for (let p = 0; p < this.deps.log.partitionCount; p++) await this.deps.log.commit(this.consumer, p, 0);
+  }
+
+  private async loop(partition: number): Promise<void> {
+    const { log } = this.deps;
+    let offset = await log.committed(this.consumer, partition);
+    while (this.running) {
+      const records = await log.read(partition, offset, this.readLimit);
+      if (records.length === 0) {
+        await this.idle(partition);
+        continue;
+      }
+      for (const record of records) await this.process(record);
+      await this.flushStages();
+      offset = records[records.length - 1]!.offset;
+      await log.commit(this.consumer, partition, offset);
+    }
+  }
+
+  private idle(partition: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, 1000);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakers.set(partition, done);
+    });
+  }
+
+  private async process(initial: LogRecord): Promise<void> {
+    let record = initial;
+    for (const stage of this.deps.stages) {
+      const outcome = await this.runStage(stage, record);
+      this.deps.onOutcome?.(stage.name, outcome?.kind ?? 'error');
+      if (outcome === undefined) return;
+      switch (outcome.kind) {
+        case 'ok':
+          record = outcome.record;
+          break;
+        case 'drop':
+        case 'block':
+          return;
+        case 'retry':
+          throw new Error('unreachable: retries are handled in runStage');
+        default:
+          return assertNever(outcome);
+      }
+    }
+  }
+
+  /** Runs a stage until it stops asking for a retry; undefined when it keeps throwing. */
+  private async runStage(stage: Stage, record: LogRecord): Promise<Outcome | undefined> {
+    const maxErrors = this.deps.maxStageErrors ?? 3;
+    for (let errors = 0; ; ) {
+      try {
+        const outcome = await stage.run(record);
+        if (outcome.kind !== 'retry') return outcome;
+        await sleep(outcome.afterMs);
+      } catch (error) {
+        errors++;
+        this.deps.logger.error(
+          { err: error, stage: stage.name, partition: record.partition, offset: record.offset, attempt: errors },
+          'pipeline stage failed',
+        );
+        if (errors >= maxErrors) return undefined;
+        await sleep(100 * 2 ** errors);
+      }
+    }
+  }
+
+  /** Flushes every stage, retrying with backoff: nothing is committed until it is durable. */
+  private async flushStages(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await Promise.all(this.deps.stages.map((s) => s.flush?.()));
+        return;
+      } catch (error) {
+        this.deps.logger.error({ err: error, attempt }, 'pipeline flush failed; retrying');
+        await sleep(Math.min(30_000, 200 * 2 ** attempt));
+      }
+    }
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled outcome ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,78 @@
+import fastifySwagger from '@fastify/swagger';
+import { Ajv } from 'ajv';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { MalformedJson } from '../kernel/errors.ts';
+import { parseJsonLossless } from '../kernel/lossless-json.ts';
+import { handleError } from './errors.ts';
+import type { Metrics } from './metrics.ts';
+import { eventsRoutes, type EventsRoutesDeps } from './routes/events.routes.ts';
+import { liveStreamRoutes, type LiveStreamRoutesDeps } from './routes/livestream.routes.ts';
+import { oauthRoutes } from './routes/oauth.routes.ts';
+import { opsRoutes, type OpsRoutesDeps } from './routes/ops.routes.ts';
+
+export interface AppDeps extends EventsRoutesDeps, LiveStreamRoutesDeps, OpsRoutesDeps {
+  logger: Logger;
+  metrics: Metrics;
+  requestBytes: number;
+}
+
+/**
+ * The one HTTP app every listener serves. Bodies are read as text and parsed losslessly (MPIDs
+ * are 64-bit); each route plugin validates its own body with the domain's parser, so Fastify's
+ * body validator is off and route schemas serve the OpenAPI document.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.requestBytes,
+    ajv: { customOptions: { strict: false } },
+  });
+  const partsAjv = new Ajv({ coerceTypes: true, useDefaults: true, strict: false });
+  app.setValidatorCompiler(({ httpPart, schema }) => (httpPart === 'body' ? () => true : partsAjv.compile(schema)));
+  app.removeAllContentTypeParsers();
+  const parseJson = (_req: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    const text = body.toString();
+    try {
+      done(null, text === '' ? undefined : parseJsonLossless(text));
+    } catch (error) {
+      done(new MalformedJson((error as Error).message), undefined);
+    }
+  };
+  for (const type of ['application/json', 'text/plain', /^application\/[\w.-]+\+json/]) {
+    app.addContentTypeParser(type, { parseAs: 'string' }, parseJson);
+  }
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({
+      errors: [{ code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}; see /openapi.json.` }],
+    });
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode });
+    deps.metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Quanta',
+        version: '0.1.0',
+        description: "Quanta's HTTP API: mParticle's Events API and Quanta's own operations routes.",
+      },
+      components: {
+        securitySchemes: {
+          basic: { type: 'http', scheme: 'basic', description: "An input's API key and secret." },
+          bearer: { type: 'http', scheme: 'bearer', description: 'A token from POST /oauth/token.' },
+        },
+      },
+    },
+  });
+  await app.register(eventsRoutes, deps);
+  await app.register(oauthRoutes, deps);
+  await app.register(liveStreamRoutes, deps);
+  await app.register(opsRoutes, deps);
+  return app;
+}

@@ -1,0 +1,74 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Quanta's Prometheus metrics, one registry per app so tests do not share counters. */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'quanta_http_requests_total',
+    help: 'HTTP requests by route, method and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'quanta_http_request_duration_seconds',
+    help: 'HTTP request duration by route.',
+    labelNames: ['route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly batchesAccepted = new Counter({
+    name: 'quanta_batches_accepted_total',
+    help: 'Event batches made durable in the event log.',
+    labelNames: ['input'] as const,
+    registers: [this.registry],
+  });
+
+  readonly eventsAccepted = new Counter({
+    name: 'quanta_events_accepted_total',
+    help: 'Events made durable in the event log.',
+    labelNames: ['input'] as const,
+    registers: [this.registry],
+  });
+
+  readonly duplicateBatches = new Counter({
+    name: 'quanta_batches_duplicate_total',
+    help: 'Batches not appended again because their source_request_id was seen before.',
+    registers: [this.registry],
+  });
+
+  readonly requestsRejected = new Counter({
+    name: 'quanta_requests_rejected_total',
+    help: 'Ingest requests refused, by error code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly stageOutcomes = new Counter({
+    name: 'quanta_pipeline_stage_outcomes_total',
+    help: 'Pipeline stage outcomes by stage and kind (ok, drop, block, retry, error).',
+    labelNames: ['stage', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly processingLag = new Histogram({
+    name: 'quanta_processing_lag_seconds',
+    help: 'Seconds from accepting a batch (202) to its events being durable in the event store.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  constructor(logLag: () => Promise<number>) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'quanta_' });
+    new Gauge({
+      name: 'quanta_event_log_lag',
+      help: 'Batches in the event log not yet processed.',
+      registers: [this.registry],
+      async collect() {
+        this.set(await logLag());
+      },
+    });
+  }
+}

@@ -1,0 +1,133 @@
+import { inputId, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
+import type { ApiClient, Input, PlatformStore, Tenant } from '../../platform/platform-store.ts';
+import { openSqlite, type Sqlite } from './open.ts';
+
+interface InputRow {
+  id: number;
+  workspace_id: number;
+  name: string;
+  api_key: string;
+  api_secret: string;
+  rate_limit: number;
+}
+
+const toInput = (r: InputRow): Input => ({
+  id: inputId(r.id),
+  workspaceId: workspaceId(r.workspace_id),
+  name: r.name,
+  apiKey: r.api_key,
+  apiSecret: r.api_secret,
+  rateLimitPerSecond: r.rate_limit,
+});
+
+/** The platform part of the state store, in SQLite. */
+export class SqlitePlatformStore implements PlatformStore {
+  private readonly db: Sqlite;
+
+  constructor(file: string) {
+    this.db = openSqlite(file);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS tenants (
+        workspace_id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, org_id INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS inputs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        workspace_id INTEGER NOT NULL REFERENCES tenants (workspace_id),
+        name TEXT NOT NULL,
+        api_key TEXT NOT NULL UNIQUE,
+        api_secret TEXT NOT NULL,
+        rate_limit INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS api_clients (
+        client_id TEXT PRIMARY KEY, client_secret TEXT NOT NULL, org_id INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS oauth_tokens (
+        token_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, expires_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `);
+  }
+
+  saveTenant(t: Tenant): void {
+    this.db
+      .prepare(
+        `INSERT INTO tenants (workspace_id, account_id, org_id) VALUES (?, ?, ?)
+         ON CONFLICT (workspace_id) DO UPDATE SET account_id = excluded.account_id, org_id = excluded.org_id`,
+      )
+      .run(t.workspaceId, t.accountId, t.orgId);
+  }
+
+  tenantOf(id: WorkspaceId): Tenant | undefined {
+    const r = this.db.prepare('SELECT * FROM tenants WHERE workspace_id = ?').get(id) as
+      | { workspace_id: number; account_id: number; org_id: number }
+      | undefined;
+    return r && { workspaceId: workspaceId(r.workspace_id), accountId: r.account_id, orgId: r.org_id };
+  }
+
+  saveInput(input: Omit<Input, 'id'> & { id?: Input['id'] }): Input {
+    const existing = (
+      input.id !== undefined
+        ? this.db.prepare('SELECT id FROM inputs WHERE id = ?').pluck().get(input.id)
+        : this.db.prepare('SELECT id FROM inputs WHERE workspace_id = ? AND name = ?').pluck().get(input.workspaceId, input.name)
+    ) as number | undefined;
+    const values = [input.workspaceId, input.name, input.apiKey, input.apiSecret, input.rateLimitPerSecond];
+    const id =
+      existing === undefined
+        ? Number(
+            this.db
+              .prepare('INSERT INTO inputs (workspace_id, name, api_key, api_secret, rate_limit) VALUES (?, ?, ?, ?, ?)')
+              .run(...values).lastInsertRowid,
+          )
+        : (this.db
+            .prepare('UPDATE inputs SET workspace_id = ?, name = ?, api_key = ?, api_secret = ?, rate_limit = ? WHERE id = ?')
+            .run(...values, existing),
+          existing);
+    return { ...input, id: inputId(id) };
+  }
+
+  inputs(): Input[] {
+    return (this.db.prepare('SELECT * FROM inputs ORDER BY id').all() as InputRow[]).map(toInput);
+  }
+
+  saveApiClient(c: ApiClient): void {
+    this.db
+      .prepare(
+        `INSERT INTO api_clients (client_id, client_secret, org_id) VALUES (?, ?, ?)
+         ON CONFLICT (client_id) DO UPDATE SET client_secret = excluded.client_secret, org_id = excluded.org_id`,
+      )
+      .run(c.clientId, c.clientSecret, c.orgId);
+  }
+
+  apiClient(clientId: string): ApiClient | undefined {
+    const r = this.db.prepare('SELECT * FROM api_clients WHERE client_id = ?').get(clientId) as
+      | { client_id: string; client_secret: string; org_id: number }
+      | undefined;
+    return r && { clientId: r.client_id, clientSecret: r.client_secret, orgId: r.org_id };
+  }
+
+  saveToken(tokenHash: string, clientId: string, expiresAtMs: number): void {
+    this.db.prepare('DELETE FROM oauth_tokens WHERE expires_at < ?').run(Date.now());
+    this.db.prepare('INSERT INTO oauth_tokens (token_hash, client_id, expires_at) VALUES (?, ?, ?)').run(tokenHash, clientId, expiresAtMs);
+  }
+
+  tokenClient(tokenHash: string, nowMs: number): string | undefined {
+    return this.db
+      .prepare('SELECT client_id FROM oauth_tokens WHERE token_hash = ? AND expires_at > ?')
+      .pluck()
+      .get(tokenHash, nowMs) as string | undefined;
+  }
+
+  setting(key: string): string | undefined {
+    return this.db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(key) as string | undefined;
+  }
+
+  saveSetting(key: string, value: string): void {
+    this.db
+      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
