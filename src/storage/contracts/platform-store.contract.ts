@@ -1,0 +1,54 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { workspaceId } from '../../kernel/ids.ts';
+import type { PlatformStore } from '../../platform/platform-store.ts';
+
+/** The platform (state) store contract, run against every adapter. */
+export function platformStoreContract(name: string, open: (location: string) => PlatformStore, newLocation: () => string) {
+  describe(`PlatformStore contract: ${name}`, () => {
+    let location: string;
+    let store: PlatformStore;
+    const ws = workspaceId(1);
+
+    beforeEach(() => {
+      location = newLocation();
+      store = open(location);
+      store.saveTenant({ orgId: 1, accountId: 2, workspaceId: ws });
+    });
+    afterEach(() => store.close());
+
+    it('saves tenants and inputs, updating an input in place', () => {
+      expect(store.tenantOf(ws)).toEqual({ orgId: 1, accountId: 2, workspaceId: ws });
+      expect(store.tenantOf(workspaceId(9))).toBeUndefined();
+      const a = store.saveInput({ workspaceId: ws, name: 'web', apiKey: 'k1', apiSecret: 's1', rateLimitPerSecond: 270 });
+      const b = store.saveInput({ workspaceId: ws, name: 'ios', apiKey: 'k2', apiSecret: 's2', rateLimitPerSecond: 0 });
+      expect(a.id).not.toBe(b.id);
+      store.saveInput({ ...a, apiSecret: 's1b' });
+      store.saveInput({ workspaceId: ws, name: 'ios', apiKey: 'k2b', apiSecret: 's2b', rateLimitPerSecond: 5 });
+      expect(store.inputs()).toEqual([
+        { ...a, apiSecret: 's1b' },
+        { id: b.id, workspaceId: ws, name: 'ios', apiKey: 'k2b', apiSecret: 's2b', rateLimitPerSecond: 5 },
+      ]);
+    });
+
+    it('refuses two inputs with one API key', () => {
+      store.saveInput({ workspaceId: ws, name: 'a', apiKey: 'same', apiSecret: 's', rateLimitPerSecond: 0 });
+      expect(() => store.saveInput({ workspaceId: ws, name: 'b', apiKey: 'same', apiSecret: 's', rateLimitPerSecond: 0 })).toThrow();
+    });
+
+    it('keeps API clients, unexpired tokens and settings across a reopen', () => {
+      store.saveApiClient({ clientId: 'c', clientSecret: 'x', orgId: 1 });
+      store.saveToken('live', 'c', Date.now() + 60_000);
+      store.saveToken('old', 'c', Date.now() - 1);
+      store.saveSetting('k', 'v');
+      store.close();
+      store = open(location);
+      expect(store.apiClient('c')).toEqual({ clientId: 'c', clientSecret: 'x', orgId: 1 });
+      expect(store.apiClient('nope')).toBeUndefined();
+      expect(store.tokenClient('live', Date.now())).toBe('c');
+      expect(store.tokenClient('old', Date.now())).toBeUndefined();
+      expect(store.tokenClient('live', Date.now() + 120_000)).toBeUndefined();
+      expect(store.setting('k')).toBe('v');
+      expect(store.setting('missing')).toBeUndefined();
+    });
+  });
+}
