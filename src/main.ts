@@ -13,6 +13,7 @@ import { LiveStreamHub, liveStreamStage } from './pipeline/live-stream.ts';
 import { Processor } from './pipeline/processor.ts';
 import type { Stage } from './pipeline/stage.ts';
 import { bootstrap, type Bootstrapped } from './platform/bootstrap.ts';
+import { workspaceForClient } from './platform/access.ts';
 import { InputDirectory } from './platform/credentials.ts';
 import { TokenService } from './platform/oauth.ts';
 import type { PlatformStore } from './platform/platform-store.ts';
@@ -64,6 +65,7 @@ export function createProcessor(stores: Stores, stages: Stage[], logger: Logger,
 }
 
 export interface Quanta {
+  config: Readonly<Config>;
   app: FastifyInstance;
   processor: Processor;
   stores: Stores;
@@ -89,11 +91,13 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     rateLimiter: new RateLimiter(),
     tokens,
     hub,
-    workspaceOf: (clientId) => stores.platform.apiClient(clientId)?.orgId ?? bootstrapped.tenant.workspaceId,
+    workspaceFor: (clientId, requested) =>
+      workspaceForClient(stores.platform, clientId, requested, bootstrapped.tenant.workspaceId),
     logLag: () => processor.lag(),
   });
   await processor.start();
   return {
+    config,
     app,
     processor,
     stores,

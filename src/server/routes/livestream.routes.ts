@@ -9,12 +9,13 @@ import type { LiveStreamHub } from '../../pipeline/live-stream.ts';
 export interface LiveStreamRoutesDeps {
   hub: LiveStreamHub;
   tokens: TokenService;
-  /** The workspace a token's client sees. */
-  workspaceOf: (clientId: string) => number;
+  /** The workspace a token's client may watch: the requested one, or its default. Throws 403. */
+  workspaceFor: (clientId: string, requested: number | undefined) => number;
   heartbeatMs?: number;
 }
 
 interface LiveStreamQuery {
+  workspace_id?: number;
   input_id?: number;
   environment?: string;
   event_type?: string;
@@ -54,6 +55,7 @@ export async function liveStreamRoutes(app: FastifyInstance, deps: LiveStreamRou
         querystring: {
           type: 'object',
           properties: {
+            workspace_id: { type: 'integer', minimum: 1, description: 'Defaults to the bootstrap workspace.' },
             input_id: { type: 'integer', minimum: 1 },
             environment: { type: 'string', enum: [...ENVIRONMENTS] },
             event_type: { type: 'string', description: `Comma-separated event types: ${EVENT_TYPES.join(', ')}` },
@@ -64,7 +66,8 @@ export async function liveStreamRoutes(app: FastifyInstance, deps: LiveStreamRou
     },
     async (request, reply) => {
       const clientId = deps.tokens.verify(request.headers.authorization);
-      const { input_id, environment, event_type } = request.query;
+      const { workspace_id, input_id, environment, event_type } = request.query;
+      const workspaceId = deps.workspaceFor(clientId, workspace_id);
       const types = event_type?.split(',').map((t) => t.trim()).filter(Boolean);
       const unknown = types?.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t)) ?? [];
       if (unknown.length > 0) {
@@ -81,7 +84,7 @@ export async function liveStreamRoutes(app: FastifyInstance, deps: LiveStreamRou
       res.write(': connected to the Quanta live stream\n\n');
       const unsubscribe = deps.hub.subscribe(
         {
-          workspaceId: deps.workspaceOf(clientId),
+          workspaceId,
           ...(input_id !== undefined ? { inputId: input_id } : {}),
           ...(environment !== undefined ? { environment } : {}),
           ...(types && types.length > 0 ? { eventTypes: new Set(types) } : {}),

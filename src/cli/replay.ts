@@ -1,0 +1,45 @@
+import { SingleBar, Presets } from 'cli-progress';
+import { pino } from 'pino';
+import type { Config } from '../config/config.ts';
+import { closeStores, createProcessor, openStores, pipelineStages } from '../main.ts';
+import { LiveStreamHub } from '../pipeline/live-stream.ts';
+
+export interface ReplayResult {
+  batches: number;
+  events: number;
+  seconds: number;
+}
+
+/**
+ * Rebuilds every derived store from the event log: forgets what the stages derived, rewinds
+ * the processor to the start of the log and processes it all again. Quanta must be stopped
+ * (the event store is opened exclusively).
+ */
+export async function replay(config: Readonly<Config>, options: { progress: boolean }): Promise<ReplayResult> {
+  const started = Date.now();
+  const stores = await openStores(config);
+  const logger = pino({ level: 'warn' });
+  try {
+    const processor = createProcessor(stores, pipelineStages({ events: stores.events, hub: new LiveStreamHub() }), logger);
+    await processor.rewind();
+    const total = await processor.lag();
+    const bar = options.progress
+      ? new SingleBar({ format: 'Replaying |{bar}| {percentage}% {value}/{total} batches, ETA {eta_formatted}' }, Presets.shades_classic)
+      : undefined;
+    bar?.start(total, 0);
+    await processor.start();
+    for (let lag = total; lag > 0; lag = await processor.lag()) {
+      bar?.update(total - lag);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await processor.stop();
+    bar?.update(total);
+    bar?.stop();
+    const workspaces = stores.platform.inputs().map((i) => i.workspaceId);
+    let events = 0;
+    for (const ws of new Set(workspaces)) events += await stores.events.count({ workspaceId: ws });
+    return { batches: total, events, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await closeStores(stores);
+  }
+}
