@@ -30,7 +30,7 @@ export interface IngestRequest {
   input: Input;
   /** The parsed JSON body: one batch, or an array of them when `bulk`. */
   body: unknown;
-  /** Size of the request body in bytes. */
+  /** Size of the request body in bytes (Infinity when unknown, e.g. chunked). */
   bodyBytes: number;
   bulk: boolean;
   historical?: boolean;

@@ -77,7 +77,7 @@ export async function eventsRoutes(scope: FastifyInstance, deps: EventsRoutesDep
         const result = await ingest.ingest({
           input,
           body: request.body,
-          bodyBytes: Number(request.headers['content-length'] ?? 0),
+          bodyBytes: Number(request.headers['content-length'] ?? Infinity),
           bulk,
           historical,
           channel: 'server_to_server',
