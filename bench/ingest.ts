@@ -1,0 +1,273 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BodyPool, type BodyStats } from './lib/bodies.ts';
+import { topSelfTime, type SelfTime } from './lib/cpuprofile.ts';
+import { type LoadResult, runLoad } from './lib/load.ts';
+import { Child, freePort, waitForJson } from './lib/procs.ts';
+import { histogramQuantile, parseHistogram, sumCounter } from './lib/stats.ts';
+
+/**
+ * `npm run bench -- ingest`: the durable ingest throughput of Quanta's `/v2/bulkevents`, against
+ * a ceiling measured in the same run (a bare node:http server that only `JSON.parse`s), and the
+ * processing lag from the 202 to the event store.
+ */
+
+export interface IngestOptions {
+  duration: number;
+  connections: number;
+  batches: number;
+  events: number;
+  warmup: number;
+  drainTimeout: number;
+  cpuProf: boolean;
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS = join(ROOT, 'bench', 'results');
+const API_KEY = 'bench-key';
+const API_SECRET = 'bench-secret';
+const TARGET_RATIO = 0.5;
+const TARGET_LAG_P99_MS = 1000;
+
+interface Target {
+  name: string;
+  result: LoadResult;
+}
+
+interface QuantaRun extends Target {
+  drainS: number;
+  lag: { p50Ms: number; p99Ms: number; p99Overflow: boolean; count: number; meanMs: number } | undefined;
+  eventsAcceptedMetric: number;
+  rejectedMetric: number;
+  profile?: { file: string; top: SelfTime[] };
+}
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+export async function runIngest(o: IngestOptions): Promise<void> {
+  const startedAt = new Date();
+  log(`generating bodies (${o.batches} batches x ${o.events} events per request)...`);
+  const pool = new BodyPool({ batchesPerRequest: o.batches, eventsPerBatch: o.events });
+  const s = pool.stats;
+  log(`${s.poolSize} bodies, ${s.distinctUsers} distinct users, avg ${kb(s.avgRequestBytes)} per request, largest batch ${kb(s.maxBatchBytes)}`);
+  const load = (port: number, path: string, headers: Record<string, string>) =>
+    runLoad({
+      port,
+      path,
+      headers: { 'content-type': 'application/json', ...headers },
+      connections: o.connections,
+      durationMs: o.duration * 1000,
+      warmupMs: o.warmup * 1000,
+      nextBody: () => pool.next(),
+      eventsPerRequest: pool.eventsPerRequest,
+      okStatus: 202,
+    });
+  const auth = { authorization: `Basic ${Buffer.from(`${API_KEY}:${API_SECRET}`).toString('base64')}` };
+
+  const ceiling = await runCeiling((port) => load(port, '/v2/bulkevents', auth));
+  const quanta = await runQuanta(o, pool, (port) => load(port, '/v2/bulkevents', auth));
+
+  const ratio = quanta.result.eventsPerS / ceiling.result.eventsPerS;
+  const report = formatReport(o, s, ceiling, quanta, ratio);
+  console.log(report);
+
+  mkdirSync(RESULTS, { recursive: true });
+  const file = join(RESULTS, `ingest-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        benchmark: 'ingest',
+        startedAt: startedAt.toISOString(),
+        options: o,
+        machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadavgAtEnd: loadavg() },
+        bodies: s,
+        ceiling: figures(ceiling.result),
+        quanta: {
+          ...figures(quanta.result),
+          drainSeconds: quanta.drainS,
+          processingLag: quanta.lag ?? null,
+          eventsAcceptedMetric: quanta.eventsAcceptedMetric,
+          requestsRejectedMetric: quanta.rejectedMetric,
+          ...(quanta.profile ? { profile: quanta.profile } : {}),
+        },
+        ratio,
+        targets: {
+          ratio: { min: TARGET_RATIO, met: ratio >= TARGET_RATIO },
+          processingLagP99Ms: { max: TARGET_LAG_P99_MS, met: quanta.lag !== undefined && quanta.lag.p99Ms < TARGET_LAG_P99_MS },
+        },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`results: ${file}`);
+}
+
+async function runCeiling(drive: (port: number) => Promise<LoadResult>): Promise<Target> {
+  const child = new Child('ceiling server', ['--import', 'tsx', join(ROOT, 'bench', 'lib', 'ceiling-server.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0' },
+  });
+  try {
+    const port = Number((await child.waitForOutput(/ready (\d+)/, 30_000))[1]);
+    log(`ceiling (node:http + JSON.parse) on port ${port}: driving...`);
+    const result = await drive(port);
+    return { name: 'ceiling', result };
+  } finally {
+    await child.stop();
+  }
+}
+
+async function runQuanta(o: IngestOptions, pool: BodyPool, drive: (port: number) => Promise<LoadResult>): Promise<QuantaRun> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'quanta-bench-'));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('QUANTA_') && !['HOST', 'PORT', 'LOG_LEVEL'].includes(k)) env[k] = v;
+  }
+  Object.assign(env, {
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    QUANTA_DATA_DIR: dataDir,
+    QUANTA_API_KEY: API_KEY,
+    QUANTA_API_SECRET: API_SECRET,
+    QUANTA_RATE_LIMIT: '0',
+    LOG_LEVEL: 'warn',
+  });
+  const profDir = o.cpuProf ? mkdtempSync(join(tmpdir(), 'quanta-bench-prof-')) : undefined;
+  const args = [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), '--import', 'tsx', 'src/main.ts'];
+  const child = new Child('quanta', args, { cwd: ROOT, env });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitForJson<{ status: string }>(`${base}/healthz`, (b) => b.status === 'ok', { timeoutMs: 60_000, child });
+    await preflight(base, pool);
+    log(`quanta on port ${port} (data dir ${dataDir}): driving /v2/bulkevents...`);
+    const result = await drive(port);
+    if (!child.running) throw new Error(`quanta exited during the load:\n${child.output()}`);
+    log('load stopped; waiting for processing to catch up (log_lag 0)...');
+    const t0 = Date.now();
+    let lastReport = t0;
+    await waitForJson<{ log_lag: number }>(
+      `${base}/healthz`,
+      (b) => {
+        if (Date.now() - lastReport > 5000) {
+          lastReport = Date.now();
+          log(`  log_lag ${b.log_lag}`);
+        }
+        return b.log_lag === 0;
+      },
+      { timeoutMs: o.drainTimeout * 1000, intervalMs: 50, child },
+    );
+    const drainS = (Date.now() - t0) / 1000;
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const h = parseHistogram(metrics, 'quanta_processing_lag_seconds');
+    const lag = h && {
+      p50Ms: Math.round(histogramQuantile(h, 0.5).value * 1000),
+      p99Ms: Math.round(histogramQuantile(h, 0.99).value * 1000),
+      p99Overflow: histogramQuantile(h, 0.99).overflow,
+      count: h.count,
+      meanMs: h.count ? Math.round((h.sum / h.count) * 1000) : NaN,
+    };
+    const eventsAcceptedMetric = sumCounter(metrics, 'quanta_events_accepted_total');
+    const expected = (result.ok + result.warmupOk + 1) * pool.eventsPerRequest;
+    if (result.errors === 0 && eventsAcceptedMetric !== expected) {
+      log(`warning: quanta_events_accepted_total is ${eventsAcceptedMetric}, the bench counted ${expected} events answered 202`);
+    }
+    const code = await child.stop('SIGTERM');
+    if (code !== 0) log(`warning: quanta exited with code ${code}:\n${child.output()}`);
+    let profile: QuantaRun['profile'];
+    if (profDir) {
+      const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
+      const biggest = files.map((f) => join(profDir, f)).sort((a, b) => statSync(b).size - statSync(a).size)[0];
+      if (biggest) {
+        mkdirSync(RESULTS, { recursive: true });
+        const kept = join(RESULTS, `quanta-${Date.now()}.cpuprofile`);
+        copyFileSync(biggest, kept);
+        profile = { file: kept, top: topSelfTime(kept, 20) };
+      } else {
+        log('warning: no .cpuprofile was written');
+      }
+    }
+    return {
+      name: 'quanta',
+      result,
+      drainS,
+      lag,
+      eventsAcceptedMetric,
+      rejectedMetric: sumCounter(metrics, 'quanta_requests_rejected_total'),
+      ...(profile ? { profile } : {}),
+    };
+  } finally {
+    await child.stop('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+    if (profDir) rmSync(profDir, { recursive: true, force: true });
+  }
+}
+
+/** One request before measuring, so a refused body fails loudly instead of as 100% non-202s. */
+async function preflight(base: string, pool: BodyPool): Promise<void> {
+  const res = await fetch(`${base}/v2/bulkevents`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${API_KEY}:${API_SECRET}`).toString('base64')}`,
+    },
+    body: pool.next(),
+  });
+  if (res.status !== 202) throw new Error(`quanta refused the benchmark body: HTTP ${res.status} ${(await res.text()).slice(0, 1000)}`);
+}
+
+function figures(r: LoadResult) {
+  return {
+    seconds: round(r.elapsedS, 3),
+    requests: r.requests,
+    accepted: r.ok,
+    nonAccepted: r.notOk,
+    errors: r.errors,
+    statuses: r.statuses,
+    samples: r.samples,
+    events: r.events,
+    requestsPerS: round(r.requestsPerS, 1),
+    eventsPerS: round(r.eventsPerS, 0),
+    latencyMs: Object.fromEntries(Object.entries(r.latency).map(([k, v]) => [k, round(v, 2)])),
+  };
+}
+
+function formatReport(o: IngestOptions, s: BodyStats, ceiling: Target, quanta: QuantaRun, ratio: number): string {
+  const line = (label: string, r: LoadResult, extra = '') =>
+    `${label.padEnd(38)}${fmt(r.requestsPerS, 1).padStart(8)} req/s, ${fmt(r.eventsPerS, 0).padStart(8)} events/s, ` +
+    `p50 ${fmt(r.latency.p50, 1)} ms, p99 ${fmt(r.latency.p99, 1)} ms${extra}`;
+  const q = quanta.result;
+  const lag = quanta.lag;
+  const lines = [
+    '',
+    `ingest: ${o.connections} connections, ${o.batches} batches x ${o.events} events per request ` +
+      `(${s.eventsPerRequest} events, avg ${kb(s.avgRequestBytes)}), ${o.duration} s measured after ${o.warmup} s warm-up, ` +
+      `${cpus().length} CPUs`,
+    line('ceiling (node:http + JSON.parse):', ceiling.result, notOk(ceiling.result)),
+    line('quanta /v2/bulkevents (durable):', q, `, non-202: ${q.notOk + q.errors}`),
+    `quanta / ceiling: ${fmt(ratio * 100, 1)}%  (target >= ${TARGET_RATIO * 100}%)${ratio >= TARGET_RATIO ? '' : '  MISSED'}`,
+    lag
+      ? `processing lag (202 -> event store): p50 ${fmt(lag.p50Ms, 0)} ms, p99 ${lag.p99Overflow ? '> ' : ''}${fmt(lag.p99Ms, 0)} ms ` +
+        `(target p99 < ${TARGET_LAG_P99_MS} ms)${lag.p99Ms < TARGET_LAG_P99_MS && !lag.p99Overflow ? '' : '  MISSED'}; ` +
+        `${lag.count} events, caught up ${fmt(quanta.drainS, 1)} s after the load stopped`
+      : 'processing lag: quanta_processing_lag_seconds not found in /metrics',
+  ];
+  if (q.samples.length) lines.push(`quanta non-202 samples:\n  ${q.samples.join('\n  ')}`);
+  if (ceiling.result.samples.length) lines.push(`ceiling non-202 samples:\n  ${ceiling.result.samples.join('\n  ')}`);
+  if (quanta.profile) {
+    lines.push(`quanta CPU profile (${quanta.profile.file}), top self time:`);
+    for (const t of quanta.profile.top) {
+      lines.push(`  ${fmt(t.percent, 1).padStart(5)}%  ${fmt(t.ms, 0).padStart(7)} ms  ${t.fn}  ${t.where}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+const notOk = (r: LoadResult) => (r.notOk + r.errors ? `, non-202: ${r.notOk + r.errors}` : '');
+const round = (n: number, digits: number) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : null);
+const fmt = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;

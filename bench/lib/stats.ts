@@ -1,0 +1,100 @@
+/** Percentiles of recorded samples and of Prometheus histograms. */
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** The q-quantile (0..1) of ascending `sorted`, interpolating between neighbours. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+export function summarize(values: readonly number[]): LatencySummary {
+  const sorted = Float64Array.from(values).sort();
+  const arr = Array.from(sorted);
+  return {
+    count: arr.length,
+    p50: quantile(arr, 0.5),
+    p90: quantile(arr, 0.9),
+    p99: quantile(arr, 0.99),
+    max: arr.length ? arr[arr.length - 1]! : NaN,
+    mean: arr.length ? arr.reduce((a, v) => a + v, 0) / arr.length : NaN,
+  };
+}
+
+export interface HistogramBucket {
+  /** Upper bound; Infinity for `+Inf`. */
+  le: number;
+  /** Cumulative count. */
+  count: number;
+}
+
+export interface PromHistogram {
+  buckets: HistogramBucket[];
+  count: number;
+  sum: number;
+}
+
+/** The unlabelled histogram `name` from a Prometheus text exposition, or undefined. */
+export function parseHistogram(text: string, name: string): PromHistogram | undefined {
+  const buckets: HistogramBucket[] = [];
+  let count: number | undefined;
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}_bucket{`)) {
+      const m = /le="([^"]+)"\}\s+(\S+)/.exec(line);
+      if (m) buckets.push({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), count: Number(m[2]) });
+    } else if (line.startsWith(`${name}_count `)) {
+      count = Number(line.slice(name.length + 7));
+    } else if (line.startsWith(`${name}_sum `)) {
+      sum = Number(line.slice(name.length + 5));
+    }
+  }
+  if (buckets.length === 0 || count === undefined) return undefined;
+  buckets.sort((a, b) => a.le - b.le);
+  return { buckets, count, sum };
+}
+
+/** Sum of every sample of metric `name` (all label sets) in a Prometheus text exposition. */
+export function sumCounter(text: string, name: string): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) {
+      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (Number.isFinite(value)) total += value;
+    }
+  }
+  return total;
+}
+
+/**
+ * The q-quantile of a histogram, as Prometheus' `histogram_quantile` computes it: linear
+ * interpolation inside the bucket holding the rank, the first bucket starting at 0. A rank in
+ * the `+Inf` bucket answers the highest finite bound (`overflow` is then true).
+ */
+export function histogramQuantile(h: PromHistogram, q: number): { value: number; overflow: boolean } {
+  if (h.count === 0) return { value: NaN, overflow: false };
+  const rank = q * h.count;
+  let prevLe = 0;
+  let prevCount = 0;
+  for (const b of h.buckets) {
+    if (b.count >= rank) {
+      if (b.le === Infinity) return { value: prevLe, overflow: true };
+      const inBucket = b.count - prevCount;
+      const fraction = inBucket === 0 ? 1 : (rank - prevCount) / inBucket;
+      return { value: prevLe + (b.le - prevLe) * fraction, overflow: false };
+    }
+    prevLe = b.le;
+    prevCount = b.count;
+  }
+  return { value: prevLe, overflow: true };
+}

@@ -1,0 +1,51 @@
+import { Command, InvalidArgumentError } from 'commander';
+import type { IngestOptions } from './ingest.ts';
+
+/**
+ * Benchmark dispatcher: `npm run bench -- <benchmark> [options]`. Each benchmark lives in its
+ * own file (bench/<name>.ts) and is imported only when chosen; shared pieces are in bench/lib/.
+ */
+
+function positive(integer: boolean) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`expected a positive ${integer ? 'whole ' : ''}number, got "${raw}"`);
+    }
+    return n;
+  };
+}
+
+function nonNegative(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number >= 0, got "${raw}"`);
+  return n;
+}
+
+const program = new Command()
+  .name('bench')
+  .description("Quanta's benchmarks. Targets run as child processes on 127.0.0.1; results go to bench/results/.")
+  .showHelpAfterError();
+
+program
+  .command('ingest')
+  .description('Durable /v2/bulkevents throughput vs. a node:http + JSON.parse ceiling, and the processing lag to the event store')
+  .option('--duration <s>', 'measured seconds per target', positive(false), 10)
+  .option('--connections <n>', 'concurrent keep-alive connections (closed loop)', positive(true), 16)
+  .option('--batches <n>', 'batches per bulk request (at most 100)', positive(true), 50)
+  .option('--events <n>', 'events per batch', positive(true), 5)
+  .option('--warmup <s>', 'unmeasured seconds before each measurement', nonNegative, 2)
+  .option('--drain-timeout <s>', 'longest wait for processing to catch up after the load', positive(false), 300)
+  .option('--cpu-prof', 'run Quanta under node --cpu-prof and print its top self-time functions', false)
+  .action(async (options: IngestOptions) => {
+    const { runIngest } = await import('./ingest.ts');
+    await runIngest(options);
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  const detail = error instanceof Error ? (process.env.DEBUG ? (error.stack ?? error.message) : error.message) : String(error);
+  console.error(`bench failed: ${detail}`);
+  process.exitCode = 1;
+}
