@@ -3,7 +3,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
-import { eventStoreStage } from './analytics/event-store.stage.ts';
+import { eventStoreStage } from './pipeline/event-store.stage.ts';
 import type { EventStore } from './analytics/event-store.ts';
 import { type Config, ConfigError, loadConfig } from './config/config.ts';
 import { HashedIdentityResolver } from './identity/hashed-identity-resolver.ts';

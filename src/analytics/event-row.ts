@@ -1,5 +1,5 @@
 import type { BatchEvent } from '../model/batch.ts';
-import type { LogRecord } from '../pipeline/envelope.ts';
+import type { LogRecord } from '../model/envelope.ts';
 import type { StoredEvent } from './event-store.ts';
 
 /** Room for this many events per batch in an event id: `offset * 2^16 + index`. */

@@ -1,4 +1,5 @@
 import type { InputId, Mpid, WorkspaceId } from '../kernel/ids.ts';
+import type { LogRecord } from '../model/envelope.ts';
 import type { Environment, EventType } from '../model/event-types.ts';
 
 /**
@@ -40,17 +41,19 @@ export interface EventFilter {
 /**
  * The event store for analytics (storage role "event store").
  *
- * Contract (`storage/contracts/event-store.contract.ts`): `append` is durable when it resolves;
+ * Contract (`storage/contracts/event-store.contract.ts`): `append` stores one row per event of
+ * each record, with exactly the columns `storedEventsOf(record)` describes, durable when it
+ * resolves;
  * `truncateAfter(p, o)` removes exactly the events of partition `p` whose log offset is above
  * `o`, so a processor that resumes from its committed offset writes each event once; `clear`
  * empties the store for a replay.
  *
  * @example
- *   await store.append(rows);
+ *   await store.append(records);
  *   const n = await store.count({ workspaceId, eventType: 'custom_event' });
  */
 export interface EventStore {
-  append(events: readonly StoredEvent[]): Promise<void>;
+  append(records: readonly LogRecord[]): Promise<void>;
   truncateAfter(partition: number, offset: number): Promise<number>;
   clear(): Promise<void>;
   count(filter: EventFilter): Promise<number>;

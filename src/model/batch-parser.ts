@@ -14,22 +14,38 @@ export const LIMITS = {
 
 export type ParseResult = { ok: true; batch: Batch } | { ok: false; problems: ErrorDetail[] };
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validateEnvelope = ajv.compile(batchSchema);
-const validateData = Object.fromEntries(
-  EVENT_TYPES.map((t) => [t, ajv.compile(eventDataSchemas[t])]),
-) as Record<EventType, ValidateFunction>;
+/**
+ * Each schema is compiled twice: a fast validator that stops at the first error, run on every
+ * batch, and one that collects every error, run only to explain a batch the first refused.
+ */
+const fast = new Ajv({ allErrors: false, strict: false });
+const thorough = new Ajv({ allErrors: true, strict: false });
+
+interface Check {
+  ok: ValidateFunction;
+  explain: ValidateFunction;
+}
+const compile = (schema: Record<string, unknown>): Check => ({ ok: fast.compile(schema), explain: thorough.compile(schema) });
+const validateEnvelope = compile(batchSchema);
+const validateData = Object.fromEntries(EVENT_TYPES.map((t) => [t, compile(eventDataSchemas[t])])) as Record<EventType, Check>;
+
+function check(c: Check, value: unknown, where: string, problems: ErrorDetail[]): void {
+  if (c.ok(value)) return;
+  c.explain(value);
+  problems.push(...describe(c.explain.errors, where));
+}
 
 /**
  * Validates one batch as sent and returns it normalised, or every problem found, each naming
- * its field (`batch[3].events[0].data.event_name`).
+ * its field (`batch[3].events[0].data.event_name`). The batch is normalised in place: the
+ * caller hands over the freshly parsed value and must not reuse it.
  */
 export function parseBatch(value: unknown, where = ''): ParseResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail(`${where || 'The request body'} must be a JSON object (an event batch).`);
   }
   const problems: ErrorDetail[] = [];
-  if (!validateEnvelope(value)) problems.push(...describe(validateEnvelope.errors, where));
+  check(validateEnvelope, value, where, problems);
   const raw = value as Record<string, unknown>;
   const events = Array.isArray(raw.events) ? raw.events : [];
   events.forEach((event: unknown, i) => {
@@ -42,8 +58,7 @@ export function parseBatch(value: unknown, where = ''): ParseResult {
         message: `${at}.event_type "${type}" is not an event type; use one of: ${EVENT_TYPES.join(', ')}.`,
       });
     } else if (isEventType(type)) {
-      const check = validateData[type];
-      if (!check(data ?? {})) problems.push(...describe(check.errors, `${at}.data`));
+      check(validateData[type], data ?? {}, `${at}.data`, problems);
     }
   });
   let mpid;
@@ -58,8 +73,9 @@ export function parseBatch(value: unknown, where = ''): ParseResult {
 }
 
 function normalize(raw: Record<string, unknown>, mpid: Batch['mpid']): Batch {
-  const batch = { ...raw } as Batch;
-  batch.events = ((raw.events as BatchEvent[] | null) ?? []).map(normalizeEvent);
+  const batch = raw as Batch;
+  batch.events = (raw.events as BatchEvent[] | null) ?? [];
+  for (const event of batch.events) normalizeEvent(event);
   batch.environment = (raw.environment as Batch['environment'] | null) ?? 'production';
   batch.user_identities = normalizeIdentities(raw.user_identities as Record<string, string | null> | null);
   batch.user_attributes = (raw.user_attributes as Record<string, unknown> | null) ?? {};
@@ -68,8 +84,8 @@ function normalize(raw: Record<string, unknown>, mpid: Batch['mpid']): Batch {
   return batch;
 }
 
-function normalizeEvent(event: BatchEvent): BatchEvent {
-  const data: EventData = { ...(event.data ?? {}) };
+function normalizeEvent(event: BatchEvent): void {
+  const data: EventData = (event.data ??= {});
   if (typeof data.event_name === 'string' && data.event_name.length > LIMITS.eventNameLength) {
     data.event_name = data.event_name.slice(0, LIMITS.eventNameLength);
   }
@@ -80,14 +96,15 @@ function normalizeEvent(event: BatchEvent): BatchEvent {
       Object.entries(attrs).map(([k, v]) => [k.slice(0, LIMITS.attributeNameLength), v]),
     );
   }
-  return { ...event, data };
 }
 
 function normalizeIdentities(raw: Record<string, string | null> | null): UserIdentities {
   const out: UserIdentities = {};
-  for (const [key, value] of Object.entries(raw ?? {})) {
+  if (!raw) return out;
+  for (const key in raw) {
+    const value = raw[key];
     const type = normalizeIdentityType(key);
-    if (type && value !== null && value !== '') out[type] = value;
+    if (type && value !== null && value !== undefined && value !== '') out[type] = value;
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import type { Envelope, LogRecord } from './envelope.ts';
+import type { Envelope, LogRecord } from '../model/envelope.ts';
 
 export type AppendOutcome = { duplicate: false; partition: number; offset: number } | { duplicate: true };
 

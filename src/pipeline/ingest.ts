@@ -3,7 +3,7 @@ import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { Batch, SourceChannel } from '../model/batch.ts';
 import { parseBatch } from '../model/batch-parser.ts';
 import type { Input } from '../platform/platform-store.ts';
-import type { Envelope } from './envelope.ts';
+import type { Envelope } from '../model/envelope.ts';
 import type { EventLog } from './event-log.ts';
 
 /**

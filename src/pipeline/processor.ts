@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventLog } from './event-log.ts';
-import type { LogRecord } from './envelope.ts';
+import type { LogRecord } from '../model/envelope.ts';
 import type { Outcome, Stage } from './stage.ts';
 
 export interface ProcessorDeps {

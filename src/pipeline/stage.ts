@@ -1,4 +1,4 @@
-import type { LogRecord } from './envelope.ts';
+import type { LogRecord } from '../model/envelope.ts';
 
 /**
  * What a stage decided about a batch. `ok` passes the (possibly new) record on; `drop` and

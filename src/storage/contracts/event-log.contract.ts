@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { inputId, parseMpid, workspaceId, type Mpid } from '../../kernel/ids.ts';
-import type { Envelope } from '../../pipeline/envelope.ts';
+import type { Envelope } from '../../model/envelope.ts';
 import { type EventLog, partitionOf } from '../../pipeline/event-log.ts';
 
 export function envelope(mpid: string, n: number, dedupKey: string | null = null): Envelope {

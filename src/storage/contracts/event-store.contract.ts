@@ -1,34 +1,40 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventStore, StoredEvent } from '../../analytics/event-store.ts';
-import { eventIdOf } from '../../analytics/event-row.ts';
+import { storedEventsOf } from '../../analytics/event-row.ts';
+import type { EventStore } from '../../analytics/event-store.ts';
 import { inputId, parseMpid, workspaceId, type Mpid } from '../../kernel/ids.ts';
+import type { Batch } from '../../model/batch.ts';
+import { type LogRecord, withText } from '../../model/envelope.ts';
 
-export function storedEvent(partition: number, offset: number, index: number, mpid = '42'): StoredEvent {
+/** A log record with every kind of event name and optional field the store derives columns from. */
+export function logRecord(partition: number, offset: number, over: Partial<Batch> = {}, mpid = '42'): LogRecord {
   return {
-    eventId: eventIdOf(offset, index),
     workspaceId: workspaceId(1),
     inputId: inputId(1),
-    partition,
-    logOffset: offset,
-    eventIndex: index,
     mpid: parseMpid(mpid) as Mpid,
-    environment: 'production',
-    eventType: index % 2 === 0 ? 'custom_event' : 'screen_view',
-    eventName: `event ${offset}.${index}`,
-    customEventType: index % 2 === 0 ? 'navigation' : null,
-    timestampMs: 1_700_000_000_123,
     receivedAtMs: 1_700_000_000_456,
-    sessionUuid: 's-1',
-    sourceMessageId: null,
-    sourceRequestId: `req-${offset}`,
-    platform: 'iOS',
-    data: { event_name: `event ${offset}.${index}`, custom_attributes: { n: index } },
-    userAttributes: { plan: 'gold', tags: ['a', 'b'] },
-    userIdentities: { customer_id: 'c-1' },
-    deviceInfo: { platform: 'iOS' },
-    applicationInfo: null,
+    channel: 'server_to_server',
+    historical: false,
+    ip: null,
+    dedupKey: null,
+    partition,
+    offset,
+    batch: {
+      environment: 'production',
+      source_request_id: `req-${offset}`,
+      user_identities: { customer_id: 'c-1' },
+      user_attributes: { plan: 'gold', tags: ['a', 'b'] },
+      device_info: { platform: 'iOS' },
+      events: [
+        { event_type: 'custom_event', data: { event_name: `click ${offset}`, custom_event_type: 'navigation', timestamp_unixtime_ms: 1_700_000_000_123, session_uuid: 's-1', custom_attributes: { n: 1 } } },
+        { event_type: 'screen_view', data: { screen_name: `home ${offset}`, source_message_id: 'm-1' } },
+      ],
+      ...over,
+    },
   };
 }
+
+const ws = workspaceId(1);
+const sortById = (a: { eventId: bigint }, b: { eventId: bigint }) => (a.eventId < b.eventId ? -1 : 1);
 
 /** The event store contract, run against every adapter. */
 export function eventStoreContract(name: string, open: (location: string) => Promise<EventStore>, newLocation: () => string) {
@@ -44,40 +50,63 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
       await store.close();
     });
 
-    it('stores every column and reads it back exactly, 64-bit mpids included', async () => {
-      const e = storedEvent(3, 17, 0, '-9223372036854775808');
-      await store.append([e]);
-      const [back] = await store.list({ workspaceId: workspaceId(1) }, 10);
-      expect(back).toEqual(e);
+    it('stores one row per event with exactly the columns storedEventsOf describes', async () => {
+      const records = [
+        logRecord(3, 17, {}, '-9223372036854775808'),
+        logRecord(1, 18, {
+          timestamp_unixtime_ms: 1_600_000_000_000,
+          device_info: null,
+          application_info: { os: 'Android' },
+          environment: 'development',
+          events: [
+            { event_type: 'commerce_event', data: { product_action: { action: 'purchase', products: [] } } },
+            { event_type: 'commerce_event', data: { promotion_action: { action: 'click', promotions: [] } } },
+            { event_type: 'session_start', data: {} },
+          ],
+        }),
+        logRecord(1, 19, { events: [] }),
+      ];
+      await store.append(records);
+      const back = await store.list({ workspaceId: ws }, 100);
+      expect(back).toEqual(records.flatMap(storedEventsOf).sort(sortById));
+      expect(back.map((e) => e.eventName)).toEqual(['click 17', 'home 17', 'purchase', 'promotion_click', null]);
+    });
+
+    it('stores what a stage changed, not the text the record was read from', async () => {
+      const original = withText(logRecord(0, 5), JSON.stringify(logRecord(0, 5)));
+      const changed = { ...original, batch: { ...original.batch, events: original.batch.events.slice(1) } };
+      await store.append([changed]);
+      expect((await store.list({ workspaceId: ws }, 10)).map((e) => e.eventType)).toEqual(['screen_view']);
     });
 
     it('counts and lists by workspace, user and event type', async () => {
-      await store.append([storedEvent(0, 1, 0, '5'), storedEvent(0, 1, 1, '5'), storedEvent(1, 2, 0, '6')]);
-      const ws = workspaceId(1);
-      expect(await store.count({ workspaceId: ws })).toBe(3);
+      await store.append([logRecord(0, 1, {}, '5'), logRecord(1, 2, {}, '6')]);
+      expect(await store.count({ workspaceId: ws })).toBe(4);
       expect(await store.count({ workspaceId: workspaceId(2) })).toBe(0);
       expect(await store.count({ workspaceId: ws, mpid: parseMpid('5') as Mpid })).toBe(2);
-      expect(await store.count({ workspaceId: ws, eventType: 'screen_view' })).toBe(1);
-      expect((await store.list({ workspaceId: ws }, 2)).map((e) => e.eventName)).toEqual(['event 1.0', 'event 1.1']);
+      expect(await store.count({ workspaceId: ws, eventType: 'screen_view' })).toBe(2);
+      expect((await store.list({ workspaceId: ws }, 3)).map((e) => e.eventName)).toEqual(['click 1', 'home 1', 'click 2']);
     });
 
     it('truncates exactly what lies past an offset in one partition', async () => {
-      await store.append([storedEvent(0, 10, 0), storedEvent(0, 11, 0), storedEvent(0, 11, 1), storedEvent(1, 12, 0)]);
+      await store.append([logRecord(0, 10), logRecord(0, 11), logRecord(1, 12)]);
       expect(await store.truncateAfter(0, 10)).toBe(2);
-      const left = await store.list({ workspaceId: workspaceId(1) }, 10);
+      const left = await store.list({ workspaceId: ws }, 10);
       expect(left.map((e) => [e.partition, e.logOffset])).toEqual([
         [0, 10],
+        [0, 10],
+        [1, 12],
         [1, 12],
       ]);
     });
 
     it('clears everything and keeps data across a reopen', async () => {
-      await store.append([storedEvent(0, 1, 0)]);
+      await store.append([logRecord(0, 1)]);
       await store.close();
       store = await open(location);
-      expect(await store.count({ workspaceId: workspaceId(1) })).toBe(1);
+      expect(await store.count({ workspaceId: ws })).toBe(2);
       await store.clear();
-      expect(await store.count({ workspaceId: workspaceId(1) })).toBe(0);
+      expect(await store.count({ workspaceId: ws })).toBe(0);
     });
   });
 }

@@ -1,7 +1,9 @@
-import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, timestampValue } from '@duckdb/node-api';
+import { BIGINT, type DuckDBConnection, DuckDBInstance, INTEGER, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { eventNameOf } from '../../analytics/event-row.ts';
 import type { EventFilter, EventStore, StoredEvent } from '../../analytics/event-store.ts';
+import { envelopeJson, type LogRecord } from '../../model/envelope.ts';
 import { inputId, type Mpid, parseMpid, workspaceId } from '../../kernel/ids.ts';
 import type { Environment, EventType } from '../../model/event-types.ts';
 
@@ -31,75 +33,111 @@ const SCHEMA = `
     application_info JSON
   )`;
 
+/** The envelope fields the insert reads; `data` and the batch-level objects stay JSON. */
+const ENVELOPE_SHAPE = JSON.stringify({
+  workspaceId: 'INTEGER',
+  inputId: 'INTEGER',
+  mpid: 'VARCHAR',
+  receivedAtMs: 'BIGINT',
+  batch: {
+    environment: 'VARCHAR',
+    source_request_id: 'VARCHAR',
+    timestamp_unixtime_ms: 'BIGINT',
+    events: [{ event_type: 'VARCHAR', data: 'JSON' }],
+    user_attributes: 'JSON',
+    user_identities: 'JSON',
+    device_info: 'JSON',
+    application_info: 'JSON',
+  },
+});
+
 /**
- * The embedded event store: one DuckDB file, written through an appender.
- * Appends are synchronous inside DuckDB and short; reads run on the same connection.
+ * One row per event, derived inside DuckDB from the envelopes' JSON text: the same columns as
+ * `storedEventsOf` (the contract suite checks they agree). Event names come from JS
+ * (`eventNameOf`), the one place that knows how commerce events are named.
+ */
+const INSERT = `
+  INSERT INTO events
+  WITH input AS (
+    SELECT unnest($1::VARCHAR[]) AS envelope, unnest($2::BIGINT[]) AS log_offset,
+           unnest($3::INTEGER[]) AS partition, unnest($4::VARCHAR[]) AS names
+  ),
+  parsed AS (
+    SELECT log_offset, partition, from_json(envelope, '${ENVELOPE_SHAPE}') AS x,
+           from_json(names, '["VARCHAR"]') AS names
+    FROM input
+  ),
+  events AS (
+    SELECT log_offset, partition, x, names, unnest(x.batch.events) AS ev,
+           generate_subscripts(x.batch.events, 1) AS i
+    FROM parsed
+  )
+  SELECT
+    log_offset * 65536 + i - 1, x.workspaceId, x.inputId, partition, log_offset, i - 1,
+    x.mpid::BIGINT, x.batch.environment, ev.event_type, names[i],
+    CASE WHEN ev.event_type = 'custom_event' THEN ev.data->>'custom_event_type' END,
+    make_timestamp_ms(coalesce(TRY_CAST(ev.data->>'timestamp_unixtime_ms' AS BIGINT), x.batch.timestamp_unixtime_ms, x.receivedAtMs)),
+    make_timestamp_ms(x.receivedAtMs),
+    ev.data->>'session_uuid', ev.data->>'source_message_id', x.batch.source_request_id,
+    coalesce(x.batch.device_info->>'platform', x.batch.application_info->>'os'),
+    coalesce(ev.data, '{}'), coalesce(x.batch.user_attributes, '{}'), coalesce(x.batch.user_identities, '{}'),
+    x.batch.device_info, x.batch.application_info
+  FROM events`;
+
+/**
+ * The embedded event store: one DuckDB file. Appends hand DuckDB the envelopes' JSON text in
+ * one statement, so the rows are built by DuckDB on its own threads, off the event loop.
+ * Writes and reads use separate connections (a connection runs one statement at a time).
  */
 export class DuckDbEventStore implements EventStore {
   private constructor(
     private readonly instance: DuckDBInstance,
-    private readonly conn: DuckDBConnection,
-    private appender: DuckDBAppender,
+    private readonly writer: DuckDBConnection,
+    private readonly reader: DuckDBConnection,
   ) {}
 
   static async open(file: string): Promise<DuckDbEventStore> {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     const instance = await DuckDBInstance.create(file);
-    const conn = await instance.connect();
-    await conn.run(SCHEMA);
-    return new DuckDbEventStore(instance, conn, await conn.createAppender('events'));
+    const writer = await instance.connect();
+    await writer.run(SCHEMA);
+    return new DuckDbEventStore(instance, writer, await instance.connect());
   }
 
-  async append(events: readonly StoredEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const a = this.appender;
-    for (const e of events) {
-      a.appendBigInt(e.eventId);
-      a.appendInteger(e.workspaceId);
-      a.appendInteger(e.inputId);
-      a.appendInteger(e.partition);
-      a.appendBigInt(BigInt(e.logOffset));
-      a.appendInteger(e.eventIndex);
-      a.appendBigInt(BigInt(e.mpid));
-      a.appendVarchar(e.environment);
-      a.appendVarchar(e.eventType);
-      appendText(a, e.eventName);
-      appendText(a, e.customEventType);
-      a.appendTimestamp(timestampValue(BigInt(Math.trunc(e.timestampMs)) * 1000n));
-      a.appendTimestamp(timestampValue(BigInt(Math.trunc(e.receivedAtMs)) * 1000n));
-      appendText(a, e.sessionUuid);
-      appendText(a, e.sourceMessageId);
-      appendText(a, e.sourceRequestId);
-      appendText(a, e.platform);
-      a.appendVarchar(JSON.stringify(e.data));
-      a.appendVarchar(JSON.stringify(e.userAttributes));
-      a.appendVarchar(JSON.stringify(e.userIdentities));
-      appendText(a, e.deviceInfo && JSON.stringify(e.deviceInfo));
-      appendText(a, e.applicationInfo && JSON.stringify(e.applicationInfo));
-      a.endRow();
-    }
-    a.flushSync();
+  async append(records: readonly LogRecord[]): Promise<void> {
+    const withEvents = records.filter((r) => r.batch.events.length > 0);
+    if (withEvents.length === 0) return;
+    await this.writer.run(
+      INSERT,
+      [
+        listValue(withEvents.map(envelopeJson)),
+        listValue(withEvents.map((r) => BigInt(r.offset))),
+        listValue(withEvents.map((r) => r.partition)),
+        listValue(withEvents.map((r) => JSON.stringify(r.batch.events.map(eventNameOf)))),
+      ],
+      [LIST(VARCHAR), LIST(BIGINT), LIST(INTEGER), LIST(VARCHAR)],
+    );
   }
 
   async truncateAfter(partition: number, offset: number): Promise<number> {
-    const r = await this.conn.run('DELETE FROM events WHERE partition = $1 AND log_offset > $2', [partition, offset]);
+    const r = await this.writer.run('DELETE FROM events WHERE partition = $1 AND log_offset > $2', [partition, offset]);
     return Number(r.rowsChanged);
   }
 
   async clear(): Promise<void> {
-    await this.conn.run('DELETE FROM events');
-    await this.conn.run('CHECKPOINT');
+    await this.writer.run('DELETE FROM events');
+    await this.writer.run('CHECKPOINT');
   }
 
   async count(filter: EventFilter): Promise<number> {
     const { where, params } = toWhere(filter);
-    const r = await this.conn.runAndReadAll(`SELECT count(*) AS n FROM events WHERE ${where}`, params);
+    const r = await this.reader.runAndReadAll(`SELECT count(*) AS n FROM events WHERE ${where}`, params);
     return Number(r.getRowObjectsJS()[0]?.n ?? 0);
   }
 
   async list(filter: EventFilter, limit: number): Promise<StoredEvent[]> {
     const { where, params } = toWhere(filter);
-    const r = await this.conn.runAndReadAll(
+    const r = await this.reader.runAndReadAll(
       `SELECT *, epoch_ms(event_time) AS ts, epoch_ms(received_at) AS rcv, mpid::VARCHAR AS mpid_text
        FROM events WHERE ${where} ORDER BY event_id LIMIT ${Math.max(0, Math.trunc(limit))}`,
       params,
@@ -108,15 +146,10 @@ export class DuckDbEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    this.appender.closeSync();
-    this.conn.closeSync();
+    this.reader.closeSync();
+    this.writer.closeSync();
     this.instance.closeSync();
   }
-}
-
-function appendText(a: DuckDBAppender, value: string | null | undefined): void {
-  if (value === null || value === undefined) a.appendNull();
-  else a.appendVarchar(value);
 }
 
 function toWhere(filter: EventFilter): { where: string; params: (string | number)[] } {

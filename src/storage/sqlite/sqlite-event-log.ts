@@ -1,6 +1,6 @@
 import type { AppendOutcome, EventLog } from '../../pipeline/event-log.ts';
 import { partitionOf } from '../../pipeline/event-log.ts';
-import type { Envelope, LogRecord } from '../../pipeline/envelope.ts';
+import { type Envelope, type LogRecord, withText } from '../../model/envelope.ts';
 import { openSqlite, type Sqlite } from './open.ts';
 
 interface Pending {
@@ -26,11 +26,17 @@ export interface SqliteEventLogOptions {
  */
 export class SqliteEventLog implements EventLog {
   readonly partitionCount: number;
+  /** Appends: every commit is fsync'ed before `append` resolves. */
   private readonly db: Sqlite;
+  /**
+   * Reads and consumer offsets, on a second connection that does not fsync its commits: an
+   * offset lost to a power cut only means re-processing, which stages recover from.
+   */
+  private readonly reader: Sqlite;
   private readonly queue: Pending[] = [];
   private scheduled = false;
   private readonly listeners = new Set<(p: ReadonlySet<number>) => void>();
-  private readonly tail = new Map<number, Envelope>();
+  private readonly tail = new Map<number, { env: Envelope; text: string }>();
   private readonly tailCacheSize: number;
   private readonly stmt;
 
@@ -52,19 +58,21 @@ export class SqliteEventLog implements EventLog {
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
     this.partitionCount = this.fixPartitionCount(options.partitions ?? 8);
+    this.reader = openSqlite(options.file);
+    this.reader.pragma('synchronous = NORMAL');
     const retention = options.dedupRetentionMs ?? 45 * 24 * 3600_000;
     this.db.prepare('DELETE FROM dedup WHERE at < ?').run(Date.now() - retention);
     this.stmt = {
       dedup: this.db.prepare('INSERT OR IGNORE INTO dedup (key, at) VALUES (?, ?)'),
       insert: this.db.prepare('INSERT INTO log (partition, payload) VALUES (?, ?)'),
-      offsets: this.db.prepare('SELECT offset FROM log WHERE partition = ? AND offset > ? ORDER BY offset LIMIT ?').pluck(),
-      payload: this.db.prepare('SELECT payload FROM log WHERE offset = ?').pluck(),
-      commit: this.db.prepare(
+      offsets: this.reader.prepare('SELECT offset FROM log WHERE partition = ? AND offset > ? ORDER BY offset LIMIT ?').pluck(),
+      payload: this.reader.prepare('SELECT payload FROM log WHERE offset = ?').pluck(),
+      commit: this.reader.prepare(
         'INSERT INTO consumer_offsets (consumer, partition, offset) VALUES (?, ?, ?) ' +
           'ON CONFLICT (consumer, partition) DO UPDATE SET offset = excluded.offset',
       ),
-      committed: this.db.prepare('SELECT offset FROM consumer_offsets WHERE consumer = ? AND partition = ?').pluck(),
-      lag: this.db.prepare('SELECT count(*) FROM log WHERE partition = ? AND offset > ?').pluck(),
+      committed: this.reader.prepare('SELECT offset FROM consumer_offsets WHERE consumer = ? AND partition = ?').pluck(),
+      lag: this.reader.prepare('SELECT count(*) FROM log WHERE partition = ? AND offset > ?').pluck(),
     };
   }
 
@@ -91,7 +99,7 @@ export class SqliteEventLog implements EventLog {
     const group = this.queue.splice(0);
     if (group.length === 0) return;
     const grown = new Set<number>();
-    const cached: [number, Envelope][] = [];
+    const cached: [number, { env: Envelope; text: string }][] = [];
     const now = Date.now();
     const write = this.db.transaction((pending: Pending[]) =>
       pending.map((p) =>
@@ -100,9 +108,10 @@ export class SqliteEventLog implements EventLog {
             return { duplicate: true };
           }
           const partition = partitionOf(env.workspaceId, env.mpid, this.partitionCount);
-          const offset = Number(this.stmt.insert.run(partition, JSON.stringify(env)).lastInsertRowid);
+          const text = JSON.stringify(env);
+          const offset = Number(this.stmt.insert.run(partition, text).lastInsertRowid);
           grown.add(partition);
-          cached.push([offset, env]);
+          cached.push([offset, { env, text }]);
           return { duplicate: false, partition, offset };
         }),
       ),
@@ -114,7 +123,7 @@ export class SqliteEventLog implements EventLog {
       for (const p of group) p.reject(error);
       return;
     }
-    for (const [offset, env] of cached) this.tail.set(offset, env);
+    for (const [offset, entry] of cached) this.tail.set(offset, entry);
     this.trimTail();
     group.forEach((p, i) => p.resolve(results[i]!));
     if (grown.size > 0) for (const l of this.listeners) l(grown);
@@ -133,8 +142,10 @@ export class SqliteEventLog implements EventLog {
   async read(partition: number, afterOffset: number, limit: number): Promise<LogRecord[]> {
     const offsets = this.stmt.offsets.all(partition, afterOffset, limit) as number[];
     return offsets.map((offset) => {
-      const env = this.tail.get(offset) ?? (JSON.parse(this.stmt.payload.get(offset) as string) as Envelope);
-      return { ...env, partition, offset };
+      const cached = this.tail.get(offset);
+      const text = cached?.text ?? (this.stmt.payload.get(offset) as string);
+      const env = cached?.env ?? (JSON.parse(text) as Envelope);
+      return withText({ ...env, partition, offset }, text);
     });
   }
 
@@ -161,6 +172,7 @@ export class SqliteEventLog implements EventLog {
 
   async close(): Promise<void> {
     if (this.queue.length > 0) this.flush();
+    this.reader.close();
     this.db.close();
   }
 }

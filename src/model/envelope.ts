@@ -1,5 +1,5 @@
 import type { InputId, Mpid, WorkspaceId } from '../kernel/ids.ts';
-import type { Batch, SourceChannel } from '../model/batch.ts';
+import type { Batch, SourceChannel } from './batch.ts';
 
 /**
  * One accepted batch as the event log keeps it: the parsed batch plus what the edge learned
@@ -23,4 +23,20 @@ export interface Envelope {
 export interface LogRecord extends Envelope {
   partition: number;
   offset: number;
+}
+
+/**
+ * The JSON text a record was read from, kept beside the record (not in it) so that a stage that
+ * returns a changed record automatically loses it: text and record never disagree.
+ */
+const texts = new WeakMap<LogRecord, string>();
+
+export function withText(record: LogRecord, text: string): LogRecord {
+  texts.set(record, text);
+  return record;
+}
+
+/** The record's envelope as JSON: the log's own text when unchanged, else serialised anew. */
+export function envelopeJson(record: LogRecord): string {
+  return texts.get(record) ?? JSON.stringify(record);
 }
