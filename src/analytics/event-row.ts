@@ -31,11 +31,35 @@ export function eventNameOf(event: BatchEvent): string | null {
   }
 }
 
+/** The per-event columns derived from an event and its batch (not copied as JSON). */
+export interface DerivedColumns {
+  eventName: string | null;
+  customEventType: string | null;
+  timestampMs: number;
+  sessionUuid: string | null;
+  sourceMessageId: string | null;
+}
+
+export function derivedColumnsOf(record: LogRecord, event: BatchEvent): DerivedColumns {
+  return {
+    eventName: eventNameOf(event),
+    customEventType: event.event_type === 'custom_event' ? (event.data.custom_event_type ?? null) : null,
+    timestampMs: event.data.timestamp_unixtime_ms ?? record.batch.timestamp_unixtime_ms ?? record.receivedAtMs,
+    sessionUuid: event.data.session_uuid ?? null,
+    sourceMessageId: event.data.source_message_id ?? null,
+  };
+}
+
+/** The platform of a batch: its device's, else its application's OS. */
+export function platformOf(record: LogRecord): string | null {
+  const { batch } = record;
+  return (batch.device_info?.platform as string | undefined) ?? (batch.application_info?.os as string | undefined) ?? null;
+}
+
 /** The event store rows for one log record, one per event. */
 export function storedEventsOf(record: LogRecord): StoredEvent[] {
   const { batch } = record;
-  const platform =
-    (batch.device_info?.platform as string | undefined) ?? (batch.application_info?.os as string | undefined) ?? null;
+  const platform = platformOf(record);
   return batch.events.map((event, index) => ({
     eventId: eventIdOf(record.offset, index),
     workspaceId: record.workspaceId,
@@ -46,12 +70,8 @@ export function storedEventsOf(record: LogRecord): StoredEvent[] {
     mpid: record.mpid,
     environment: batch.environment,
     eventType: event.event_type,
-    eventName: eventNameOf(event),
-    customEventType: event.event_type === 'custom_event' ? (event.data.custom_event_type ?? null) : null,
-    timestampMs: event.data.timestamp_unixtime_ms ?? batch.timestamp_unixtime_ms ?? record.receivedAtMs,
+    ...derivedColumnsOf(record, event),
     receivedAtMs: record.receivedAtMs,
-    sessionUuid: event.data.session_uuid ?? null,
-    sourceMessageId: event.data.source_message_id ?? null,
     sourceRequestId: batch.source_request_id ?? null,
     platform,
     data: event.data,
