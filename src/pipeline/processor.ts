@@ -35,7 +35,7 @@ export class Processor {
 
   constructor(private readonly deps: ProcessorDeps) {
     this.consumer = deps.consumer ?? 'processor';
-    this.readLimit = deps.readLimit ?? 500;
+    this.readLimit = deps.readLimit ?? 2000;
   }
 
   async start(): Promise<void> {

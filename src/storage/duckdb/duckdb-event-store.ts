@@ -29,8 +29,7 @@ export class DuckDbEventStore implements EventStore {
   static async open(file: string): Promise<DuckDbEventStore> {
     const stagingDir = file === ':memory:' ? mkdtempSync(join(tmpdir(), 'quanta-events-')) : `${file}.staging`;
     mkdirSync(stagingDir, { recursive: true });
-    // One thread: the event store must leave the other cores to ingest.
-    const instance = await DuckDBInstance.create(file, { threads: '1' });
+    const instance = await DuckDBInstance.create(file);
     const writer = await instance.connect();
     await writer.run(SCHEMA);
     return new DuckDbEventStore(instance, writer, await instance.connect(), stagingDir);
