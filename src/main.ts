@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
@@ -116,15 +116,29 @@ export async function startQuanta(config: Readonly<Config>): Promise<Quanta> {
   const logger = pino({ level: config.logLevel, base: { service: 'quanta' } });
   const quanta = await createQuanta(config, logger);
   const { app, bootstrapped: b } = quanta;
-  const url = await app.listen({ host: config.host, port: config.port });
-  let httpsServer: HttpsServer | undefined;
   const tls = await loadTls(config.tls, config.dataDir);
+  const httpsServer = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => app.routing(req, res)) : undefined;
+  let httpsClosed = Promise.resolve();
+  app.addHook('preClose', async () => {
+    if (httpsServer) {
+      httpsClosed = new Promise((resolve) => httpsServer.close(() => resolve()));
+      httpsServer.closeIdleConnections();
+    }
+    // Clients that keep a connection open past this are cut off, so shutdown always ends.
+    setTimeout(() => {
+      app.server.closeAllConnections();
+      httpsServer?.closeAllConnections();
+    }, 10_000).unref();
+  });
+  app.addHook('onClose', async () => {
+    await httpsClosed;
+  });
+  const url = await app.listen({ host: config.host, port: config.port });
   let tlsUrl: string | undefined;
-  if (tls) {
-    httpsServer = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => app.routing(req, res));
+  if (httpsServer && tls) {
     await new Promise<void>((resolve, reject) => {
-      httpsServer!.once('error', reject);
-      httpsServer!.listen(tls.port, config.host, resolve);
+      httpsServer.once('error', reject);
+      httpsServer.listen(tls.port, config.host, resolve);
     });
     const address = httpsServer.address();
     tlsUrl = `https://${config.host}:${typeof address === 'object' && address ? address.port : tls.port}`;
@@ -148,11 +162,6 @@ export async function startQuanta(config: Readonly<Config>): Promise<Quanta> {
       '',
     ].join('\n'),
   );
-  const close = quanta.close;
-  quanta.close = async () => {
-    if (httpsServer) await new Promise((r) => httpsServer!.close(r));
-    await close();
-  };
   return quanta;
 }
 

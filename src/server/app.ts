@@ -44,6 +44,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.addContentTypeParser(type, { parseAs: 'string' }, parseJson);
   }
   app.setErrorHandler(handleError);
+  // On shutdown, answer in-flight requests with `Connection: close` so keep-alive clients let go
+  // and close() finishes in moments rather than after the clients' keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) void reply.header('connection', 'close');
+    return payload;
+  });
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({
       errors: [{ code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}; see /openapi.json.` }],

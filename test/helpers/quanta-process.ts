@@ -57,6 +57,19 @@ export interface QuantaProcess {
   waitForLag0(timeoutMs?: number): Promise<void>;
 }
 
+/** Resolves with the promise's value, or with 'timeout' after `ms` (the timer is cleared either way). */
+export async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A new empty data directory under the OS temp dir; remove it with `removeDataDir`. */
 export function makeDataDir(prefix = 'quanta-e2e-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -155,8 +168,7 @@ export async function startQuanta(options: StartOptions): Promise<QuantaProcess>
     async stop(timeoutMs = 30_000) {
       if (exit) return exit;
       child.kill('SIGTERM');
-      const timer = sleep(timeoutMs).then(() => 'timeout' as const);
-      const result = await Promise.race([exited, timer]);
+      const result = await withinMs(exited, timeoutMs);
       if (result === 'timeout') {
         child.kill('SIGKILL');
         await exited;

@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeDataDir, type QuantaProcess, removeDataDir, startQuanta } from '../helpers/quanta-process.ts';
+import { readLog, withEventStore } from '../helpers/stores.ts';
+
+/**
+ * Kill -9 under load: Quanta acknowledges a batch (202) only once it is durable in the log, and
+ * the processor stores each logged event exactly once even when the process dies mid-flight.
+ */
+
+const CLIENTS = 8;
+const MIN_LOAD_MS = 1_500;
+/** Keep the load on past MIN_LOAD_MS until this many batches are acknowledged (slow machines). */
+const MIN_ACKED = 40;
+const MAX_LOAD_MS = 45_000;
+
+interface SentBatch {
+  srid: string;
+  events: number;
+  body: Record<string, unknown>;
+}
+
+interface SentRequest {
+  path: '/v2/bulkevents' | '/v2/events';
+  batches: SentBatch[];
+}
+
+const run = randomUUID().slice(0, 8);
+let sequence = 0;
+const rand = (n: number) => Math.floor(Math.random() * n);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function makeBatch(client: number): SentBatch {
+  const n = ++sequence;
+  const srid = `crash-${run}-${client}-${n}`;
+  const events = 1 + rand(3);
+  const now = Date.now();
+  return {
+    srid,
+    events,
+    body: {
+      environment: 'production',
+      source_request_id: srid,
+      user_identities: { customer_id: `cust-${run}-${client}-${n}` },
+      user_attributes: { client, n },
+      events: Array.from({ length: events }, (_, i) => ({
+        event_type: 'custom_event',
+        data: {
+          event_name: `Crash Test ${i}`,
+          custom_event_type: 'other',
+          custom_attributes: { client: String(client), n: String(n), i: String(i) },
+          timestamp_unixtime_ms: now,
+        },
+      })),
+    },
+  };
+}
+
+async function send(quanta: QuantaProcess, request: SentRequest): Promise<Response> {
+  const body = request.path === '/v2/events' ? request.batches[0]!.body : request.batches.map((b) => b.body);
+  return fetch(`${quanta.url}${request.path}`, {
+    method: 'POST',
+    headers: { authorization: quanta.authorization, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+}
+
+describe('crash recovery: kill -9 under load', () => {
+  let dataDir: string | undefined;
+  const running: QuantaProcess[] = [];
+
+  afterAll(async () => {
+    for (const q of running) await q.kill('SIGKILL');
+    removeDataDir(dataDir);
+  });
+
+  it('stores every acknowledged batch exactly once after a SIGKILL and a restart', { timeout: 120_000 }, async () => {
+    dataDir = makeDataDir('quanta-crash-');
+
+    // 1. Load: CLIENTS loops posting /v2/bulkevents; a batch is acknowledged iff its request got a 202.
+    const first = await startQuanta({ dataDir });
+    running.push(first);
+    const acked: SentBatch[] = [];
+    const unacknowledged: SentRequest[] = [];
+    const unexpected: string[] = [];
+    let stopLoad = false;
+    let inFlight = 0;
+    const client = async (id: number) => {
+      while (!stopLoad) {
+        const request: SentRequest = {
+          path: '/v2/bulkevents',
+          batches: Array.from({ length: 1 + rand(4) }, () => makeBatch(id)),
+        };
+        inFlight++;
+        try {
+          const res = await send(first, request);
+          if (res.status === 202) acked.push(...request.batches);
+          else unexpected.push(`${res.status} ${await res.text().catch(() => '')}`);
+          await res.arrayBuffer().catch(() => undefined);
+        } catch {
+          unacknowledged.push(request); // no answer: the client does not know; it will retry
+        } finally {
+          inFlight--;
+        }
+      }
+    };
+    const clients = Array.from({ length: CLIENTS }, (_, i) => client(i));
+    const loadStart = Date.now();
+    while (Date.now() - loadStart < MIN_LOAD_MS || (acked.length < MIN_ACKED && Date.now() - loadStart < MAX_LOAD_MS)) {
+      if (unexpected.length > 0) break;
+      await sleep(25);
+    }
+    const inFlightAtKill = inFlight;
+    const killed = first.kill('SIGKILL');
+    stopLoad = true;
+    const exit = await killed;
+    await Promise.all(clients);
+    const ackedBeforeKill = acked.length;
+
+    expect(unexpected, 'every answered request is a 202').toEqual([]);
+    expect(exit.signal).toBe('SIGKILL');
+    expect(inFlightAtKill, 'requests were in flight at the kill').toBeGreaterThan(0);
+    expect(ackedBeforeKill, 'enough batches were acknowledged for the test to mean something').toBeGreaterThan(20);
+
+    // Durable means durable: with the process dead, the log already holds every acknowledged batch.
+    const afterKill = readLog(dataDir);
+    const loggedAtKill = new Set(afterKill.rows.map((r) => r.envelope.batch.source_request_id));
+    const lost = acked.filter((b) => !loggedAtKill.has(b.srid)).map((b) => b.srid);
+    expect(lost, 'acknowledged batches missing from the log after the kill').toEqual([]);
+    const pendingAtKill = afterKill.rows.filter((r) => r.offset > (afterKill.committed.get(`processor:${r.partition}`) ?? 0)).length;
+    const storedBeyondCommit = await withEventStore(dataDir, async (query) => {
+      let n = 0;
+      for (let p = 0; p < afterKill.partitions; p++) {
+        const [row] = await query('SELECT count(*)::INTEGER AS n FROM events WHERE partition = $1 AND log_offset > $2', [
+          p,
+          afterKill.committed.get(`processor:${p}`) ?? 0,
+        ]);
+        n += Number(row!.n);
+      }
+      return n;
+    });
+
+    // 2. Restart on the same data dir; the processor catches up on what the log holds.
+    const second = await startQuanta({ dataDir });
+    running.push(second);
+    await second.waitForLag0();
+
+    // 3. Clients retry what got no answer (same source_request_id): each is stored once at most,
+    //    whether or not it reached the log before the kill.
+    for (const request of unacknowledged) {
+      const res = await send(second, request);
+      expect(res.status, await res.text()).toBe(202);
+      acked.push(...request.batches);
+    }
+
+    // 4. Re-send already-acknowledged batches: accepted (202) and deduplicated.
+    const resent = [0, 1, 2, Math.floor(ackedBeforeKill / 2), ackedBeforeKill - 1].map((i) => acked[i]!);
+    const fresh = makeBatch(99);
+    const bulk = await send(second, { path: '/v2/bulkevents', batches: [...resent, fresh] });
+    expect(bulk.status, await bulk.text()).toBe(202);
+    acked.push(fresh);
+    const single = await send(second, { path: '/v2/events', batches: [acked[3]!] });
+    expect(single.status, await single.text()).toBe(202);
+
+    await second.waitForLag0();
+    const stopped = await second.stop();
+    expect(stopped, second.output()).toEqual({ code: 0, signal: null });
+
+    // 5. The stores, read directly.
+    const log = readLog(dataDir);
+    const logBySrid = new Map<string, number[]>();
+    for (const row of log.rows) {
+      const srid = row.envelope.batch.source_request_id;
+      expect(srid, `log offset ${row.offset} has a source_request_id`).toBeTypeOf('string');
+      logBySrid.set(srid!, [...(logBySrid.get(srid!) ?? []), row.offset]);
+    }
+    const ackedSrids = new Set(acked.map((b) => b.srid));
+    expect(ackedSrids.size, 'acknowledged batches have unique ids').toBe(acked.length);
+    const notOnce = acked.filter((b) => logBySrid.get(b.srid)?.length !== 1).map((b) => [b.srid, logBySrid.get(b.srid) ?? []]);
+    expect(notOnce, 'acknowledged batches not in the log exactly once').toEqual([]);
+    const duplicatedInLog = [...logBySrid].filter(([, offsets]) => offsets.length > 1);
+    expect(duplicatedInLog, 'source_request_ids logged more than once').toEqual([]);
+    // After the retries every batch ever sent was acknowledged, so the log holds nothing else.
+    expect(log.rows.length).toBe(acked.length);
+
+    // Every partition's committed offset covers the end of that partition.
+    for (let p = 0; p < log.partitions; p++) {
+      const last = log.rows.filter((r) => r.partition === p).at(-1)?.offset ?? 0;
+      expect(log.committed.get(`processor:${p}`) ?? 0, `partition ${p} committed offset`).toBeGreaterThanOrEqual(last);
+    }
+
+    await withEventStore(dataDir, async (query) => {
+      const perSrid = await query(`
+        SELECT source_request_id AS srid, count(*)::INTEGER AS n, count(DISTINCT event_index)::INTEGER AS indexes,
+               min(event_index)::INTEGER AS lo, max(event_index)::INTEGER AS hi,
+               count(DISTINCT log_offset)::INTEGER AS offsets, min(log_offset)::BIGINT AS log_offset
+        FROM events_wide GROUP BY source_request_id`);
+      const stored = new Map(perSrid.map((r) => [r.srid as string, r]));
+      const wrong = acked.flatMap((b) => {
+        const r = stored.get(b.srid);
+        const expected = { n: b.events, indexes: b.events, lo: 0, hi: b.events - 1, offsets: 1, log_offset: logBySrid.get(b.srid)![0]! };
+        const got = r && { n: r.n, indexes: r.indexes, lo: r.lo, hi: r.hi, offsets: r.offsets, log_offset: Number(r.log_offset) };
+        return JSON.stringify(got) === JSON.stringify(expected) ? [] : [{ srid: b.srid, expected, got: got ?? 'no rows' }];
+      });
+      expect(wrong, 'acknowledged batches whose event rows are missing or duplicated').toEqual([]);
+      const strangers = perSrid.filter((r) => !ackedSrids.has(r.srid as string));
+      expect(strangers, 'event rows for batches never acknowledged').toEqual([]);
+
+      const duplicates = await query(`
+        SELECT partition, log_offset, event_index, count(*)::INTEGER AS n
+        FROM events GROUP BY ALL HAVING count(*) > 1 LIMIT 20`);
+      expect(duplicates, 'event rows stored twice').toEqual([]);
+      const batchDuplicates = await query(`
+        SELECT partition, log_offset, count(*)::INTEGER AS n FROM batches GROUP BY ALL HAVING count(*) > 1 LIMIT 20`);
+      expect(batchDuplicates, 'batch rows stored twice').toEqual([]);
+      const [batches] = await query('SELECT count(*)::INTEGER AS n FROM batches');
+      expect(batches!.n).toBe(acked.length);
+
+      const [total] = await query('SELECT count(*)::INTEGER AS n FROM events');
+      expect(total!.n).toBe(acked.reduce((sum, b) => sum + b.events, 0));
+    });
+
+    console.log(
+      `crash-recovery: ${ackedBeforeKill} batches acknowledged before the kill (${inFlightAtKill} requests in flight), ` +
+        `${unacknowledged.length} unanswered requests retried, ${log.rows.length} batches logged; at the kill ` +
+        `${pendingAtKill} logged batches were unprocessed and ${storedBeyondCommit} event rows were stored past the committed offsets`,
+    );
+  });
+});
