@@ -1,0 +1,56 @@
+import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
+import type { Identities, IdentityType } from './identity-types.ts';
+import type { StrategyName } from './strategy.ts';
+
+/** The identity record of one profile: the identities IDSync can find it by. */
+export interface IdentityRecord {
+  workspaceId: WorkspaceId;
+  mpid: Mpid;
+  identities: Identities;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+export type IdentityOperation = 'identify' | 'login' | 'logout' | 'modify' | 'events' | 'alias';
+
+/** Why IDSync did something: kept with every change so "why is this identity here?" has an answer. */
+export interface IdentityReason {
+  operation: IdentityOperation;
+  strategy: StrategyName;
+  source: 'identity_api' | 'events_api';
+  requestId?: string | null;
+  /** The identity the request was matched by, if it matched an existing profile. */
+  matchedBy?: { type: IdentityType; value: string } | null;
+  detail: string;
+}
+
+export type IdentityAction = 'created' | 'identity_added' | 'identity_changed' | 'identity_removed';
+
+export interface IdentityEvent {
+  workspaceId: WorkspaceId;
+  mpid: Mpid;
+  atMs: number;
+  action: IdentityAction;
+  type: IdentityType | null;
+  value: string | null;
+  previousValue: string | null;
+  reason: IdentityReason;
+}
+
+/**
+ * Where the identity graph is kept (part of the storage role "state"). IDSync answers from
+ * memory; it loads every record at start and writes each change through before answering.
+ *
+ * Contract (`storage/contracts/identity-store.contract.ts`): `save` stores the records (each
+ * replacing its previous version) and appends the events, all or nothing.
+ *
+ * @example
+ *   await store.save([record], [{ ...event, action: 'created' }]);
+ *   const all = await store.loadAll();
+ */
+export interface IdentityStore {
+  loadAll(): Promise<IdentityRecord[]>;
+  save(records: readonly IdentityRecord[], events: readonly IdentityEvent[]): Promise<void>;
+  history(workspaceId: WorkspaceId, mpid: Mpid): Promise<IdentityEvent[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,58 @@
+import type { IdentityType } from './identity-types.ts';
+
+export const STRATEGIES = ['profile_conversion', 'profile_link', 'profile_isolation', 'best_match'] as const;
+export type StrategyName = (typeof STRATEGIES)[number];
+
+/** A workspace's IDSync configuration (mParticle's identity strategy settings). */
+export interface IdentityStrategy {
+  name: StrategyName;
+  /** Identity types whose values may belong to one profile only. */
+  uniqueIds: ReadonlySet<IdentityType>;
+  /** Identity types that identify a known user; a profile holding one is returned only to a request that matches one. */
+  loginIds: ReadonlySet<IdentityType>;
+  /** Lookup order, highest priority first. */
+  priority: readonly IdentityType[];
+}
+
+/** mParticle's default configuration: profile conversion, customer id unique and the login id. */
+export const DEFAULT_STRATEGY: IdentityStrategy = {
+  name: 'profile_conversion',
+  uniqueIds: new Set(['customer_id']),
+  loginIds: new Set(['customer_id']),
+  priority: [
+    'customer_id',
+    'mobile_number',
+    'phone_number_2',
+    'phone_number_3',
+    'email',
+    'other',
+    'other_id_2',
+    'other_id_3',
+    'other_id_4',
+    'other_id_5',
+    'other_id_6',
+    'other_id_7',
+    'other_id_8',
+    'other_id_9',
+    'other_id_10',
+    'facebook',
+    'facebook_custom_audience_id',
+    'google',
+    'twitter',
+    'microsoft',
+    'yahoo',
+    'alias',
+    'ios_idfa',
+    'ios_idfv',
+    'android_aaid',
+    'android_uuid',
+    'push_token',
+    'fire_aid',
+    'roku_aid',
+    'roku_publisher_id',
+    'microsoft_publisher_id',
+    'microsoft_aid',
+    'amp_id',
+    'device_application_stamp',
+  ],
+};

@@ -1,0 +1,64 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { IdentityEvent, IdentityRecord, IdentityStore } from '../../identity/identity-store.ts';
+import { type Mpid, parseMpid, workspaceId } from '../../kernel/ids.ts';
+
+const ws = workspaceId(1);
+const mpid = (s: string) => parseMpid(s) as Mpid;
+
+function record(id: string, identities: IdentityRecord['identities']): IdentityRecord {
+  return { workspaceId: ws, mpid: mpid(id), identities, createdAtMs: 1000, updatedAtMs: 2000 };
+}
+
+function event(id: string, action: IdentityEvent['action'], type: IdentityEvent['type'] = null, value: string | null = null): IdentityEvent {
+  return {
+    workspaceId: ws,
+    mpid: mpid(id),
+    atMs: 3000,
+    action,
+    type,
+    value,
+    previousValue: null,
+    reason: { operation: 'identify', strategy: 'profile_conversion', source: 'identity_api', requestId: 'r1', matchedBy: null, detail: 'test' },
+  };
+}
+
+/** The identity store contract, run against every adapter. */
+export function identityStoreContract(name: string, open: (location: string) => Promise<IdentityStore>, newLocation: () => string) {
+  describe(`IdentityStore contract: ${name}`, () => {
+    let location: string;
+    let store: IdentityStore;
+
+    beforeEach(async () => {
+      location = newLocation();
+      store = await open(location);
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('saves records, replacing earlier versions, and keeps them across a reopen', async () => {
+      const big = '-9223372036854775808';
+      await store.save([record(big, { customer_id: 'c1' }), record('7', { email: 'a@b.c' })], [event(big, 'created')]);
+      await store.save([{ ...record(big, { customer_id: 'c1', ios_idfv: 'v' }), updatedAtMs: 5000 }], []);
+      await store.close();
+      store = await open(location);
+      const all = (await store.loadAll()).sort((a, b) => a.mpid.localeCompare(b.mpid));
+      expect(all).toEqual([
+        { ...record(big, { customer_id: 'c1', ios_idfv: 'v' }), updatedAtMs: 5000 },
+        record('7', { email: 'a@b.c' }),
+      ]);
+    });
+
+    it('keeps the history of a profile in order, with its reasons', async () => {
+      await store.save([record('5', { customer_id: 'c' })], [event('5', 'created'), event('5', 'identity_added', 'customer_id', 'c')]);
+      await store.save([], [event('6', 'created')]);
+      const history = await store.history(ws, mpid('5'));
+      expect(history.map((e) => [e.action, e.type, e.value])).toEqual([
+        ['created', null, null],
+        ['identity_added', 'customer_id', 'c'],
+      ]);
+      expect(history[0]!.reason).toEqual(event('5', 'created').reason);
+      expect(await store.history(workspaceId(2), mpid('5'))).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,99 @@
+import type { IdentityEvent, IdentityRecord, IdentityStore } from '../../identity/identity-store.ts';
+import type { Identities } from '../../identity/identity-types.ts';
+import { type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
+import { openSqlite, type Sqlite } from './open.ts';
+
+interface RecordRow {
+  workspace_id: number;
+  mpid: string;
+  identities: string;
+  created_at: number;
+  updated_at: number;
+}
+
+interface EventRow {
+  workspace_id: number;
+  mpid: string;
+  at: number;
+  action: IdentityEvent['action'];
+  type: IdentityEvent['type'];
+  value: string | null;
+  previous_value: string | null;
+  reason: string;
+}
+
+/**
+ * The identity graph in SQLite. Commits are not fsync'ed one by one (WAL, `synchronous =
+ * NORMAL`): they survive a crash of the process, and IDSync recreates a profile that a power cut
+ * lost when a batch names its MPID again.
+ */
+export class SqliteIdentityStore implements IdentityStore {
+  private readonly db: Sqlite;
+  private readonly saveTx;
+
+  constructor(file: string) {
+    this.db = openSqlite(file);
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS identity_records (
+        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, identities TEXT NOT NULL,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, mpid)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS identity_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, at INTEGER NOT NULL, action TEXT NOT NULL,
+        type TEXT, value TEXT, previous_value TEXT, reason TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS identity_events_by_mpid ON identity_events (workspace_id, mpid, id);
+    `);
+    const upsert = this.db.prepare(
+      `INSERT INTO identity_records (workspace_id, mpid, identities, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (workspace_id, mpid) DO UPDATE SET identities = excluded.identities, updated_at = excluded.updated_at`,
+    );
+    const append = this.db.prepare(
+      `INSERT INTO identity_events (workspace_id, mpid, at, action, type, value, previous_value, reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.saveTx = this.db.transaction((records: readonly IdentityRecord[], events: readonly IdentityEvent[]) => {
+      for (const r of records) upsert.run(r.workspaceId, r.mpid, JSON.stringify(r.identities), r.createdAtMs, r.updatedAtMs);
+      for (const e of events) {
+        append.run(e.workspaceId, e.mpid, e.atMs, e.action, e.type, e.value, e.previousValue, JSON.stringify(e.reason));
+      }
+    });
+  }
+
+  async loadAll(): Promise<IdentityRecord[]> {
+    return (this.db.prepare('SELECT * FROM identity_records').all() as RecordRow[]).map((r) => ({
+      workspaceId: workspaceId(r.workspace_id),
+      mpid: parseMpid(r.mpid) as Mpid,
+      identities: JSON.parse(r.identities) as Identities,
+      createdAtMs: r.created_at,
+      updatedAtMs: r.updated_at,
+    }));
+  }
+
+  async save(records: readonly IdentityRecord[], events: readonly IdentityEvent[]): Promise<void> {
+    this.saveTx(records, events);
+  }
+
+  async history(ws: WorkspaceId, mpid: Mpid): Promise<IdentityEvent[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM identity_events WHERE workspace_id = ? AND mpid = ? ORDER BY id')
+      .all(ws, mpid) as EventRow[];
+    return rows.map((r) => ({
+      workspaceId: workspaceId(r.workspace_id),
+      mpid: parseMpid(r.mpid) as Mpid,
+      atMs: r.at,
+      action: r.action,
+      type: r.type,
+      value: r.value,
+      previousValue: r.previous_value,
+      reason: JSON.parse(r.reason) as IdentityEvent['reason'],
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
