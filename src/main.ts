@@ -6,7 +6,11 @@ import { pino, type Logger } from 'pino';
 import { eventStoreStage } from './pipeline/event-store.stage.ts';
 import type { EventStore } from './analytics/event-store.ts';
 import { type Config, ConfigError, loadConfig } from './config/config.ts';
-import { HashedIdentityResolver } from './identity/hashed-identity-resolver.ts';
+import { IdentityApi } from './identity/identity-api.ts';
+import { IdentityGraph } from './identity/identity-graph.ts';
+import type { IdentityStore } from './identity/identity-store.ts';
+import { IdSyncResolver } from './identity/idsync-resolver.ts';
+import { DEFAULT_STRATEGY } from './identity/strategy.ts';
 import type { EventLog } from './pipeline/event-log.ts';
 import { IngestService } from './pipeline/ingest.ts';
 import { LiveStreamHub, liveStreamStage } from './pipeline/live-stream.ts';
@@ -23,12 +27,14 @@ import { Metrics } from './server/metrics.ts';
 import { loadTls } from './server/tls.ts';
 import { DuckDbEventStore } from './storage/duckdb/duckdb-event-store.ts';
 import { SqliteEventLog } from './storage/sqlite/sqlite-event-log.ts';
+import { SqliteIdentityStore } from './storage/sqlite/sqlite-identity-store.ts';
 import { SqlitePlatformStore } from './storage/sqlite/sqlite-platform-store.ts';
 
 /** The engines behind each storage role. This is the only place that picks adapters. */
 export interface Stores {
   log: EventLog;
   platform: PlatformStore;
+  identity: IdentityStore;
   events: EventStore;
 }
 
@@ -37,6 +43,7 @@ export async function openStores(config: Pick<Config, 'dataDir' | 'log'>): Promi
   return {
     log: new SqliteEventLog({ file: join(config.dataDir, 'log.sqlite'), partitions: config.log.partitions }),
     platform: new SqlitePlatformStore(join(config.dataDir, 'state.sqlite')),
+    identity: new SqliteIdentityStore(join(config.dataDir, 'state.sqlite')),
     events,
   };
 }
@@ -44,6 +51,7 @@ export async function openStores(config: Pick<Config, 'dataDir' | 'log'>): Promi
 export async function closeStores(stores: Stores): Promise<void> {
   await stores.log.close();
   await stores.events.close();
+  await stores.identity.close();
   stores.platform.close();
 }
 
@@ -82,12 +90,15 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
   const metrics = new Metrics(() => stores.log.lag('processor'));
   const processor = createProcessor(stores, pipelineStages({ events: stores.events, hub, metrics }), logger, metrics);
   const tokens = new TokenService(stores.platform);
+  const graph = await IdentityGraph.load({ store: stores.identity, strategyFor: () => DEFAULT_STRATEGY });
+  const inputs = new InputDirectory(stores.platform);
   const app = await buildApp({
     logger,
     metrics,
     requestBytes: config.limits.requestBytes,
-    ingest: new IngestService({ log: stores.log, resolver: new HashedIdentityResolver(), limits: config.limits }),
-    inputs: new InputDirectory(stores.platform),
+    ingest: new IngestService({ log: stores.log, resolver: new IdSyncResolver(graph), limits: config.limits }),
+    identity: new IdentityApi(graph),
+    inputs,
     rateLimiter: new RateLimiter(),
     tokens,
     hub,

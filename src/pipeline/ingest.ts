@@ -8,7 +8,7 @@ import type { EventLog } from './event-log.ts';
 
 /**
  * Resolves the user a batch belongs to, at the edge, before the log append (DESIGN.md's data
- * flow). IDSync plugs in here.
+ * flow): IDSync. Called for every batch, those that name their `mpid` included.
  */
 export interface IdentityResolver {
   resolve(workspaceId: WorkspaceId, batch: Batch): Mpid | Promise<Mpid>;
@@ -67,7 +67,7 @@ export class IngestService {
     const receivedAtMs = this.now();
     const envelopes: Envelope[] = [];
     for (const batch of batches) {
-      const mpid = batch.mpid ?? (await this.deps.resolver.resolve(req.input.workspaceId, batch));
+      const mpid = await this.deps.resolver.resolve(req.input.workspaceId, batch);
       envelopes.push({
         workspaceId: req.input.workspaceId,
         inputId: req.input.id,

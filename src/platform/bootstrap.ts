@@ -47,6 +47,7 @@ export function bootstrap(store: PlatformStore, s: BootstrapSettings): Bootstrap
     apiKey,
     apiSecret,
     rateLimitPerSecond: s.rateLimitPerSecond,
+    allowKeyOnly: true,
   });
   const client: ApiClient = { clientId, clientSecret, orgId: tenant.orgId };
   store.saveApiClient(client);

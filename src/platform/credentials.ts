@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Forbidden, Unauthorized } from '../kernel/errors.ts';
 import type { Input, PlatformStore } from './platform-store.ts';
 
@@ -54,4 +54,54 @@ export class InputDirectory {
     }
     return input;
   }
+
+  /**
+   * Authenticates an Identity API request by any of its three documented methods: Basic
+   * key:secret, HMAC digest (`x-mp-key`, `Date`, `x-mp-signature` over method, date, path and
+   * body), or the key alone where the input allows it. Failures are 401s, as documented.
+   */
+  authenticateIdentity(req: IdentityAuthRequest): Input {
+    const key = header(req.headers['x-mp-key']);
+    if (!key) {
+      if (req.headers.authorization === undefined) {
+        throw new Unauthorized('Send Basic auth with the input key and secret, or x-mp-key with Date and x-mp-signature.');
+      }
+      const creds = parseBasic(header(req.headers.authorization));
+      const input = creds && this.byKey.get(creds.user);
+      if (!input || !secretsEqual(input.apiSecret, creds.password)) throw new Unauthorized('The API key and secret do not match any input.');
+      return input;
+    }
+    const input = this.byKey.get(key);
+    if (!input) throw new Unauthorized('The x-mp-key does not match any input.');
+    const signature = header(req.headers['x-mp-signature']);
+    if (!signature) {
+      if (input.allowKeyOnly) return input;
+      throw new Unauthorized('This input does not allow key-only auth: send Date and x-mp-signature (HMAC SHA-256) too.');
+    }
+    const date = header(req.headers.date);
+    if (!date) throw new Unauthorized('HMAC auth needs the Date header that was signed.');
+    // Clients sign the path as they requested it; mParticle's own clients sign it without
+    // Quanta's `/identity` prefix, so both spellings are accepted.
+    const paths = [req.path, req.path.replace(/^\/identity(?=\/)/, '')];
+    const ok = paths.some((path) => secretsEqual(hmac(input.apiSecret, `${req.method}\n${date}\n${path}${req.body}`), signature.toLowerCase()));
+    if (!ok) throw new Unauthorized('x-mp-signature does not match: sign "METHOD\\nDATE\\nPATH+BODY" with HMAC SHA-256 and the input secret.');
+    return input;
+  }
+}
+
+export interface IdentityAuthRequest {
+  method: string;
+  /** The request path without its query string. */
+  path: string;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The body exactly as received. */
+  body: string;
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function hmac(secret: string, text: string): string {
+  return createHmac('sha256', Buffer.from(secret, 'utf8')).update(text, 'utf8').digest('hex');
 }

@@ -9,6 +9,8 @@ export interface Input {
   apiSecret: string;
   /** Batches per second this input may send; 0 for no limit. */
   rateLimitPerSecond: number;
+  /** Whether the Identity API accepts this input's key alone (`x-mp-key`), as web inputs need. */
+  allowKeyOnly: boolean;
 }
 
 /** An API client of the Platform and Profile APIs (OAuth client credentials). */
@@ -29,7 +31,7 @@ export interface Tenant {
  *
  * @example
  *   store.saveTenant({ orgId: 1, accountId: 1, workspaceId });
- *   const input = store.saveInput({ workspaceId, name: 'Server', apiKey, apiSecret, rateLimitPerSecond: 270 });
+ *   const input = store.saveInput({ workspaceId, name: 'Server', apiKey, apiSecret, rateLimitPerSecond: 270, allowKeyOnly: false });
  */
 export interface PlatformStore {
   saveTenant(tenant: Tenant): void;

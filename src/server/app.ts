@@ -1,17 +1,25 @@
 import fastifySwagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { MalformedJson } from '../kernel/errors.ts';
 import { parseJsonLossless } from '../kernel/lossless-json.ts';
 import { handleError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { eventsRoutes, type EventsRoutesDeps } from './routes/events.routes.ts';
+import { identityRoutes, type IdentityRoutesDeps } from './routes/identity.routes.ts';
 import { liveStreamRoutes, type LiveStreamRoutesDeps } from './routes/livestream.routes.ts';
 import { oauthRoutes } from './routes/oauth.routes.ts';
 import { opsRoutes, type OpsRoutesDeps } from './routes/ops.routes.ts';
 
-export interface AppDeps extends EventsRoutesDeps, LiveStreamRoutesDeps, OpsRoutesDeps {
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body as received, for signatures computed over it (Identity API HMAC). */
+    rawBody?: string;
+  }
+}
+
+export interface AppDeps extends EventsRoutesDeps, IdentityRoutesDeps, LiveStreamRoutesDeps, OpsRoutesDeps {
   logger: Logger;
   metrics: Metrics;
   requestBytes: number;
@@ -32,8 +40,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const partsAjv = new Ajv({ coerceTypes: true, useDefaults: true, strict: false });
   app.setValidatorCompiler(({ httpPart, schema }) => (httpPart === 'body' ? () => true : partsAjv.compile(schema)));
   app.removeAllContentTypeParsers();
-  const parseJson = (_req: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+  const parseJson = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
     const text = body.toString();
+    req.rawBody = text;
     try {
       done(null, text === '' ? undefined : parseJsonLossless(text));
     } catch (error) {
@@ -43,6 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   for (const type of ['application/json', 'text/plain', /^application\/[\w.-]+\+json/]) {
     app.addContentTypeParser(type, { parseAs: 'string' }, parseJson);
   }
+  app.decorateRequest('rawBody', undefined);
   app.setErrorHandler(handleError);
   // On shutdown, answer in-flight requests with `Connection: close` so keep-alive clients let go
   // and close() finishes in moments rather than after the clients' keep-alive timeout.
@@ -70,17 +80,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'Quanta',
         version: '0.1.0',
-        description: "Quanta's HTTP API: mParticle's Events API and Quanta's own operations routes.",
+        description: "Quanta's HTTP API: mParticle's Events and Identity APIs, and Quanta's own operations routes.",
       },
       components: {
         securitySchemes: {
           basic: { type: 'http', scheme: 'basic', description: "An input's API key and secret." },
           bearer: { type: 'http', scheme: 'bearer', description: 'A token from POST /oauth/token.' },
+          mpKey: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'x-mp-key',
+            description: 'The input key; with Date and x-mp-signature (HMAC SHA-256) unless the input allows key-only auth.',
+          },
         },
       },
     },
   });
   await app.register(eventsRoutes, deps);
+  await app.register(identityRoutes, deps);
   await app.register(oauthRoutes, deps);
   await app.register(liveStreamRoutes, deps);
   await app.register(opsRoutes, deps);

@@ -19,20 +19,20 @@ export function platformStoreContract(name: string, open: (location: string) => 
     it('saves tenants and inputs, updating an input in place', () => {
       expect(store.tenantOf(ws)).toEqual({ orgId: 1, accountId: 2, workspaceId: ws });
       expect(store.tenantOf(workspaceId(9))).toBeUndefined();
-      const a = store.saveInput({ workspaceId: ws, name: 'web', apiKey: 'k1', apiSecret: 's1', rateLimitPerSecond: 270 });
-      const b = store.saveInput({ workspaceId: ws, name: 'ios', apiKey: 'k2', apiSecret: 's2', rateLimitPerSecond: 0 });
+      const a = store.saveInput({ workspaceId: ws, name: 'web', apiKey: 'k1', apiSecret: 's1', rateLimitPerSecond: 270, allowKeyOnly: true });
+      const b = store.saveInput({ workspaceId: ws, name: 'ios', apiKey: 'k2', apiSecret: 's2', rateLimitPerSecond: 0, allowKeyOnly: false });
       expect(a.id).not.toBe(b.id);
       store.saveInput({ ...a, apiSecret: 's1b' });
-      store.saveInput({ workspaceId: ws, name: 'ios', apiKey: 'k2b', apiSecret: 's2b', rateLimitPerSecond: 5 });
+      store.saveInput({ workspaceId: ws, name: 'ios', apiKey: 'k2b', apiSecret: 's2b', rateLimitPerSecond: 5, allowKeyOnly: false });
       expect(store.inputs()).toEqual([
         { ...a, apiSecret: 's1b' },
-        { id: b.id, workspaceId: ws, name: 'ios', apiKey: 'k2b', apiSecret: 's2b', rateLimitPerSecond: 5 },
+        { id: b.id, workspaceId: ws, name: 'ios', apiKey: 'k2b', apiSecret: 's2b', rateLimitPerSecond: 5, allowKeyOnly: false },
       ]);
     });
 
     it('refuses two inputs with one API key', () => {
-      store.saveInput({ workspaceId: ws, name: 'a', apiKey: 'same', apiSecret: 's', rateLimitPerSecond: 0 });
-      expect(() => store.saveInput({ workspaceId: ws, name: 'b', apiKey: 'same', apiSecret: 's', rateLimitPerSecond: 0 })).toThrow();
+      store.saveInput({ workspaceId: ws, name: 'a', apiKey: 'same', apiSecret: 's', rateLimitPerSecond: 0, allowKeyOnly: false });
+      expect(() => store.saveInput({ workspaceId: ws, name: 'b', apiKey: 'same', apiSecret: 's', rateLimitPerSecond: 0, allowKeyOnly: false })).toThrow();
     });
 
     it('keeps API clients, unexpired tokens and settings across a reopen', () => {

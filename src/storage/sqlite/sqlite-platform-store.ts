@@ -9,6 +9,7 @@ interface InputRow {
   api_key: string;
   api_secret: string;
   rate_limit: number;
+  allow_key_only: number;
 }
 
 const toInput = (r: InputRow): Input => ({
@@ -18,6 +19,7 @@ const toInput = (r: InputRow): Input => ({
   apiKey: r.api_key,
   apiSecret: r.api_secret,
   rateLimitPerSecond: r.rate_limit,
+  allowKeyOnly: r.allow_key_only === 1,
 });
 
 /** The platform part of the state store, in SQLite. */
@@ -36,7 +38,8 @@ export class SqlitePlatformStore implements PlatformStore {
         name TEXT NOT NULL,
         api_key TEXT NOT NULL UNIQUE,
         api_secret TEXT NOT NULL,
-        rate_limit INTEGER NOT NULL
+        rate_limit INTEGER NOT NULL,
+        allow_key_only INTEGER NOT NULL
       );
       CREATE TABLE IF NOT EXISTS api_clients (
         client_id TEXT PRIMARY KEY, client_secret TEXT NOT NULL, org_id INTEGER NOT NULL
@@ -70,16 +73,16 @@ export class SqlitePlatformStore implements PlatformStore {
         ? this.db.prepare('SELECT id FROM inputs WHERE id = ?').pluck().get(input.id)
         : this.db.prepare('SELECT id FROM inputs WHERE workspace_id = ? AND name = ?').pluck().get(input.workspaceId, input.name)
     ) as number | undefined;
-    const values = [input.workspaceId, input.name, input.apiKey, input.apiSecret, input.rateLimitPerSecond];
+    const values = [input.workspaceId, input.name, input.apiKey, input.apiSecret, input.rateLimitPerSecond, input.allowKeyOnly ? 1 : 0];
     const id =
       existing === undefined
         ? Number(
             this.db
-              .prepare('INSERT INTO inputs (workspace_id, name, api_key, api_secret, rate_limit) VALUES (?, ?, ?, ?, ?)')
+              .prepare('INSERT INTO inputs (workspace_id, name, api_key, api_secret, rate_limit, allow_key_only) VALUES (?, ?, ?, ?, ?, ?)')
               .run(...values).lastInsertRowid,
           )
         : (this.db
-            .prepare('UPDATE inputs SET workspace_id = ?, name = ?, api_key = ?, api_secret = ?, rate_limit = ? WHERE id = ?')
+            .prepare('UPDATE inputs SET workspace_id = ?, name = ?, api_key = ?, api_secret = ?, rate_limit = ?, allow_key_only = ? WHERE id = ?')
             .run(...values, existing),
           existing);
     return { ...input, id: inputId(id) };
