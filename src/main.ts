@@ -9,6 +9,10 @@ import { type Config, ConfigError, loadConfig } from './config/config.ts';
 import { IdentityApi } from './identity/identity-api.ts';
 import { IdentityGraph } from './identity/identity-graph.ts';
 import type { IdentityStore } from './identity/identity-store.ts';
+import type { ProfileStore } from './profiles/profile-store.ts';
+import { ProfileService } from './profiles/profile-service.ts';
+import { ProfileApi } from './profiles/profile-api.ts';
+import { profileStage } from './pipeline/profile.stage.ts';
 import { IdSyncResolver } from './identity/idsync-resolver.ts';
 import { DEFAULT_STRATEGY } from './identity/strategy.ts';
 import type { EventLog } from './pipeline/event-log.ts';
@@ -28,6 +32,7 @@ import { loadTls } from './server/tls.ts';
 import { DuckDbEventStore } from './storage/duckdb/duckdb-event-store.ts';
 import { SqliteEventLog } from './storage/sqlite/sqlite-event-log.ts';
 import { SqliteIdentityStore } from './storage/sqlite/sqlite-identity-store.ts';
+import { SqliteProfileStore } from './storage/sqlite/sqlite-profile-store.ts';
 import { SqlitePlatformStore } from './storage/sqlite/sqlite-platform-store.ts';
 
 /** The engines behind each storage role. This is the only place that picks adapters. */
@@ -35,6 +40,7 @@ export interface Stores {
   log: EventLog;
   platform: PlatformStore;
   identity: IdentityStore;
+  profiles: ProfileStore;
   events: EventStore;
 }
 
@@ -44,6 +50,7 @@ export async function openStores(config: Pick<Config, 'dataDir' | 'log'>): Promi
     log: new SqliteEventLog({ file: join(config.dataDir, 'log.sqlite'), partitions: config.log.partitions }),
     platform: new SqlitePlatformStore(join(config.dataDir, 'state.sqlite')),
     identity: new SqliteIdentityStore(join(config.dataDir, 'state.sqlite')),
+    profiles: new SqliteProfileStore(join(config.dataDir, 'state.sqlite')),
     events,
   };
 }
@@ -52,12 +59,14 @@ export async function closeStores(stores: Stores): Promise<void> {
   await stores.log.close();
   await stores.events.close();
   await stores.identity.close();
+  await stores.profiles.close();
   stores.platform.close();
 }
 
 /** The processor's stages, in DESIGN.md's order. Later capabilities insert theirs here. */
-export function pipelineStages(deps: { events: EventStore; hub: LiveStreamHub; metrics?: Metrics }): Stage[] {
+export function pipelineStages(deps: { events: EventStore; profiles: ProfileService; hub: LiveStreamHub; metrics?: Metrics }): Stage[] {
   return [
+    profileStage({ profiles: deps.profiles, ...(deps.metrics ? { refusedAttributes: deps.metrics.refusedAttributes } : {}) }),
     eventStoreStage({ store: deps.events, ...(deps.metrics ? { processingLag: deps.metrics.processingLag } : {}) }),
     liveStreamStage(deps.hub),
   ];
@@ -88,7 +97,8 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
   const bootstrapped = bootstrap(stores.platform, config.bootstrap);
   const hub = new LiveStreamHub();
   const metrics = new Metrics(() => stores.log.lag('processor'));
-  const processor = createProcessor(stores, pipelineStages({ events: stores.events, hub, metrics }), logger, metrics);
+  const profiles = new ProfileService(stores.profiles);
+  const processor = createProcessor(stores, pipelineStages({ events: stores.events, profiles, hub, metrics }), logger, metrics);
   const tokens = new TokenService(stores.platform);
   const graph = await IdentityGraph.load({ store: stores.identity, strategyFor: () => DEFAULT_STRATEGY });
   const inputs = new InputDirectory(stores.platform);
@@ -98,6 +108,8 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     requestBytes: config.limits.requestBytes,
     ingest: new IngestService({ log: stores.log, resolver: new IdSyncResolver(graph), limits: config.limits }),
     identity: new IdentityApi(graph),
+    profileApi: new ProfileApi(profiles, graph, () => DEFAULT_STRATEGY.loginIds),
+    platform: stores.platform,
     inputs,
     rateLimiter: new RateLimiter(),
     tokens,

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import type { Config } from '../config/config.ts';
 import { closeStores, createProcessor, openStores, pipelineStages } from '../main.ts';
 import { LiveStreamHub } from '../pipeline/live-stream.ts';
+import { ProfileService } from '../profiles/profile-service.ts';
 
 export interface ReplayResult {
   batches: number;
@@ -20,7 +21,8 @@ export async function replay(config: Readonly<Config>, options: { progress: bool
   const stores = await openStores(config);
   const logger = pino({ level: 'warn' });
   try {
-    const processor = createProcessor(stores, pipelineStages({ events: stores.events, hub: new LiveStreamHub() }), logger);
+    const stages = pipelineStages({ events: stores.events, profiles: new ProfileService(stores.profiles), hub: new LiveStreamHub() });
+    const processor = createProcessor(stores, stages, logger);
     await processor.rewind();
     const total = await processor.lag();
     const bar = options.progress

@@ -8,6 +8,7 @@ import { handleError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { eventsRoutes, type EventsRoutesDeps } from './routes/events.routes.ts';
 import { identityRoutes, type IdentityRoutesDeps } from './routes/identity.routes.ts';
+import { profileRoutes, type ProfileRoutesDeps } from './routes/profile.routes.ts';
 import { liveStreamRoutes, type LiveStreamRoutesDeps } from './routes/livestream.routes.ts';
 import { oauthRoutes } from './routes/oauth.routes.ts';
 import { opsRoutes, type OpsRoutesDeps } from './routes/ops.routes.ts';
@@ -19,7 +20,7 @@ declare module 'fastify' {
   }
 }
 
-export interface AppDeps extends EventsRoutesDeps, IdentityRoutesDeps, LiveStreamRoutesDeps, OpsRoutesDeps {
+export interface AppDeps extends EventsRoutesDeps, IdentityRoutesDeps, ProfileRoutesDeps, LiveStreamRoutesDeps, OpsRoutesDeps {
   logger: Logger;
   metrics: Metrics;
   requestBytes: number;
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(eventsRoutes, deps);
   await app.register(identityRoutes, deps);
+  await app.register(profileRoutes, deps);
   await app.register(oauthRoutes, deps);
   await app.register(liveStreamRoutes, deps);
   await app.register(opsRoutes, deps);

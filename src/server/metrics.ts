@@ -53,6 +53,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly refusedAttributes = new Counter({
+    name: 'quanta_user_attributes_refused_total',
+    help: 'User attributes not stored on a profile because they break a documented limit.',
+    registers: [this.registry],
+  });
+
   readonly processingLag = new Histogram({
     name: 'quanta_processing_lag_seconds',
     help: 'Seconds from accepting a batch (202) to its events being durable in the event store.',

@@ -1,0 +1,100 @@
+import { BadRequest, NotFound } from '../kernel/errors.ts';
+import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
+import type { IdentityGraph } from '../identity/identity-graph.ts';
+import type { IdentityRecord } from '../identity/identity-store.ts';
+import { DEVICE_IDENTITY_TYPES, fromApiName, type IdentityType } from '../identity/identity-types.ts';
+import type { ProfileService } from './profile-service.ts';
+import { newProfile } from './profile.ts';
+
+export const PROFILE_FIELDS = ['device_identities', 'user_identities', 'user_attributes', 'audience_memberships', 'attribution'] as const;
+export type ProfileField = (typeof PROFILE_FIELDS)[number];
+
+/** The Profile API's names for device identities, where they differ from IDSync's. */
+const DEVICE_NAMES: Partial<Record<IdentityType, string>> = {
+  android_aaid: 'google_advertising_id',
+  android_uuid: 'android_id',
+  roku_aid: 'roku_advertising_id',
+  fire_aid: 'fire_advertising_id',
+  microsoft_aid: 'microsoft_advertising_id',
+};
+
+/** Reads `?fields=`: required, comma-separated, from the documented list. */
+export function parseFields(raw: string | undefined): Set<ProfileField> {
+  if (!raw) {
+    throw new BadRequest([{ code: 'BAD_REQUEST', message: `The fields query parameter is required: a comma-separated list of ${PROFILE_FIELDS.join(', ')}.` }]);
+  }
+  const fields = raw.split(',').map((f) => f.trim()).filter(Boolean);
+  const unknown = fields.filter((f) => !(PROFILE_FIELDS as readonly string[]).includes(f));
+  if (unknown.length > 0) {
+    throw new BadRequest([{ code: 'BAD_REQUEST', message: `Unknown fields ${unknown.join(', ')}; use ${PROFILE_FIELDS.join(', ')}.` }]);
+  }
+  return new Set(fields as ProfileField[]);
+}
+
+type Identity = { type: string; encoding: 'none'; value: string };
+
+function identitiesOf(record: IdentityRecord | undefined): { user: Identity[]; device: Identity[] } {
+  const user: Identity[] = [];
+  const device: Identity[] = [];
+  for (const [type, value] of Object.entries(record?.identities ?? {}) as [IdentityType, string][]) {
+    if ((DEVICE_IDENTITY_TYPES as readonly string[]).includes(type)) device.push({ type: DEVICE_NAMES[type] ?? type, encoding: 'none', value });
+    else user.push({ type, encoding: 'none', value });
+  }
+  return { user, device };
+}
+
+/** mParticle's Profile API: a profile by MPID or by an immutable identity, with the fields asked for. */
+export class ProfileApi {
+  constructor(
+    private readonly profiles: ProfileService,
+    private readonly graph: IdentityGraph,
+    private readonly immutableIds: (ws: WorkspaceId) => ReadonlySet<IdentityType>,
+  ) {}
+
+  async byMpid(ws: WorkspaceId, mpid: Mpid, fields: Set<ProfileField>): Promise<Record<string, unknown>> {
+    const record = this.graph.record(ws, mpid);
+    const stored = await this.profiles.get(ws, mpid);
+    if (!record && !stored) throw new NotFound(`No user profile has mpid ${mpid} in workspace ${ws}.`);
+    const profile = stored ?? newProfile(ws, mpid, record!.createdAtMs);
+    const ids = identitiesOf(record);
+    const body: Record<string, unknown> = {
+      mpid: profile.mpid,
+      created_timestamp_ms: record?.createdAtMs ?? profile.createdAtMs,
+      last_stored_timestamp_ms: Math.max(profile.lastStoredAtMs, record?.updatedAtMs ?? 0),
+      is_opted_out: profile.isOptedOut,
+      limit_ad_tracking: profile.limitAdTracking,
+    };
+    if (fields.has('device_identities')) body.device_identities = ids.device;
+    if (fields.has('user_identities')) body.user_identities = ids.user;
+    body.account_userattributes = null;
+    if (fields.has('user_attributes')) body.user_attributes = { ...profile.userAttributes, ...profile.calculatedAttributes };
+    if (fields.has('audience_memberships')) body.audience_memberships = profile.audienceMemberships;
+    if (fields.has('attribution')) body.attribution = profile.attribution;
+    return body;
+  }
+
+  async resolve(ws: WorkspaceId, body: unknown, fields: Set<ProfileField>): Promise<Record<string, unknown>> {
+    const b = (typeof body === 'object' && body !== null ? body : {}) as {
+      environment_type?: unknown;
+      identity?: { type?: unknown; value?: unknown } | null;
+    };
+    const problems = [];
+    if (b.environment_type !== 'production' && b.environment_type !== 'development') {
+      problems.push({ code: 'BAD_REQUEST', message: 'environment_type must be "production" or "development".' });
+    }
+    const typeName = typeof b.identity?.type === 'string' ? b.identity.type : undefined;
+    const value = typeof b.identity?.value === 'string' ? b.identity.value : undefined;
+    if (!typeName || !value) problems.push({ code: 'BAD_REQUEST', message: 'identity.type and identity.value are required strings.' });
+    if (problems.length > 0) throw new BadRequest(problems);
+    const type = fromApiName(typeName!);
+    const immutable = this.immutableIds(ws);
+    if (!type || !immutable.has(type)) {
+      throw new BadRequest([
+        { code: 'BAD_REQUEST', message: `"${typeName}" is not an immutable identity of this workspace; use ${[...immutable].join(', ')}.` },
+      ]);
+    }
+    const found = this.graph.search(ws, { [type]: value! });
+    if (!found) throw new NotFound(`No user profile has ${type} "${value}".`);
+    return this.byMpid(ws, found.mpid, fields);
+  }
+}

@@ -1,0 +1,63 @@
+import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
+import type { LogRecord } from '../model/envelope.ts';
+import { applyBatch, newProfile, type Profile } from './profile.ts';
+import type { ProfileStore } from './profile-store.ts';
+
+const keyOf = (ws: WorkspaceId, mpid: Mpid) => `${ws}\u0000${mpid}`;
+
+/**
+ * Profiles in memory, backed by the profile store: reads are served from memory once a profile
+ * has been loaded; changes are held as dirty until `flush` writes them in one step.
+ */
+export class ProfileService {
+  private readonly cache = new Map<string, Profile>();
+  private dirty = new Set<Profile>();
+
+  constructor(
+    private readonly store: ProfileStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(ws: WorkspaceId, mpid: Mpid): Promise<Profile | undefined> {
+    const key = keyOf(ws, mpid);
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const stored = await this.store.get(ws, mpid);
+    // Another call may have loaded it while this one waited.
+    const raced = this.cache.get(key);
+    if (raced) return raced;
+    if (stored) this.cache.set(key, stored);
+    return stored;
+  }
+
+  /** Applies a batch to its user's profile (creating it), returning the attributes refused. */
+  async apply(record: LogRecord): Promise<{ name: string; why: string }[]> {
+    let profile = await this.get(record.workspaceId, record.mpid);
+    if (!profile) {
+      profile = newProfile(record.workspaceId, record.mpid, record.receivedAtMs);
+      this.cache.set(keyOf(record.workspaceId, record.mpid), profile);
+    }
+    const { refused } = applyBatch(profile, record);
+    profile.lastStoredAtMs = this.now();
+    this.dirty.add(profile);
+    return refused;
+  }
+
+  async flush(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const batch = this.dirty;
+    this.dirty = new Set();
+    try {
+      await this.store.save([...batch]);
+    } catch (error) {
+      for (const p of batch) this.dirty.add(p);
+      throw error;
+    }
+  }
+
+  async reset(): Promise<void> {
+    this.cache.clear();
+    this.dirty.clear();
+    await this.store.clear();
+  }
+}

@@ -1,0 +1,52 @@
+import { type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
+import type { Profile } from '../../profiles/profile.ts';
+import type { ProfileStore } from '../../profiles/profile-store.ts';
+import { openSqlite, type Sqlite } from './open.ts';
+
+/**
+ * Profiles in SQLite, one JSON document per profile. Commits are not fsync'ed one by one: a
+ * profile is derived from the log, so what a power cut loses is rebuilt by re-processing.
+ */
+export class SqliteProfileStore implements ProfileStore {
+  private readonly db: Sqlite;
+  private readonly saveTx;
+  private readonly select;
+
+  constructor(file: string) {
+    this.db = openSqlite(file);
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS profiles (
+        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, mpid)
+      ) WITHOUT ROWID;
+    `);
+    const upsert = this.db.prepare(
+      `INSERT INTO profiles (workspace_id, mpid, doc) VALUES (?, ?, ?)
+       ON CONFLICT (workspace_id, mpid) DO UPDATE SET doc = excluded.doc`,
+    );
+    this.select = this.db.prepare('SELECT doc FROM profiles WHERE workspace_id = ? AND mpid = ?').pluck();
+    this.saveTx = this.db.transaction((profiles: readonly Profile[]) => {
+      for (const p of profiles) upsert.run(p.workspaceId, p.mpid, JSON.stringify(p));
+    });
+  }
+
+  async get(ws: WorkspaceId, mpid: Mpid): Promise<Profile | undefined> {
+    const doc = this.select.get(ws, mpid) as string | undefined;
+    if (doc === undefined) return undefined;
+    const p = JSON.parse(doc) as Profile;
+    return { ...p, workspaceId: workspaceId(p.workspaceId), mpid: parseMpid(p.mpid) as Mpid };
+  }
+
+  async save(profiles: readonly Profile[]): Promise<void> {
+    this.saveTx(profiles);
+  }
+
+  async clear(): Promise<void> {
+    this.db.exec('DELETE FROM profiles');
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
