@@ -108,6 +108,7 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     requestBytes: config.limits.requestBytes,
     ingest: new IngestService({ log: stores.log, resolver: new IdSyncResolver(graph), limits: config.limits }),
     identity: new IdentityApi(graph),
+    graph,
     profileApi: new ProfileApi(profiles, graph, () => DEFAULT_STRATEGY.loginIds),
     platform: stores.platform,
     inputs,

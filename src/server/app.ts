@@ -9,6 +9,7 @@ import type { Metrics } from './metrics.ts';
 import { eventsRoutes, type EventsRoutesDeps } from './routes/events.routes.ts';
 import { identityRoutes, type IdentityRoutesDeps } from './routes/identity.routes.ts';
 import { profileRoutes, type ProfileRoutesDeps } from './routes/profile.routes.ts';
+import { identityExplainRoutes, type IdentityExplainRoutesDeps } from './routes/identity-explain.routes.ts';
 import { liveStreamRoutes, type LiveStreamRoutesDeps } from './routes/livestream.routes.ts';
 import { oauthRoutes } from './routes/oauth.routes.ts';
 import { opsRoutes, type OpsRoutesDeps } from './routes/ops.routes.ts';
@@ -20,7 +21,13 @@ declare module 'fastify' {
   }
 }
 
-export interface AppDeps extends EventsRoutesDeps, IdentityRoutesDeps, ProfileRoutesDeps, LiveStreamRoutesDeps, OpsRoutesDeps {
+export interface AppDeps
+  extends EventsRoutesDeps,
+    IdentityRoutesDeps,
+    IdentityExplainRoutesDeps,
+    ProfileRoutesDeps,
+    LiveStreamRoutesDeps,
+    OpsRoutesDeps {
   logger: Logger;
   metrics: Metrics;
   requestBytes: number;
@@ -100,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(eventsRoutes, deps);
   await app.register(identityRoutes, deps);
   await app.register(profileRoutes, deps);
+  await app.register(identityExplainRoutes, deps);
   await app.register(oauthRoutes, deps);
   await app.register(liveStreamRoutes, deps);
   await app.register(opsRoutes, deps);

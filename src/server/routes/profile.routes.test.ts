@@ -122,3 +122,24 @@ describe('Profile API', () => {
     expect(res.json().errors.map((e: { message: string }) => e.message).join(' | ')).toMatch(message);
   });
 });
+
+describe('explainable identity', () => {
+  it('says why each identity is on a profile, with the whole history', async () => {
+    const res = await get(`/platform/v2/workspaces/1/identities/${mpid}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain(`"mpid":${mpid},`);
+    const body = res.json();
+    const email = body.identities.find((i: { type: string }) => i.type === 'email');
+    expect(email).toMatchObject({
+      value: 'prof-1@example.com',
+      why: { action: 'identity_added', reason: { operation: 'events', source: 'events_api', strategy: 'profile_conversion' } },
+    });
+    expect(body.created).toMatchObject({ action: 'created', reason: { detail: 'no profile matched the request' } });
+    expect(body.history.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('answers 404 for an unknown user and 401 without a token', async () => {
+    expect((await get('/platform/v2/workspaces/1/identities/999')).statusCode).toBe(404);
+    expect((await get(`/platform/v2/workspaces/1/identities/${mpid}`, '')).statusCode).toBe(401);
+  });
+});
