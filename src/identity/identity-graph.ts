@@ -3,6 +3,7 @@ import { type Mpid, parseMpid, type WorkspaceId } from '../kernel/ids.ts';
 import type { IdentityEvent, IdentityOperation, IdentityReason, IdentityRecord, IdentityStore } from './identity-store.ts';
 import type { Identities, IdentityType } from './identity-types.ts';
 import type { IdentityStrategy } from './strategy.ts';
+import { hasLoginId, rulesOf, type StrategyRules } from './strategy-rules.ts';
 
 export interface IdSyncRequest {
   operation: Exclude<IdentityOperation, 'modify' | 'alias'>;
@@ -19,6 +20,11 @@ export interface IdSyncResult {
   /** The request carried a login identity of the returned profile. */
   isLoggedIn: boolean;
   created: boolean;
+  /**
+   * Profile link only: the profile was created for a new known user who was anonymous as this
+   * `previous_mpid` (the guide's "Source"); an alias request may carry its data over.
+   */
+  anonymousSource?: Mpid;
 }
 
 export interface IdentityChangeRequest {
@@ -35,6 +41,7 @@ export interface IdentityGraphDeps {
 
 const keyOf = (ws: WorkspaceId, type: IdentityType, value: string) => `${ws}\u0000${type}\u0000${value}`;
 const recordKey = (ws: WorkspaceId, mpid: Mpid) => `${ws}\u0000${mpid}`;
+type Match = { mpid: Mpid; matchedBy: { type: IdentityType; value: string } };
 
 /**
  * IDSync: resolves identities to one profile per person, in memory, writing every change to the
@@ -45,6 +52,8 @@ const recordKey = (ws: WorkspaceId, mpid: Mpid) => `${ws}\u0000${mpid}`;
 export class IdentityGraph {
   private readonly records = new Map<string, IdentityRecord>();
   private readonly owners = new Map<string, Set<Mpid>>();
+  /** Best match: values a profile had before its current one, still lookups, oldest first (per record key). */
+  private readonly earlier = new Map<string, Map<IdentityType, string[]>>();
   private readonly now: () => number;
 
   private constructor(private readonly deps: IdentityGraphDeps) {
@@ -53,7 +62,12 @@ export class IdentityGraph {
 
   static async load(deps: IdentityGraphDeps): Promise<IdentityGraph> {
     const graph = new IdentityGraph(deps);
-    for (const r of await deps.store.loadAll()) graph.put(r);
+    const records = await deps.store.loadAll();
+    for (const r of records) graph.put(r);
+    // A record keeps only the current value of each type; earlier lookups are rebuilt from the history.
+    for (const r of records) {
+      if (rulesOf(deps.strategyFor(r.workspaceId)).keepsEveryValue) graph.restoreEarlier(r, await deps.store.history(r.workspaceId, r.mpid));
+    }
     return graph;
   }
 
@@ -72,8 +86,11 @@ export class IdentityGraph {
   /** Identify, login or logout: the matching profile, updated with the request's identities, or a new one. */
   resolve(ws: WorkspaceId, req: IdSyncRequest): Promise<IdSyncResult> {
     const strategy = this.deps.strategyFor(ws);
+    const rules = rulesOf(strategy);
     const tx = new Transaction(this.now());
-    const found = this.match(ws, req.known, strategy);
+    // Profile link: every logout gets a new anonymous profile, so nothing is looked up.
+    const freshLogout = req.operation === 'logout' && rules.onLogout === 'create_anonymous_profile';
+    const found = freshLogout ? undefined : this.match(ws, req.known, strategy.priority, rules);
     const reason = (detail: string, matchedBy = found?.matchedBy ?? null): IdentityReason => ({
       operation: req.operation,
       strategy: strategy.name,
@@ -82,28 +99,40 @@ export class IdentityGraph {
       matchedBy,
       detail,
     });
+    const previous = req.previousMpid && this.record(ws, req.previousMpid);
+    const anonymousPrevious = previous && !hasLoginId(previous.identities, rules) ? previous : undefined;
+    const newKnownUser = !found && hasLoginId(req.known, rules);
     let record: IdentityRecord;
     let created = false;
+    let anonymousSource: Mpid | undefined;
     let why = 'identity in the request';
-    const previous = req.previousMpid && this.record(ws, req.previousMpid);
     if (found) {
       record = this.record(ws, found.mpid)!;
-    } else if (req.operation === 'login' && previous && !this.hasLoginId(previous, strategy)) {
-      record = previous;
+    } else if (req.operation === 'login' && anonymousPrevious && rules.onNewKnownUser === 'add_to_anonymous_profile') {
+      record = anonymousPrevious;
       why = 'profile conversion: the anonymous previous profile became this known user';
     } else {
-      record = this.create(ws, tx, reason('no profile matched the request'));
+      if (newKnownUser && rules.namesAliasSource && anonymousPrevious) anonymousSource = anonymousPrevious.mpid;
+      let detail = 'no profile matched the request';
+      if (freshLogout) detail = `${strategy.name}: every logout gets a new anonymous profile`;
+      else if (newKnownUser && rules.onNewKnownUser === 'create_profile') {
+        detail = `${strategy.name}: a new known user gets a new profile${anonymousSource ? `; alias source ${anonymousSource}` : ''}`;
+      }
+      record = this.create(ws, tx, reason(detail));
       created = true;
     }
     const matched = this.matchedOf(record, req.known);
-    this.addIdentities(record, req.known, strategy, tx, reason(why));
-    const isLoggedIn = [...strategy.loginIds].some((t) => req.known[t] !== undefined && record.identities[t] === req.known[t]);
-    return this.commit(tx).then(() => ({ mpid: record.mpid, matched, isLoggedIn, created }));
+    this.addIdentities(record, req.known, rules, tx, reason(why), rules.keepsEveryValue);
+    const isLoggedIn = [...rules.loginIds].some((t) => req.known[t] !== undefined && record.identities[t] === req.known[t]);
+    const result: IdSyncResult = { mpid: record.mpid, matched, isLoggedIn, created };
+    if (anonymousSource) result.anonymousSource = anonymousSource;
+    return this.commit(tx).then(() => result);
   }
 
   /** Search: the matching profile, or undefined; changes nothing. */
   search(ws: WorkspaceId, known: Identities): { mpid: Mpid; matched: Identities } | undefined {
-    const found = this.match(ws, known, this.deps.strategyFor(ws));
+    const strategy = this.deps.strategyFor(ws);
+    const found = this.match(ws, known, strategy.priority, rulesOf(strategy));
     if (!found) return undefined;
     return { mpid: found.mpid, matched: this.matchedOf(this.record(ws, found.mpid)!, known) };
   }
@@ -114,6 +143,7 @@ export class IdentityGraph {
    */
   attach(ws: WorkspaceId, mpid: Mpid, known: Identities, source: IdentityReason['source']): Promise<void> {
     const strategy = this.deps.strategyFor(ws);
+    const rules = rulesOf(strategy);
     const tx = new Transaction(this.now());
     const reason = (detail: string): IdentityReason => ({ operation: 'events', strategy: strategy.name, source, matchedBy: null, detail });
     let record = this.record(ws, mpid);
@@ -121,10 +151,10 @@ export class IdentityGraph {
     const additions: Identities = {};
     for (const [type, value] of entries(known)) {
       const held = record.identities[type];
-      if (held !== undefined && held !== value && (strategy.loginIds.has(type) || strategy.uniqueIds.has(type))) continue;
+      if (held !== undefined && held !== value && (rules.loginIds.has(type) || rules.uniqueIds.has(type))) continue;
       additions[type] = value;
     }
-    this.addIdentities(record, additions, strategy, tx, reason('identity in a batch for this mpid'));
+    this.addIdentities(record, additions, rules, tx, reason('identity in a batch for this mpid'), rules.keepsEveryValue);
     return this.commit(tx);
   }
 
@@ -135,22 +165,19 @@ export class IdentityGraph {
     const strategy = this.deps.strategyFor(ws);
     const tx = new Transaction(this.now());
     const reason: IdentityReason = { operation: 'modify', strategy: strategy.name, source: 'identity_api', requestId, matchedBy: null, detail: 'modify request' };
-    for (const c of changes) {
-      if (c.newValue === null) this.removeIdentity(record, c.type, tx, reason);
-      else this.addIdentities(record, { [c.type]: c.newValue }, strategy, tx, reason);
-    }
+    for (const c of changes) this.change(record, c, rulesOf(strategy), tx, reason);
     return this.commit(tx).then(() => true);
   }
 
-  private match(ws: WorkspaceId, known: Identities, strategy: IdentityStrategy): { mpid: Mpid; matchedBy: { type: IdentityType; value: string } } | undefined {
+  private match(ws: WorkspaceId, known: Identities, priority: readonly IdentityType[], rules: StrategyRules): Match | undefined {
     let candidates: Mpid[] | undefined;
-    let matchedBy: { type: IdentityType; value: string } | undefined;
-    for (const type of strategy.priority) {
+    let matchedBy: Match['matchedBy'] | undefined;
+    for (const type of priority) {
       const value = known[type];
       if (value === undefined) continue;
       const owners = this.owners.get(keyOf(ws, type, value));
       if (!owners) continue;
-      let eligible = [...owners].filter((m) => this.eligible(this.record(ws, m)!, known, strategy));
+      let eligible = [...owners].filter((m) => this.eligible(this.record(ws, m)!, known, rules));
       if (candidates) eligible = eligible.filter((m) => candidates!.includes(m));
       if (eligible.length === 0) continue;
       candidates = eligible;
@@ -165,25 +192,37 @@ export class IdentityGraph {
     return { mpid: best.mpid, matchedBy };
   }
 
-  /** A profile holding a login identity is returned only to a request that matches one of them. */
-  private eligible(record: IdentityRecord, known: Identities, strategy: IdentityStrategy): boolean {
+  /**
+   * A profile holding a login identity is returned only to a request that matches one of them.
+   * Where a new known user gets a new profile, an anonymous one is never returned to a request with a login id.
+   */
+  private eligible(record: IdentityRecord, known: Identities, rules: StrategyRules): boolean {
     let protectedProfile = false;
-    for (const t of strategy.loginIds) {
+    for (const t of rules.loginIds) {
       const held = record.identities[t];
       if (held === undefined) continue;
       if (known[t] === held) return true;
       protectedProfile = true;
     }
-    return !protectedProfile;
+    return !protectedProfile && (rules.onNewKnownUser !== 'create_profile' || !hasLoginId(known, rules));
   }
 
-  private hasLoginId(record: IdentityRecord, strategy: IdentityStrategy): boolean {
-    return [...strategy.loginIds].some((t) => record.identities[t] !== undefined);
+  private hasLookup(record: IdentityRecord, type: IdentityType, value: string): boolean {
+    return this.owners.get(keyOf(record.workspaceId, type, value))?.has(record.mpid) ?? false;
+  }
+
+  private earlierOf(record: IdentityRecord, type: IdentityType): string[] {
+    const key = recordKey(record.workspaceId, record.mpid);
+    let byType = this.earlier.get(key);
+    if (!byType) this.earlier.set(key, (byType = new Map()));
+    let values = byType.get(type);
+    if (!values) byType.set(type, (values = []));
+    return values;
   }
 
   private matchedOf(record: IdentityRecord, known: Identities): Identities {
     const matched: Identities = {};
-    for (const [type, value] of entries(known)) if (record.identities[type] === value) matched[type] = value;
+    for (const [type, value] of entries(known)) if (this.hasLookup(record, type, value)) matched[type] = value;
     return matched;
   }
 
@@ -194,30 +233,92 @@ export class IdentityGraph {
     return record;
   }
 
-  private addIdentities(record: IdentityRecord, ids: Identities, strategy: IdentityStrategy, tx: Transaction, reason: IdentityReason): void {
+  /**
+   * Gives the record each identity it does not have yet. A different value replaces the current
+   * one, or, with `keepEarlier` (best match), becomes current while the old one stays a lookup.
+   */
+  private addIdentities(record: IdentityRecord, ids: Identities, rules: StrategyRules, tx: Transaction, reason: IdentityReason, keepEarlier = false): void {
     for (const [type, value] of entries(ids)) {
+      if (this.hasLookup(record, type, value)) continue;
+      this.takeUnique(record, type, value, rules, tx, reason);
       const previous = record.identities[type];
-      if (previous === value) continue;
-      if (strategy.uniqueIds.has(type)) {
-        for (const other of [...(this.owners.get(keyOf(record.workspaceId, type, value)) ?? [])]) {
-          if (other === record.mpid) continue;
-          const otherRecord = this.record(record.workspaceId, other)!;
-          this.removeIdentity(otherRecord, type, tx, { ...reason, detail: `unique identity moved to ${record.mpid}` });
-        }
-      }
-      if (previous !== undefined) this.owners.get(keyOf(record.workspaceId, type, previous))?.delete(record.mpid);
+      const kept = keepEarlier && previous !== undefined;
+      if (kept) this.earlierOf(record, type).push(previous);
+      else if (previous !== undefined) this.owners.get(keyOf(record.workspaceId, type, previous))?.delete(record.mpid);
       record.identities[type] = value;
       this.index(record.workspaceId, type, value, record.mpid);
-      tx.note(record, reason, previous === undefined ? 'identity_added' : 'identity_changed', type, value, previous ?? null);
+      if (kept) tx.note(record, { ...reason, detail: `${reason.detail}; ${previous} stays a lookup` }, 'identity_added', type, value);
+      else tx.note(record, reason, previous === undefined ? 'identity_added' : 'identity_changed', type, value, previous ?? null);
     }
   }
 
-  private removeIdentity(record: IdentityRecord, type: IdentityType, tx: Transaction, reason: IdentityReason): void {
-    const previous = record.identities[type];
-    if (previous === undefined) return;
-    delete record.identities[type];
-    this.owners.get(keyOf(record.workspaceId, type, previous))?.delete(record.mpid);
-    tx.note(record, reason, 'identity_removed', type, null, previous);
+  /** A unique identity value leaves every other profile holding it. */
+  private takeUnique(record: IdentityRecord, type: IdentityType, value: string, rules: StrategyRules, tx: Transaction, reason: IdentityReason): void {
+    if (!rules.uniqueIds.has(type)) return;
+    for (const other of [...(this.owners.get(keyOf(record.workspaceId, type, value)) ?? [])]) {
+      if (other === record.mpid) continue;
+      this.removeLookup(this.record(record.workspaceId, other)!, type, value, tx, { ...reason, detail: `unique identity moved to ${record.mpid}` });
+    }
+  }
+
+  /** Modify: changes the named old value when the profile has it (else the current one), or removes it when the new value is null. */
+  private change(record: IdentityRecord, c: IdentityChangeRequest, rules: StrategyRules, tx: Transaction, reason: IdentityReason): void {
+    const current = record.identities[c.type];
+    const target = c.oldValue !== null && this.hasLookup(record, c.type, c.oldValue) ? c.oldValue : current;
+    if (c.newValue === null || this.hasLookup(record, c.type, c.newValue)) {
+      if (target !== undefined && target !== c.newValue) this.removeLookup(record, c.type, target, tx, reason);
+      return;
+    }
+    if (target === current || target === undefined) {
+      this.addIdentities(record, { [c.type]: c.newValue }, rules, tx, reason);
+      return;
+    }
+    // An earlier value (best match) is replaced where it stands.
+    this.takeUnique(record, c.type, c.newValue, rules, tx, reason);
+    const values = this.earlierOf(record, c.type);
+    values[values.indexOf(target)] = c.newValue;
+    this.owners.get(keyOf(record.workspaceId, c.type, target))?.delete(record.mpid);
+    this.index(record.workspaceId, c.type, c.newValue, record.mpid);
+    tx.note(record, reason, 'identity_changed', c.type, c.newValue, target);
+  }
+
+  /** Removes one lookup; when it was the current value, the latest earlier one (best match) becomes current. */
+  private removeLookup(record: IdentityRecord, type: IdentityType, value: string, tx: Transaction, reason: IdentityReason): void {
+    const values = this.earlier.get(recordKey(record.workspaceId, record.mpid))?.get(type) ?? [];
+    if (record.identities[type] === value) {
+      const promoted = values.pop();
+      if (promoted === undefined) delete record.identities[type];
+      else record.identities[type] = promoted;
+    } else if (values.includes(value)) values.splice(values.indexOf(value), 1);
+    else return;
+    this.owners.get(keyOf(record.workspaceId, type, value))?.delete(record.mpid);
+    tx.note(record, reason, 'identity_removed', type, null, value);
+  }
+
+  /** Replays a record's history into its earlier lookups: added appends, changed replaces in place, removed drops. */
+  private restoreEarlier(record: IdentityRecord, events: readonly IdentityEvent[]): void {
+    const lists = new Map<IdentityType, string[]>();
+    for (const e of events) {
+      if (!e.type) continue;
+      const list = lists.get(e.type) ?? [];
+      lists.set(e.type, list);
+      const at = e.previousValue === null ? -1 : list.indexOf(e.previousValue);
+      if (e.action === 'identity_removed') {
+        if (at >= 0) list.splice(at, 1);
+      } else if ((e.action === 'identity_added' || e.action === 'identity_changed') && e.value !== null && !list.includes(e.value)) {
+        if (e.action === 'identity_changed' && at >= 0) list[at] = e.value;
+        else list.push(e.value);
+      }
+    }
+    for (const [type, list] of lists) {
+      const current = record.identities[type];
+      if (current === undefined) continue;
+      for (const value of list) {
+        if (value === current) continue;
+        this.earlierOf(record, type).push(value);
+        this.index(record.workspaceId, type, value, record.mpid);
+      }
+    }
   }
 
   private put(record: IdentityRecord): void {

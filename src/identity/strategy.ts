@@ -56,3 +56,32 @@ export const DEFAULT_STRATEGY: IdentityStrategy = {
     'device_application_stamp',
   ],
 };
+
+const BOTH_LOGIN_IDS: ReadonlySet<IdentityType> = new Set(['customer_id', 'email']);
+
+/** The profile link strategy as its guide configures it: customer id and email unique and login ids. */
+export const PROFILE_LINK_DEFAULT: IdentityStrategy = {
+  name: 'profile_link',
+  uniqueIds: BOTH_LOGIN_IDS,
+  loginIds: BOTH_LOGIN_IDS,
+  priority: DEFAULT_STRATEGY.priority,
+};
+
+/** The profile isolation strategy as its guide configures it: customer id and email unique and login ids. */
+export const PROFILE_ISOLATION_DEFAULT: IdentityStrategy = { ...PROFILE_LINK_DEFAULT, name: 'profile_isolation' };
+
+/** The best match strategy: no unique ids, no login ids (it ignores any configured; see strategy-rules.ts). */
+export const BEST_MATCH_DEFAULT: IdentityStrategy = {
+  name: 'best_match',
+  uniqueIds: new Set(),
+  loginIds: new Set(),
+  priority: DEFAULT_STRATEGY.priority,
+};
+
+/** Each strategy's configuration as its guide documents it. */
+export const STRATEGY_PRESETS: Readonly<Record<StrategyName, IdentityStrategy>> = {
+  profile_conversion: DEFAULT_STRATEGY,
+  profile_link: PROFILE_LINK_DEFAULT,
+  profile_isolation: PROFILE_ISOLATION_DEFAULT,
+  best_match: BEST_MATCH_DEFAULT,
+};
