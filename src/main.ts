@@ -14,6 +14,8 @@ import { ProfileService } from './profiles/profile-service.ts';
 import { ProfileApi } from './profiles/profile-api.ts';
 import { profileStage } from './pipeline/profile.stage.ts';
 import { IdSyncResolver } from './identity/idsync-resolver.ts';
+import { AliasRegistry } from './identity/aliasing.ts';
+import { AliasWorker } from './pipeline/alias-worker.ts';
 import { DEFAULT_STRATEGY } from './identity/strategy.ts';
 import type { EventLog } from './pipeline/event-log.ts';
 import { IngestService } from './pipeline/ingest.ts';
@@ -88,6 +90,7 @@ export interface Quanta {
   stores: Stores;
   bootstrapped: Bootstrapped;
   metrics: Metrics;
+  aliasWorker: AliasWorker;
   close(): Promise<void>;
 }
 
@@ -102,6 +105,7 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
   const tokens = new TokenService(stores.platform);
   const graph = await IdentityGraph.load({ store: stores.identity, strategyFor: () => DEFAULT_STRATEGY });
   const inputs = new InputDirectory(stores.platform);
+  const aliases = await AliasRegistry.load(stores.identity, graph, () => DEFAULT_STRATEGY);
   const app = await buildApp({
     logger,
     metrics,
@@ -109,6 +113,8 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     ingest: new IngestService({ log: stores.log, resolver: new IdSyncResolver(graph), limits: config.limits }),
     identity: new IdentityApi(graph),
     graph,
+    aliases,
+    aliasDelayMs: config.aliasDelayMs,
     profileApi: new ProfileApi(profiles, graph, () => DEFAULT_STRATEGY.loginIds),
     platform: stores.platform,
     inputs,
@@ -120,6 +126,8 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     logLag: () => processor.lag(),
   });
   await processor.start();
+  const aliasWorker = new AliasWorker({ registry: aliases, profiles, events: stores.events, logger });
+  aliasWorker.start();
   return {
     config,
     app,
@@ -127,8 +135,10 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     stores,
     bootstrapped,
     metrics,
+    aliasWorker,
     async close() {
       await app.close();
+      await aliasWorker.stop();
       await processor.stop();
       await closeStores(stores);
     },

@@ -79,5 +79,6 @@ export function storedEventsOf(record: LogRecord): StoredEvent[] {
     userIdentities: batch.user_identities,
     deviceInfo: batch.device_info ?? null,
     applicationInfo: batch.application_info ?? null,
+    aliasedFrom: null,
   }));
 }

@@ -30,6 +30,8 @@ export interface StoredEvent {
   userIdentities: Record<string, unknown>;
   deviceInfo: Record<string, unknown> | null;
   applicationInfo: Record<string, unknown> | null;
+  /** Set on a copy made by aliasing: the MPID whose event this was. */
+  aliasedFrom: Mpid | null;
 }
 
 export interface EventFilter {
@@ -56,6 +58,11 @@ export interface EventStore {
   append(records: readonly LogRecord[]): Promise<void>;
   truncateAfter(partition: number, offset: number): Promise<number>;
   clear(): Promise<void>;
+  /**
+   * Aliasing: copies the events of `from` whose time lies in [startMs, endMs] to `to`, marked
+   * as aliased from `from` (copies of copies are not made). Returns how many were copied.
+   */
+  copyEvents(workspaceId: WorkspaceId, from: Mpid, to: Mpid, startMs: number, endMs: number): Promise<number>;
   count(filter: EventFilter): Promise<number>;
   list(filter: EventFilter, limit: number): Promise<StoredEvent[]>;
   close(): Promise<void>;

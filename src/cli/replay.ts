@@ -4,6 +4,10 @@ import type { Config } from '../config/config.ts';
 import { closeStores, createProcessor, openStores, pipelineStages } from '../main.ts';
 import { LiveStreamHub } from '../pipeline/live-stream.ts';
 import { ProfileService } from '../profiles/profile-service.ts';
+import { AliasRegistry } from '../identity/aliasing.ts';
+import { IdentityGraph } from '../identity/identity-graph.ts';
+import { DEFAULT_STRATEGY } from '../identity/strategy.ts';
+import { AliasWorker } from '../pipeline/alias-worker.ts';
 
 export interface ReplayResult {
   batches: number;
@@ -21,7 +25,8 @@ export async function replay(config: Readonly<Config>, options: { progress: bool
   const stores = await openStores(config);
   const logger = pino({ level: 'warn' });
   try {
-    const stages = pipelineStages({ events: stores.events, profiles: new ProfileService(stores.profiles), hub: new LiveStreamHub() });
+    const profiles = new ProfileService(stores.profiles);
+    const stages = pipelineStages({ events: stores.events, profiles, hub: new LiveStreamHub() });
     const processor = createProcessor(stores, stages, logger);
     await processor.rewind();
     const total = await processor.lag();
@@ -35,6 +40,10 @@ export async function replay(config: Readonly<Config>, options: { progress: bool
       await new Promise((r) => setTimeout(r, 100));
     }
     await processor.stop();
+    // Aliasing copied data that is not in the log: apply the completed requests again.
+    const graph = await IdentityGraph.load({ store: stores.identity, strategyFor: () => DEFAULT_STRATEGY });
+    const registry = await AliasRegistry.load(stores.identity, graph, () => DEFAULT_STRATEGY);
+    await new AliasWorker({ registry, profiles, events: stores.events, logger }).reapplyCompleted();
     bar?.update(total);
     bar?.stop();
     const workspaces = stores.platform.inputs().map((i) => i.workspaceId);

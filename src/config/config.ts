@@ -15,6 +15,8 @@ export interface Config {
     rateLimitPerSecond: number;
   };
   log: { partitions: number };
+  /** How long an accepted alias request waits before it is applied. */
+  aliasDelayMs: number;
   limits: { requestBytes: number; batchBytes: number; batchesPerBulk: number };
 }
 
@@ -77,6 +79,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       rateLimitPerSecond: int(env, 'QUANTA_RATE_LIMIT', 270, 0, 10_000_000),
     },
     log: { partitions: int(env, 'QUANTA_LOG_PARTITIONS', 8, 1, 1024) },
+    aliasDelayMs: int(env, 'QUANTA_ALIAS_DELAY_SECONDS', 24 * 3600, 0, 30 * 24 * 3600) * 1000,
     limits: { requestBytes: 256 * 1024, batchBytes: 128 * 1024, batchesPerBulk: 100 },
   };
   return Object.freeze(config);

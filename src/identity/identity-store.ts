@@ -24,7 +24,25 @@ export interface IdentityReason {
   detail: string;
 }
 
-export type IdentityAction = 'created' | 'identity_added' | 'identity_changed' | 'identity_removed';
+export type IdentityAction = 'created' | 'identity_added' | 'identity_changed' | 'identity_removed' | 'aliased' | 'merged';
+
+/**
+ * An alias request: copy the source profile's data between two times to the destination
+ * profile. Kept from the moment it is accepted (`pending`) until it is applied (`completed`) or
+ * refused by the aliasing rules (`rejected`, with why).
+ */
+export interface AliasRecord {
+  id: string;
+  workspaceId: WorkspaceId;
+  sourceMpid: Mpid;
+  destinationMpid: Mpid;
+  startMs: number;
+  endMs: number;
+  requestedAtMs: number;
+  dueAtMs: number;
+  status: 'pending' | 'completed' | 'rejected';
+  detail: string | null;
+}
 
 export interface IdentityEvent {
   workspaceId: WorkspaceId;
@@ -52,5 +70,8 @@ export interface IdentityStore {
   loadAll(): Promise<IdentityRecord[]>;
   save(records: readonly IdentityRecord[], events: readonly IdentityEvent[]): Promise<void>;
   history(workspaceId: WorkspaceId, mpid: Mpid): Promise<IdentityEvent[]>;
+  /** Stores an alias request (replacing the one with the same id) and appends the events, all or nothing. */
+  saveAlias(alias: AliasRecord, events: readonly IdentityEvent[]): Promise<void>;
+  loadAliases(): Promise<AliasRecord[]>;
   close(): Promise<void>;
 }

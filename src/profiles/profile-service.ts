@@ -43,6 +43,26 @@ export class ProfileService {
     return refused;
   }
 
+  /**
+   * Aliasing's profile effects (aliasing guide): the source's first seen time overwrites the
+   * destination's, and its install attribution is copied. Attributes, identities and consent
+   * are not copied. Written at once.
+   */
+  async alias(ws: WorkspaceId, source: Mpid, destination: Mpid): Promise<void> {
+    const from = await this.get(ws, source);
+    if (!from) return;
+    let to = await this.get(ws, destination);
+    if (!to) {
+      to = newProfile(ws, destination, this.now());
+      this.cache.set(keyOf(ws, destination), to);
+    }
+    if (from.firstSeenMs !== null) to.firstSeenMs = from.firstSeenMs;
+    if (from.attribution) to.attribution = { ...from.attribution };
+    to.lastStoredAtMs = this.now();
+    this.dirty.add(to);
+    await this.flush();
+  }
+
   async flush(): Promise<void> {
     if (this.dirty.size === 0) return;
     const batch = this.dirty;

@@ -10,6 +10,7 @@ import { eventsRoutes, type EventsRoutesDeps } from './routes/events.routes.ts';
 import { identityRoutes, type IdentityRoutesDeps } from './routes/identity.routes.ts';
 import { profileRoutes, type ProfileRoutesDeps } from './routes/profile.routes.ts';
 import { identityExplainRoutes, type IdentityExplainRoutesDeps } from './routes/identity-explain.routes.ts';
+import { aliasRoutes, type AliasRoutesDeps } from './routes/alias.routes.ts';
 import { liveStreamRoutes, type LiveStreamRoutesDeps } from './routes/livestream.routes.ts';
 import { oauthRoutes } from './routes/oauth.routes.ts';
 import { opsRoutes, type OpsRoutesDeps } from './routes/ops.routes.ts';
@@ -25,6 +26,7 @@ export interface AppDeps
   extends EventsRoutesDeps,
     IdentityRoutesDeps,
     IdentityExplainRoutesDeps,
+    AliasRoutesDeps,
     ProfileRoutesDeps,
     LiveStreamRoutesDeps,
     OpsRoutesDeps {
@@ -108,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(identityRoutes, deps);
   await app.register(profileRoutes, deps);
   await app.register(identityExplainRoutes, deps);
+  await app.register(aliasRoutes, deps);
   await app.register(oauthRoutes, deps);
   await app.register(liveStreamRoutes, deps);
   await app.register(opsRoutes, deps);

@@ -100,6 +100,21 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
       ]);
     });
 
+    it('copies one user\'s events in a time range to another user, marked as aliased', async () => {
+      const at = (offset: number, ts: number, mpid: string) =>
+        logRecord(0, offset, { events: [{ event_type: 'screen_view', data: { screen_name: `s${offset}`, timestamp_unixtime_ms: ts } }] }, mpid);
+      await store.append([at(1, 1000, '5'), at(2, 2000, '5'), at(3, 3000, '5'), at(4, 2000, '6')]);
+      expect(await store.copyEvents(ws, parseMpid('5') as Mpid, parseMpid('7') as Mpid, 1500, 3000)).toBe(2);
+      const copies = await store.list({ workspaceId: ws, mpid: parseMpid('7') as Mpid }, 10);
+      expect(copies.map((e) => [e.eventName, e.aliasedFrom, e.mpid])).toEqual([
+        ['s2', '5', '7'],
+        ['s3', '5', '7'],
+      ]);
+      // Copies are not copied again.
+      expect(await store.copyEvents(ws, parseMpid('7') as Mpid, parseMpid('8') as Mpid, 0, 5000)).toBe(0);
+      expect(await store.count({ workspaceId: ws, mpid: parseMpid('5') as Mpid })).toBe(3);
+    });
+
     it('clears everything and keeps data across a reopen', async () => {
       await store.append([logRecord(0, 1)]);
       await store.close();

@@ -49,6 +49,19 @@ export function identityStoreContract(name: string, open: (location: string) => 
       ]);
     });
 
+    it('keeps alias requests, replacing one by id, with their events', async () => {
+      const alias = {
+        id: 'a-1', workspaceId: ws, sourceMpid: mpid('1'), destinationMpid: mpid('2'),
+        startMs: 1, endMs: 2, requestedAtMs: 3, dueAtMs: 4, status: 'pending' as const, detail: null,
+      };
+      await store.saveAlias(alias, []);
+      await store.saveAlias({ ...alias, status: 'completed', detail: 'done' }, [event('2', 'merged')]);
+      await store.close();
+      store = await open(location);
+      expect(await store.loadAliases()).toEqual([{ ...alias, status: 'completed', detail: 'done' }]);
+      expect((await store.history(ws, mpid('2'))).map((e) => e.action)).toEqual(['merged']);
+    });
+
     it('keeps the history of a profile in order, with its reasons', async () => {
       await store.save([record('5', { customer_id: 'c' })], [event('5', 'created'), event('5', 'identity_added', 'customer_id', 'c')]);
       await store.save([], [event('6', 'created')]);

@@ -5,9 +5,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventFilter, EventStore, StoredEvent } from '../../analytics/event-store.ts';
 import type { LogRecord } from '../../model/envelope.ts';
-import { inputId, type Mpid, parseMpid, workspaceId } from '../../kernel/ids.ts';
+import { inputId, type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
 import type { Environment, EventType } from '../../model/event-types.ts';
-import { lineOf, loadStatements, SCHEMA } from './event-store-sql.ts';
+import { COPY_EVENTS, lineOf, loadStatements, SCHEMA } from './event-store-sql.ts';
 
 /**
  * The embedded event store: one DuckDB file (tables in `event-store-sql.ts`). An append writes
@@ -66,6 +66,11 @@ export class DuckDbEventStore implements EventStore {
     await this.writer.run('CHECKPOINT');
   }
 
+  async copyEvents(ws: WorkspaceId, from: Mpid, to: Mpid, startMs: number, endMs: number): Promise<number> {
+    const r = await this.writer.run(COPY_EVENTS, [ws, from, to, startMs, endMs]);
+    return Number(r.rowsChanged);
+  }
+
   async count(filter: EventFilter): Promise<number> {
     const { where, params } = toWhere(filter);
     const r = await this.reader.runAndReadAll(`SELECT count(*) AS n FROM events WHERE ${where}`, params);
@@ -75,8 +80,8 @@ export class DuckDbEventStore implements EventStore {
   async list(filter: EventFilter, limit: number): Promise<StoredEvent[]> {
     const { where, params } = toWhere(filter);
     const r = await this.reader.runAndReadAll(
-      `SELECT *, epoch_ms(event_time) AS ts, epoch_ms(received_at) AS rcv, mpid::VARCHAR AS mpid_text
-       FROM events_wide WHERE ${where} ORDER BY event_id LIMIT ${Math.max(0, Math.trunc(limit))}`,
+      `SELECT *, epoch_ms(event_time) AS ts, epoch_ms(received_at) AS rcv, mpid::VARCHAR AS mpid_text, aliased_from::VARCHAR AS aliased_text
+       FROM events_wide WHERE ${where} ORDER BY event_id, aliased_from NULLS FIRST LIMIT ${Math.max(0, Math.trunc(limit))}`,
       params,
     );
     return r.getRowObjectsJS().map(toStoredEvent);
@@ -129,5 +134,6 @@ function toStoredEvent(row: Record<string, unknown>): StoredEvent {
     userIdentities: json(row.user_identities) ?? {},
     deviceInfo: json(row.device_info),
     applicationInfo: json(row.application_info),
+    aliasedFrom: row.aliased_text === null || row.aliased_text === undefined ? null : (parseMpid(row.aliased_text) as Mpid),
   };
 }

@@ -23,7 +23,8 @@ export const SCHEMA = `
     event_time TIMESTAMP NOT NULL,
     session_uuid VARCHAR,
     source_message_id VARCHAR,
-    data JSON NOT NULL
+    data JSON NOT NULL,
+    aliased_from BIGINT
   );
   CREATE TABLE IF NOT EXISTS batches (
     partition INTEGER NOT NULL,
@@ -53,6 +54,15 @@ const LINE_COLUMNS = `{
       user_attributes JSON, user_identities JSON, device_info JSON, application_info JSON))'
 }`;
 
+/** Aliasing: copies of one user's events in a time range, under another user's MPID. */
+export const COPY_EVENTS = `
+  INSERT INTO events
+  SELECT event_id, workspace_id, partition, log_offset, event_index, CAST($3 AS BIGINT), environment, event_type,
+         event_name, custom_event_type, event_time, session_uuid, source_message_id, data, mpid
+  FROM events
+  WHERE workspace_id = $1 AND mpid = CAST($2 AS BIGINT) AND aliased_from IS NULL
+    AND event_time BETWEEN make_timestamp_ms($4) AND make_timestamp_ms($5)`;
+
 /** Statements that load one NDJSON file of lines into both tables (run in one transaction). */
 export function loadStatements(file: string): string[] {
   const path = file.replaceAll("'", "''");
@@ -61,7 +71,7 @@ export function loadStatements(file: string): string[] {
     `INSERT INTO events
        WITH rows AS (SELECT *, unnest(e.batch.events) AS ev, generate_subscripts(e.batch.events, 1) AS i FROM staged)
        SELECT o * 65536 + i - 1, e.workspaceId, p, o, i - 1, e.mpid::BIGINT, e.batch.environment, ev.event_type,
-              c.n[i], c.t[i], make_timestamp_ms(c.ts[i]), c.s[i], c.m[i], coalesce(ev.data, '{}')
+              c.n[i], c.t[i], make_timestamp_ms(c.ts[i]), c.s[i], c.m[i], coalesce(ev.data, '{}'), NULL
        FROM rows`,
     `INSERT INTO batches
        SELECT p, o, e.workspaceId, e.inputId, e.mpid::BIGINT, make_timestamp_ms(e.receivedAtMs), e.batch.source_request_id,

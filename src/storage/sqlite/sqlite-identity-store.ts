@@ -1,4 +1,4 @@
-import type { IdentityEvent, IdentityRecord, IdentityStore } from '../../identity/identity-store.ts';
+import type { AliasRecord, IdentityEvent, IdentityRecord, IdentityStore } from '../../identity/identity-store.ts';
 import type { Identities } from '../../identity/identity-types.ts';
 import { type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
 import { openSqlite, type Sqlite } from './open.ts';
@@ -30,6 +30,8 @@ interface EventRow {
 export class SqliteIdentityStore implements IdentityStore {
   private readonly db: Sqlite;
   private readonly saveTx;
+  private readonly saveAliasTx;
+  private readonly appendEvents: (events: readonly IdentityEvent[]) => void;
 
   constructor(file: string) {
     this.db = openSqlite(file);
@@ -46,7 +48,15 @@ export class SqliteIdentityStore implements IdentityStore {
         type TEXT, value TEXT, previous_value TEXT, reason TEXT NOT NULL
       );
       CREATE INDEX IF NOT EXISTS identity_events_by_mpid ON identity_events (workspace_id, mpid, id);
+      CREATE TABLE IF NOT EXISTS alias_requests (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID;
     `);
+    const upsertAlias = this.db.prepare(
+      'INSERT INTO alias_requests (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc',
+    );
+    this.saveAliasTx = this.db.transaction((alias: AliasRecord, events: readonly IdentityEvent[]) => {
+      upsertAlias.run(alias.id, JSON.stringify(alias));
+      this.appendEvents(events);
+    });
     const upsert = this.db.prepare(
       `INSERT INTO identity_records (workspace_id, mpid, identities, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (workspace_id, mpid) DO UPDATE SET identities = excluded.identities, updated_at = excluded.updated_at`,
@@ -55,11 +65,14 @@ export class SqliteIdentityStore implements IdentityStore {
       `INSERT INTO identity_events (workspace_id, mpid, at, action, type, value, previous_value, reason)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.saveTx = this.db.transaction((records: readonly IdentityRecord[], events: readonly IdentityEvent[]) => {
-      for (const r of records) upsert.run(r.workspaceId, r.mpid, JSON.stringify(r.identities), r.createdAtMs, r.updatedAtMs);
+    this.appendEvents = (events) => {
       for (const e of events) {
         append.run(e.workspaceId, e.mpid, e.atMs, e.action, e.type, e.value, e.previousValue, JSON.stringify(e.reason));
       }
+    };
+    this.saveTx = this.db.transaction((records: readonly IdentityRecord[], events: readonly IdentityEvent[]) => {
+      for (const r of records) upsert.run(r.workspaceId, r.mpid, JSON.stringify(r.identities), r.createdAtMs, r.updatedAtMs);
+      this.appendEvents(events);
     });
   }
 
@@ -91,6 +104,14 @@ export class SqliteIdentityStore implements IdentityStore {
       previousValue: r.previous_value,
       reason: JSON.parse(r.reason) as IdentityEvent['reason'],
     }));
+  }
+
+  async saveAlias(alias: AliasRecord, events: readonly IdentityEvent[]): Promise<void> {
+    this.saveAliasTx(alias, events);
+  }
+
+  async loadAliases(): Promise<AliasRecord[]> {
+    return (this.db.prepare('SELECT doc FROM alias_requests').pluck().all() as string[]).map((d) => JSON.parse(d) as AliasRecord);
   }
 
   async close(): Promise<void> {
