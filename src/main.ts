@@ -16,17 +16,18 @@ import { profileStage } from './pipeline/profile.stage.ts';
 import { IdSyncResolver } from './identity/idsync-resolver.ts';
 import { AliasRegistry } from './identity/aliasing.ts';
 import { AliasWorker } from './pipeline/alias-worker.ts';
-import { DEFAULT_STRATEGY } from './identity/strategy.ts';
+import { DEFAULT_STRATEGY, type IdentityStrategy, STRATEGY_PRESETS, type StrategyName } from './identity/strategy.ts';
 import type { EventLog } from './pipeline/event-log.ts';
 import { IngestService } from './pipeline/ingest.ts';
 import { LiveStreamHub, liveStreamStage } from './pipeline/live-stream.ts';
 import { Processor } from './pipeline/processor.ts';
 import type { Stage } from './pipeline/stage.ts';
-import { bootstrap, type Bootstrapped } from './platform/bootstrap.ts';
+import { bootstrap, type Bootstrapped, strategySettingOf } from './platform/bootstrap.ts';
 import { workspaceForClient } from './platform/access.ts';
 import { InputDirectory } from './platform/credentials.ts';
 import { TokenService } from './platform/oauth.ts';
 import type { PlatformStore } from './platform/platform-store.ts';
+import type { WorkspaceId } from './kernel/ids.ts';
 import { RateLimiter } from './platform/rate-limiter.ts';
 import { buildApp } from './server/app.ts';
 import { Metrics } from './server/metrics.ts';
@@ -83,6 +84,20 @@ export function createProcessor(stores: Stores, stages: Stage[], logger: Logger,
   });
 }
 
+/** Each workspace's IDSync strategy, from its platform setting (read once per workspace). */
+export function identityStrategies(platform: PlatformStore): (ws: WorkspaceId) => IdentityStrategy {
+  const cache = new Map<WorkspaceId, IdentityStrategy>();
+  return (ws) => {
+    let strategy = cache.get(ws);
+    if (!strategy) {
+      const name = platform.setting(strategySettingOf(ws)) as StrategyName | undefined;
+      strategy = (name && STRATEGY_PRESETS[name]) || DEFAULT_STRATEGY;
+      cache.set(ws, strategy);
+    }
+    return strategy;
+  };
+}
+
 export interface Quanta {
   config: Readonly<Config>;
   app: FastifyInstance;
@@ -103,9 +118,10 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
   const profiles = new ProfileService(stores.profiles);
   const processor = createProcessor(stores, pipelineStages({ events: stores.events, profiles, hub, metrics }), logger, metrics);
   const tokens = new TokenService(stores.platform);
-  const graph = await IdentityGraph.load({ store: stores.identity, strategyFor: () => DEFAULT_STRATEGY });
+  const strategyFor = identityStrategies(stores.platform);
+  const graph = await IdentityGraph.load({ store: stores.identity, strategyFor });
   const inputs = new InputDirectory(stores.platform);
-  const aliases = await AliasRegistry.load(stores.identity, graph, () => DEFAULT_STRATEGY);
+  const aliases = await AliasRegistry.load(stores.identity, graph, strategyFor);
   const app = await buildApp({
     logger,
     metrics,
@@ -115,7 +131,7 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     graph,
     aliases,
     aliasDelayMs: config.aliasDelayMs,
-    profileApi: new ProfileApi(profiles, graph, () => DEFAULT_STRATEGY.loginIds),
+    profileApi: new ProfileApi(profiles, graph, (ws) => strategyFor(ws).loginIds),
     platform: stores.platform,
     inputs,
     rateLimiter: new RateLimiter(),
@@ -185,7 +201,7 @@ export async function startQuanta(config: Readonly<Config>): Promise<Quanta> {
       `  HTTP       ${url}`,
       ...(tlsUrl ? [`  HTTPS      ${tlsUrl}   (certificate: ${tls!.source})`] : []),
       `  Data dir   ${config.dataDir}`,
-      `  Workspace  org ${b.tenant.orgId} / account ${b.tenant.accountId} / workspace ${b.tenant.workspaceId}`,
+      `  Workspace  org ${b.tenant.orgId} / account ${b.tenant.accountId} / workspace ${b.tenant.workspaceId}, IDSync strategy ${b.identityStrategy}`,
       `  API key    ${shown('api_key', b.input.apiKey)}`,
       `  API secret ${shown('api_secret', b.input.apiSecret)}`,
       `  Client id  ${shown('client_id', b.client.clientId)}`,

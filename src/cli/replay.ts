@@ -1,12 +1,11 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { pino } from 'pino';
 import type { Config } from '../config/config.ts';
-import { closeStores, createProcessor, openStores, pipelineStages } from '../main.ts';
+import { closeStores, createProcessor, identityStrategies, openStores, pipelineStages } from '../main.ts';
 import { LiveStreamHub } from '../pipeline/live-stream.ts';
 import { ProfileService } from '../profiles/profile-service.ts';
 import { AliasRegistry } from '../identity/aliasing.ts';
 import { IdentityGraph } from '../identity/identity-graph.ts';
-import { DEFAULT_STRATEGY } from '../identity/strategy.ts';
 import { AliasWorker } from '../pipeline/alias-worker.ts';
 
 export interface ReplayResult {
@@ -41,8 +40,9 @@ export async function replay(config: Readonly<Config>, options: { progress: bool
     }
     await processor.stop();
     // Aliasing copied data that is not in the log: apply the completed requests again.
-    const graph = await IdentityGraph.load({ store: stores.identity, strategyFor: () => DEFAULT_STRATEGY });
-    const registry = await AliasRegistry.load(stores.identity, graph, () => DEFAULT_STRATEGY);
+    const strategyFor = identityStrategies(stores.platform);
+    const graph = await IdentityGraph.load({ store: stores.identity, strategyFor });
+    const registry = await AliasRegistry.load(stores.identity, graph, strategyFor);
     await new AliasWorker({ registry, profiles, events: stores.events, logger }).reapplyCompleted();
     bar?.update(total);
     bar?.stop();

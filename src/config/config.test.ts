@@ -21,5 +21,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ QUANTA_API_KEY: 'k' })).toThrow(/QUANTA_API_SECRET/);
     expect(() => loadConfig({ QUANTA_TLS: 'yes' })).toThrow(/self-signed/);
     expect(() => loadConfig({ QUANTA_TLS_CERT: '/x.pem' })).toThrow(/QUANTA_TLS_KEY/);
+    expect(() => loadConfig({ QUANTA_IDENTITY_STRATEGY: 'vibes' })).toThrow(/profile_conversion, profile_link/);
+    expect(loadConfig({ QUANTA_IDENTITY_STRATEGY: 'best_match' }).bootstrap.identityStrategy).toBe('best_match');
   });
 });

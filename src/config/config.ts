@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { STRATEGIES, type StrategyName } from '../identity/strategy.ts';
 
 /** Quanta's configuration, parsed once from the environment and frozen. */
 export interface Config {
@@ -13,6 +14,8 @@ export interface Config {
     clientId?: string;
     clientSecret?: string;
     rateLimitPerSecond: number;
+    /** The bootstrap workspace's IDSync strategy; unset keeps the stored one (default: profile conversion). */
+    identityStrategy?: StrategyName;
   };
   log: { partitions: number };
   /** How long an accepted alias request waits before it is applied. */
@@ -67,6 +70,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (Boolean(clientId) !== Boolean(clientSecret)) {
     throw new ConfigError('Set both QUANTA_CLIENT_ID and QUANTA_CLIENT_SECRET, or neither (they are then generated).');
   }
+  const strategy = text(env, 'QUANTA_IDENTITY_STRATEGY');
+  if (strategy !== undefined && !(STRATEGIES as readonly string[]).includes(strategy)) {
+    throw new ConfigError(`QUANTA_IDENTITY_STRATEGY=${strategy} is not valid: use one of ${STRATEGIES.join(', ')}.`);
+  }
   const config: Config = {
     host: text(env, 'HOST') ?? '127.0.0.1',
     port: int(env, 'PORT', 8080, 0, 65535),
@@ -77,6 +84,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       ...(apiKey && apiSecret ? { apiKey, apiSecret } : {}),
       ...(clientId && clientSecret ? { clientId, clientSecret } : {}),
       rateLimitPerSecond: int(env, 'QUANTA_RATE_LIMIT', 270, 0, 10_000_000),
+      ...(strategy ? { identityStrategy: strategy as StrategyName } : {}),
     },
     log: { partitions: int(env, 'QUANTA_LOG_PARTITIONS', 8, 1, 1024) },
     aliasDelayMs: int(env, 'QUANTA_ALIAS_DELAY_SECONDS', 24 * 3600, 0, 30 * 24 * 3600) * 1000,

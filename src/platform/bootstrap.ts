@@ -8,6 +8,7 @@ export interface BootstrapSettings {
   clientId?: string;
   clientSecret?: string;
   rateLimitPerSecond: number;
+  identityStrategy?: string;
 }
 
 export interface Bootstrapped {
@@ -16,9 +17,14 @@ export interface Bootstrapped {
   client: ApiClient;
   /** Which credentials this start generated (they are stored and reused by later starts). */
   generated: string[];
+  /** The bootstrap workspace's IDSync strategy name. */
+  identityStrategy: string;
 }
 
 const BOOTSTRAP_INPUT = 'Bootstrap input';
+
+/** The platform setting that holds a workspace's IDSync strategy name. */
+export const strategySettingOf = (workspaceId: number) => `workspace.${workspaceId}.identity_strategy`;
 const token = (bytes: number) => randomBytes(bytes).toString('hex');
 
 /**
@@ -51,5 +57,7 @@ export function bootstrap(store: PlatformStore, s: BootstrapSettings): Bootstrap
   });
   const client: ApiClient = { clientId, clientSecret, orgId: tenant.orgId };
   store.saveApiClient(client);
-  return { tenant, input, client, generated };
+  const identityStrategy = s.identityStrategy ?? store.setting(strategySettingOf(tenant.workspaceId)) ?? 'profile_conversion';
+  store.saveSetting(strategySettingOf(tenant.workspaceId), identityStrategy);
+  return { tenant, input, client, generated, identityStrategy };
 }

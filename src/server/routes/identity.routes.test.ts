@@ -120,3 +120,20 @@ describe('Identity API bad input: the documented error, nothing changed', () => 
     expect((await q.stores.identity.loadAll()).length).toBe(before);
   });
 });
+
+describe('a workspace configured for another identity strategy', () => {
+  it('follows it: profile link gives a new known user a new MPID', async () => {
+    const linked = await quantaApp({ QUANTA_IDENTITY_STRATEGY: 'profile_link' });
+    try {
+      const call = (url: string, payload: unknown) =>
+        linked.app.inject({ method: 'POST', url, headers: { authorization: basicAuth(), 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+      const anon = (await call('/identity/v1/identify', identify({ ios_idfv: 'link-device' }))).json().mpid;
+      const known = (await call('/identity/v1/login', identify({ customerid: 'link-1', ios_idfv: 'link-device' }, { previous_mpid: anon }))).json();
+      expect(known.mpid).not.toBe(anon);
+      expect(known.is_logged_in).toBe(true);
+      expect(linked.bootstrapped.identityStrategy).toBe('profile_link');
+    } finally {
+      await linked.close();
+    }
+  });
+});
