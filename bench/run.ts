@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import type { IdsyncOptions } from './idsync.ts';
 import type { IngestOptions } from './ingest.ts';
 
 /**
@@ -40,6 +41,19 @@ program
   .action(async (options: IngestOptions) => {
     const { runIngest } = await import('./ingest.ts');
     await runIngest(options);
+  });
+
+program
+  .command('idsync')
+  .description('IDSync identify/login throughput and latency with a preloaded identity graph vs. a node:http + JSON.parse ceiling, and start-up time and memory')
+  .option('--duration <s>', 'measured seconds per target', positive(false), 10)
+  .option('--connections <n>', 'concurrent keep-alive connections (closed loop)', positive(true), 16)
+  .option('--identities <n>', 'identities preloaded before Quanta starts (2 per profile: customer_id + email)', positive(true), 1_000_000)
+  .option('--warmup <s>', 'unmeasured seconds before each measurement', nonNegative, 2)
+  .option('--cpu-prof', 'run Quanta under node --cpu-prof and print its top self-time functions', false)
+  .action(async (options: IdsyncOptions) => {
+    const { runIdsync } = await import('./idsync.ts');
+    await runIdsync(options);
   });
 
 try {
