@@ -33,6 +33,7 @@ import { buildApp } from './server/app.ts';
 import { Metrics } from './server/metrics.ts';
 import { loadTls } from './server/tls.ts';
 import { DuckDbEventStore } from './storage/duckdb/duckdb-event-store.ts';
+import { Checkpointer } from './storage/sqlite/checkpointer.ts';
 import { SqliteEventLog } from './storage/sqlite/sqlite-event-log.ts';
 import { SqliteIdentityStore } from './storage/sqlite/sqlite-identity-store.ts';
 import { SqliteProfileStore } from './storage/sqlite/sqlite-profile-store.ts';
@@ -40,6 +41,7 @@ import { SqlitePlatformStore } from './storage/sqlite/sqlite-platform-store.ts';
 
 /** The engines behind each storage role. This is the only place that picks adapters. */
 export interface Stores {
+  checkpointer: Checkpointer;
   log: EventLog;
   platform: PlatformStore;
   identity: IdentityStore;
@@ -49,16 +51,22 @@ export interface Stores {
 
 export async function openStores(config: Pick<Config, 'dataDir' | 'log'>): Promise<Stores> {
   const events = await DuckDbEventStore.open(join(config.dataDir, 'events.duckdb'));
-  return {
-    log: new SqliteEventLog({ file: join(config.dataDir, 'log.sqlite'), partitions: config.log.partitions }),
-    platform: new SqlitePlatformStore(join(config.dataDir, 'state.sqlite')),
-    identity: new SqliteIdentityStore(join(config.dataDir, 'state.sqlite')),
-    profiles: new SqliteProfileStore(join(config.dataDir, 'state.sqlite')),
+  const logFile = join(config.dataDir, 'log.sqlite');
+  const stateFile = join(config.dataDir, 'state.sqlite');
+  const noAuto = { autoCheckpoint: false };
+  const stores = {
+    log: new SqliteEventLog({ file: logFile, partitions: config.log.partitions, ...noAuto }),
+    platform: new SqlitePlatformStore(stateFile, noAuto),
+    identity: new SqliteIdentityStore(stateFile, noAuto),
+    profiles: new SqliteProfileStore(stateFile, noAuto),
     events,
   };
+  // Created once the files exist, so its connections see them in WAL mode.
+  return { ...stores, checkpointer: new Checkpointer([logFile, stateFile]) };
 }
 
 export async function closeStores(stores: Stores): Promise<void> {
+  await stores.checkpointer.stop();
   await stores.log.close();
   await stores.events.close();
   await stores.identity.close();

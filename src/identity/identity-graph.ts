@@ -244,7 +244,7 @@ export class IdentityGraph {
       const previous = record.identities[type];
       const kept = keepEarlier && previous !== undefined;
       if (kept) this.earlierOf(record, type).push(previous);
-      else if (previous !== undefined) this.owners.get(keyOf(record.workspaceId, type, previous))?.delete(record.mpid);
+      else if (previous !== undefined) this.unindex(record.workspaceId, type, previous, record.mpid);
       record.identities[type] = value;
       this.index(record.workspaceId, type, value, record.mpid);
       if (kept) tx.note(record, { ...reason, detail: `${reason.detail}; ${previous} stays a lookup` }, 'identity_added', type, value);
@@ -277,7 +277,7 @@ export class IdentityGraph {
     this.takeUnique(record, c.type, c.newValue, rules, tx, reason);
     const values = this.earlierOf(record, c.type);
     values[values.indexOf(target)] = c.newValue;
-    this.owners.get(keyOf(record.workspaceId, c.type, target))?.delete(record.mpid);
+    this.unindex(record.workspaceId, c.type, target, record.mpid);
     this.index(record.workspaceId, c.type, c.newValue, record.mpid);
     tx.note(record, reason, 'identity_changed', c.type, c.newValue, target);
   }
@@ -291,7 +291,7 @@ export class IdentityGraph {
       else record.identities[type] = promoted;
     } else if (values.includes(value)) values.splice(values.indexOf(value), 1);
     else return;
-    this.owners.get(keyOf(record.workspaceId, type, value))?.delete(record.mpid);
+    this.unindex(record.workspaceId, type, value, record.mpid);
     tx.note(record, reason, 'identity_removed', type, null, value);
   }
 
@@ -332,6 +332,15 @@ export class IdentityGraph {
     if (!set) this.owners.set(key, (set = new Set()));
     set.add(mpid);
   }
+  /** Removes an owner, and the entry once it has none, so replaced values do not pile up. */
+  private unindex(ws: WorkspaceId, type: IdentityType, value: string, mpid: Mpid): void {
+    const key = keyOf(ws, type, value);
+    const set = this.owners.get(key);
+    if (!set) return;
+    set.delete(mpid);
+    if (set.size === 0) this.owners.delete(key);
+  }
+
 
   /** A random signed 64-bit id, unique in the workspace. */
   private newMpid(ws: WorkspaceId): Mpid {

@@ -16,6 +16,8 @@ export interface SqliteEventLogOptions {
   tailCacheSize?: number;
   /** How long a `dedupKey` is remembered (mParticle keeps source_request_id 30 to 60 days). */
   dedupRetentionMs?: number;
+  /** False when a `Checkpointer` thread checkpoints this file. */
+  autoCheckpoint?: boolean;
 }
 
 /**
@@ -41,7 +43,7 @@ export class SqliteEventLog implements EventLog {
   private readonly stmt;
 
   constructor(options: SqliteEventLogOptions) {
-    this.db = openSqlite(options.file);
+    this.db = openSqlite(options.file, { autoCheckpoint: options.autoCheckpoint ?? true });
     this.tailCacheSize = options.tailCacheSize ?? 20_000;
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS log (
@@ -58,7 +60,7 @@ export class SqliteEventLog implements EventLog {
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
     this.partitionCount = this.fixPartitionCount(options.partitions ?? 8);
-    this.reader = openSqlite(options.file);
+    this.reader = openSqlite(options.file, { autoCheckpoint: options.autoCheckpoint ?? true });
     this.reader.pragma('synchronous = NORMAL');
     const retention = options.dedupRetentionMs ?? 45 * 24 * 3600_000;
     this.db.prepare('DELETE FROM dedup WHERE at < ?').run(Date.now() - retention);

@@ -23,18 +23,21 @@ interface EventRow {
 }
 
 /**
- * The identity graph in SQLite. Commits are not fsync'ed one by one (WAL, `synchronous =
- * NORMAL`): they survive a crash of the process, and IDSync recreates a profile that a power cut
- * lost when a batch names its MPID again.
+ * The identity graph in SQLite. Saves made in the same turn of the event loop are committed
+ * together (group commit), each resolving once its group is committed. Commits are not fsync'ed
+ * one by one (WAL, `synchronous = NORMAL`): they survive a crash of the process, and IDSync
+ * recreates a profile that a power cut lost when a batch names its MPID again.
  */
 export class SqliteIdentityStore implements IdentityStore {
   private readonly db: Sqlite;
   private readonly saveTx;
+  private queue: { records: readonly IdentityRecord[]; events: readonly IdentityEvent[]; done: (error?: unknown) => void }[] = [];
   private readonly saveAliasTx;
   private readonly appendEvents: (events: readonly IdentityEvent[]) => void;
 
-  constructor(file: string) {
-    this.db = openSqlite(file);
+  /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
+  constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
+    this.db = openSqlite(file, options);
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS identity_records (
@@ -70,9 +73,11 @@ export class SqliteIdentityStore implements IdentityStore {
         append.run(e.workspaceId, e.mpid, e.atMs, e.action, e.type, e.value, e.previousValue, JSON.stringify(e.reason));
       }
     };
-    this.saveTx = this.db.transaction((records: readonly IdentityRecord[], events: readonly IdentityEvent[]) => {
-      for (const r of records) upsert.run(r.workspaceId, r.mpid, JSON.stringify(r.identities), r.createdAtMs, r.updatedAtMs);
-      this.appendEvents(events);
+    this.saveTx = this.db.transaction((group: typeof this.queue) => {
+      for (const { records, events } of group) {
+        for (const r of records) upsert.run(r.workspaceId, r.mpid, JSON.stringify(r.identities), r.createdAtMs, r.updatedAtMs);
+        this.appendEvents(events);
+      }
     });
   }
 
@@ -86,8 +91,24 @@ export class SqliteIdentityStore implements IdentityStore {
     }));
   }
 
-  async save(records: readonly IdentityRecord[], events: readonly IdentityEvent[]): Promise<void> {
-    this.saveTx(records, events);
+  save(records: readonly IdentityRecord[], events: readonly IdentityEvent[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.queue.length === 0) setImmediate(() => this.commit());
+      this.queue.push({ records, events, done: (error) => (error === undefined ? resolve() : reject(error)) });
+    });
+  }
+
+  private commit(): void {
+    const group = this.queue;
+    this.queue = [];
+    if (group.length === 0) return;
+    try {
+      this.saveTx(group);
+    } catch (error) {
+      for (const g of group) g.done(error);
+      return;
+    }
+    for (const g of group) g.done();
   }
 
   async history(ws: WorkspaceId, mpid: Mpid): Promise<IdentityEvent[]> {
@@ -115,6 +136,7 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async close(): Promise<void> {
+    this.commit();
     this.db.close();
   }
 }

@@ -26,8 +26,9 @@ const toInput = (r: InputRow): Input => ({
 export class SqlitePlatformStore implements PlatformStore {
   private readonly db: Sqlite;
 
-  constructor(file: string) {
-    this.db = openSqlite(file);
+  /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
+  constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
+    this.db = openSqlite(file, options);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS tenants (
         workspace_id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, org_id INTEGER NOT NULL

@@ -12,8 +12,9 @@ export class SqliteProfileStore implements ProfileStore {
   private readonly saveTx;
   private readonly select;
 
-  constructor(file: string) {
-    this.db = openSqlite(file);
+  /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
+  constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
+    this.db = openSqlite(file, options);
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS profiles (
