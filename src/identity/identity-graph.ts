@@ -51,7 +51,8 @@ type Match = { mpid: Mpid; matchedBy: { type: IdentityType; value: string } };
  */
 export class IdentityGraph {
   private readonly records = new Map<string, IdentityRecord>();
-  private readonly owners = new Map<string, Set<Mpid>>();
+  /** Who holds each identity value: one MPID (the usual case, kept bare to save memory) or several. */
+  private readonly owners = new Map<string, Mpid | Set<Mpid>>();
   /** Best match: values a profile had before its current one, still lookups, oldest first (per record key). */
   private readonly earlier = new Map<string, Map<IdentityType, string[]>>();
   private readonly now: () => number;
@@ -175,9 +176,9 @@ export class IdentityGraph {
     for (const type of priority) {
       const value = known[type];
       if (value === undefined) continue;
-      const owners = this.owners.get(keyOf(ws, type, value));
-      if (!owners) continue;
-      let eligible = [...owners].filter((m) => this.eligible(this.record(ws, m)!, known, rules));
+      const owners = this.ownersOf(keyOf(ws, type, value));
+      if (owners.length === 0) continue;
+      let eligible = owners.filter((m) => this.eligible(this.record(ws, m)!, known, rules));
       if (candidates) eligible = eligible.filter((m) => candidates!.includes(m));
       if (eligible.length === 0) continue;
       candidates = eligible;
@@ -208,7 +209,7 @@ export class IdentityGraph {
   }
 
   private hasLookup(record: IdentityRecord, type: IdentityType, value: string): boolean {
-    return this.owners.get(keyOf(record.workspaceId, type, value))?.has(record.mpid) ?? false;
+    return this.ownersOf(keyOf(record.workspaceId, type, value)).includes(record.mpid);
   }
 
   private earlierOf(record: IdentityRecord, type: IdentityType): string[] {
@@ -255,7 +256,7 @@ export class IdentityGraph {
   /** A unique identity value leaves every other profile holding it. */
   private takeUnique(record: IdentityRecord, type: IdentityType, value: string, rules: StrategyRules, tx: Transaction, reason: IdentityReason): void {
     if (!rules.uniqueIds.has(type)) return;
-    for (const other of [...(this.owners.get(keyOf(record.workspaceId, type, value)) ?? [])]) {
+    for (const other of this.ownersOf(keyOf(record.workspaceId, type, value))) {
       if (other === record.mpid) continue;
       this.removeLookup(this.record(record.workspaceId, other)!, type, value, tx, { ...reason, detail: `unique identity moved to ${record.mpid}` });
     }
@@ -326,20 +327,31 @@ export class IdentityGraph {
     for (const [type, value] of entries(record.identities)) this.index(record.workspaceId, type, value, record.mpid);
   }
 
+  private ownersOf(key: string): Mpid[] {
+    const owners = this.owners.get(key);
+    if (owners === undefined) return [];
+    return typeof owners === 'string' ? [owners] : [...owners];
+  }
+
   private index(ws: WorkspaceId, type: IdentityType, value: string, mpid: Mpid): void {
     const key = keyOf(ws, type, value);
-    let set = this.owners.get(key);
-    if (!set) this.owners.set(key, (set = new Set()));
-    set.add(mpid);
+    const owners = this.owners.get(key);
+    if (owners === undefined || owners === mpid) this.owners.set(key, mpid);
+    else if (typeof owners === 'string') this.owners.set(key, new Set([owners, mpid]));
+    else owners.add(mpid);
   }
+
   /** Removes an owner, and the entry once it has none, so replaced values do not pile up. */
   private unindex(ws: WorkspaceId, type: IdentityType, value: string, mpid: Mpid): void {
     const key = keyOf(ws, type, value);
-    const set = this.owners.get(key);
-    if (!set) return;
-    set.delete(mpid);
-    if (set.size === 0) this.owners.delete(key);
+    const owners = this.owners.get(key);
+    if (owners === mpid) this.owners.delete(key);
+    else if (owners !== undefined && typeof owners !== 'string') {
+      owners.delete(mpid);
+      if (owners.size === 1) this.owners.set(key, owners.values().next().value!);
+    }
   }
+
 
 
   /** A random signed 64-bit id, unique in the workspace. */
