@@ -11,6 +11,7 @@ import { identityRoutes, type IdentityRoutesDeps } from './routes/identity.route
 import { profileRoutes, type ProfileRoutesDeps } from './routes/profile.routes.ts';
 import { identityExplainRoutes, type IdentityExplainRoutesDeps } from './routes/identity-explain.routes.ts';
 import { aliasRoutes, type AliasRoutesDeps } from './routes/alias.routes.ts';
+import { pixelRoutes, type PixelRoutesDeps } from './routes/pixel.routes.ts';
 import { liveStreamRoutes, type LiveStreamRoutesDeps } from './routes/livestream.routes.ts';
 import { oauthRoutes } from './routes/oauth.routes.ts';
 import { opsRoutes, type OpsRoutesDeps } from './routes/ops.routes.ts';
@@ -27,6 +28,7 @@ export interface AppDeps
     IdentityRoutesDeps,
     IdentityExplainRoutesDeps,
     AliasRoutesDeps,
+    PixelRoutesDeps,
     ProfileRoutesDeps,
     LiveStreamRoutesDeps,
     OpsRoutesDeps {
@@ -111,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(profileRoutes, deps);
   await app.register(identityExplainRoutes, deps);
   await app.register(aliasRoutes, deps);
+  await app.register(pixelRoutes, deps);
   await app.register(oauthRoutes, deps);
   await app.register(liveStreamRoutes, deps);
   await app.register(opsRoutes, deps);
