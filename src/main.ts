@@ -134,6 +134,7 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     logger,
     metrics,
     requestBytes: config.limits.requestBytes,
+    allowedOrigins: config.allowedOrigins,
     ingest: new IngestService({ log: stores.log, resolver: new IdSyncResolver(graph), limits: config.limits }),
     identity: new IdentityApi(graph),
     graph,

@@ -12,9 +12,12 @@ import { profileRoutes, type ProfileRoutesDeps } from './routes/profile.routes.t
 import { identityExplainRoutes, type IdentityExplainRoutesDeps } from './routes/identity-explain.routes.ts';
 import { aliasRoutes, type AliasRoutesDeps } from './routes/alias.routes.ts';
 import { pixelRoutes, type PixelRoutesDeps } from './routes/pixel.routes.ts';
+import { webRoutes, type WebRoutesDeps } from './routes/web.routes.ts';
+import { registerCors } from './cors.ts';
 import { liveStreamRoutes, type LiveStreamRoutesDeps } from './routes/livestream.routes.ts';
 import { oauthRoutes } from './routes/oauth.routes.ts';
 import { opsRoutes, type OpsRoutesDeps } from './routes/ops.routes.ts';
+import { segmentRoutes, type SegmentRoutesDeps } from './routes/segment.routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -29,12 +32,16 @@ export interface AppDeps
     IdentityExplainRoutesDeps,
     AliasRoutesDeps,
     PixelRoutesDeps,
+    WebRoutesDeps,
     ProfileRoutesDeps,
     LiveStreamRoutesDeps,
-    OpsRoutesDeps {
+    OpsRoutesDeps,
+    SegmentRoutesDeps {
   logger: Logger;
   metrics: Metrics;
   requestBytes: number;
+  /** Origins browsers may call from (`*`: any). */
+  allowedOrigins: readonly string[];
 }
 
 /**
@@ -66,6 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   app.decorateRequest('rawBody', undefined);
   app.setErrorHandler(handleError);
+  registerCors(app, { allowedOrigins: deps.allowedOrigins });
   // On shutdown, answer in-flight requests with `Connection: close` so keep-alive clients let go
   // and close() finishes in moments rather than after the clients' keep-alive timeout.
   let closing = false;
@@ -114,8 +122,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(identityExplainRoutes, deps);
   await app.register(aliasRoutes, deps);
   await app.register(pixelRoutes, deps);
+  await app.register(webRoutes, deps);
   await app.register(oauthRoutes, deps);
   await app.register(liveStreamRoutes, deps);
   await app.register(opsRoutes, deps);
+  await app.register(segmentRoutes, deps);
   return app;
 }

@@ -53,6 +53,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly webForwardingReports = new Counter({
+    name: 'quanta_web_forwarding_reports_total',
+    help: 'Kit forwarding statistics the Web SDK reported (not stored).',
+    registers: [this.registry],
+  });
+
   readonly refusedAttributes = new Counter({
     name: 'quanta_user_attributes_refused_total',
     help: 'User attributes not stored on a profile because they break a documented limit.',

@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workspaceId } from '../../kernel/ids.ts';
+import type { Response as LightMyRequestResponse } from 'light-my-request';
+import type { Quanta } from '../../main.ts';
+import { API_KEY, quantaApp } from '../../../test/helpers/quanta-app.ts';
+
+const ws = workspaceId(1);
+let q: Quanta;
+const ORIGIN = 'http://127.0.0.1:41399';
+const recorded = (file: string) =>
+  JSON.parse(readFileSync(new URL(`../../../test/fixtures/real-clients/${file}`, import.meta.url), 'utf8')) as {
+    method: string;
+    path: string;
+    headers: Record<string, string>;
+    body: unknown;
+  }[];
+
+beforeAll(async () => {
+  q = await quantaApp({ QUANTA_RATE_LIMIT: '0', QUANTA_ALLOWED_ORIGINS: `${ORIGIN},https://shop.example.com` });
+});
+afterAll(async () => {
+  await q.close();
+});
+
+/** Replays a recorded request with our key in place of the recording's. */
+function replay(r: { method: string; path: string; headers: Record<string, string>; body: unknown }) {
+  const headers: Record<string, string> = { origin: ORIGIN };
+  if (r.headers['content-type']) headers['content-type'] = r.headers['content-type'];
+  if (r.headers['x-mp-key']) headers['x-mp-key'] = API_KEY;
+  if (r.method === 'OPTIONS') {
+    headers['access-control-request-method'] = 'POST';
+    headers['access-control-request-headers'] = 'content-type,x-mp-key';
+  }
+  const body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body).replaceAll('capture-key', API_KEY);
+  return q.app.inject({
+    method: r.method as 'GET' | 'POST' | 'OPTIONS',
+    url: r.path.replace('capture-key', API_KEY),
+    headers,
+    ...(r.method === 'POST' ? { payload: body } : {}),
+  });
+}
+
+describe('Web SDK routes', () => {
+  it('serve every request the real Web SDK sent, with CORS headers browsers need', async () => {
+    for (const file of ['websdk.json', 'websdk-beacon.json']) {
+      // The recorded alias names MPIDs of the recording's server (the alias tests use real ones).
+      for (const r of recorded(file).filter((x) => !(x.method === 'POST' && x.path.endsWith('/Alias')))) {
+        const res = await replay(r);
+        const expected = r.method === 'OPTIONS' ? 204 : r.path.startsWith('/webevents/v3') ? 202 : 200;
+        expect(`${r.method} ${r.path} ${res.statusCode} ${res.statusCode >= 400 ? res.body : ''}`).toBe(`${r.method} ${r.path} ${expected} `);
+        expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
+        if (r.method === 'OPTIONS') expect(String(res.headers['access-control-allow-headers'])).toMatch(/x-mp-key/);
+      }
+    }
+    await q.processor.caughtUp();
+    const names = (await q.stores.events.list({ workspaceId: ws }, 1000)).map((e) => e.eventName);
+    expect(names).toEqual(expect.arrayContaining(['Landing', 'Web Button Clicked', 'purchase']));
+  });
+
+  it('gives the SDK a config without any URL it would follow away from Quanta', async () => {
+    const res = await q.app.inject({ method: 'GET', url: `/tags/JS/v2/${API_KEY}/config?env=0`, headers: { origin: ORIGIN } });
+    expect(res.statusCode).toBe(200);
+    const config = res.json() as Record<string, unknown>;
+    expect(Object.keys(config).filter((k) => /url$|^domain$|^requestConfig$/i.test(k))).toEqual([]);
+    expect(config).toMatchObject({ kitConfigs: [], flags: { eventBatchingIntervalMillis: '0' } });
+  });
+
+  it('takes beacons sent as text/plain;charset=utf-8 and kit forwarding statistics', async () => {
+    const beacon = await q.app.inject({
+      method: 'POST',
+      url: `/webevents/v3/JS/${API_KEY}/events`,
+      headers: { 'content-type': 'text/plain;charset=utf-8' },
+      payload: JSON.stringify({ mpid: '123', events: [{ event_type: 'custom_event', data: { event_name: 'Beacon' } }] }),
+    });
+    expect(beacon.statusCode).toBe(202);
+    const stats = await q.app.inject({ method: 'POST', url: `/webevents/v2/JS/${API_KEY}/Forwarding`, headers: { 'content-type': 'text/plain' }, payload: JSON.stringify({ uuid: 'u', data: [{ mid: 1 }, { mid: 2 }] }) });
+    expect(stats.statusCode).toBe(202);
+    expect((await q.app.inject('/metrics')).body).toMatch(/quanta_web_forwarding_reports_total 2/);
+  });
+
+  const bad: [string, () => Promise<LightMyRequestResponse>, number, RegExp][] = [
+    ['a wrong key in the path', () => q.app.inject({ method: 'POST', url: '/webevents/v3/JS/nope/events', headers: { 'content-type': 'text/plain' }, payload: '{}' }), 401, /key in the path/],
+    ['a disallowed origin', () => q.app.inject({ method: 'POST', url: `/webevents/v3/JS/${API_KEY}/events`, headers: { origin: 'https://evil.example', 'content-type': 'text/plain' }, payload: '{"events":[]}' }), 403, /not allowed/],
+    ['a disallowed origin\'s preflight', () => q.app.inject({ method: 'OPTIONS', url: '/identity/v1/identify', headers: { origin: 'https://evil.example' } }), 403, /not allowed/],
+    ['a malformed beacon', () => q.app.inject({ method: 'POST', url: `/webevents/v3/JS/${API_KEY}/events`, headers: { 'content-type': 'text/plain;charset=utf-8' }, payload: '{"events":[' }), 400, /not valid JSON/],
+    ['an invalid batch', () => q.app.inject({ method: 'POST', url: `/webevents/v3/JS/${API_KEY}/events`, headers: { 'content-type': 'text/plain' }, payload: '{"events":[{"event_type":"warp"}]}' }), 400, /not an event type/],
+    ['an oversized batch', () => q.app.inject({ method: 'POST', url: `/webevents/v3/JS/${API_KEY}/events`, headers: { 'content-type': 'text/plain' }, payload: JSON.stringify({ user_attributes: { x: 'y'.repeat(300 * 1024) } }) }), 413, /256 KB/],
+  ];
+
+  it.each(bad)('answer %s with a clear error and store nothing', async (_name, send, status, message) => {
+    await q.processor.caughtUp();
+    const before = await q.stores.events.count({ workspaceId: ws });
+    const res = await send();
+    expect(res.statusCode).toBe(status);
+    expect(res.json().errors.map((e: { message: string }) => e.message).join(' | ')).toMatch(message);
+    await q.processor.caughtUp();
+    expect(await q.stores.events.count({ workspaceId: ws })).toBe(before);
+  });
+});
