@@ -1,32 +1,11 @@
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { workspaceId, type Mpid } from '../kernel/ids.ts';
-import { SqliteIdentityStore } from '../storage/sqlite/sqlite-identity-store.ts';
-import { tempDir } from '../../test/helpers/temp-dir.ts';
-import { IdentityGraph, type IdSyncRequest } from './identity-graph.ts';
-import type { Identities } from './identity-types.ts';
+import { idsyncRequest, testGraph } from '../../test/helpers/identity-graph.ts';
 import { DEFAULT_STRATEGY, type IdentityStrategy } from './strategy.ts';
 
 const ws = workspaceId(1);
-const stores: SqliteIdentityStore[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-});
-
-async function graph(strategy: IdentityStrategy = DEFAULT_STRATEGY, file = join(tempDir('graph'), 'state.sqlite')) {
-  const store = new SqliteIdentityStore(file);
-  stores.push(store);
-  let t = 1_000;
-  const g = await IdentityGraph.load({ store, strategyFor: () => strategy, now: () => ++t });
-  return { g, file, store };
-}
-
-const req = (operation: IdSyncRequest['operation'], known: Identities, previousMpid?: Mpid): IdSyncRequest => ({
-  operation,
-  source: 'identity_api',
-  known,
-  previousMpid,
-});
+const graph = (strategy: IdentityStrategy = DEFAULT_STRATEGY, file?: string) => testGraph(strategy, file);
+const req = idsyncRequest;
 
 describe('profile conversion (the default strategy), as its guide walks through it', () => {
   it('follows one user from first launch to a second device', async () => {
@@ -142,10 +121,9 @@ describe('the graph', () => {
   });
 
   it('survives a restart: the records come back from the store', async () => {
-    const { g, file, store } = await graph();
+    const { g, file, close } = await graph();
     const p = await g.resolve(ws, req('identify', { customer_id: 'c-9', email: 'c9@example.com' }));
-    await store.close();
-    stores.splice(stores.indexOf(store), 1);
+    await close();
     const { g: again } = await graph(DEFAULT_STRATEGY, file);
     expect((await again.resolve(ws, req('identify', { customer_id: 'c-9' }))).mpid).toBe(p.mpid);
     expect(again.record(ws, p.mpid)!.identities).toEqual({ customer_id: 'c-9', email: 'c9@example.com' });

@@ -1,10 +1,7 @@
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { workspaceId, type Mpid } from '../kernel/ids.ts';
-import { SqliteIdentityStore } from '../storage/sqlite/sqlite-identity-store.ts';
-import { tempDir } from '../../test/helpers/temp-dir.ts';
-import { IdentityGraph, type IdSyncRequest } from './identity-graph.ts';
-import type { Identities, IdentityType } from './identity-types.ts';
+import { describe, expect, it } from 'vitest';
+import { workspaceId } from '../kernel/ids.ts';
+import { idsyncRequest, testGraph } from '../../test/helpers/identity-graph.ts';
+import type { IdentityType } from './identity-types.ts';
 import {
   BEST_MATCH_DEFAULT,
   DEFAULT_STRATEGY,
@@ -16,25 +13,8 @@ import {
 } from './strategy.ts';
 
 const ws = workspaceId(1);
-const stores: SqliteIdentityStore[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-});
-
-async function graph(strategy: IdentityStrategy, file = join(tempDir('strategies'), 'state.sqlite')) {
-  const store = new SqliteIdentityStore(file);
-  stores.push(store);
-  let t = 1_000;
-  const g = await IdentityGraph.load({ store, strategyFor: () => strategy, now: () => ++t });
-  return { g, file, store };
-}
-
-const req = (operation: IdSyncRequest['operation'], known: Identities, previousMpid?: Mpid): IdSyncRequest => ({
-  operation,
-  source: operation === 'events' ? 'events_api' : 'identity_api',
-  known,
-  previousMpid,
-});
+const graph = testGraph;
+const req = idsyncRequest;
 
 /** The identity priority the link, isolation and conversion guides use in their examples. */
 const guidePriority: IdentityType[] = ['customer_id', 'email', 'ios_idfv', 'roku_aid'];
@@ -176,14 +156,13 @@ describe('best match, as its guide walks through it', () => {
   });
 
   it('keeps earlier lookups across a restart (rebuilt from the history; a record stores current values only)', async () => {
-    const { g, file, store } = await graph(bestMatch);
+    const { g, file, close } = await graph(bestMatch);
     const p = await g.resolve(ws, req('identify', { email: 'a@example.com', ios_idfv: '1' }));
     await g.resolve(ws, req('identify', { email: 'b@example.com', ios_idfv: '1' }));
     await g.resolve(ws, req('identify', { email: 'c@example.com', ios_idfv: '1' }));
     await g.modify(ws, p.mpid, [{ type: 'email', oldValue: 'a@example.com', newValue: 'a2@example.com' }], null);
     await g.modify(ws, p.mpid, [{ type: 'email', oldValue: 'b@example.com', newValue: null }], null);
-    await store.close();
-    stores.splice(stores.indexOf(store), 1);
+    await close();
     const { g: again } = await graph(bestMatch, file);
     for (const email of ['a2@example.com', 'c@example.com']) expect(again.search(ws, { email })?.mpid).toBe(p.mpid);
     for (const email of ['a@example.com', 'b@example.com']) expect(again.search(ws, { email })).toBeUndefined();
