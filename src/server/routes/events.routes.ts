@@ -6,6 +6,7 @@ import type { Input } from '../../platform/platform-store.ts';
 import type { RateLimiter } from '../../platform/rate-limiter.ts';
 import type { IngestService } from '../../pipeline/ingest.ts';
 import type { Metrics } from '../metrics.ts';
+import { errorBody } from './error-body.schema.ts';
 
 export interface EventsRoutesDeps {
   ingest: IngestService;
@@ -14,15 +15,6 @@ export interface EventsRoutesDeps {
   metrics: Metrics;
 }
 
-const errorBody = {
-  type: 'object',
-  properties: {
-    errors: {
-      type: 'array',
-      items: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
-    },
-  },
-};
 
 const responses = {
   202: { description: 'Accepted: the batches are durable in the event log.', type: 'null' },

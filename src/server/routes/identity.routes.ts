@@ -3,6 +3,7 @@ import type { IdentityApi } from '../../identity/identity-api.ts';
 import { BadRequest } from '../../kernel/errors.ts';
 import type { InputDirectory } from '../../platform/credentials.ts';
 import type { Input } from '../../platform/platform-store.ts';
+import { errorBody } from './error-body.schema.ts';
 
 export interface IdentityRoutesDeps {
   identity: IdentityApi;
@@ -22,10 +23,6 @@ const identifyBody = {
     previous_mpid: { type: 'string' },
     known_identities: identities,
   },
-};
-const errorBody = {
-  type: 'object',
-  properties: { errors: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
 };
 const identityResponse = {
   type: 'object',

@@ -18,6 +18,7 @@ import {
 } from '../../segment/segment-mapping.ts';
 import { handleError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { errorBody } from './error-body.schema.ts';
 
 export interface SegmentRoutesDeps {
   ingest: IngestService;
@@ -35,15 +36,6 @@ export interface SegmentRoutesDeps {
  */
 export const SEGMENT_INGEST_CHUNK = 100;
 
-const errorBody = {
-  type: 'object',
-  properties: {
-    errors: {
-      type: 'array',
-      items: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
-    },
-  },
-};
 
 const responses = {
   200: {
