@@ -37,6 +37,8 @@ export interface Exit {
 
 export interface QuantaProcess {
   readonly url: string;
+  /** The HTTPS listener's URL from the start-up banner, when TLS is configured (`QUANTA_TLS`, `QUANTA_TLS_CERT`). */
+  readonly httpsUrl: string | undefined;
   readonly port: number;
   readonly dataDir: string;
   readonly apiKey: string;
@@ -156,6 +158,7 @@ export async function startQuanta(options: StartOptions): Promise<QuantaProcess>
 
   const proc: QuantaProcess = {
     url,
+    httpsUrl: undefined,
     port,
     dataDir: options.dataDir,
     apiKey,
@@ -195,6 +198,7 @@ export async function startQuanta(options: StartOptions): Promise<QuantaProcess>
     },
   };
 
+  const tls = Boolean(options.env?.QUANTA_TLS || options.env?.QUANTA_TLS_CERT);
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   const deadline = Date.now() + readyTimeoutMs;
   let lastError = 'no answer yet';
@@ -203,7 +207,11 @@ export async function startQuanta(options: StartOptions): Promise<QuantaProcess>
     if (exit) throw new Error(describe(`Quanta exited (${JSON.stringify(exit)}) before /healthz answered.`));
     try {
       await health();
-      return proc;
+      if (!tls) return proc;
+      // /healthz answers once the HTTP listener is up; the banner follows the HTTPS listener.
+      const https = /^ {2}HTTPS +(https:\/\/\S+)/m.exec(output);
+      if (https) return { ...proc, httpsUrl: https[1] };
+      lastError = 'the HTTPS line of the start-up banner is not printed yet';
     } catch (error) {
       lastError = error instanceof Error ? `${error.message}${error.cause ? ` (${String(error.cause)})` : ''}` : String(error);
     }
