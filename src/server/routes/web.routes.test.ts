@@ -98,3 +98,31 @@ describe('Web SDK routes', () => {
     expect(await q.stores.events.count({ workspaceId: ws })).toBe(before);
   });
 });
+
+describe('legacy V2 uploads', () => {
+  it('store a custom event, a page view and a purchase sent in the SDK\'s V2 message format', async () => {
+    const base = { sdk: '2.10.0', sid: 'v2-session', das: 'v2-das', dbg: false, ct: 1_700_000_000_000, ui: [{ Identity: 'v2-cust', Type: 1 }], ua: { plan: 'v2' } };
+    const messages = [
+      { ...base, dt: 4, et: 1, n: 'V2 Clicked', attrs: { a: '1' } },
+      { ...base, dt: 3, n: 'V2 Home' },
+      { ...base, dt: 16, cu: 'USD', pd: { an: 7, ti: 'v2-tx', tr: 10, pl: [{ id: 'sku', nm: 'Thing', pr: 10, qt: 1 }] } },
+    ];
+    const res = await q.app.inject({ method: 'POST', url: `/webevents/v2/JS/${API_KEY}/Events`, headers: { 'content-type': 'text/plain' }, payload: JSON.stringify(messages) });
+    expect(res.statusCode).toBe(202);
+    await q.processor.caughtUp();
+    const mine = (await q.stores.events.list({ workspaceId: ws }, 1000)).filter((e) => e.sessionUuid === 'v2-session');
+    expect(mine.map((e) => [e.eventType, e.eventName, e.customEventType])).toEqual([
+      ['custom_event', 'V2 Clicked', 'navigation'],
+      ['screen_view', 'V2 Home', null],
+      ['commerce_event', 'purchase', null],
+    ]);
+    expect(mine[0]!.userIdentities).toEqual({ customer_id: 'v2-cust' });
+    expect(mine[2]!.data.product_action).toMatchObject({ transaction_id: 'v2-tx', products: [{ id: 'sku', name: 'Thing', price: 10 }] });
+  });
+
+  it('refuse an unknown message type, storing nothing', async () => {
+    const res = await q.app.inject({ method: 'POST', url: `/webevents/v2/JS/${API_KEY}/Events`, headers: { 'content-type': 'text/plain' }, payload: JSON.stringify({ dt: 99, n: 'x' }) });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].message).toMatch(/dt=99/);
+  });
+});

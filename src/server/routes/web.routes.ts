@@ -5,6 +5,7 @@ import type { InputDirectory } from '../../platform/credentials.ts';
 import type { Input } from '../../platform/platform-store.ts';
 import type { RateLimiter } from '../../platform/rate-limiter.ts';
 import type { IngestService } from '../../pipeline/ingest.ts';
+import { batchFromV2Dto } from '../../web/v2-dto.ts';
 
 export interface WebRoutesDeps {
   ingest: IngestService;
@@ -69,6 +70,33 @@ export async function webRoutes(app: FastifyInstance, deps: WebRoutesDeps): Prom
         body: request.body,
         bodyBytes: Number(request.headers['content-length'] ?? Infinity),
         bulk: false,
+        channel: 'javascript',
+        ip: request.ip,
+        admit: (batches) => deps.rateLimiter.take(input.id, input.rateLimitPerSecond, batches),
+      });
+      return reply.code(202).send();
+    },
+  );
+
+  app.post<{ Params: { key: string } }>(
+    '/webevents/v2/JS/:key/Events',
+    {
+      schema: {
+        summary: 'Legacy Web SDK upload: one or more V2 messages (n, dt, et, ct, attrs, ua, ui, das, mpid, ...)',
+        tags: ['Web SDK'],
+        params: { type: 'object', properties: { key: { type: 'string' } } },
+        response: { 202: { type: 'null', description: 'Accepted: durable in the event log' } },
+      },
+    },
+    async (request, reply) => {
+      const input = inputOf(request.params.key);
+      if (request.body === undefined) throw new BadRequest([{ code: 'BAD_REQUEST', message: 'The request body is empty; send a V2 message.' }]);
+      const messages = Array.isArray(request.body) ? request.body : [request.body];
+      await deps.ingest.ingest({
+        input,
+        body: messages.map(batchFromV2Dto),
+        bodyBytes: Number(request.headers['content-length'] ?? Infinity),
+        bulk: true,
         channel: 'javascript',
         ip: request.ip,
         admit: (batches) => deps.rateLimiter.take(input.id, input.rateLimitPerSecond, batches),
