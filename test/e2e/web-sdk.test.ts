@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDataDir, type QuantaProcess, removeDataDir, startQuanta, freePort } from '../helpers/quanta-process.ts';
-import { readLog, withEventStore } from '../helpers/stores.ts';
+import { readLog, readProfile, withEventStore } from '../helpers/stores.ts';
 
 /**
  * Compatibility with the real mParticle Web SDK (`@mparticle/web-sdk` 2.68.0) in headless Debian
@@ -451,5 +451,7 @@ describe.skipIf(!haveChromium)('the mParticle Web SDK in Chromium against Quanta
     expect(withConsent[0]!.batch.consent_state).toMatchObject({
       gdpr: { marketing: { consented: true, document: 'marketing-doc-v1', timestamp_unixtime_ms: 1700000000000, location: 'web-test-page', hardware_id: 'web-test-hardware' } },
     });
+    // ... and the first user's stored profile holds it.
+    expect(readProfile(dataDir!, first)?.consentState).toMatchObject({ gdpr: { marketing: { consented: true, document: 'marketing-doc-v1' } } });
   });
 });

@@ -63,3 +63,14 @@ export async function withEventStore<T>(dataDir: string, fn: (query: Query) => P
     instance.closeSync();
   }
 }
+
+/** A stored profile document from `state.sqlite` (Quanta stopped or not: read-only). */
+export function readProfile(dataDir: string, mpid: string, workspaceId = 1): Record<string, unknown> | undefined {
+  const db = new Database(join(dataDir, 'state.sqlite'), { readonly: true });
+  try {
+    const doc = db.prepare('SELECT doc FROM profiles WHERE workspace_id = ? AND mpid = ?').pluck().get(workspaceId, mpid) as string | undefined;
+    return doc === undefined ? undefined : (JSON.parse(doc) as Record<string, unknown>);
+  } finally {
+    db.close();
+  }
+}
