@@ -3,7 +3,6 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import type { IdentityRecord } from '../src/identity/identity-store.ts';
 import { type Mpid, parseMpid, workspaceId } from '../src/kernel/ids.ts';
 import { SqliteIdentityStore } from '../src/storage/sqlite/sqlite-identity-store.ts';
@@ -11,6 +10,7 @@ import { type SelfTime, topSelfTime } from './lib/cpuprofile.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { Child, freePort, waitForJson } from './lib/procs.ts';
 import { sumCounter } from './lib/stats.ts';
+import { API_KEY, API_SECRET, BASIC_AUTH, RESULTS, ROOT } from './lib/setup.ts';
 
 /**
  * `npm run bench -- idsync`: IDSync `identify` and `login` throughput and latency of Quanta with
@@ -27,11 +27,6 @@ export interface IdsyncOptions {
   cpuProf: boolean;
 }
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RESULTS = join(ROOT, 'bench', 'results');
-const API_KEY = 'bench-key';
-const API_SECRET = 'bench-secret';
-const AUTH = `Basic ${Buffer.from(`${API_KEY}:${API_SECRET}`).toString('base64')}`;
 const TARGET_RATIO = 0.3;
 const TARGET_P99_MS = 5;
 /** Every preloaded profile carries customer_id and email: two identities per record. */
@@ -131,7 +126,7 @@ export async function runIdsync(o: IdsyncOptions): Promise<void> {
     runLoad({
       port,
       path: `/identity/v1/${operation}`,
-      headers: { 'content-type': 'application/json', authorization: AUTH },
+      headers: { 'content-type': 'application/json', authorization: BASIC_AUTH },
       connections: o.connections,
       durationMs: o.duration * 1000,
       warmupMs: o.warmup * 1000,
@@ -392,7 +387,7 @@ async function preflight(base: string, sample: Map<number, Mpid>): Promise<void>
     for (const operation of OPERATIONS) {
       const res = await fetch(`${base}/identity/v1/${operation}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: AUTH },
+        headers: { 'content-type': 'application/json', authorization: BASIC_AUTH },
         body: IdentityBodies.body(n),
       });
       const text = await res.text();

@@ -1,12 +1,12 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BodyPool, type BodyStats } from './lib/bodies.ts';
 import { topSelfTime, type SelfTime } from './lib/cpuprofile.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { Child, freePort, waitForJson } from './lib/procs.ts';
 import { histogramQuantile, parseHistogram, sumCounter } from './lib/stats.ts';
+import { API_KEY, API_SECRET, BASIC_AUTH, RESULTS, ROOT } from './lib/setup.ts';
 
 /**
  * `npm run bench -- ingest`: the durable ingest throughput of Quanta's `/v2/bulkevents`, against
@@ -24,10 +24,6 @@ export interface IngestOptions {
   cpuProf: boolean;
 }
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RESULTS = join(ROOT, 'bench', 'results');
-const API_KEY = 'bench-key';
-const API_SECRET = 'bench-secret';
 const TARGET_RATIO = 0.5;
 const TARGET_LAG_P99_MS = 1000;
 
@@ -64,7 +60,7 @@ export async function runIngest(o: IngestOptions): Promise<void> {
       eventsPerRequest: pool.eventsPerRequest,
       okStatus: 202,
     });
-  const auth = { authorization: `Basic ${Buffer.from(`${API_KEY}:${API_SECRET}`).toString('base64')}` };
+  const auth = { authorization: BASIC_AUTH };
 
   const ceiling = await runCeiling((port) => load(port, '/v2/bulkevents', auth));
   const quanta = await runQuanta(o, pool, (port) => load(port, '/v2/bulkevents', auth));
@@ -213,7 +209,7 @@ async function preflight(base: string, pool: BodyPool): Promise<void> {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      authorization: `Basic ${Buffer.from(`${API_KEY}:${API_SECRET}`).toString('base64')}`,
+      authorization: BASIC_AUTH,
     },
     body: pool.next(),
   });
