@@ -8,7 +8,10 @@ import type { EventLog } from './event-log.ts';
 
 /**
  * Resolves the user a batch belongs to, at the edge, before the log append (DESIGN.md's data
- * flow): IDSync. Called for every batch, those that name their `mpid` included.
+ * flow): IDSync. Called for every batch, those that name their `mpid` included. The batches of
+ * one request are resolved concurrently, in order: an implementation must make its lookup and
+ * in-memory change before its first `await`, so a later batch of the same user sees an earlier
+ * one's profile.
  */
 export interface IdentityResolver {
   resolve(workspaceId: WorkspaceId, batch: Batch): Mpid | Promise<Mpid>;
@@ -66,12 +69,13 @@ export class IngestService {
     req.admit?.(batches.length);
     const receivedAtMs = this.now();
     const envelopes: Envelope[] = [];
-    for (const batch of batches) {
-      const mpid = await this.deps.resolver.resolve(req.input.workspaceId, batch);
+    // All batches are resolved at once, so their identity writes share one commit.
+    const mpids = await Promise.all(batches.map((batch) => this.deps.resolver.resolve(req.input.workspaceId, batch)));
+    batches.forEach((batch, i) => {
       envelopes.push({
         workspaceId: req.input.workspaceId,
         inputId: req.input.id,
-        mpid,
+        mpid: mpids[i]!,
         receivedAtMs,
         channel: req.channel,
         historical: req.historical ?? false,
@@ -79,7 +83,7 @@ export class IngestService {
         batch,
         dedupKey: batch.source_request_id ? `${req.input.id}:${batch.source_request_id}` : null,
       });
-    }
+    });
     const outcomes = await this.deps.log.append(envelopes);
     let events = 0;
     let duplicates = 0;

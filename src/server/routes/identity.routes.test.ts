@@ -99,6 +99,17 @@ describe('Identity API', () => {
   });
 });
 
+describe('bulk batches of one new user', () => {
+  it('resolve to one MPID, though a request\'s batches are resolved together', async () => {
+    const batch = (n: number) => ({ user_identities: { customerid: 'bulk-same-user' }, events: [{ event_type: 'custom_event', data: { event_name: `Bulk ${n}` } }] });
+    expect((await post('/v2/bulkevents', [batch(1), batch(2), batch(3)])).statusCode).toBe(202);
+    await q.processor.caughtUp();
+    const mpid = (await post('/identity/v1/search', identify({ customerid: 'bulk-same-user' }))).json().mpid as string;
+    const events = await q.stores.events.list({ workspaceId: workspaceId(1), mpid: mpid as never }, 10);
+    expect(events.map((e) => e.eventName)).toEqual(['Bulk 1', 'Bulk 2', 'Bulk 3']);
+  });
+});
+
 describe('Identity API bad input: the documented error, nothing changed', () => {
   const cases: [string, () => ReturnType<typeof post>, number, RegExp][] = [
     ['no credentials', () => post('/identity/v1/identify', identify({ customerid: 'x' }), {}), 401, /Basic auth/],
