@@ -1,0 +1,154 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import { BadRequest, type ErrorDetail } from '../kernel/errors.ts';
+import {
+  CRITERIALESS_MATCH_TYPES,
+  type DataPlanMatch,
+  type DataPlanMatchType,
+  type DataPlanValidationActions,
+  MATCH_TYPES,
+  matchKey,
+  type ValidationActionType,
+} from './data-plan.ts';
+
+export interface CompiledPoint {
+  readonly match: DataPlanMatch;
+  readonly key: string;
+  readonly validate: ValidateFunction;
+}
+
+/** A plan version ready to validate batches: every schema compiled once. */
+export interface CompiledPlan {
+  /** Event data points by {@link matchKey}. */
+  readonly events: ReadonlyMap<string, CompiledPoint>;
+  readonly userAttributes?: CompiledPoint;
+  readonly userIdentities?: CompiledPoint;
+  readonly actions: Readonly<Required<DataPlanValidationActions>>;
+}
+
+const ACTIONS: readonly ValidationActionType[] = ['unknown', 'allow', 'drop_event', 'drop_attribute', 'drop_batch'];
+const isMatchType = (v: unknown): v is DataPlanMatchType => (MATCH_TYPES as readonly unknown[]).includes(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const problem = (message: string): ErrorDetail => ({ code: 'BAD_REQUEST', message });
+
+/** Every criteria field each match type needs (criterialess types need none). */
+function requiredCriteria(type: DataPlanMatchType): readonly string[] {
+  switch (type) {
+    case 'custom_event':
+      return ['event_name', 'custom_event_type'];
+    case 'screen_view':
+      return ['screen_name'];
+    case 'product_action':
+    case 'promotion_action':
+      return ['action'];
+    case 'application_state_transition':
+      return ['application_transition_type'];
+    case 'session_start':
+    case 'session_end':
+    case 'crash_report':
+    case 'opt_out':
+    case 'first_run':
+    case 'network_performance':
+    case 'breadcrumb':
+    case 'uninstall':
+    case 'product_impression':
+    case 'user_attributes':
+    case 'user_identities':
+      return [];
+    default: {
+      const unreachable: never = type;
+      throw new Error(`unknown match type ${String(unreachable)}`);
+    }
+  }
+}
+
+function readMatch(raw: unknown, where: string, problems: ErrorDetail[]): DataPlanMatch | undefined {
+  if (!isObject(raw)) {
+    problems.push(problem(`${where}.match is missing; give it a {type, criteria} object.`));
+    return undefined;
+  }
+  const { type, criteria } = raw;
+  if (type === undefined || type === null || type === '') {
+    problems.push(problem(`${where}.match.type is missing; use one of: ${MATCH_TYPES.join(', ')}.`));
+    return undefined;
+  }
+  if (!isMatchType(type)) {
+    problems.push(problem(`${where}.match.type "${String(type)}" is not a match type; use one of: ${MATCH_TYPES.join(', ')}.`));
+    return undefined;
+  }
+  const fields = requiredCriteria(type);
+  const given = isObject(criteria) ? criteria : {};
+  const missing = fields.filter((f) => typeof given[f] !== 'string' || given[f] === '');
+  if (missing.length > 0) {
+    problems.push(problem(`${where}.match.criteria of a ${type} data point needs string ${missing.join(', ')}.`));
+    return undefined;
+  }
+  if ((CRITERIALESS_MATCH_TYPES as readonly string[]).includes(type)) return { type } as DataPlanMatch;
+  return { type, criteria: Object.fromEntries(fields.map((f) => [f, given[f]])) } as DataPlanMatch;
+}
+
+function readActions(settings: unknown, problems: ErrorDetail[]): Required<DataPlanValidationActions> {
+  const raw = isObject(settings) && isObject(settings.validation_actions) ? settings.validation_actions : {};
+  const read = (field: keyof DataPlanValidationActions): ValidationActionType => {
+    const value = raw[field];
+    if (value === undefined || value === null) return 'allow';
+    if ((ACTIONS as readonly unknown[]).includes(value)) return value as ValidationActionType;
+    problems.push(problem(`settings.validation_actions.${field} "${String(value)}" is not an action; use one of: ${ACTIONS.join(', ')}.`));
+    return 'allow';
+  };
+  return { event: read('event'), event_attribute: read('event_attribute'), user_attribute: read('user_attribute') };
+}
+
+/**
+ * Checks a plan version's `version_document` and compiles each data point's JSON Schema once, with
+ * a fresh Ajv per plan so plans never share schema ids. Throws a {@link BadRequest} listing every
+ * problem (missing or unknown match type, missing criteria, duplicate data point, non-JSON-Schema
+ * validator, schema that does not compile), each naming its data point.
+ */
+export function compilePlanVersion(doc: unknown): CompiledPlan {
+  if (!isObject(doc)) throw new BadRequest([problem('The version document must be a JSON object with data_points.')]);
+  const rawPoints = doc.data_points ?? [];
+  if (!Array.isArray(rawPoints)) throw new BadRequest([problem('version_document.data_points must be an array.')]);
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const problems: ErrorDetail[] = [];
+  const points = new Map<string, CompiledPoint>();
+  rawPoints.forEach((raw: unknown, i) => {
+    const where = `data_points[${i}]`;
+    const point = isObject(raw) ? raw : {};
+    const match = readMatch(point.match, where, problems);
+    if (!match) return;
+    const key = matchKey(match);
+    const named = `${where} (${key})`;
+    if (points.has(key)) {
+      problems.push(problem(`${named} duplicates an earlier data point with the same match; merge them.`));
+      return;
+    }
+    const validator = point.validator;
+    if (!isObject(validator) || validator.type !== 'json_schema') {
+      problems.push(problem(`${named}.validator must be {"type":"json_schema","definition":{...}}.`));
+      return;
+    }
+    const definition = validator.definition ?? {};
+    if (!isObject(definition) && typeof definition !== 'boolean') {
+      problems.push(problem(`${named}.validator.definition must be a JSON Schema object.`));
+      return;
+    }
+    try {
+      points.set(key, { match, key, validate: ajv.compile(definition) });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      problems.push(problem(`${named}.validator.definition is not a valid JSON Schema: ${reason}`));
+    }
+  });
+  const actions = readActions(doc.settings, problems);
+  if (problems.length > 0) throw new BadRequest(problems);
+  const userAttributes = points.get('user_attributes');
+  const userIdentities = points.get('user_identities');
+  points.delete('user_attributes');
+  points.delete('user_identities');
+  return {
+    events: points,
+    actions,
+    ...(userAttributes ? { userAttributes } : {}),
+    ...(userIdentities ? { userIdentities } : {}),
+  };
+}

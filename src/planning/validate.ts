@@ -1,0 +1,90 @@
+import type { Batch, BatchEvent } from '../model/batch.ts';
+import { type BlockedData, blockUnplanned, type Finding } from './blocking.ts';
+import { type DataPlanMatch, eventMatch, matchKey, type ValidationError, type ValidationResult } from './data-plan.ts';
+import type { CompiledPlan, CompiledPoint } from './plan-compiler.ts';
+import { schemaErrors, stripNulls } from './schema-errors.ts';
+
+export type { BlockedData, BlockedEventAttribute } from './blocking.ts';
+
+export interface BatchValidation {
+  /** mParticle's `/validate` `results`: one entry per event / batch part with errors, in batch order. */
+  results: ValidationResult[];
+  /** What the plan's `settings.validation_actions` block. */
+  blocked: BlockedData;
+  /** A copy of the batch without the blocked parts; `null` when a `drop_batch` action fired. */
+  batch: Batch | null;
+}
+
+const result = (validation_errors: ValidationError[], match?: DataPlanMatch): ValidationResult => ({
+  event_type: 'validation_result',
+  data: match ? { match, validation_errors } : { validation_errors },
+});
+
+/** The key the oracle gives an unplanned event: its name, else its event type. */
+function unplannedKey(event: BatchEvent): string {
+  const name = event.event_type === 'screen_view' ? event.data?.screen_name : event.data?.event_name;
+  return (event.event_type === 'screen_view' || event.event_type === 'custom_event') && name ? name : event.event_type;
+}
+
+function validateEvent(plan: CompiledPlan, event: BatchEvent, index: number): Finding | undefined {
+  const match = eventMatch(event);
+  if (!match) {
+    // Nothing in a plan can describe this event (push, profile, change events...): it is reported
+    // unplanned like mParticle's validator does, but never blocked as an unplanned event.
+    const errors: ValidationError[] = [{ validation_error_type: 'unplanned', key: 'unknown', error_pointer: '#' }];
+    return { part: 'event', index, plannable: false, result: result(errors) };
+  }
+  const point = plan.events.get(matchKey(match));
+  if (!point) {
+    const errors: ValidationError[] = [{ validation_error_type: 'unplanned', key: unplannedKey(event), error_pointer: '#' }];
+    return { part: 'event', index, plannable: true, result: result(errors, match) };
+  }
+  const errors = schemaErrors(point.validate, event as unknown as Record<string, unknown>);
+  return errors.length > 0 ? { part: 'event', index, plannable: true, result: result(errors, point.match) } : undefined;
+}
+
+/**
+ * User attributes or identities against their data point. With no data point in the plan, every
+ * one sent is unplanned (reported like an `additionalProperties` violation at the root).
+ */
+function validateUserPart(
+  part: 'user_attributes' | 'user_identities',
+  point: CompiledPoint | undefined,
+  values: Record<string, unknown> | null | undefined,
+): Finding | undefined {
+  const sent = stripNulls(values ?? {});
+  let errors: ValidationError[];
+  if (point) {
+    errors = schemaErrors(point.validate, values ?? {});
+  } else {
+    errors = Object.keys(sent).map((key) => ({
+      validation_error_type: 'unplanned',
+      key,
+      error_pointer: '#',
+      actual: key,
+      schema_keyword: 'additionalProperties',
+    }));
+  }
+  if (errors.length === 0) return undefined;
+  return { part, index: 0, plannable: true, result: result(errors, point?.match ?? { type: part }) };
+}
+
+/**
+ * Validates a batch against a compiled plan version: each event against the data point its match
+ * finds (or `unplanned`), then the user attributes and the user identities. Returns mParticle's
+ * validation results, the parts the plan's validation actions block, and a blocked-free copy of
+ * the batch. The input batch is not modified.
+ */
+export function validateBatch(plan: CompiledPlan, batch: Batch): BatchValidation {
+  const findings: Finding[] = [];
+  (batch.events ?? []).forEach((event, i) => {
+    const finding = validateEvent(plan, event, i);
+    if (finding) findings.push(finding);
+  });
+  const attributes = validateUserPart('user_attributes', plan.userAttributes, batch.user_attributes);
+  if (attributes) findings.push(attributes);
+  const identities = validateUserPart('user_identities', plan.userIdentities, batch.user_identities);
+  if (identities) findings.push(identities);
+  const { blocked, batch: kept } = blockUnplanned(plan.actions, batch, findings);
+  return { results: findings.map((f) => f.result), blocked, batch: kept };
+}
