@@ -38,6 +38,8 @@ import { SqliteEventLog } from './storage/sqlite/sqlite-event-log.ts';
 import { SqliteIdentityStore } from './storage/sqlite/sqlite-identity-store.ts';
 import { SqliteProfileStore } from './storage/sqlite/sqlite-profile-store.ts';
 import { SqlitePlatformStore } from './storage/sqlite/sqlite-platform-store.ts';
+import { SqlitePlanStore } from './storage/sqlite/sqlite-plan-store.ts';
+import type { PlanStore } from './planning/plan-store.ts';
 
 /** The engines behind each storage role. This is the only place that picks adapters. */
 export interface Stores {
@@ -46,6 +48,7 @@ export interface Stores {
   platform: PlatformStore;
   identity: IdentityStore;
   profiles: ProfileStore;
+  plans: PlanStore;
   events: EventStore;
 }
 
@@ -59,6 +62,7 @@ export async function openStores(config: Pick<Config, 'dataDir' | 'log'>): Promi
     platform: new SqlitePlatformStore(stateFile, noAuto),
     identity: new SqliteIdentityStore(stateFile, noAuto),
     profiles: new SqliteProfileStore(stateFile, noAuto),
+    plans: new SqlitePlanStore(stateFile, noAuto),
     events,
   };
   // Created once the files exist, so its connections see them in WAL mode.
@@ -71,6 +75,7 @@ export async function closeStores(stores: Stores): Promise<void> {
   await stores.events.close();
   await stores.identity.close();
   await stores.profiles.close();
+  await stores.plans.close();
   stores.platform.close();
 }
 
@@ -142,6 +147,7 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     aliasDelayMs: config.aliasDelayMs,
     profileApi: new ProfileApi(profiles, graph, (ws) => strategyFor(ws).loginIds),
     platform: stores.platform,
+    plans: stores.plans,
     inputs,
     rateLimiter: new RateLimiter(),
     tokens,

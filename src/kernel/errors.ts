@@ -62,6 +62,11 @@ export class NotFound extends QuantaError {
   readonly status = 404;
 }
 
+export class Conflict extends QuantaError {
+  readonly code = 'CONFLICT';
+  readonly status = 409;
+}
+
 export class PayloadTooLarge extends QuantaError {
   readonly code = 'REQUEST_TOO_LARGE';
   readonly status = 413;

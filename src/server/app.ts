@@ -18,6 +18,7 @@ import { liveStreamRoutes, type LiveStreamRoutesDeps } from './routes/livestream
 import { oauthRoutes } from './routes/oauth.routes.ts';
 import { opsRoutes, type OpsRoutesDeps } from './routes/ops.routes.ts';
 import { segmentRoutes, type SegmentRoutesDeps } from './routes/segment.routes.ts';
+import { plansRoutes, type PlansRoutesDeps } from './routes/plans.routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,7 +37,8 @@ export interface AppDeps
     ProfileRoutesDeps,
     LiveStreamRoutesDeps,
     OpsRoutesDeps,
-    SegmentRoutesDeps {
+    SegmentRoutesDeps,
+    PlansRoutesDeps {
   logger: Logger;
   metrics: Metrics;
   requestBytes: number;
@@ -127,5 +129,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(liveStreamRoutes, deps);
   await app.register(opsRoutes, deps);
   await app.register(segmentRoutes, deps);
+  await app.register(plansRoutes, deps);
   return app;
 }
