@@ -264,3 +264,47 @@ describe('Data Planning API: errors change nothing', () => {
     await unchanged(() => call('POST', `${BASE}/base/versions`, { version: 3, version_document: { data_points: [{ ...screenView, description: 'x'.repeat(11 * 1024 * 1024) }] } }), 413);
   });
 });
+
+describe('POST /plans/validate', () => {
+  const document = {
+    data_points: [
+      {
+        match: { type: 'custom_event', criteria: { event_name: 'Search', custom_event_type: 'search' } },
+        validator: {
+          type: 'json_schema',
+          definition: {
+            type: 'object',
+            properties: { data: { type: 'object', properties: { custom_attributes: { type: 'object', required: ['term'], additionalProperties: false, properties: { term: { type: 'string' } } } } } },
+          },
+        },
+      },
+    ],
+  };
+  const event = (name: string, attrs: Record<string, unknown>) => ({ event_type: 'custom_event', data: { event_name: name, custom_event_type: 'search', custom_attributes: attrs } });
+
+  it('returns the validation results of a batch against a plan document', async () => {
+    const res = await call('POST', `${BASE}/validate`, { document, batch: { environment: 'production', events: [event('Search', { term: 'x' }), event('Search', { color: 'red' }), event('Teleport', {})] } });
+    expect(res.statusCode).toBe(200);
+    const results = res.json().results as { data: { match?: { type: string; criteria?: Record<string, string> }; validation_errors: { validation_error_type: string; key?: string }[] } }[];
+    const errors = results.flatMap((r) => r.data.validation_errors.map((e) => [r.data.match?.criteria?.event_name, e.validation_error_type, e.key]));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        // As @mparticle/data-planning-node reports it: the object missing the required key.
+        ['Search', 'missing_required', 'custom_attributes'],
+        ['Search', 'unplanned', 'color'],
+        ['Teleport', 'unplanned', 'Teleport'],
+      ]),
+    );
+  });
+
+  it('refuses a schema that does not compile, an invalid batch and a missing token', async () => {
+    const bad = { data_points: [{ match: { type: 'screen_view', criteria: { screen_name: 'A' } }, validator: { type: 'json_schema', definition: { type: 'nope' } } }] };
+    const r1 = await call('POST', `${BASE}/validate`, { document: bad, batch: { events: [] } });
+    expect(r1.statusCode).toBe(400);
+    expect(r1.body).toMatch(/not a valid JSON Schema/);
+    const r2 = await call('POST', `${BASE}/validate`, { document, batch: { events: [{ event_type: 'warp' }] } });
+    expect(r2.statusCode).toBe(400);
+    expect(r2.json().errors[0].message).toMatch(/batch\.events\[0\]\.event_type "warp"/);
+    expect((await call('POST', `${BASE}/validate`, { document, batch: {} }, null)).statusCode).toBe(401);
+  });
+});

@@ -14,6 +14,9 @@ import {
 import { MATCH_TYPES } from '../../planning/data-plan.ts';
 import { handleError } from '../errors.ts';
 import { errorBody } from './error-body.schema.ts';
+import { compilePlanVersion } from '../../planning/plan-compiler.ts';
+import { validateBatch } from '../../planning/validate.ts';
+import { parseBatch } from '../../model/batch-parser.ts';
 
 export interface PlansRoutesDeps {
   plans: PlanStore;
@@ -173,6 +176,30 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
         throw new Conflict(`A data plan with ID ${plan.data_plan_id} already exists in workspace ${ws}; choose another data_plan_id.`);
       }
       return send(reply, await deps.plans.getPlan(ws, plan.data_plan_id));
+    },
+  );
+
+  app.post<{ Params: { workspaceId: number } }>(
+    `${PREFIX}/validate`,
+    {
+      bodyLimit: PLAN_BODY_BYTES,
+      schema: schema('Validate an event batch against a plan version document', 'Validation', {
+        params: { type: 'object', required: ['workspaceId'], properties: workspaceParam },
+        body: {
+          type: 'object',
+          required: ['document', 'batch'],
+          properties: { document: { type: 'object', additionalProperties: true }, batch: { type: 'object', additionalProperties: true } },
+        },
+        response: { 200: { type: 'object', properties: { results: { type: 'array', items: { type: 'object', additionalProperties: true } } } }, ...errors(400, 401, 403, 413) },
+      }),
+    },
+    async (request, reply) => {
+      caller(request);
+      const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as { document?: unknown; batch?: unknown };
+      const plan = compilePlanVersion(body.document);
+      const parsed = parseBatch(body.batch, 'batch');
+      if (!parsed.ok) throw new BadRequest(parsed.problems);
+      return send(reply, { results: validateBatch(plan, parsed.batch).results });
     },
   );
 
