@@ -140,7 +140,13 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     metrics,
     requestBytes: config.limits.requestBytes,
     allowedOrigins: config.allowedOrigins,
-    ingest: new IngestService({ log: stores.log, resolver: new IdSyncResolver(graph), limits: config.limits }),
+    ingest: new IngestService({
+      log: stores.log,
+      resolver: new IdSyncResolver(graph),
+      limits: config.limits,
+      planExists: async (ws, planId, version) =>
+        version === undefined ? (await stores.plans.getPlan(ws, planId)) !== undefined : (await stores.plans.getVersion(ws, planId, version)) !== undefined,
+    }),
     identity: new IdentityApi(graph),
     graph,
     aliases,

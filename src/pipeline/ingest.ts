@@ -22,9 +22,14 @@ export interface IngestLimits {
   batchesPerBulk: number;
 }
 
+/** Whether the data plan (and version, if given) a batch names exists in the workspace. */
+export type PlanLookup = (workspaceId: WorkspaceId, planId: string, version: number | undefined) => Promise<boolean>;
+
 export interface IngestDeps {
   log: EventLog;
   resolver: IdentityResolver;
+  /** Checks `context.data_plan`; batches naming a plan that does not exist are refused. */
+  planExists?: PlanLookup;
   limits: IngestLimits;
   now?: () => number;
 }
@@ -66,6 +71,7 @@ export class IngestService {
 
   async ingest(req: IngestRequest): Promise<IngestResult> {
     const batches = this.parse(req);
+    await this.checkPlans(req.input.workspaceId, batches, req.bulk);
     req.admit?.(batches.length);
     const receivedAtMs = this.now();
     const envelopes: Envelope[] = [];
@@ -92,6 +98,24 @@ export class IngestService {
       else events += envelopes[i]!.batch.events.length;
     });
     return { batches: envelopes.length, events, duplicates };
+  }
+
+  private async checkPlans(ws: WorkspaceId, batches: Batch[], bulk: boolean): Promise<void> {
+    if (!this.deps.planExists) return;
+    const problems: ErrorDetail[] = [];
+    for (const [i, batch] of batches.entries()) {
+      const plan = batch.context?.data_plan;
+      if (!plan) continue;
+      const version = plan.plan_version ?? undefined;
+      if (!(await this.deps.planExists(ws, plan.plan_id, version))) {
+        const at = bulk ? `[${i}].` : '';
+        problems.push({
+          code: 'BAD_REQUEST',
+          message: `${at}context.data_plan names plan "${plan.plan_id}"${version === undefined ? '' : ` version ${version}`}, which does not exist in this workspace; create it with the Data Planning API or fix the batch.`,
+        });
+      }
+    }
+    if (problems.length > 0) throw new BadRequest(problems);
   }
 
   private parse(req: IngestRequest): Batch[] {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspaceId } from '../../kernel/ids.ts';
 import type { Quanta } from '../../main.ts';
-import { CLIENT_ID, CLIENT_SECRET, quantaApp } from '../../../test/helpers/quanta-app.ts';
+import { basicAuth, CLIENT_ID, CLIENT_SECRET, quantaApp } from '../../../test/helpers/quanta-app.ts';
 
 let q: Quanta;
 let bearer: string;
@@ -306,5 +306,27 @@ describe('POST /plans/validate', () => {
     expect(r2.statusCode).toBe(400);
     expect(r2.json().errors[0].message).toMatch(/batch\.events\[0\]\.event_type "warp"/);
     expect((await call('POST', `${BASE}/validate`, { document, batch: {} }, null)).statusCode).toBe(401);
+  });
+});
+
+describe('batches naming a data plan', () => {
+  it('are accepted when the plan and version exist, and refused with 400 when they do not', async () => {
+    expect((await call('POST', BASE, { data_plan_id: 'ingest_plan', data_plan_name: 'Ingest plan', data_plan_versions: [{ version: 2 }] })).statusCode).toBe(200);
+    const send = (data_plan: Record<string, unknown>) =>
+      q.app.inject({
+        method: 'POST',
+        url: '/v2/bulkevents',
+        headers: { authorization: basicAuth(), 'content-type': 'application/json' },
+        payload: JSON.stringify([{ context: { data_plan }, events: [{ event_type: 'screen_view', data: { screen_name: 'Planned' } }] }]),
+      });
+    expect((await send({ plan_id: 'ingest_plan', plan_version: 2 })).statusCode).toBe(202);
+    expect((await send({ plan_id: 'ingest_plan' })).statusCode).toBe(202);
+    const lagBefore = await q.processor.lag();
+    const missingVersion = await send({ plan_id: 'ingest_plan', plan_version: 3 });
+    expect(missingVersion.statusCode).toBe(400);
+    expect(missingVersion.json().errors[0].message).toMatch(/\[0\]\.context\.data_plan names plan "ingest_plan" version 3, which does not exist/);
+    const missingPlan = await send({ plan_id: 'nope' });
+    expect(missingPlan.statusCode).toBe(400);
+    expect(await q.processor.lag()).toBeLessThanOrEqual(lagBefore);
   });
 });
