@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BadRequest } from '../kernel/errors.ts';
 import type { Batch } from '../model/batch.ts';
 import type { ValidationResult } from './data-plan.ts';
-import { batchOf, CASES, PLAN, screen, search } from './fixtures.ts';
+import { batchOf, CASES, PLAN, screen, search } from '../../test/fixtures/data-plan.ts';
 import { compilePlanVersion } from './plan-compiler.ts';
 import { validateBatch } from './validate.ts';
 
