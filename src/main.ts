@@ -144,6 +144,13 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
       log: stores.log,
       resolver: new IdSyncResolver(graph),
       limits: config.limits,
+        rateLimiter: new RateLimiter(),
+      onAccepted: (input, r) => {
+        const label = { input: String(input.id) };
+        metrics.batchesAccepted.inc(label, r.batches - r.duplicates);
+        metrics.eventsAccepted.inc(label, r.events);
+        metrics.duplicateBatches.inc(r.duplicates);
+      },
       planExists: async (ws, planId, version) =>
         version === undefined ? (await stores.plans.getPlan(ws, planId)) !== undefined : (await stores.plans.getVersion(ws, planId, version)) !== undefined,
     }),
@@ -155,7 +162,6 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     platform: stores.platform,
     plans: stores.plans,
     inputs,
-    rateLimiter: new RateLimiter(),
     tokens,
     hub,
     workspaceFor: (clientId, requested) =>

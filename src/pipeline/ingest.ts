@@ -3,6 +3,7 @@ import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { Batch, SourceChannel } from '../model/batch.ts';
 import { parseBatch } from '../model/batch-parser.ts';
 import type { Input } from '../platform/platform-store.ts';
+import type { RateLimiter } from '../platform/rate-limiter.ts';
 import type { Envelope } from '../model/envelope.ts';
 import type { EventLog } from './event-log.ts';
 
@@ -30,6 +31,10 @@ export interface IngestDeps {
   resolver: IdentityResolver;
   /** Checks `context.data_plan`; batches naming a plan that does not exist are refused. */
   planExists?: PlanLookup;
+  /** The per-input batches-per-second limit; a request over it is refused (429) before any append. */
+  rateLimiter?: RateLimiter;
+  /** Told of every accepted request (metrics), whichever route it came through. */
+  onAccepted?: (input: Input, result: IngestResult) => void;
   limits: IngestLimits;
   now?: () => number;
 }
@@ -44,14 +49,14 @@ export interface IngestRequest {
   historical?: boolean;
   channel: SourceChannel;
   ip: string | null;
-  /** Called with the number of valid batches before anything is appended; throws to refuse (429). */
-  admit?: (batches: number) => void;
 }
 
 export interface IngestResult {
   batches: number;
   events: number;
   duplicates: number;
+  /** How much of the input's rate limit is used (`X-MP-Rate-Limit-Percentage-Used`); 0 without one. */
+  rateLimitPercentUsed: number;
 }
 
 /** Historical batches must be at least this old (HTTP API page). */
@@ -72,7 +77,7 @@ export class IngestService {
   async ingest(req: IngestRequest): Promise<IngestResult> {
     const batches = this.parse(req);
     await this.checkPlans(req.input.workspaceId, batches, req.bulk);
-    req.admit?.(batches.length);
+    const rateLimitPercentUsed = this.deps.rateLimiter?.take(req.input.id, req.input.rateLimitPerSecond, batches.length) ?? 0;
     const receivedAtMs = this.now();
     const envelopes: Envelope[] = [];
     // All batches are resolved at once, so their identity writes share one commit.
@@ -97,7 +102,9 @@ export class IngestService {
       if (o.duplicate) duplicates++;
       else events += envelopes[i]!.batch.events.length;
     });
-    return { batches: envelopes.length, events, duplicates };
+    const result = { batches: envelopes.length, events, duplicates, rateLimitPercentUsed };
+    this.deps.onAccepted?.(req.input, result);
+    return result;
   }
 
   private async checkPlans(ws: WorkspaceId, batches: Batch[], bulk: boolean): Promise<void> {

@@ -3,7 +3,6 @@ import { BadRequest, UnsupportedMediaType } from '../../kernel/errors.ts';
 import { batchSchema } from '../../model/batch.schema.ts';
 import type { InputDirectory } from '../../platform/credentials.ts';
 import type { Input } from '../../platform/platform-store.ts';
-import type { RateLimiter } from '../../platform/rate-limiter.ts';
 import type { IngestService } from '../../pipeline/ingest.ts';
 import type { Metrics } from '../metrics.ts';
 import { errorBody } from './error-body.schema.ts';
@@ -11,7 +10,6 @@ import { errorBody } from './error-body.schema.ts';
 export interface EventsRoutesDeps {
   ingest: IngestService;
   inputs: InputDirectory;
-  rateLimiter: RateLimiter;
   metrics: Metrics;
 }
 
@@ -36,7 +34,7 @@ declare module 'fastify' {
 
 /** mParticle's Events API: `/v2/events`, `/v2/bulkevents` and `/v2/bulkevents/historical`. */
 export async function eventsRoutes(scope: FastifyInstance, deps: EventsRoutesDeps): Promise<void> {
-  const { ingest, inputs, rateLimiter, metrics } = deps;
+  const { ingest, inputs, metrics } = deps;
 
   scope.decorateRequest('input', undefined);
   scope.addHook('onRequest', async (request) => {
@@ -65,7 +63,6 @@ export async function eventsRoutes(scope: FastifyInstance, deps: EventsRoutesDep
       async (request: FastifyRequest, reply) => {
         if (request.body === undefined) throw new BadRequest([{ code: 'BAD_REQUEST', message: 'The request body is empty; send an event batch.' }]);
         const input = request.input!;
-        let percentUsed = 0;
         const result = await ingest.ingest({
           input,
           body: request.body,
@@ -74,15 +71,8 @@ export async function eventsRoutes(scope: FastifyInstance, deps: EventsRoutesDep
           historical,
           channel: 'server_to_server',
           ip: request.ip,
-          admit: (batches) => {
-            percentUsed = rateLimiter.take(input.id, input.rateLimitPerSecond, batches);
-          },
         });
-        const label = { input: String(input.id) };
-        metrics.batchesAccepted.inc(label, result.batches - result.duplicates);
-        metrics.eventsAccepted.inc(label, result.events);
-        metrics.duplicateBatches.inc(result.duplicates);
-        if (input.rateLimitPerSecond > 0) void reply.header('x-mp-rate-limit-percentage-used', String(percentUsed));
+        if (input.rateLimitPerSecond > 0) void reply.header('x-mp-rate-limit-percentage-used', String(result.rateLimitPercentUsed));
         return reply.code(202).send();
       },
     );

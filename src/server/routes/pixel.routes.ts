@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Unauthorized } from '../../kernel/errors.ts';
 import type { InputDirectory } from '../../platform/credentials.ts';
-import type { RateLimiter } from '../../platform/rate-limiter.ts';
 import type { IngestService } from '../../pipeline/ingest.ts';
 import { batchFromPixel, type PixelQuery } from '../../pixel/pixel-mapping.ts';
 
 export interface PixelRoutesDeps {
   ingest: IngestService;
   inputs: InputDirectory;
-  rateLimiter: RateLimiter;
 }
 
 /** A 1x1 transparent GIF, for `<img>` pixels. */
@@ -39,7 +37,6 @@ export async function pixelRoutes(app: FastifyInstance, deps: PixelRoutesDeps): 
         bulk: false,
         channel: 'pixel',
         ip: request.ip,
-        admit: (batches) => deps.rateLimiter.take(input.id, input.rateLimitPerSecond, batches),
       });
       const accept = request.headers.accept ?? '';
       if (/image\//.test(accept) && !/application\/json/.test(accept)) {

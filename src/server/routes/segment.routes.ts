@@ -6,7 +6,6 @@ import type { Batch } from '../../model/batch.ts';
 import { parseBasic } from '../../platform/credentials.ts';
 import type { InputDirectory } from '../../platform/credentials.ts';
 import type { Input } from '../../platform/platform-store.ts';
-import type { RateLimiter } from '../../platform/rate-limiter.ts';
 import type { IngestService } from '../../pipeline/ingest.ts';
 import {
   mapSegmentBatch,
@@ -23,7 +22,6 @@ import { errorBody } from './error-body.schema.ts';
 export interface SegmentRoutesDeps {
   ingest: IngestService;
   inputs: InputDirectory;
-  rateLimiter: RateLimiter;
   metrics: Metrics;
 }
 
@@ -104,7 +102,7 @@ const summaries: Record<SegmentCallType | 'batch', string> = {
  * `200 {"success": true}` that Segment's API answers.
  */
 export async function segmentRoutes(scope: FastifyInstance, deps: SegmentRoutesDeps): Promise<void> {
-  const { ingest, inputs, rateLimiter, metrics } = deps;
+  const { ingest, inputs, metrics } = deps;
   /** The input named by a valid Basic header, checked before the body is read. */
   const headerInputs = new WeakMap<FastifyRequest, Input>();
 
@@ -172,30 +170,17 @@ export async function segmentRoutes(scope: FastifyInstance, deps: SegmentRoutesD
         const input = headerInputs.get(request) ?? inputForBody(inputs, body);
         const mapped = map(body, Date.now());
         if (!mapped.ok) throw new BadRequest(mapped.problems);
-        let batches = 0;
-        let events = 0;
-        let duplicates = 0;
         for (let i = 0; i < mapped.batches.length; i += SEGMENT_INGEST_CHUNK) {
           const chunk: Batch[] = mapped.batches.slice(i, i + SEGMENT_INGEST_CHUNK);
-          const result = await ingest.ingest({
+          await ingest.ingest({
             input,
             body: path === 'batch' ? chunk : chunk[0],
             bodyBytes: Number(request.headers['content-length'] ?? Infinity),
             bulk: path === 'batch',
             channel: 'server_to_server',
             ip: request.ip,
-            admit: (n) => {
-              rateLimiter.take(input.id, input.rateLimitPerSecond, n);
-            },
           });
-          batches += result.batches;
-          events += result.events;
-          duplicates += result.duplicates;
         }
-        const label = { input: String(input.id) };
-        metrics.batchesAccepted.inc(label, batches - duplicates);
-        metrics.eventsAccepted.inc(label, events);
-        metrics.duplicateBatches.inc(duplicates);
         return reply.code(200).send({ success: true });
       },
     );

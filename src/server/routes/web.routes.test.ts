@@ -77,6 +77,8 @@ describe('Web SDK routes', () => {
     const stats = await q.app.inject({ method: 'POST', url: `/webevents/v2/JS/${API_KEY}/Forwarding`, headers: { 'content-type': 'text/plain' }, payload: JSON.stringify({ uuid: 'u', data: [{ mid: 1 }, { mid: 2 }] }) });
     expect(stats.statusCode).toBe(202);
     expect((await q.app.inject('/metrics')).body).toMatch(/quanta_web_forwarding_reports_total 2/);
+    // Web batches count as accepted like every other route's (one place counts them: ingest).
+    expect((await q.app.inject('/metrics')).body).toMatch(/quanta_events_accepted_total\{input="1"\} [1-9]/);
   });
 
   const bad: [string, () => Promise<LightMyRequestResponse>, number, RegExp][] = [

@@ -3,14 +3,12 @@ import type { Counter } from 'prom-client';
 import { BadRequest, Unauthorized } from '../../kernel/errors.ts';
 import type { InputDirectory } from '../../platform/credentials.ts';
 import type { Input } from '../../platform/platform-store.ts';
-import type { RateLimiter } from '../../platform/rate-limiter.ts';
 import type { IngestService } from '../../pipeline/ingest.ts';
 import { batchFromV2Dto } from '../../web/v2-dto.ts';
 
 export interface WebRoutesDeps {
   ingest: IngestService;
   inputs: InputDirectory;
-  rateLimiter: RateLimiter;
   metrics: { webForwardingReports: Pick<Counter, 'inc'> };
 }
 
@@ -72,7 +70,6 @@ export async function webRoutes(app: FastifyInstance, deps: WebRoutesDeps): Prom
         bulk: false,
         channel: 'javascript',
         ip: request.ip,
-        admit: (batches) => deps.rateLimiter.take(input.id, input.rateLimitPerSecond, batches),
       });
       return reply.code(202).send();
     },
@@ -99,7 +96,6 @@ export async function webRoutes(app: FastifyInstance, deps: WebRoutesDeps): Prom
         bulk: true,
         channel: 'javascript',
         ip: request.ip,
-        admit: (batches) => deps.rateLimiter.take(input.id, input.rateLimitPerSecond, batches),
       });
       return reply.code(202).send();
     },
