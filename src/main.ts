@@ -111,6 +111,14 @@ export function identityStrategies(platform: PlatformStore): (ws: WorkspaceId) =
   };
 }
 
+/** The identity side of Quanta: each workspace's strategy, the graph in memory, the alias requests. */
+export async function loadIdentity(stores: Stores) {
+  const strategyFor = identityStrategies(stores.platform);
+  const graph = await IdentityGraph.load({ store: stores.identity, strategyFor });
+  const aliases = await AliasRegistry.load(stores.identity, graph, strategyFor);
+  return { strategyFor, graph, aliases };
+}
+
 export interface Quanta {
   config: Readonly<Config>;
   app: FastifyInstance;
@@ -131,10 +139,8 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
   const profiles = new ProfileService(stores.profiles);
   const processor = createProcessor(stores, pipelineStages({ events: stores.events, profiles, hub, metrics }), logger, metrics);
   const tokens = new TokenService(stores.platform);
-  const strategyFor = identityStrategies(stores.platform);
-  const graph = await IdentityGraph.load({ store: stores.identity, strategyFor });
+  const { strategyFor, graph, aliases } = await loadIdentity(stores);
   const inputs = new InputDirectory(stores.platform);
-  const aliases = await AliasRegistry.load(stores.identity, graph, strategyFor);
   const app = await buildApp({
     logger,
     metrics,

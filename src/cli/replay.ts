@@ -1,11 +1,9 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { pino } from 'pino';
 import type { Config } from '../config/config.ts';
-import { closeStores, createProcessor, identityStrategies, openStores, pipelineStages } from '../main.ts';
+import { closeStores, createProcessor, loadIdentity, openStores, pipelineStages } from '../main.ts';
 import { LiveStreamHub } from '../pipeline/live-stream.ts';
 import { ProfileService } from '../profiles/profile-service.ts';
-import { AliasRegistry } from '../identity/aliasing.ts';
-import { IdentityGraph } from '../identity/identity-graph.ts';
 import { AliasWorker } from '../pipeline/alias-worker.ts';
 
 export interface ReplayResult {
@@ -40,10 +38,8 @@ export async function replay(config: Readonly<Config>, options: { progress: bool
     }
     await processor.stop();
     // Aliasing copied data that is not in the log: apply the completed requests again.
-    const strategyFor = identityStrategies(stores.platform);
-    const graph = await IdentityGraph.load({ store: stores.identity, strategyFor });
-    const registry = await AliasRegistry.load(stores.identity, graph, strategyFor);
-    await new AliasWorker({ registry, profiles, events: stores.events, logger }).reapplyCompleted();
+    const { aliases } = await loadIdentity(stores);
+    await new AliasWorker({ registry: aliases, profiles, events: stores.events, logger }).reapplyCompleted();
     bar?.update(total);
     bar?.stop();
     const workspaces = stores.platform.inputs().map((i) => i.workspaceId);
