@@ -35,6 +35,13 @@ export class InputDirectory {
     return this.byKey.get(apiKey);
   }
 
+  /** The input whose key a browser-facing route carries in its path (web inputs: no secret); 401 if none. */
+  authenticatePathKey(apiKey: string): Input {
+    const input = this.byKey.get(apiKey);
+    if (!input) throw new Unauthorized('The key in the path does not match any input.', 'Key');
+    return input;
+  }
+
   /**
    * Authenticates the Events API's Basic key:secret. Missing or unreadable credentials are a
    * 401, credentials that do not match an input a 403, as mParticle's HTTP API documents.

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AliasRegistry } from '../../identity/aliasing.ts';
-import { BadRequest, Unauthorized } from '../../kernel/errors.ts';
+import { BadRequest } from '../../kernel/errors.ts';
 import type { InputDirectory } from '../../platform/credentials.ts';
 
 export interface AliasRoutesDeps {
@@ -93,8 +93,7 @@ export async function aliasRoutes(app: FastifyInstance, deps: AliasRoutesDeps): 
       },
     },
     async (request, reply) => {
-      const input = deps.inputs.byApiKey(request.params.key);
-      if (!input) throw new Unauthorized('The key in the path does not match any input.', 'Key');
+      const input = deps.inputs.authenticatePathKey(request.params.key);
       const b = objectBody(request.body);
       if (b.api_key !== undefined && b.api_key !== request.params.key) {
         throw new BadRequest([{ code: 'BAD_REQUEST', message: 'api_key in the body differs from the key in the path.' }]);

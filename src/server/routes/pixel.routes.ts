@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { Unauthorized } from '../../kernel/errors.ts';
 import type { InputDirectory } from '../../platform/credentials.ts';
 import type { IngestService } from '../../pipeline/ingest.ts';
 import { batchFromPixel, type PixelQuery } from '../../pixel/pixel-mapping.ts';
@@ -26,8 +25,7 @@ export async function pixelRoutes(app: FastifyInstance, deps: PixelRoutesDeps): 
     },
     async (request, reply) => {
       void reply.header('access-control-allow-origin', request.headers.origin ?? '*');
-      const input = deps.inputs.byApiKey(request.params.key);
-      if (!input) throw new Unauthorized('The key in the path does not match any input.', 'Key');
+      const input = deps.inputs.authenticatePathKey(request.params.key);
       const userAgent = request.headers['user-agent'] ?? null;
       const body = batchFromPixel(request.query, { ip: request.ip, userAgent, nowMs: Date.now() });
       await deps.ingest.ingest({

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Counter } from 'prom-client';
-import { BadRequest, Unauthorized } from '../../kernel/errors.ts';
+import { BadRequest } from '../../kernel/errors.ts';
 import type { InputDirectory } from '../../platform/credentials.ts';
 import type { Input } from '../../platform/platform-store.ts';
 import type { IngestService } from '../../pipeline/ingest.ts';
@@ -18,11 +18,7 @@ export interface WebRoutesDeps {
  * statistics. The key in the path is the input's API key.
  */
 export async function webRoutes(app: FastifyInstance, deps: WebRoutesDeps): Promise<void> {
-  const inputOf = (key: string): Input => {
-    const input = deps.inputs.byApiKey(key);
-    if (!input) throw new Unauthorized('The key in the path does not match any input.', 'Key');
-    return input;
-  };
+  const inputOf = (key: string): Input => deps.inputs.authenticatePathKey(key);
 
   app.get<{ Params: { key: string }; Querystring: { env?: string; plan_id?: string; plan_version?: string } }>(
     '/tags/JS/v2/:key/config',
