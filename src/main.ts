@@ -13,6 +13,7 @@ import type { ProfileStore } from './profiles/profile-store.ts';
 import { ProfileService } from './profiles/profile-service.ts';
 import { ProfileApi } from './profiles/profile-api.ts';
 import { profileStage } from './pipeline/profile.stage.ts';
+import { catalogStage } from './pipeline/catalog.stage.ts';
 import { IdSyncResolver } from './identity/idsync-resolver.ts';
 import { AliasRegistry } from './identity/aliasing.ts';
 import { AliasWorker } from './pipeline/alias-worker.ts';
@@ -39,7 +40,14 @@ import { SqliteIdentityStore } from './storage/sqlite/sqlite-identity-store.ts';
 import { SqliteProfileStore } from './storage/sqlite/sqlite-profile-store.ts';
 import { SqlitePlatformStore } from './storage/sqlite/sqlite-platform-store.ts';
 import { SqlitePlanStore } from './storage/sqlite/sqlite-plan-store.ts';
+import { SqliteCatalogStore } from './storage/sqlite/sqlite-catalog-store.ts';
 import type { PlanStore } from './planning/plan-store.ts';
+import type { CatalogStore } from './catalog/catalog-store.ts';
+import { notifyingPlanStore, PlanRegistry } from './planning/plan-registry.ts';
+import type { DataQualityStore } from './planning/quality-store.ts';
+import { SqliteQualityStore } from './storage/sqlite/sqlite-quality-store.ts';
+import { dataPlanStage } from './pipeline/data-plan.stage.ts';
+import { Backfill } from './planning/backfill.ts';
 
 /** The engines behind each storage role. This is the only place that picks adapters. */
 export interface Stores {
@@ -49,6 +57,8 @@ export interface Stores {
   identity: IdentityStore;
   profiles: ProfileStore;
   plans: PlanStore;
+  catalog: CatalogStore;
+  quality: DataQualityStore;
   events: EventStore;
 }
 
@@ -63,6 +73,8 @@ export async function openStores(config: Pick<Config, 'dataDir' | 'log'>): Promi
     identity: new SqliteIdentityStore(stateFile, noAuto),
     profiles: new SqliteProfileStore(stateFile, noAuto),
     plans: new SqlitePlanStore(stateFile, noAuto),
+    catalog: new SqliteCatalogStore(stateFile, noAuto),
+    quality: new SqliteQualityStore(stateFile, noAuto),
     events,
   };
   // Created once the files exist, so its connections see them in WAL mode.
@@ -76,16 +88,34 @@ export async function closeStores(stores: Stores): Promise<void> {
   await stores.identity.close();
   await stores.profiles.close();
   await stores.plans.close();
+  await stores.catalog.close();
+  await stores.quality.close();
   stores.platform.close();
 }
 
 /** The processor's stages, in DESIGN.md's order. Later capabilities insert theirs here. */
-export function pipelineStages(deps: { events: EventStore; profiles: ProfileService; hub: LiveStreamHub; metrics?: Metrics }): Stage[] {
+export function pipelineStages(deps: {
+  stores: Pick<Stores, 'events' | 'quality' | 'catalog'>;
+  plans: PlanRegistry;
+  profiles: ProfileService;
+  hub: LiveStreamHub;
+  metrics?: Metrics;
+}): Stage[] {
+  const { stores, metrics } = deps;
   return [
-    profileStage({ profiles: deps.profiles, ...(deps.metrics ? { refusedAttributes: deps.metrics.refusedAttributes } : {}) }),
-    eventStoreStage({ store: deps.events, ...(deps.metrics ? { processingLag: deps.metrics.processingLag } : {}) }),
+    dataPlanStage({ plans: deps.plans, store: stores.quality, hub: deps.hub, ...(metrics ? { violations: metrics.planViolations } : {}) }),
+    catalogStage({ store: stores.catalog }),
+    profileStage({ profiles: deps.profiles, ...(metrics ? { refusedAttributes: metrics.refusedAttributes } : {}) }),
+    eventStoreStage({ store: stores.events, ...(metrics ? { processingLag: metrics.processingLag } : {}) }),
     liveStreamStage(deps.hub),
   ];
+}
+
+/** The plans ingest and the processor enforce; a stored version that no longer compiles is logged, not enforced. */
+export function planRegistry(stores: Pick<Stores, 'plans'>, logger: Logger): PlanRegistry {
+  return new PlanRegistry(stores.plans, (planId, version, error) =>
+    logger.error({ err: error, planId, version }, 'stored data plan version does not compile; it is not enforced'),
+  );
 }
 
 export function createProcessor(stores: Stores, stages: Stage[], logger: Logger, metrics?: Metrics): Processor {
@@ -137,36 +167,48 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
   const hub = new LiveStreamHub();
   const metrics = new Metrics(() => stores.log.lag('processor'));
   const profiles = new ProfileService(stores.profiles);
-  const processor = createProcessor(stores, pipelineStages({ events: stores.events, profiles, hub, metrics }), logger, metrics);
+  const plans = planRegistry(stores, logger);
+  const processor = createProcessor(stores, pipelineStages({ stores, plans, profiles, hub, metrics }), logger, metrics);
   const tokens = new TokenService(stores.platform);
   const { strategyFor, graph, aliases } = await loadIdentity(stores);
   const inputs = new InputDirectory(stores.platform);
+  const ingest = new IngestService({
+    log: stores.log,
+    resolver: new IdSyncResolver(graph),
+    limits: config.limits,
+    rateLimiter: new RateLimiter(),
+    onAccepted: (input, r) => {
+      const label = { input: String(input.id) };
+      metrics.batchesAccepted.inc(label, r.batches - r.duplicates);
+      metrics.eventsAccepted.inc(label, r.events);
+      metrics.duplicateBatches.inc(r.duplicates);
+    },
+    planExists: (ws, planId, version) => plans.exists(ws, planId, version),
+  });
+  const backfill = new Backfill({
+    store: stores.quality,
+    plans,
+    inputOf: (id) => stores.platform.inputs().find((i) => i.id === id),
+    resend: (input, batches) => ingest.ingest({ input, body: batches, bodyBytes: Infinity, bulk: true, channel: 'server_to_server', ip: null, internal: true }),
+  });
   const app = await buildApp({
     logger,
     metrics,
     requestBytes: config.limits.requestBytes,
     allowedOrigins: config.allowedOrigins,
-    ingest: new IngestService({
-      log: stores.log,
-      resolver: new IdSyncResolver(graph),
-      limits: config.limits,
-        rateLimiter: new RateLimiter(),
-      onAccepted: (input, r) => {
-        const label = { input: String(input.id) };
-        metrics.batchesAccepted.inc(label, r.batches - r.duplicates);
-        metrics.eventsAccepted.inc(label, r.events);
-        metrics.duplicateBatches.inc(r.duplicates);
-      },
-      planExists: async (ws, planId, version) =>
-        version === undefined ? (await stores.plans.getPlan(ws, planId)) !== undefined : (await stores.plans.getVersion(ws, planId, version)) !== undefined,
-    }),
+    ingest,
     identity: new IdentityApi(graph),
     graph,
     aliases,
     aliasDelayMs: config.aliasDelayMs,
     profileApi: new ProfileApi(profiles, graph, (ws) => strategyFor(ws).loginIds),
     platform: stores.platform,
-    plans: stores.plans,
+    plans: notifyingPlanStore(stores.plans, plans),
+    planRegistry: plans,
+    quality: stores.quality,
+    backfill,
+    catalog: stores.catalog,
+    activePlans: (ws) => plans.active(ws),
     inputs,
     tokens,
     hub,

@@ -80,5 +80,6 @@ export function storedEventsOf(record: LogRecord): StoredEvent[] {
     deviceInfo: batch.device_info ?? null,
     applicationInfo: batch.application_info ?? null,
     aliasedFrom: null,
+    violations: event.violations ?? null,
   }));
 }

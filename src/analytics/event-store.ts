@@ -32,6 +32,8 @@ export interface StoredEvent {
   applicationInfo: Record<string, unknown> | null;
   /** Set on a copy made by aliasing: the MPID whose event this was. */
   aliasedFrom: Mpid | null;
+  /** The event's data plan violations (the data-plan stage's tag), null when it has none. */
+  violations: readonly object[] | null;
 }
 
 export interface EventFilter {

@@ -1,7 +1,8 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { startQuanta } from '../main.ts';
 import { replay } from './replay.ts';
+import { backfill, BackfillError, type BackfillOptions } from './backfill.ts';
 
 function config(): Readonly<Config> {
   try {
@@ -47,6 +48,44 @@ program
       } else {
         console.error(`quanta replay failed: ${message}`);
       }
+      process.exit(1);
+    }
+  });
+
+const integer = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number of at least 1.`);
+  return n;
+};
+
+program
+  .command('backfill')
+  .description("re-send a data plan's blocked data through the pipeline of a running Quanta, once the plan allows it")
+  .requiredOption('--plan <id>', 'the data plan whose blocked data to backfill')
+  .option('--workspace <id>', 'the workspace', integer('--workspace'), 1)
+  .option('--target-version <n>', 'validate against this version (default: the latest)', integer('--target-version'))
+  .option('--blocked-version <n>', 'only data blocked under this version', integer('--blocked-version'))
+  .option('--from <iso>', 'only data received at or after')
+  .option('--to <iso>', 'only data received at or before')
+  .option('--include-event-attributes', 're-send whole the events whose attributes were blocked (duplicates them downstream)')
+  .option('--dry-run', 'count what would happen; send nothing')
+  .option('--url <url>', 'the running Quanta (default: http://127.0.0.1:$PORT)')
+  .option('--client-id <id>', 'API client (default: QUANTA_CLIENT_ID, else the one the data dir stores)')
+  .option('--client-secret <secret>', 'its secret')
+  .option('--chunk <n>', 'blocked batches per request (at most 1000)', integer('--chunk'), 100)
+  // Commander names each option's value as BackfillOptions does (--target-version → targetVersion).
+  .action(async (o: Omit<BackfillOptions, 'progress'>) => {
+    const c = config();
+    try {
+      const t = await backfill(c, { ...o, progress: process.stderr.isTTY === true });
+      const verb = o.dryRun ? 'Would send' : 'Sent';
+      console.log(
+        `${verb} ${t.sent} of ${t.examined} blocked batches of plan ${o.plan} against version ${t.target_version}` +
+          ` (${t.blocked_again} still blocked by it, ${t.nothing_to_send} with nothing to send) in ${t.requests} requests.`,
+      );
+    } catch (error) {
+      if (!(error instanceof BackfillError)) throw error;
+      console.error(`quanta backfill: ${error.message}`);
       process.exit(1);
     }
   });

@@ -18,11 +18,17 @@ export interface EventData {
 export interface BatchEvent {
   event_type: EventType;
   data: EventData;
+  /** Set by the data-plan stage: the event's data plan violations (validation errors). */
+  violations?: readonly object[];
 }
 
 export interface DataPlanContext {
   plan_id: string;
   plan_version?: number;
+  /** Set by the data-plan stage: the results for the batch's user attributes and identities. */
+  validation_results?: readonly object[];
+  /** On quarantined copies: what was blocked (mParticle's quarantine format). */
+  block_metadata?: object;
 }
 
 export type UserIdentities = Partial<Record<UserIdentityType, string | null>>;

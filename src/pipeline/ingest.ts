@@ -49,6 +49,8 @@ export interface IngestRequest {
   historical?: boolean;
   channel: SourceChannel;
   ip: string | null;
+  /** Quanta re-sending data it already held (a backfill): not counted against the input's rate limit. */
+  internal?: boolean;
 }
 
 export interface IngestResult {
@@ -77,7 +79,7 @@ export class IngestService {
   async ingest(req: IngestRequest): Promise<IngestResult> {
     const batches = this.parse(req);
     await this.checkPlans(req.input.workspaceId, batches, req.bulk);
-    const rateLimitPercentUsed = this.deps.rateLimiter?.take(req.input.id, req.input.rateLimitPerSecond, batches.length) ?? 0;
+    const rateLimitPercentUsed = req.internal ? 0 : (this.deps.rateLimiter?.take(req.input.id, req.input.rateLimitPerSecond, batches.length) ?? 0);
     const receivedAtMs = this.now();
     const envelopes: Envelope[] = [];
     // All batches are resolved at once, so their identity writes share one commit.

@@ -1,6 +1,18 @@
 import type { StoredEvent } from '../analytics/event-store.ts';
+import type { Batch } from '../model/batch.ts';
+import type { LogRecord } from '../model/envelope.ts';
 import { ok, type Stage } from './stage.ts';
 import { storedEventsOf } from '../analytics/event-row.ts';
+
+/** A batch the data-plan stage blocked something from: its quarantine copy and where it came from. */
+export interface BlockedMessage {
+  record: LogRecord;
+  /** The batch as received, with `context.data_plan.block_metadata`. */
+  quarantined: Batch;
+}
+
+/** What the live stream shows: processed events, and the blocked data mParticle also shows there. */
+export type LiveMessage = { kind: 'event'; event: StoredEvent } | { kind: 'blocked'; blocked: BlockedMessage };
 
 export interface LiveStreamFilter {
   workspaceId: number;
@@ -9,13 +21,13 @@ export interface LiveStreamFilter {
   eventTypes?: ReadonlySet<string>;
 }
 
-type Subscriber = { filter: LiveStreamFilter; send: (event: StoredEvent) => void };
+type Subscriber = { filter: LiveStreamFilter; send: (message: LiveMessage) => void };
 
 /** mParticle's Live Stream: processed events, fanned out to whoever is watching. */
 export class LiveStreamHub {
   private readonly subscribers = new Set<Subscriber>();
 
-  subscribe(filter: LiveStreamFilter, send: (event: StoredEvent) => void): () => void {
+  subscribe(filter: LiveStreamFilter, send: (message: LiveMessage) => void): () => void {
     const sub = { filter, send };
     this.subscribers.add(sub);
     return () => this.subscribers.delete(sub);
@@ -27,13 +39,28 @@ export class LiveStreamHub {
 
   publish(event: StoredEvent): void {
     for (const { filter: f, send } of this.subscribers) {
-      if (f.workspaceId !== event.workspaceId) continue;
-      if (f.inputId !== undefined && f.inputId !== event.inputId) continue;
-      if (f.environment !== undefined && f.environment !== event.environment) continue;
+      if (!shows(f, event.workspaceId, event.inputId, event.environment)) continue;
       if (f.eventTypes !== undefined && !f.eventTypes.has(event.eventType)) continue;
-      send(event);
+      send({ kind: 'event', event });
     }
   }
+
+  /** Shows blocked data to watchers whose filter matches the batch (and, with event types, one of its events). */
+  publishBlocked(record: LogRecord, quarantined: Batch): void {
+    for (const { filter: f, send } of this.subscribers) {
+      if (!shows(f, record.workspaceId, record.inputId, record.batch.environment)) continue;
+      if (f.eventTypes !== undefined && !quarantined.events.some((e) => f.eventTypes!.has(e.event_type))) continue;
+      send({ kind: 'blocked', blocked: { record, quarantined } });
+    }
+  }
+}
+
+function shows(f: LiveStreamFilter, workspaceId: number, inputId: number, environment: string): boolean {
+  return (
+    f.workspaceId === workspaceId &&
+    (f.inputId === undefined || f.inputId === inputId) &&
+    (f.environment === undefined || f.environment === environment)
+  );
 }
 
 /** The last stage: shows each processed event to live stream watchers. Costs nothing unwatched. */

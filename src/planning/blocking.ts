@@ -29,7 +29,13 @@ export interface BlockedData {
   event_attributes: BlockedEventAttribute[];
   /** Unplanned user attributes removed (`user_attribute: drop_attribute`). */
   user_attributes: Record<string, unknown>;
+  /** Unplanned user identities removed (Quanta's `user_identity: drop_attribute`). */
+  user_identities: Record<string, unknown>;
 }
+
+/** Whether anything of the batch was blocked. */
+export const anythingBlocked = (b: BlockedData): boolean =>
+  b.batch || b.events.length > 0 || b.event_attributes.length > 0 || Object.keys(b.user_attributes).length > 0 || Object.keys(b.user_identities).length > 0;
 
 /** An unplanned property inside a validated object (not the unplanned event itself). */
 const isUnplannedProperty = (e: ValidationError): e is ValidationError & { key: string } =>
@@ -51,20 +57,22 @@ function removeAt(root: unknown, pointer: string, key: string): { found: boolean
 
 /**
  * Applies a plan's validation actions to a batch's findings. Only unplanned data is blocked
- * (mParticle cannot block invalid data, nor unplanned identities); the batch is copied first.
+ * (mParticle cannot block invalid data). The batch is never changed: it is returned as is when
+ * nothing is blocked, else a copy without the blocked parts.
  */
 export function blockUnplanned(
   actions: Readonly<Required<DataPlanValidationActions>>,
   batch: Batch,
   findings: readonly Finding[],
 ): { blocked: BlockedData; batch: Batch | null } {
-  const copy = structuredClone(batch);
-  const blocked: BlockedData = { batch: false, events: [], event_attributes: [], user_attributes: {} };
+  let copy: Batch | undefined;
+  const mutable = (): Batch => (copy ??= structuredClone(batch));
+  const blocked: BlockedData = { batch: false, events: [], event_attributes: [], user_attributes: {}, user_identities: {} };
   const dropEvents = new Set<number>();
   for (const f of findings) {
     const errors = f.result.data.validation_errors;
     if (f.part === 'event') {
-      const event = copy.events[f.index];
+      const event = batch.events[f.index];
       if (!event) continue;
       const eventUnplanned = f.plannable && errors.some((e) => e.validation_error_type === 'unplanned' && e.error_pointer === '#' && e.schema_keyword === undefined);
       if (eventUnplanned) {
@@ -78,17 +86,18 @@ export function blockUnplanned(
       if (actions.event_attribute === 'drop_event') dropEvents.add(f.index);
       if (actions.event_attribute !== 'drop_attribute') continue;
       for (const e of extras) {
-        const removed = removeAt(event, e.error_pointer, e.key);
+        const removed = removeAt(mutable().events[f.index], e.error_pointer, e.key);
         if (removed.found) blocked.event_attributes.push({ event_index: f.index, error_pointer: e.error_pointer, key: e.key, value: removed.value });
       }
-    } else if (f.part === 'user_attributes') {
+    } else {
       const extras = errors.filter(isUnplannedProperty);
       if (extras.length === 0) continue;
-      if (actions.user_attribute === 'drop_batch') blocked.batch = true;
-      if (actions.user_attribute !== 'drop_attribute') continue;
+      const action = f.part === 'user_attributes' ? actions.user_attribute : actions.user_identity;
+      if (action === 'drop_batch') blocked.batch = true;
+      if (action !== 'drop_attribute') continue;
       for (const e of extras) {
-        const removed = removeAt(copy.user_attributes, e.error_pointer, e.key);
-        if (removed.found) blocked.user_attributes[e.key] = removed.value;
+        const removed = removeAt(mutable()[f.part], e.error_pointer, e.key);
+        if (removed.found) blocked[f.part][e.key] = removed.value;
       }
     }
   }
@@ -96,6 +105,7 @@ export function blockUnplanned(
     const event = batch.events[i];
     if (event) blocked.events.push({ event_index: i, event: structuredClone(event) });
   }
-  copy.events = copy.events.filter((_, i) => !dropEvents.has(i));
-  return { blocked, batch: blocked.batch ? null : copy };
+  if (blocked.batch) return { blocked, batch: null };
+  if (dropEvents.size > 0) mutable().events = mutable().events.filter((_, i) => !dropEvents.has(i));
+  return { blocked, batch: copy ?? batch };
 }

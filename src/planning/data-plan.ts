@@ -72,13 +72,18 @@ export type ValidationActionType = 'unknown' | 'allow' | 'drop_event' | 'drop_at
 
 /**
  * `DataPlanValidationAction` of `@mparticle/data-planning-models`: what to do with unplanned
- * events, event attributes and user attributes. Absent means `allow`. There is no identity
- * setting: mParticle documents that unplanned identities cannot be blocked.
+ * events, event attributes and user attributes. Absent means `allow`.
+ *
+ * `user_identity` is Quanta's own: mParticle documents that unplanned identities cannot be
+ * blocked, yet its quarantine format has `blocked_user_identities`. With `drop_attribute` an
+ * unplanned identity is removed before the profile, the event store and outputs see the batch
+ * (IDSync has already resolved the batch's user at the edge); `drop_batch` blocks the batch.
  */
 export interface DataPlanValidationActions {
   event?: ValidationActionType;
   event_attribute?: ValidationActionType;
   user_attribute?: ValidationActionType;
+  user_identity?: ValidationActionType;
 }
 
 export interface DataPlanSettings {

@@ -1,4 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
 import { BadRequest, type ErrorDetail } from '../kernel/errors.ts';
 import {
   CRITERIALESS_MATCH_TYPES,
@@ -24,6 +25,9 @@ export interface CompiledPlan {
   readonly userIdentities?: CompiledPoint;
   readonly actions: Readonly<Required<DataPlanValidationActions>>;
 }
+
+// ajv-formats is CommonJS: its default export arrives wrapped under ESM.
+const addFormats = addFormatsPlugin as unknown as typeof addFormatsPlugin.default;
 
 const ACTIONS: readonly ValidationActionType[] = ['unknown', 'allow', 'drop_event', 'drop_attribute', 'drop_batch'];
 const isMatchType = (v: unknown): v is DataPlanMatchType => (MATCH_TYPES as readonly unknown[]).includes(v);
@@ -95,7 +99,12 @@ function readActions(settings: unknown, problems: ErrorDetail[]): Required<DataP
     problems.push(problem(`settings.validation_actions.${field} "${String(value)}" is not an action; use one of: ${ACTIONS.join(', ')}.`));
     return 'allow';
   };
-  return { event: read('event'), event_attribute: read('event_attribute'), user_attribute: read('user_attribute') };
+  return {
+    event: read('event'),
+    event_attribute: read('event_attribute'),
+    user_attribute: read('user_attribute'),
+    user_identity: read('user_identity'),
+  };
 }
 
 /**
@@ -109,6 +118,8 @@ export function compilePlanVersion(doc: unknown): CompiledPlan {
   const rawPoints = doc.data_points ?? [];
   if (!Array.isArray(rawPoints)) throw new BadRequest([problem('version_document.data_points must be an array.')]);
   const ajv = new Ajv({ allErrors: true, strict: false });
+  // mParticle's validator (ajv 6) checks the standard formats (date-time, email, uri...) in ajv's "fast" mode.
+  addFormats(ajv, { mode: 'fast' });
   const problems: ErrorDetail[] = [];
   const points = new Map<string, CompiledPoint>();
   rawPoints.forEach((raw: unknown, i) => {

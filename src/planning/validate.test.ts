@@ -111,7 +111,7 @@ describe('blocking per settings.validation_actions', () => {
 
   it('blocks nothing when the actions allow', () => {
     const { blocked, batch: kept } = validateBatch(compilePlanVersion({ ...PLAN, settings: {} }), batch);
-    expect(blocked).toEqual({ batch: false, events: [], event_attributes: [], user_attributes: {} });
+    expect(blocked).toEqual({ batch: false, events: [], event_attributes: [], user_attributes: {}, user_identities: {} });
     expect(kept).toEqual(batch);
   });
 
@@ -168,6 +168,6 @@ describe('compilePlanVersion', () => {
     expect([...plan.events.keys()]).toEqual(['custom_event:search:Search', 'screen_view::Home', 'product_action:purchase', 'session_start']);
     expect(plan.userAttributes?.key).toBe('user_attributes');
     expect(plan.userIdentities?.key).toBe('user_identities');
-    expect(plan.actions).toEqual({ event: 'drop_event', event_attribute: 'drop_attribute', user_attribute: 'drop_attribute' });
+    expect(plan.actions).toEqual({ event: 'drop_event', event_attribute: 'drop_attribute', user_attribute: 'drop_attribute', user_identity: 'allow' });
   });
 });

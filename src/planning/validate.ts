@@ -4,16 +4,20 @@ import { type DataPlanMatch, eventMatch, matchKey, type ValidationError, type Va
 import type { CompiledPlan, CompiledPoint } from './plan-compiler.ts';
 import { schemaErrors, stripNulls } from './schema-errors.ts';
 
-export type { BlockedData, BlockedEventAttribute } from './blocking.ts';
+export type { BlockedData, BlockedEventAttribute, Finding } from './blocking.ts';
 
 export interface BatchValidation {
   /** mParticle's `/validate` `results`: one entry per event / batch part with errors, in batch order. */
   results: ValidationResult[];
+  /** The same results by the part they are about, events by their index in the batch. */
+  findings: Finding[];
   /** What the plan's `settings.validation_actions` block. */
   blocked: BlockedData;
-  /** A copy of the batch without the blocked parts; `null` when a `drop_batch` action fired. */
+  /** The batch without the blocked parts (the batch itself when nothing is blocked); `null` when a `drop_batch` action fired. */
   batch: Batch | null;
 }
+
+const NOTHING_BLOCKED: BlockedData = Object.freeze({ batch: false, events: [], event_attributes: [], user_attributes: {}, user_identities: {} });
 
 const result = (validation_errors: ValidationError[], match?: DataPlanMatch): ValidationResult => ({
   event_type: 'validation_result',
@@ -85,6 +89,6 @@ export function validateBatch(plan: CompiledPlan, batch: Batch): BatchValidation
   if (attributes) findings.push(attributes);
   const identities = validateUserPart('user_identities', plan.userIdentities, batch.user_identities);
   if (identities) findings.push(identities);
-  const { blocked, batch: kept } = blockUnplanned(plan.actions, batch, findings);
-  return { results: findings.map((f) => f.result), blocked, batch: kept };
+  const { blocked, batch: kept } = findings.length === 0 ? { blocked: NOTHING_BLOCKED, batch } : blockUnplanned(plan.actions, batch, findings);
+  return { results: findings.map((f) => f.result), findings, blocked, batch: kept };
 }

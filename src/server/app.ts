@@ -19,6 +19,8 @@ import { oauthRoutes } from './routes/oauth.routes.ts';
 import { opsRoutes, type OpsRoutesDeps } from './routes/ops.routes.ts';
 import { segmentRoutes, type SegmentRoutesDeps } from './routes/segment.routes.ts';
 import { plansRoutes, type PlansRoutesDeps } from './routes/plans.routes.ts';
+import { dataQualityRoutes, type DataQualityRoutesDeps } from './routes/data-quality.routes.ts';
+import { catalogRoutes, type CatalogRoutesDeps } from './routes/catalog.routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,7 +40,9 @@ export interface AppDeps
     LiveStreamRoutesDeps,
     OpsRoutesDeps,
     SegmentRoutesDeps,
-    PlansRoutesDeps {
+    PlansRoutesDeps,
+    DataQualityRoutesDeps,
+    CatalogRoutesDeps {
   logger: Logger;
   metrics: Metrics;
   requestBytes: number;
@@ -130,5 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(opsRoutes, deps);
   await app.register(segmentRoutes, deps);
   await app.register(plansRoutes, deps);
+  await app.register(dataQualityRoutes, deps);
+  await app.register(catalogRoutes, deps);
   return app;
 }

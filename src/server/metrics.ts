@@ -65,6 +65,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly planViolations = new Counter({
+    name: 'quanta_data_plan_violations_total',
+    help: 'Data plan violations found by the data-plan stage, by validation error type.',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
   readonly processingLag = new Histogram({
     name: 'quanta_processing_lag_seconds',
     help: 'Seconds from accepting a batch (202) to its events being durable in the event store.',

@@ -2,6 +2,7 @@ import { get, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Quanta } from '../../main.ts';
 import { basicAuth, CLIENT_ID, CLIENT_SECRET, quantaApp } from '../../../test/helpers/quanta-app.ts';
+import { PLAN } from '../../../test/fixtures/data-plan.ts';
 
 let q: Quanta;
 let url: string;
@@ -32,7 +33,7 @@ function open(query: string, auth: string): Promise<IncomingMessage> {
   });
 }
 
-/** Reads SSE `data:` messages until `count` arrived. */
+/** Reads SSE `data:` messages until `count` arrived; each carries its SSE event name as `sse`. */
 function messages(res: IncomingMessage, count: number): Promise<Record<string, unknown>[]> {
   return new Promise((resolve) => {
     const got: Record<string, unknown>[] = [];
@@ -45,7 +46,8 @@ function messages(res: IncomingMessage, count: number): Promise<Record<string, u
         const frame = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         const data = frame.split('\n').find((l) => l.startsWith('data: '));
-        if (data) got.push(JSON.parse(data.slice(6)) as Record<string, unknown>);
+        const sse = frame.split('\n').find((l) => l.startsWith('event: '))?.slice(7);
+        if (data) got.push({ ...(JSON.parse(data.slice(6)) as Record<string, unknown>), sse });
         if (got.length === count) {
           res.destroy();
           resolve(got);
@@ -92,6 +94,31 @@ describe('GET /livestream', () => {
     });
     await send('{"mpid":-9223372036854775807,"events":[{"event_type":"screen_view","data":{"screen_name":"Exact"}}]}');
     expect(await frame).toContain('"mpid":-9223372036854775807,');
+  });
+
+  it('shows data plan violations on events, and the data a plan blocked', async () => {
+    const bearer = `Bearer ${await token()}`;
+    const plan = {
+      data_plan_id: 'live',
+      data_plan_name: 'Live',
+      data_plan_versions: [{ version: 1, activated_environment: 'production', version_document: { ...PLAN, settings: { validation_actions: { event: 'drop_event' } } } }],
+    };
+    const created = await q.app.inject({ method: 'POST', url: '/platform/v2/workspaces/1/plans', headers: { authorization: bearer, 'content-type': 'application/json' }, payload: JSON.stringify(plan) });
+    expect(created.statusCode, created.body).toBe(200);
+    const res = await open('?event_type=custom_event,screen_view', bearer);
+    const received = messages(res, 2);
+    const batch = {
+      context: { data_plan: { plan_id: 'live' } },
+      user_identities: { customer_id: 'c1' },
+      events: [
+        { event_type: 'custom_event', data: { event_name: 'Search', custom_event_type: 'search', custom_attributes: { query: 'q', category: 'toys' } } },
+        { event_type: 'screen_view', data: { screen_name: 'Unplanned' } },
+      ],
+    };
+    expect((await send(JSON.stringify(batch))).statusCode).toBe(202);
+    const [blocked, event] = await received;
+    expect(blocked).toMatchObject({ sse: 'blocked', batch: { context: { data_plan: { plan_id: 'live', plan_version: 1, block_metadata: { dto_version: 1 } } } } });
+    expect(event).toMatchObject({ sse: 'event', event_name: 'Search', violations: [{ validation_error_type: 'invalid_value', key: 'category' }] });
   });
 
   it('refuses a missing or unknown token with 401, an unknown event type with 400 and a foreign workspace with 403', async () => {

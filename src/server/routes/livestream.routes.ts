@@ -4,7 +4,7 @@ import { stringifyLossless } from '../../kernel/lossless-json.ts';
 import { BadRequest } from '../../kernel/errors.ts';
 import { ENVIRONMENTS, EVENT_TYPES } from '../../model/event-types.ts';
 import type { TokenService } from '../../platform/oauth.ts';
-import type { LiveStreamHub } from '../../pipeline/live-stream.ts';
+import type { BlockedMessage, LiveStreamHub } from '../../pipeline/live-stream.ts';
 
 export interface LiveStreamRoutesDeps {
   hub: LiveStreamHub;
@@ -37,6 +37,18 @@ export function liveStreamView(e: StoredEvent): Record<string, unknown> {
     user_identities: e.userIdentities,
     user_attributes: e.userAttributes,
     device_info: e.deviceInfo,
+    ...(e.violations ? { violations: e.violations } : {}),
+  };
+}
+
+/** How the live stream shows blocked data: the batch as received with its block metadata. */
+export function blockedView({ record, quarantined }: BlockedMessage): Record<string, unknown> {
+  return {
+    mpid: record.mpid,
+    input_id: record.inputId,
+    environment: record.batch.environment,
+    received_unixtime_ms: record.receivedAtMs,
+    batch: quarantined,
   };
 }
 
@@ -61,7 +73,12 @@ export async function liveStreamRoutes(app: FastifyInstance, deps: LiveStreamRou
             event_type: { type: 'string', description: `Comma-separated event types: ${EVENT_TYPES.join(', ')}` },
           },
         },
-        response: { 200: { description: 'text/event-stream of `event` messages', type: 'string' } },
+        response: {
+          200: {
+            description: 'text/event-stream of `event` messages (processed events, with their data plan `violations`) and `blocked` messages (batches a data plan blocked data from, with `context.data_plan.block_metadata`)',
+            type: 'string',
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -89,8 +106,13 @@ export async function liveStreamRoutes(app: FastifyInstance, deps: LiveStreamRou
           ...(environment !== undefined ? { environment } : {}),
           ...(types && types.length > 0 ? { eventTypes: new Set(types) } : {}),
         },
-        (event) => {
-          res.write(`id: ${event.eventId}\nevent: event\ndata: ${stringifyLossless(liveStreamView(event))}\n\n`);
+        (message) => {
+          if (message.kind === 'event') {
+            const { event } = message;
+            res.write(`id: ${event.eventId}\nevent: event\ndata: ${stringifyLossless(liveStreamView(event))}\n\n`);
+          } else {
+            res.write(`event: blocked\ndata: ${stringifyLossless(blockedView(message.blocked))}\n\n`);
+          }
         },
       );
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), deps.heartbeatMs ?? 15_000);

@@ -1,7 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequest, Conflict, NotFound, PayloadTooLarge } from '../../kernel/errors.ts';
-import { workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
-import { workspaceForClient } from '../../platform/access.ts';
+import type { WorkspaceId } from '../../kernel/ids.ts';
 import type { TokenService } from '../../platform/oauth.ts';
 import type { PlatformStore } from '../../platform/platform-store.ts';
 import { parseNewPlan, parseNewVersion, parsePlanChanges, parseVersionChanges } from '../../planning/plan-document.ts';
@@ -13,6 +12,7 @@ import {
 } from '../../planning/plan-store.ts';
 import { MATCH_TYPES } from '../../planning/data-plan.ts';
 import { handleError } from '../errors.ts';
+import { platformCaller } from './platform-caller.ts';
 import { errorBody } from './error-body.schema.ts';
 import { compilePlanVersion } from '../../planning/plan-compiler.ts';
 import { validateBatch } from '../../planning/validate.ts';
@@ -123,12 +123,7 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
     handleError(tooLarge ? new PayloadTooLarge('The data plan document is larger than 10 MB; split it into smaller plans.') : error, request, reply);
   });
 
-  /** The caller's API client and the workspace in the path, if that client's organisation owns it. */
-  const caller = (request: FastifyRequest<{ Params: { workspaceId: number } }>): { clientId: string; ws: WorkspaceId } => {
-    const clientId = deps.tokens.verify(request.headers.authorization);
-    const requested = request.params.workspaceId;
-    return { clientId, ws: workspaceForClient(deps.platform, clientId, requested, workspaceId(requested)) };
-  };
+  const caller = platformCaller(deps);
   const send = (reply: FastifyReply, body: unknown) => reply.type('application/json').send(JSON.stringify(body));
   const schema = (summaryText: string, tag: string, extra: Record<string, unknown>) => ({
     summary: summaryText,

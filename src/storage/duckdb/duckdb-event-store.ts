@@ -135,5 +135,6 @@ function toStoredEvent(row: Record<string, unknown>): StoredEvent {
     deviceInfo: json(row.device_info),
     applicationInfo: json(row.application_info),
     aliasedFrom: row.aliased_text === null || row.aliased_text === undefined ? null : (parseMpid(row.aliased_text) as Mpid),
+    violations: row.violations === null || row.violations === undefined ? null : (JSON.parse(String(row.violations)) as object[]),
   };
 }

@@ -24,8 +24,10 @@ export const SCHEMA = `
     session_uuid VARCHAR,
     source_message_id VARCHAR,
     data JSON NOT NULL,
-    aliased_from BIGINT
+    aliased_from BIGINT,
+    violations JSON
   );
+  ALTER TABLE events ADD COLUMN IF NOT EXISTS violations JSON;
   CREATE TABLE IF NOT EXISTS batches (
     partition INTEGER NOT NULL,
     log_offset BIGINT NOT NULL,
@@ -50,7 +52,7 @@ const LINE_COLUMNS = `{
   o: 'BIGINT', p: 'INTEGER', pl: 'VARCHAR',
   c: 'STRUCT(n VARCHAR[], t VARCHAR[], ts BIGINT[], s VARCHAR[], m VARCHAR[])',
   e: 'STRUCT(workspaceId INTEGER, inputId INTEGER, mpid VARCHAR, receivedAtMs BIGINT,
-    batch STRUCT(environment VARCHAR, source_request_id VARCHAR, events STRUCT(event_type VARCHAR, data JSON)[],
+    batch STRUCT(environment VARCHAR, source_request_id VARCHAR, events STRUCT(event_type VARCHAR, data JSON, violations JSON)[],
       user_attributes JSON, user_identities JSON, device_info JSON, application_info JSON))'
 }`;
 
@@ -58,7 +60,7 @@ const LINE_COLUMNS = `{
 export const COPY_EVENTS = `
   INSERT INTO events
   SELECT event_id, workspace_id, partition, log_offset, event_index, CAST($3 AS BIGINT), environment, event_type,
-         event_name, custom_event_type, event_time, session_uuid, source_message_id, data, mpid
+         event_name, custom_event_type, event_time, session_uuid, source_message_id, data, mpid, violations
   FROM events
   WHERE workspace_id = $1 AND mpid = CAST($2 AS BIGINT) AND aliased_from IS NULL
     AND event_time BETWEEN make_timestamp_ms($4) AND make_timestamp_ms($5)`;
@@ -71,7 +73,7 @@ export function loadStatements(file: string): string[] {
     `INSERT INTO events
        WITH rows AS (SELECT *, unnest(e.batch.events) AS ev, generate_subscripts(e.batch.events, 1) AS i FROM staged)
        SELECT o * 65536 + i - 1, e.workspaceId, p, o, i - 1, e.mpid::BIGINT, e.batch.environment, ev.event_type,
-              c.n[i], c.t[i], make_timestamp_ms(c.ts[i]), c.s[i], c.m[i], coalesce(ev.data, '{}'), NULL
+              c.n[i], c.t[i], make_timestamp_ms(c.ts[i]), c.s[i], c.m[i], coalesce(ev.data, '{}'), NULL, ev.violations
        FROM rows`,
     `INSERT INTO batches
        SELECT p, o, e.workspaceId, e.inputId, e.mpid::BIGINT, make_timestamp_ms(e.receivedAtMs), e.batch.source_request_id,

@@ -1,0 +1,164 @@
+import type { Counter } from 'prom-client';
+import { eventIdOf } from '../analytics/event-row.ts';
+import type { Batch, BatchEvent } from '../model/batch.ts';
+import type { LogRecord } from '../model/envelope.ts';
+import { anythingBlocked } from '../planning/blocking.ts';
+import { matchKey, type ValidationResult } from '../planning/data-plan.ts';
+import type { EnforcedPlan, PlanRegistry } from '../planning/plan-registry.ts';
+import type { DataQualityStore, NewBlockedBatch, ViolationCount } from '../planning/quality-store.ts';
+import { quarantineBatch } from '../planning/quarantine.ts';
+import { type BatchValidation, type Finding, validateBatch } from '../planning/validate.ts';
+import type { LiveStreamHub } from './live-stream.ts';
+import { block, ok, type Stage } from './stage.ts';
+
+export interface DataPlanStageDeps {
+  plans: PlanRegistry;
+  store: DataQualityStore;
+  hub?: LiveStreamHub;
+  /** Counts violations by type, and blocked data points by kind. */
+  violations?: Pick<Counter, 'inc'>;
+}
+
+/** What an event's violations are reported under: its match key, or its event type when no data point can describe it. */
+function subjectOf(finding: Finding): string {
+  const match = finding.result.data.match;
+  return match ? matchKey(match) : 'unplannable';
+}
+
+/** Adds `c` to the count of the same plan version, subject, violation type and key. */
+function addCount(counts: Map<string, ViolationCount>, c: ViolationCount): void {
+  const id = [c.workspaceId, c.planId, c.version, c.subject, c.violationType, c.key].join('\u0000');
+  const known = counts.get(id);
+  if (!known) {
+    counts.set(id, { ...c });
+    return;
+  }
+  known.count += c.count;
+  known.firstSeenMs = Math.min(known.firstSeenMs, c.firstSeenMs);
+  known.lastSeenMs = Math.max(known.lastSeenMs, c.lastSeenMs);
+}
+
+/**
+ * The kept batch with each remaining event tagged with its violations (`violations`, beside
+ * `event_type` and `data`), and the user attribute and identity results in
+ * `context.data_plan.validation_results`.
+ */
+function tagged(kept: Batch, v: BatchValidation): Batch {
+  const byEvent = new Map<number, ValidationResult>();
+  const userResults: ValidationResult[] = [];
+  for (const f of v.findings) {
+    if (f.part === 'event') byEvent.set(f.index, f.result);
+    else userResults.push(f.result);
+  }
+  const dropped = new Set(v.blocked.events.map((e) => e.event_index));
+  const originalIndex: number[] = [];
+  for (let i = 0; i < kept.events.length + dropped.size; i++) if (!dropped.has(i)) originalIndex.push(i);
+  const events = kept.events.map((event, j): BatchEvent => {
+    const result = byEvent.get(originalIndex[j]!);
+    return result ? { ...event, violations: result.data.validation_errors } : event;
+  });
+  const named = kept.context?.data_plan;
+  if (!named || userResults.length === 0) return { ...kept, events };
+  return { ...kept, events, context: { ...kept.context, data_plan: { ...named, validation_results: userResults } } };
+}
+
+/**
+ * The data-plan stage (first in the pipeline): validates each batch naming a plan in
+ * `context.data_plan` against the pinned version, or the latest one active in the batch's
+ * environment; tags violations on the events; removes what the version's validation actions
+ * block and keeps it, whole batch and block metadata, in the quarantine for a backfill; counts
+ * violations per plan version. Batches without a plan, or naming one with no enforceable version,
+ * pass untouched.
+ *
+ * Exactly once: quarantined batches are keyed by their log position, and violation counts are
+ * committed with each partition's last counted offset, so records re-run after a crash change the
+ * batch the same way but are not counted again.
+ */
+export function dataPlanStage(deps: DataPlanStageDeps): Stage {
+  let applied = new Map<number, number>();
+  let blocked: NewBlockedBatch[] = [];
+  let counts = new Map<string, ViolationCount>();
+  let offsets = new Map<number, number>();
+
+  function count(record: LogRecord, plan: EnforcedPlan, v: BatchValidation): void {
+    for (const f of v.findings) {
+      for (const e of f.result.data.validation_errors) {
+        addCount(counts, {
+          workspaceId: record.workspaceId,
+          planId: plan.planId,
+          version: plan.version,
+          subject: subjectOf(f),
+          violationType: e.validation_error_type,
+          key: e.key ?? '',
+          count: 1,
+          firstSeenMs: record.receivedAtMs,
+          lastSeenMs: record.receivedAtMs,
+        });
+        deps.violations?.inc({ type: e.validation_error_type });
+      }
+    }
+  }
+
+  return {
+    name: 'data-plan',
+    async run(record) {
+      const named = record.batch.context?.data_plan;
+      if (!named?.plan_id) return ok(record);
+      const plan = await deps.plans.resolve(record.workspaceId, named.plan_id, named.plan_version ?? undefined, record.batch.environment);
+      if (!plan) return ok(record);
+      const v = validateBatch(plan.compiled, record.batch);
+      if (v.findings.length === 0) return ok(record);
+      const quarantined = anythingBlocked(v.blocked)
+        ? quarantineBatch(record.batch, plan, v.blocked, (i) => eventIdOf(record.offset, i).toString())
+        : undefined;
+      if (record.offset > (applied.get(record.partition) ?? 0)) {
+        count(record, plan, v);
+        offsets.set(record.partition, record.offset);
+        if (quarantined) {
+          blocked.push({
+            workspaceId: record.workspaceId,
+            inputId: record.inputId,
+            mpid: record.mpid,
+            planId: plan.planId,
+            version: plan.version,
+            partition: record.partition,
+            offset: record.offset,
+            receivedAtMs: record.receivedAtMs,
+            wholeBatch: v.blocked.batch,
+            batch: quarantined,
+          });
+        }
+      }
+      if (quarantined && deps.hub && deps.hub.size > 0) deps.hub.publishBlocked(record, quarantined);
+      if (!v.batch) return block(`plan ${plan.planId} v${plan.version} blocks the whole batch`);
+      return ok({ ...record, batch: tagged(v.batch, v) });
+    },
+    async flush() {
+      if (offsets.size === 0) return;
+      const flush = { blocked, violations: [...counts.values()], offsets };
+      blocked = [];
+      counts = new Map();
+      offsets = new Map();
+      try {
+        await deps.store.record(flush);
+      } catch (error) {
+        // Put them back: the processor retries the flush before it commits.
+        blocked = [...flush.blocked, ...blocked];
+        for (const c of flush.violations) addCount(counts, c);
+        for (const [p, o] of flush.offsets) offsets.set(p, Math.max(o, offsets.get(p) ?? 0));
+        throw error;
+      }
+      for (const [p, o] of flush.offsets) applied.set(p, Math.max(o, applied.get(p) ?? 0));
+    },
+    async recover() {
+      applied = await deps.store.appliedOffsets();
+    },
+    async reset() {
+      blocked = [];
+      counts = new Map();
+      offsets = new Map();
+      applied = new Map();
+      await deps.store.resetViolations();
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import type { WorkspaceId } from '../kernel/ids.ts';
+import type { Environment } from '../model/event-types.ts';
+import { type CompiledPlan, compilePlanVersion } from './plan-compiler.ts';
+import type { ActivatedEnvironment, DataPlan, PlanStore } from './plan-store.ts';
+
+/** A plan version ready to enforce. */
+export interface EnforcedPlan {
+  readonly planId: string;
+  readonly version: number;
+  readonly compiled: CompiledPlan;
+}
+
+/** What the registry remembers of one plan: its versions' environments and their compiled forms. */
+interface Entry {
+  readonly versions: ReadonlyMap<number, ActivatedEnvironment>;
+  readonly documents: ReadonlyMap<number, unknown>;
+  readonly compiled: Map<number, CompiledPlan | null>;
+}
+
+/**
+ * Whether a version activated for `activated` applies to a batch from `environment`. A version
+ * promoted to production is live in both environments (mParticle promotes dev → prod); a version
+ * active in development applies to development data only.
+ */
+export function activeIn(activated: ActivatedEnvironment, environment: Environment): boolean {
+  if (activated === 'production') return true;
+  return activated === 'development' && environment !== 'production';
+}
+
+/**
+ * The plans ingest and the processor enforce, compiled once per version and cached in memory.
+ * The Data Planning API calls {@link changed} after every write, so the next batch sees the new
+ * version. A stored document that no longer compiles is reported once and never enforced: a bad
+ * plan must not stop ingestion.
+ */
+export class PlanRegistry {
+  private readonly plans = new Map<string, Entry | null>();
+
+  constructor(
+    private readonly store: PlanStore,
+    private readonly onBadPlan: (planId: string, version: number, error: unknown) => void = () => undefined,
+  ) {}
+
+  /** Forget what is cached about a plan (it was created, updated or deleted). */
+  changed(ws: WorkspaceId, planId: string): void {
+    this.plans.delete(`${ws}:${planId}`);
+  }
+
+  /** Whether the plan exists, and the version too when one is given. */
+  async exists(ws: WorkspaceId, planId: string, version: number | undefined): Promise<boolean> {
+    const entry = await this.entry(ws, planId);
+    return entry !== null && (version === undefined || entry.versions.has(version));
+  }
+
+  /** The plan's version numbers, ascending; undefined when there is no such plan. */
+  async versions(ws: WorkspaceId, planId: string): Promise<number[] | undefined> {
+    const entry = await this.entry(ws, planId);
+    return entry ? [...entry.versions.keys()].sort((a, b) => a - b) : undefined;
+  }
+
+  /**
+   * The version a batch is validated against: the pinned `version`, else the latest version
+   * active in the batch's environment (as mParticle chooses when the version is omitted).
+   * Undefined when there is none, or it does not compile.
+   */
+  async resolve(ws: WorkspaceId, planId: string, version: number | undefined, environment: Environment): Promise<EnforcedPlan | undefined> {
+    const entry = await this.entry(ws, planId);
+    if (!entry) return undefined;
+    const chosen = version ?? latestActive(entry, (activated) => activeIn(activated, environment));
+    if (chosen === undefined || !entry.versions.has(chosen)) return undefined;
+    const compiled = this.compiledVersion(entry, planId, chosen);
+    return compiled ? { planId, version: chosen, compiled } : undefined;
+  }
+
+  /** Each plan's latest version active in any environment: what the workspace enforces today. */
+  async active(ws: WorkspaceId): Promise<EnforcedPlan[]> {
+    const found: EnforcedPlan[] = [];
+    for (const plan of await this.store.listPlans(ws)) {
+      const entry = this.remember(ws, plan);
+      const version = latestActive(entry, (activated) => activated !== 'none');
+      const compiled = version === undefined ? undefined : this.compiledVersion(entry, plan.data_plan_id, version);
+      if (version !== undefined && compiled) found.push({ planId: plan.data_plan_id, version, compiled });
+    }
+    return found;
+  }
+
+  private async entry(ws: WorkspaceId, planId: string): Promise<Entry | null> {
+    const key = `${ws}:${planId}`;
+    const cached = this.plans.get(key);
+    if (cached !== undefined) return cached;
+    const plan = await this.store.getPlan(ws, planId);
+    if (!plan) {
+      this.plans.set(key, null);
+      return null;
+    }
+    return this.remember(ws, plan);
+  }
+
+  private remember(ws: WorkspaceId, plan: DataPlan): Entry {
+    const key = `${ws}:${plan.data_plan_id}`;
+    const cached = this.plans.get(key);
+    if (cached) return cached;
+    const entry: Entry = {
+      versions: new Map(plan.data_plan_versions.map((v) => [v.version, v.activated_environment])),
+      documents: new Map(plan.data_plan_versions.map((v) => [v.version, v.version_document])),
+      compiled: new Map(),
+    };
+    this.plans.set(key, entry);
+    return entry;
+  }
+
+  private compiledVersion(entry: Entry, planId: string, version: number): CompiledPlan | undefined {
+    let compiled = entry.compiled.get(version);
+    if (compiled === undefined) {
+      try {
+        compiled = compilePlanVersion(entry.documents.get(version));
+      } catch (error) {
+        this.onBadPlan(planId, version, error);
+        compiled = null;
+      }
+      entry.compiled.set(version, compiled);
+    }
+    return compiled ?? undefined;
+  }
+}
+
+function latestActive(entry: Entry, applies: (activated: ActivatedEnvironment) => boolean): number | undefined {
+  let latest: number | undefined;
+  for (const [version, activated] of entry.versions) {
+    if (applies(activated) && (latest === undefined || version > latest)) latest = version;
+  }
+  return latest;
+}
+
+/** `store`, telling `registry` of every plan it writes, so every writer keeps the cache true. */
+export function notifyingPlanStore(store: PlanStore, registry: PlanRegistry): PlanStore {
+  const after =
+    <A extends unknown[], R>(write: (ws: WorkspaceId, ...rest: A) => Promise<R>, planOf: (...rest: A) => string) =>
+    async (ws: WorkspaceId, ...rest: A): Promise<R> => {
+      try {
+        return await write.call(store, ws, ...rest);
+      } finally {
+        registry.changed(ws, planOf(...rest));
+      }
+    };
+  return {
+    createPlan: after(store.createPlan, (plan) => plan.data_plan_id),
+    getPlan: (ws, planId) => store.getPlan(ws, planId),
+    listPlans: (ws) => store.listPlans(ws),
+    updatePlan: after(store.updatePlan, (plan) => plan.data_plan_id),
+    deletePlan: after(store.deletePlan, (planId) => planId),
+    createVersion: after(store.createVersion, (version) => version.data_plan_id),
+    getVersion: (ws, planId, version) => store.getVersion(ws, planId, version),
+    updateVersion: after(store.updateVersion, (version) => version.data_plan_id),
+    deleteVersion: after(store.deleteVersion, (planId) => planId),
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,74 @@
+import type { Batch, BatchEvent } from '../model/batch.ts';
+import type { BlockedData } from './blocking.ts';
+import type { BlockMetadata } from './quality-store.ts';
+
+/**
+ * The quarantine copy of a batch, as mParticle's quarantine output writes it: the batch as
+ * received, every event with a `data.event_id` (Quanta's event id where the sender gave none),
+ * and `context.data_plan.block_metadata` naming what was blocked.
+ */
+export function quarantineBatch(
+  original: Batch,
+  plan: { planId: string; version: number },
+  blocked: BlockedData,
+  eventIdAt: (index: number) => string,
+): Batch {
+  const events: BatchEvent[] = original.events.map((event, i) =>
+    event.data.event_id === undefined || event.data.event_id === null
+      ? ({ ...event, data: { ...event.data, event_id: eventIdAt(i) } } as BatchEvent)
+      : event,
+  );
+  const idOf = (index: number) => String(events[index]!.data.event_id);
+  const attributes = new Map<number, string[]>();
+  for (const a of blocked.event_attributes) {
+    const paths = attributes.get(a.event_index) ?? [];
+    paths.push(`.${a.error_pointer.slice(1)}/${a.key}`);
+    attributes.set(a.event_index, paths);
+  }
+  const metadata: BlockMetadata = {
+    dto_version: 1,
+    blocked_user_identities: Object.keys(blocked.user_identities),
+    blocked_device_identities: [],
+    blocked_event_ids: (blocked.batch ? events.map((_, i) => i) : blocked.events.map((e) => e.event_index)).map(idOf),
+    blocked_event_attributes: [...attributes].map(([index, paths]) => ({ event_id: idOf(index), event_attributes: paths })),
+    blocked_user_attributes: Object.keys(blocked.user_attributes),
+  };
+  return {
+    ...original,
+    events,
+    context: {
+      ...original.context,
+      data_plan: { plan_id: plan.planId, plan_version: plan.version, block_metadata: metadata },
+    },
+  };
+}
+
+/**
+ * The part of a quarantined batch a backfill sends again, as mParticle's backfill guide builds
+ * it: the blocked events (with their original timestamps), the blocked user attributes and
+ * identities, and — only when `withEventAttributes` — the events whose attributes were blocked,
+ * whole (the guide warns this duplicates those events downstream). Without a `batch_id`, so it is
+ * not taken for the original. Undefined when there is nothing to send.
+ */
+export function backfillBatch(quarantined: Batch, withEventAttributes: boolean): Batch | undefined {
+  const meta = (quarantined.context?.data_plan as { block_metadata?: BlockMetadata } | undefined)?.block_metadata;
+  if (!meta) return undefined;
+  const wanted = new Set(meta.blocked_event_ids);
+  if (withEventAttributes) for (const a of meta.blocked_event_attributes) wanted.add(a.event_id);
+  const events = quarantined.events.filter((e) => wanted.has(String(e.data.event_id)));
+  const pick = (values: Record<string, unknown> | null | undefined, keys: readonly string[]) =>
+    Object.fromEntries(keys.filter((k) => values && k in values).map((k) => [k, values![k]]));
+  const userAttributes = pick(quarantined.user_attributes, meta.blocked_user_attributes);
+  const userIdentities = pick(quarantined.user_identities, meta.blocked_user_identities);
+  if (events.length === 0 && Object.keys(userAttributes).length === 0 && Object.keys(userIdentities).length === 0) return undefined;
+  const { batch_id: _batchId, context, ...rest } = quarantined as Batch & { batch_id?: unknown };
+  const { block_metadata: _meta, ...dataPlan } = (context?.data_plan ?? {}) as Record<string, unknown>;
+  return {
+    ...rest,
+    events,
+    user_attributes: userAttributes,
+    // The identities the user already had are sent too, so IDSync finds the same user.
+    user_identities: { ...quarantined.user_identities, ...userIdentities },
+    context: { ...context, data_plan: dataPlan as { plan_id: string; plan_version?: number } },
+  };
+}

@@ -1,0 +1,195 @@
+import { CATALOG_LIMITS, type CatalogStore } from '../../catalog/catalog-store.ts';
+import {
+  type AttributeType,
+  type CatalogAttribute,
+  type CatalogCategory,
+  type CatalogMatch,
+  type CatalogPoint,
+  type ExampleValue,
+  mergeAttribute,
+  mergePoint,
+} from '../../catalog/catalog.ts';
+import type { WorkspaceId } from '../../kernel/ids.ts';
+import type { Environment } from '../../model/event-types.ts';
+import { openSqlite, type Sqlite } from './open.ts';
+
+interface PointRow {
+  point_key: string;
+  match: string;
+  category: string;
+  name: string;
+  count: number;
+  first_seen_ms: number;
+  last_seen_ms: number;
+  environments: string;
+}
+
+interface AttributeRow {
+  point_key: string;
+  name: string;
+  count: number;
+  first_seen_ms: number;
+  last_seen_ms: number;
+  types: string;
+  examples: string;
+}
+
+const toAttribute = (r: AttributeRow): CatalogAttribute => ({
+  name: r.name,
+  count: r.count,
+  firstSeenMs: r.first_seen_ms,
+  lastSeenMs: r.last_seen_ms,
+  types: JSON.parse(r.types) as AttributeType[],
+  examples: JSON.parse(r.examples) as ExampleValue[],
+});
+
+const toPoint = (ws: WorkspaceId, r: PointRow, attributes: CatalogAttribute[]): CatalogPoint => ({
+  workspaceId: ws,
+  key: r.point_key,
+  match: JSON.parse(r.match) as CatalogMatch,
+  category: r.category as CatalogCategory,
+  name: r.name,
+  count: r.count,
+  firstSeenMs: r.first_seen_ms,
+  lastSeenMs: r.last_seen_ms,
+  environments: JSON.parse(r.environments) as Environment[],
+  attributes,
+});
+
+/**
+ * The Catalog in SQLite: a row per data point and per attribute, merged in JavaScript by the
+ * domain's `mergePoint` rules, and the applied offset per log partition in the same transaction.
+ * Commits keep `openSqlite`'s fsync: the offsets must be on disk before the processor commits
+ * the log's, or a power cut would lose counts that are never re-read.
+ */
+export class SqliteCatalogStore implements CatalogStore {
+  private readonly db: Sqlite;
+  private readonly applyTx;
+  private readonly resetTx;
+  private readonly selectOffsets;
+  private readonly selectPoints;
+  private readonly selectAttributes;
+
+  /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
+  constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
+    this.db = openSqlite(file, options);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS catalog_points (
+        workspace_id INTEGER NOT NULL, point_key TEXT NOT NULL, match TEXT NOT NULL, category TEXT NOT NULL,
+        name TEXT NOT NULL, count INTEGER NOT NULL, first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL,
+        environments TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, point_key)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS catalog_attributes (
+        workspace_id INTEGER NOT NULL, point_key TEXT NOT NULL, name TEXT NOT NULL, count INTEGER NOT NULL,
+        first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL, types TEXT NOT NULL, examples TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, point_key, name)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS catalog_offsets (
+        partition INTEGER PRIMARY KEY, applied_offset INTEGER NOT NULL
+      );
+    `);
+    const selectPoint = this.db.prepare('SELECT * FROM catalog_points WHERE workspace_id = ? AND point_key = ?');
+    const countPoints = this.db.prepare('SELECT count(*) FROM catalog_points WHERE workspace_id = ?').pluck();
+    const upsertPoint = this.db.prepare(
+      `INSERT INTO catalog_points (workspace_id, point_key, match, category, name, count, first_seen_ms, last_seen_ms, environments)
+       VALUES (@ws, @key, @match, @category, @name, @count, @first, @last, @environments)
+       ON CONFLICT (workspace_id, point_key) DO UPDATE SET
+         count = excluded.count, first_seen_ms = excluded.first_seen_ms, last_seen_ms = excluded.last_seen_ms,
+         environments = excluded.environments`,
+    );
+    const selectAttribute = this.db.prepare('SELECT * FROM catalog_attributes WHERE workspace_id = ? AND point_key = ? AND name = ?');
+    const countAttributes = this.db.prepare('SELECT count(*) FROM catalog_attributes WHERE workspace_id = ? AND point_key = ?').pluck();
+    const upsertAttribute = this.db.prepare(
+      `INSERT INTO catalog_attributes (workspace_id, point_key, name, count, first_seen_ms, last_seen_ms, types, examples)
+       VALUES (@ws, @key, @name, @count, @first, @last, @types, @examples)
+       ON CONFLICT (workspace_id, point_key, name) DO UPDATE SET
+         count = excluded.count, first_seen_ms = excluded.first_seen_ms, last_seen_ms = excluded.last_seen_ms,
+         types = excluded.types, examples = excluded.examples`,
+    );
+    const upsertOffset = this.db.prepare(
+      `INSERT INTO catalog_offsets (partition, applied_offset) VALUES (?, ?)
+       ON CONFLICT (partition) DO UPDATE SET applied_offset = max(applied_offset, excluded.applied_offset)`,
+    );
+    this.selectOffsets = this.db.prepare('SELECT partition, applied_offset FROM catalog_offsets');
+    this.selectPoints = this.db.prepare('SELECT * FROM catalog_points WHERE workspace_id = ? ORDER BY point_key');
+    this.selectAttributes = this.db.prepare('SELECT * FROM catalog_attributes WHERE workspace_id = ? ORDER BY point_key, name');
+
+    const applyOne = (delta: CatalogPoint, pointsOf: Map<WorkspaceId, number>) => {
+      const ws = delta.workspaceId;
+      const row = selectPoint.get(ws, delta.key) as PointRow | undefined;
+      if (!row) {
+        const known = pointsOf.get(ws) ?? (countPoints.get(ws) as number);
+        if (known >= CATALOG_LIMITS.dataPointsPerWorkspace) return;
+        pointsOf.set(ws, known + 1);
+      }
+      const merged = row ? mergePoint(toPoint(ws, row, []), { ...delta, attributes: [] }) : delta;
+      upsertPoint.run({
+        ws,
+        key: delta.key,
+        match: JSON.stringify(merged.match),
+        category: merged.category,
+        name: merged.name,
+        count: merged.count,
+        first: merged.firstSeenMs,
+        last: merged.lastSeenMs,
+        environments: JSON.stringify(merged.environments),
+      });
+      let attributes = row ? undefined : 0;
+      for (const a of delta.attributes) {
+        const existing = selectAttribute.get(ws, delta.key, a.name) as AttributeRow | undefined;
+        if (!existing) {
+          attributes ??= countAttributes.get(ws, delta.key) as number;
+          if (attributes >= CATALOG_LIMITS.attributesPerDataPoint) continue;
+          attributes++;
+        }
+        const m = existing ? mergeAttribute(toAttribute(existing), a) : a;
+        upsertAttribute.run({
+          ws,
+          key: delta.key,
+          name: a.name,
+          count: m.count,
+          first: m.firstSeenMs,
+          last: m.lastSeenMs,
+          types: JSON.stringify(m.types),
+          examples: JSON.stringify(m.examples),
+        });
+      }
+    };
+    this.applyTx = this.db.transaction((deltas: readonly CatalogPoint[], offsets: ReadonlyMap<number, number>) => {
+      const pointsOf = new Map<WorkspaceId, number>();
+      for (const delta of deltas) applyOne(delta, pointsOf);
+      for (const [partition, offset] of offsets) upsertOffset.run(partition, offset);
+    });
+    this.resetTx = this.db.transaction(() => {
+      this.db.exec('DELETE FROM catalog_points; DELETE FROM catalog_attributes; DELETE FROM catalog_offsets;');
+    });
+  }
+
+  async apply(deltas: readonly CatalogPoint[], offsets: ReadonlyMap<number, number>): Promise<void> {
+    this.applyTx(deltas, offsets);
+  }
+
+  async appliedOffsets(): Promise<Map<number, number>> {
+    const rows = this.selectOffsets.all() as { partition: number; applied_offset: number }[];
+    return new Map(rows.map((r) => [r.partition, r.applied_offset]));
+  }
+
+  async points(ws: WorkspaceId): Promise<CatalogPoint[]> {
+    const attributes = new Map<string, CatalogAttribute[]>();
+    for (const r of this.selectAttributes.all(ws) as AttributeRow[]) {
+      const list = attributes.get(r.point_key);
+      if (list) list.push(toAttribute(r));
+      else attributes.set(r.point_key, [toAttribute(r)]);
+    }
+    return (this.selectPoints.all(ws) as PointRow[]).map((r) => toPoint(ws, r, attributes.get(r.point_key) ?? []));
+  }
+
+  async reset(): Promise<void> {
+    this.resetTx();
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
