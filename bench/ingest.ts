@@ -5,13 +5,14 @@ import { BodyPool, type BodyStats } from './lib/bodies.ts';
 import { topSelfTime, type SelfTime } from './lib/cpuprofile.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { Child, freePort, waitForJson } from './lib/procs.ts';
-import { histogramQuantile, parseHistogram, sumCounter } from './lib/stats.ts';
-import { API_KEY, API_SECRET, BASIC_AUTH, RESULTS, ROOT } from './lib/setup.ts';
+import { countersByLabel, countersMatching, histogramQuantile, parseHistogram, sumCounter } from './lib/stats.ts';
+import { API_KEY, API_SECRET, BASIC_AUTH, CLIENT_ID, CLIENT_SECRET, RESULTS, ROOT } from './lib/setup.ts';
 
 /**
  * `npm run bench -- ingest`: the durable ingest throughput of Quanta's `/v2/bulkevents`, against
  * a ceiling measured in the same run (a bare node:http server that only `JSON.parse`s), and the
- * processing lag from the 202 to the event store.
+ * processing lag from the 202 to the event store. `--plan` is in `ingest-plan.ts`, built on the
+ * pieces exported here.
  */
 
 export interface IngestOptions {
@@ -22,37 +23,57 @@ export interface IngestOptions {
   warmup: number;
   drainTimeout: number;
   cpuProf: boolean;
+  /** Also run Quanta with a data plan enforced (`ingest-plan.ts`). */
+  plan: boolean;
+  /** With `plan`: unplanned/planned pairs to run, the median of each reported. */
+  rounds: number;
 }
 
-const TARGET_RATIO = 0.5;
-const TARGET_LAG_P99_MS = 1000;
+export const TARGET_RATIO = 0.5;
+export const TARGET_LAG_P99_MS = 1000;
 
-interface Target {
+export interface Target {
   name: string;
   result: LoadResult;
 }
 
-interface QuantaRun extends Target {
+export interface ProcessingLag {
+  p50Ms: number;
+  p99Ms: number;
+  p99Overflow: boolean;
+  /** Events observed reaching the event store. */
+  count: number;
+  meanMs: number;
+}
+
+export interface QuantaRun extends Target {
   drainS: number;
-  lag: { p50Ms: number; p99Ms: number; p99Overflow: boolean; count: number; meanMs: number } | undefined;
+  lag: ProcessingLag | undefined;
   eventsAcceptedMetric: number;
   rejectedMetric: number;
+  /** `quanta_pipeline_stage_outcomes_total` by `stage outcome`, e.g. `event-store ok`. */
+  stageOutcomes: Record<string, number>;
+  /** Every counter whose name mentions a data plan, summed over its labels. */
+  planCounters: Record<string, number>;
   profile?: { file: string; top: SelfTime[] };
 }
 
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+export interface QuantaRunOptions {
+  /** How progress lines name the run. */
+  label?: string;
+  /** Called once Quanta is healthy, before the preflight (e.g. to create a data plan). */
+  prepare?: (base: string) => Promise<void>;
+}
 
-export async function runIngest(o: IngestOptions): Promise<void> {
-  const startedAt = new Date();
-  log(`generating bodies (${o.batches} batches x ${o.events} events per request)...`);
-  const pool = new BodyPool({ batchesPerRequest: o.batches, eventsPerBatch: o.events });
-  const s = pool.stats;
-  log(`${s.poolSize} bodies, ${s.distinctUsers} distinct users, avg ${kb(s.avgRequestBytes)} per request, largest batch ${kb(s.maxBatchBytes)}`);
-  const load = (port: number, path: string, headers: Record<string, string>) =>
+export const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+/** The closed-loop load of `o` on `/v2/bulkevents`, each request a fresh body of `pool`. */
+export function driveBulk(o: IngestOptions, pool: BodyPool): (port: number) => Promise<LoadResult> {
+  return (port) =>
     runLoad({
       port,
-      path,
-      headers: { 'content-type': 'application/json', ...headers },
+      path: '/v2/bulkevents',
+      headers: { 'content-type': 'application/json', authorization: BASIC_AUTH },
       connections: o.connections,
       durationMs: o.duration * 1000,
       warmupMs: o.warmup * 1000,
@@ -60,10 +81,18 @@ export async function runIngest(o: IngestOptions): Promise<void> {
       eventsPerRequest: pool.eventsPerRequest,
       okStatus: 202,
     });
-  const auth = { authorization: BASIC_AUTH };
+}
 
-  const ceiling = await runCeiling((port) => load(port, '/v2/bulkevents', auth));
-  const quanta = await runQuanta(o, pool, (port) => load(port, '/v2/bulkevents', auth));
+export async function runIngest(o: IngestOptions): Promise<void> {
+  const startedAt = new Date();
+  log(`generating bodies (${o.batches} batches x ${o.events} events per request)...`);
+  const pool = new BodyPool({ batchesPerRequest: o.batches, eventsPerBatch: o.events });
+  const s = pool.stats;
+  log(`${s.poolSize} bodies, ${s.distinctUsers} distinct users, avg ${kb(s.avgRequestBytes)} per request, largest batch ${kb(s.maxBatchBytes)}`);
+  const drive = driveBulk(o, pool);
+
+  const ceiling = await runCeiling(drive);
+  const quanta = await runQuanta(o, pool, drive);
 
   const ratio = quanta.result.eventsPerS / ceiling.result.eventsPerS;
   const report = formatReport(o, s, ceiling, quanta, ratio);
@@ -81,14 +110,7 @@ export async function runIngest(o: IngestOptions): Promise<void> {
         machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadavgAtEnd: loadavg() },
         bodies: s,
         ceiling: figures(ceiling.result),
-        quanta: {
-          ...figures(quanta.result),
-          drainSeconds: quanta.drainS,
-          processingLag: quanta.lag ?? null,
-          eventsAcceptedMetric: quanta.eventsAcceptedMetric,
-          requestsRejectedMetric: quanta.rejectedMetric,
-          ...(quanta.profile ? { profile: quanta.profile } : {}),
-        },
+        quanta: quantaFigures(quanta),
         ratio,
         targets: {
           ratio: { min: TARGET_RATIO, met: ratio >= TARGET_RATIO },
@@ -102,7 +124,7 @@ export async function runIngest(o: IngestOptions): Promise<void> {
   console.log(`results: ${file}`);
 }
 
-async function runCeiling(drive: (port: number) => Promise<LoadResult>): Promise<Target> {
+export async function runCeiling(drive: (port: number) => Promise<LoadResult>): Promise<Target> {
   const child = new Child('ceiling server', ['--import', 'tsx', join(ROOT, 'bench', 'lib', 'ceiling-server.ts')], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0' },
@@ -117,7 +139,13 @@ async function runCeiling(drive: (port: number) => Promise<LoadResult>): Promise
   }
 }
 
-async function runQuanta(o: IngestOptions, pool: BodyPool, drive: (port: number) => Promise<LoadResult>): Promise<QuantaRun> {
+export async function runQuanta(
+  o: IngestOptions,
+  pool: BodyPool,
+  drive: (port: number) => Promise<LoadResult>,
+  options: QuantaRunOptions = {},
+): Promise<QuantaRun> {
+  const label = options.label ?? 'quanta';
   const dataDir = mkdtempSync(join(tmpdir(), 'quanta-bench-'));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {};
@@ -130,19 +158,22 @@ async function runQuanta(o: IngestOptions, pool: BodyPool, drive: (port: number)
     QUANTA_DATA_DIR: dataDir,
     QUANTA_API_KEY: API_KEY,
     QUANTA_API_SECRET: API_SECRET,
+    QUANTA_CLIENT_ID: CLIENT_ID,
+    QUANTA_CLIENT_SECRET: CLIENT_SECRET,
     QUANTA_RATE_LIMIT: '0',
     LOG_LEVEL: 'warn',
   });
   const profDir = o.cpuProf ? mkdtempSync(join(tmpdir(), 'quanta-bench-prof-')) : undefined;
   const args = [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), '--import', 'tsx', 'src/main.ts'];
-  const child = new Child('quanta', args, { cwd: ROOT, env });
+  const child = new Child(label, args, { cwd: ROOT, env });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitForJson<{ status: string }>(`${base}/healthz`, (b) => b.status === 'ok', { timeoutMs: 60_000, child });
+    await options.prepare?.(base);
     await preflight(base, pool);
-    log(`quanta on port ${port} (data dir ${dataDir}): driving /v2/bulkevents...`);
+    log(`${label} on port ${port} (data dir ${dataDir}): driving /v2/bulkevents...`);
     const result = await drive(port);
-    if (!child.running) throw new Error(`quanta exited during the load:\n${child.output()}`);
+    if (!child.running) throw new Error(`${label} exited during the load:\n${child.output()}`);
     log('load stopped; waiting for processing to catch up (log_lag 0)...');
     const t0 = Date.now();
     let lastReport = t0;
@@ -170,10 +201,10 @@ async function runQuanta(o: IngestOptions, pool: BodyPool, drive: (port: number)
     const eventsAcceptedMetric = sumCounter(metrics, 'quanta_events_accepted_total');
     const expected = (result.ok + result.warmupOk + 1) * pool.eventsPerRequest;
     if (result.errors === 0 && eventsAcceptedMetric !== expected) {
-      log(`warning: quanta_events_accepted_total is ${eventsAcceptedMetric}, the bench counted ${expected} events answered 202`);
+      log(`warning: ${label}: quanta_events_accepted_total is ${eventsAcceptedMetric}, the bench counted ${expected} events answered 202`);
     }
     const code = await child.stop('SIGTERM');
-    if (code !== 0) log(`warning: quanta exited with code ${code}:\n${child.output()}`);
+    if (code !== 0) log(`warning: ${label} exited with code ${code}:\n${child.output()}`);
     let profile: QuantaRun['profile'];
     if (profDir) {
       const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
@@ -188,12 +219,14 @@ async function runQuanta(o: IngestOptions, pool: BodyPool, drive: (port: number)
       }
     }
     return {
-      name: 'quanta',
+      name: label,
       result,
       drainS,
       lag,
       eventsAcceptedMetric,
       rejectedMetric: sumCounter(metrics, 'quanta_requests_rejected_total'),
+      stageOutcomes: countersByLabel(metrics, 'quanta_pipeline_stage_outcomes_total', ['stage', 'outcome']),
+      planCounters: countersMatching(metrics, /plan/),
       ...(profile ? { profile } : {}),
     };
   } finally {
@@ -216,7 +249,7 @@ async function preflight(base: string, pool: BodyPool): Promise<void> {
   if (res.status !== 202) throw new Error(`quanta refused the benchmark body: HTTP ${res.status} ${(await res.text()).slice(0, 1000)}`);
 }
 
-function figures(r: LoadResult) {
+export function figures(r: LoadResult) {
   return {
     seconds: round(r.elapsedS, 3),
     requests: r.requests,
@@ -232,10 +265,41 @@ function figures(r: LoadResult) {
   };
 }
 
+/** The JSON figures of a Quanta run. */
+export function quantaFigures(quanta: QuantaRun) {
+  return {
+    ...figures(quanta.result),
+    drainSeconds: quanta.drainS,
+    processingLag: quanta.lag ?? null,
+    eventsAcceptedMetric: quanta.eventsAcceptedMetric,
+    requestsRejectedMetric: quanta.rejectedMetric,
+    stageOutcomes: quanta.stageOutcomes,
+    planCounters: quanta.planCounters,
+    ...(quanta.profile ? { profile: quanta.profile } : {}),
+  };
+}
+
+/** One report line of a load: requests/s, events/s and latency. */
+export const loadLine = (label: string, r: LoadResult, extra = '') =>
+  `${label.padEnd(38)}${fmt(r.requestsPerS, 1).padStart(8)} req/s, ${fmt(r.eventsPerS, 0).padStart(8)} events/s, ` +
+  `p50 ${fmt(r.latency.p50, 1)} ms, p99 ${fmt(r.latency.p99, 1)} ms${extra}`;
+
+/** The processing-lag figures of a run, against the p99 target. */
+export const lagText = (lag: ProcessingLag) =>
+  `p50 ${fmt(lag.p50Ms, 0)} ms, p99 ${lag.p99Overflow ? '> ' : ''}${fmt(lag.p99Ms, 0)} ms ` +
+  `(target p99 < ${TARGET_LAG_P99_MS} ms)${lag.p99Ms < TARGET_LAG_P99_MS && !lag.p99Overflow ? '' : '  MISSED'}`;
+
+/** The profile's top self-time functions, as report lines. */
+export function profileLines(quanta: QuantaRun): string[] {
+  if (!quanta.profile) return [];
+  return [
+    `${quanta.name} CPU profile (${quanta.profile.file}), top self time:`,
+    ...quanta.profile.top.map((t) => `  ${fmt(t.percent, 1).padStart(5)}%  ${fmt(t.ms, 0).padStart(7)} ms  ${t.fn}  ${t.where}`),
+  ];
+}
+
 function formatReport(o: IngestOptions, s: BodyStats, ceiling: Target, quanta: QuantaRun, ratio: number): string {
-  const line = (label: string, r: LoadResult, extra = '') =>
-    `${label.padEnd(38)}${fmt(r.requestsPerS, 1).padStart(8)} req/s, ${fmt(r.eventsPerS, 0).padStart(8)} events/s, ` +
-    `p50 ${fmt(r.latency.p50, 1)} ms, p99 ${fmt(r.latency.p99, 1)} ms${extra}`;
+  const line = loadLine;
   const q = quanta.result;
   const lag = quanta.lag;
   const lines = [
@@ -247,23 +311,17 @@ function formatReport(o: IngestOptions, s: BodyStats, ceiling: Target, quanta: Q
     line('quanta /v2/bulkevents (durable):', q, `, non-202: ${q.notOk + q.errors}`),
     `quanta / ceiling: ${fmt(ratio * 100, 1)}%  (target >= ${TARGET_RATIO * 100}%)${ratio >= TARGET_RATIO ? '' : '  MISSED'}`,
     lag
-      ? `processing lag (202 -> event store): p50 ${fmt(lag.p50Ms, 0)} ms, p99 ${lag.p99Overflow ? '> ' : ''}${fmt(lag.p99Ms, 0)} ms ` +
-        `(target p99 < ${TARGET_LAG_P99_MS} ms)${lag.p99Ms < TARGET_LAG_P99_MS && !lag.p99Overflow ? '' : '  MISSED'}; ` +
+      ? `processing lag (202 -> event store): ${lagText(lag)}; ` +
         `${lag.count} events, caught up ${fmt(quanta.drainS, 1)} s after the load stopped`
       : 'processing lag: quanta_processing_lag_seconds not found in /metrics',
   ];
   if (q.samples.length) lines.push(`quanta non-202 samples:\n  ${q.samples.join('\n  ')}`);
   if (ceiling.result.samples.length) lines.push(`ceiling non-202 samples:\n  ${ceiling.result.samples.join('\n  ')}`);
-  if (quanta.profile) {
-    lines.push(`quanta CPU profile (${quanta.profile.file}), top self time:`);
-    for (const t of quanta.profile.top) {
-      lines.push(`  ${fmt(t.percent, 1).padStart(5)}%  ${fmt(t.ms, 0).padStart(7)} ms  ${t.fn}  ${t.where}`);
-    }
-  }
+  lines.push(...profileLines(quanta));
   return lines.join('\n');
 }
 
-const notOk = (r: LoadResult) => (r.notOk + r.errors ? `, non-202: ${r.notOk + r.errors}` : '');
-const round = (n: number, digits: number) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : null);
-const fmt = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+export const notOk = (r: LoadResult) => (r.notOk + r.errors ? `, non-202: ${r.notOk + r.errors}` : '');
+export const round = (n: number, digits: number) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : null);
+export const fmt = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+export const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;

@@ -38,7 +38,14 @@ program
   .option('--warmup <s>', 'unmeasured seconds before each measurement', nonNegative, 2)
   .option('--drain-timeout <s>', 'longest wait for processing to catch up after the load', positive(false), 300)
   .option('--cpu-prof', 'run Quanta under node --cpu-prof and print its top self-time functions', false)
+  .option('--plan', 'run Quanta twice, unplanned and with a 100-point data plan enforced, and compare', false)
+  .option('--rounds <n>', 'with --plan: unplanned/planned pairs, alternating their order; medians are reported', positive(true), 1)
   .action(async (options: IngestOptions) => {
+    if (options.plan) {
+      const { runPlannedIngest } = await import('./ingest-plan.ts');
+      await runPlannedIngest(options);
+      return;
+    }
     const { runIngest } = await import('./ingest.ts');
     await runIngest(options);
   });

@@ -17,6 +17,26 @@ export interface BodyOptions {
   /** Distinct users batches are drawn from. */
   users?: number;
   seed?: number;
+  /** What goes in each batch beyond the user; the default is the Node SDK mix of {@link defaultShape}. */
+  shape?: BatchShape;
+}
+
+/** A generated event, and the plan rule it breaks on purpose, if any. */
+export interface GeneratedEvent {
+  event: Record<string, unknown>;
+  violation?: string;
+}
+
+/**
+ * The parts of a batch a benchmark may change: its events, user attributes added on purpose and
+ * a `context`. Each draws only from `rand`, so two pools with the same seed and shapes that differ
+ * only in `context` hold the same events for the same users.
+ */
+export interface BatchShape {
+  event(rand: Rand, ts: number): GeneratedEvent;
+  /** User attributes added to this batch (e.g. unplanned ones), with the rule they break. */
+  extraUserAttributes?(rand: Rand): { attributes: Record<string, unknown>; violation: string } | undefined;
+  context?: Record<string, unknown>;
 }
 
 /** Quanta's documented limits (src/config/config.ts). */
@@ -30,6 +50,14 @@ interface Template {
   bytes: Buffer;
   /** Byte offsets of the `source_request_id` digit slots. */
   slots: number[];
+  /** Per batch, how many of its parts (events, user attributes) break a rule on purpose. */
+  violating: number[];
+}
+
+/** One pre-built body as batches, with how many parts of each break a rule on purpose. */
+export interface SampleBody {
+  batches: unknown[];
+  violating: number[];
 }
 
 export interface BodyStats {
@@ -39,6 +67,11 @@ export interface BodyStats {
   avgRequestBytes: number;
   maxRequestBytes: number;
   maxBatchBytes: number;
+  /** Batches and events in the pool. */
+  batches: number;
+  events: number;
+  /** Parts that break a rule on purpose, by rule (empty for the default shape). */
+  violations: Record<string, number>;
 }
 
 export class BodyPool {
@@ -60,15 +93,21 @@ export class BodyPool {
     const prefix = `bench-${runId}-`;
     const placeholder = prefix + '#'.repeat(ID_DIGITS);
     const now = Date.now();
+    const shape = options.shape ?? defaultShape;
+    const violations: Record<string, number> = {};
     const seenUsers = new Set<number>();
     let maxBatchBytes = 0;
     this.templates = [];
     for (let b = 0; b < poolSize; b++) {
       const batches: string[] = [];
+      const violating: number[] = [];
       for (let i = 0; i < batchesPerRequest; i++) {
         const user = Math.floor(rand() * users);
         seenUsers.add(user);
-        const json = JSON.stringify(makeBatch(rand, user, eventsPerBatch, placeholder, now));
+        const made = makeBatch(rand, shape, user, eventsPerBatch, placeholder, now);
+        for (const v of made.violations) violations[v] = (violations[v] ?? 0) + 1;
+        violating.push(made.violations.length);
+        const json = JSON.stringify(made.batch);
         maxBatchBytes = Math.max(maxBatchBytes, Buffer.byteLength(json));
         batches.push(json);
       }
@@ -79,7 +118,7 @@ export class BodyPool {
         slots.push(at + prefix.length);
       }
       if (slots.length !== batchesPerRequest) throw new Error('bench bug: source_request_id slots do not match the batches');
-      this.templates.push({ bytes, slots });
+      this.templates.push({ bytes, slots, violating });
     }
     const sizes = this.templates.map((t) => t.bytes.length);
     const maxRequestBytes = Math.max(...sizes);
@@ -97,7 +136,15 @@ export class BodyPool {
       avgRequestBytes: Math.round(sizes.reduce((a, n) => a + n, 0) / sizes.length),
       maxRequestBytes,
       maxBatchBytes,
+      batches: poolSize * batchesPerRequest,
+      events: poolSize * this.eventsPerRequest,
+      violations,
     };
+  }
+
+  /** Every pre-built body, parsed, for checks before the load. */
+  *bodies(): Generator<SampleBody> {
+    for (const t of this.templates) yield { batches: JSON.parse(t.bytes.toString('utf8')) as unknown[], violating: t.violating };
   }
 
   /** The next body, with a fresh `source_request_id` in every batch. */
@@ -110,7 +157,7 @@ export class BodyPool {
   }
 }
 
-type Rand = () => number;
+export type Rand = () => number;
 
 function mulberry32(seed: number): Rand {
   let a = seed >>> 0;
@@ -123,9 +170,9 @@ function mulberry32(seed: number): Rand {
   };
 }
 
-const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
+export const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
 
-function hex(rand: Rand, n: number): string {
+export function hex(rand: Rand, n: number): string {
   let s = '';
   for (let i = 0; i < n; i++) s += Math.floor(rand() * 16).toString(16);
   return s.toUpperCase();
@@ -133,10 +180,10 @@ function hex(rand: Rand, n: number): string {
 
 const uuid = (rand: Rand) => `${hex(rand, 8)}-${hex(rand, 4)}-4${hex(rand, 3)}-8${hex(rand, 3)}-${hex(rand, 12)}`;
 
-const PLANS = ['free', 'silver', 'gold', 'platinum'] as const;
-const COUNTRIES = ['US', 'GB', 'DE', 'FR', 'BR', 'JP', 'IN'] as const;
-const SCREENS = ['Home', 'Search', 'Product Detail', 'Cart', 'Checkout', 'Settings', 'Profile'] as const;
-const BUTTONS = ['signup', 'login', 'add_to_cart', 'share', 'subscribe', 'play'] as const;
+export const PLANS = ['free', 'silver', 'gold', 'platinum'] as const;
+export const COUNTRIES = ['US', 'GB', 'DE', 'FR', 'BR', 'JP', 'IN'] as const;
+export const SCREENS = ['Home', 'Search', 'Product Detail', 'Cart', 'Checkout', 'Settings', 'Profile'] as const;
+export const BUTTONS = ['signup', 'login', 'add_to_cart', 'share', 'subscribe', 'play'] as const;
 const CUSTOM_TYPES = ['navigation', 'transaction', 'user_preference', 'search', 'other'] as const;
 const ACTIONS = ['view_detail', 'add_to_cart', 'checkout', 'purchase'] as const;
 
@@ -159,20 +206,33 @@ function userParts(user: number) {
   };
 }
 
-function makeBatch(rand: Rand, user: number, events: number, sourceRequestId: string, now: number) {
+function makeBatch(rand: Rand, shape: BatchShape, user: number, eventCount: number, sourceRequestId: string, now: number) {
   let ts = now - Math.floor(rand() * 3600_000);
-  return {
+  const violations: string[] = [];
+  const parts = userParts(user);
+  const extra = shape.extraUserAttributes?.(rand);
+  if (extra) violations.push(extra.violation);
+  const events = Array.from({ length: eventCount }, () => {
+    ts += Math.floor(rand() * 5000);
+    const made = shape.event(rand, ts);
+    if (made.violation) violations.push(made.violation);
+    return made.event;
+  });
+  const batch = {
     environment: 'production',
     source_request_id: sourceRequestId,
-    ...userParts(user),
-    events: Array.from({ length: events }, () => {
-      ts += Math.floor(rand() * 5000);
-      return makeEvent(rand, ts);
-    }),
+    ...parts,
+    ...(extra ? { user_attributes: { ...parts.user_attributes, ...extra.attributes } } : {}),
+    events,
+    ...(shape.context ? { context: shape.context } : {}),
   };
+  return { batch, violations };
 }
 
-function makeEvent(rand: Rand, ts: number) {
+/** The Node SDK mix: half custom events, 30% screen views, 20% commerce events. */
+export const defaultShape: BatchShape = { event: (rand, ts) => ({ event: makeEvent(rand, ts) }) };
+
+function makeEvent(rand: Rand, ts: number): Record<string, unknown> {
   const kind = rand();
   if (kind < 0.5) {
     return {

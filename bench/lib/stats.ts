@@ -98,3 +98,30 @@ export function histogramQuantile(h: PromHistogram, q: number): { value: number;
   }
   return { value: prevLe, overflow: true };
 }
+
+/**
+ * The samples of counter `name` by the values of `labels`, joined with a space
+ * (`{stage="profile",outcome="ok"} 3` is `profile ok: 3`); samples with the same values are summed.
+ */
+export function countersByLabel(text: string, name: string, labels: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (!Number.isFinite(value)) continue;
+    const found = new Map<string, string>();
+    for (const m of line.slice(name.length, line.lastIndexOf('}')).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) found.set(m[1]!, m[2]!);
+    const key = labels.map((l) => found.get(l) ?? '').join(' ');
+    out[key] = (out[key] ?? 0) + value;
+  }
+  return out;
+}
+
+/** Every counter (`# TYPE <name> counter`) whose name matches `pattern`, summed over its labels. */
+export function countersMatching(text: string, pattern: RegExp): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^# TYPE (\S+) counter$/gm)) {
+    if (pattern.test(m[1]!)) out[m[1]!] = sumCounter(text, m[1]!);
+  }
+  return out;
+}
