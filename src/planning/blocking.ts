@@ -41,18 +41,24 @@ export const anythingBlocked = (b: BlockedData): boolean =>
 const isUnplannedProperty = (e: ValidationError): e is ValidationError & { key: string } =>
   e.validation_error_type === 'unplanned' && e.schema_keyword === 'additionalProperties' && e.key !== undefined;
 
-/** Removes `key` from the object at `pointer` inside `root` (a copy), returning the value removed. */
-function removeAt(root: unknown, pointer: string, key: string): { found: boolean; value: unknown } {
-  let node = root;
-  for (const s of pointerSegments(pointer)) {
-    if (typeof node !== 'object' || node === null) return { found: false, value: undefined };
-    node = (node as Record<string, unknown>)[s];
-  }
-  if (typeof node !== 'object' || node === null || !(key in node)) return { found: false, value: undefined };
-  const holder = node as Record<string, unknown>;
-  const value = holder[key];
-  delete holder[key];
-  return { found: true, value };
+/**
+ * `root` without `key` in the object at `pointer`, and the value removed. `root` is not changed:
+ * the objects on the path are copied (shallowly), everything else is shared.
+ */
+function without(root: unknown, pointer: string, key: string): { found: false } | { found: true; value: unknown; root: Record<string, unknown> } {
+  const remove = (node: unknown, segments: readonly string[]): { found: false } | { found: true; value: unknown; root: Record<string, unknown> } => {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return { found: false };
+    const object = node as Record<string, unknown>;
+    const [head, ...tail] = segments;
+    if (head === undefined) {
+      if (!(key in object)) return { found: false };
+      const { [key]: value, ...rest } = object;
+      return { found: true, value, root: rest };
+    }
+    const inner = remove(object[head], tail);
+    return inner.found ? { ...inner, root: { ...object, [head]: inner.root } } : inner;
+  };
+  return remove(root, pointerSegments(pointer));
 }
 
 /**
@@ -66,7 +72,7 @@ export function blockUnplanned(
   findings: readonly Finding[],
 ): { blocked: BlockedData; batch: Batch | null } {
   let copy: Batch | undefined;
-  const mutable = (): Batch => (copy ??= structuredClone(batch));
+  const mutable = (): Batch => (copy ??= { ...batch, events: [...batch.events] });
   const blocked: BlockedData = { batch: false, events: [], event_attributes: [], user_attributes: {}, user_identities: {} };
   const dropEvents = new Set<number>();
   for (const f of findings) {
@@ -86,8 +92,11 @@ export function blockUnplanned(
       if (actions.event_attribute === 'drop_event') dropEvents.add(f.index);
       if (actions.event_attribute !== 'drop_attribute') continue;
       for (const e of extras) {
-        const removed = removeAt(mutable().events[f.index], e.error_pointer, e.key);
-        if (removed.found) blocked.event_attributes.push({ event_index: f.index, error_pointer: e.error_pointer, key: e.key, value: removed.value });
+        const events = mutable().events;
+        const removed = without(events[f.index], e.error_pointer, e.key);
+        if (!removed.found) continue;
+        events[f.index] = removed.root as unknown as BatchEvent;
+        blocked.event_attributes.push({ event_index: f.index, error_pointer: e.error_pointer, key: e.key, value: removed.value });
       }
     } else {
       const extras = errors.filter(isUnplannedProperty);
@@ -96,14 +105,16 @@ export function blockUnplanned(
       if (action === 'drop_batch') blocked.batch = true;
       if (action !== 'drop_attribute') continue;
       for (const e of extras) {
-        const removed = removeAt(mutable()[f.part], e.error_pointer, e.key);
-        if (removed.found) blocked[f.part][e.key] = removed.value;
+        const removed = without(mutable()[f.part], e.error_pointer, e.key);
+        if (!removed.found) continue;
+        mutable()[f.part] = removed.root;
+        blocked[f.part][e.key] = removed.value;
       }
     }
   }
   for (const i of [...dropEvents].sort((a, b) => a - b)) {
     const event = batch.events[i];
-    if (event) blocked.events.push({ event_index: i, event: structuredClone(event) });
+    if (event) blocked.events.push({ event_index: i, event });
   }
   if (blocked.batch) return { blocked, batch: null };
   if (dropEvents.size > 0) mutable().events = mutable().events.filter((_, i) => !dropEvents.has(i));

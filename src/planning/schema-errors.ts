@@ -2,19 +2,36 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { ValidationError } from './data-plan.ts';
 
 /**
- * Runs a compiled data point schema and converts Ajv's errors to mParticle validation errors,
+ * Runs a compiled data point schema (the first-error check, then, on failure, the all-errors
+ * validator) and converts Ajv's errors to mParticle validation errors,
  * the way `@mparticle/data-planning-node`'s JSONSchemaValidator does: nulls are stripped before
  * validation (a null attribute counts as absent), `error_pointer` is `#` plus the failing node's
  * JSON pointer (the parent object for `required` and `additionalProperties`), `key` its last
  * segment (the extra property for `additionalProperties`).
  */
-export function schemaErrors(validate: ValidateFunction, data: Record<string, unknown>): ValidationError[] {
-  if (validate(stripNulls(data))) return [];
-  return (validate.errors ?? []).map((e) => toValidationError(e, data));
+export function schemaErrors(point: { check: ValidateFunction; validate: ValidateFunction }, data: Record<string, unknown>): ValidationError[] {
+  const stripped = stripNulls(data);
+  if (point.check(stripped)) return [];
+  point.validate(stripped);
+  return (point.validate.errors ?? []).map((e) => toValidationError(e, data));
 }
 
-/** Copies an object without null/undefined members, recursing into objects (not arrays). */
+/** Whether an object has a null/undefined member, in it or in its objects (not arrays). */
+function hasNulls(value: Record<string, unknown>): boolean {
+  for (const k in value) {
+    const v = value[k];
+    if (v === null || v === undefined) return true;
+    if (typeof v === 'object' && !Array.isArray(v) && hasNulls(v as Record<string, unknown>)) return true;
+  }
+  return false;
+}
+
+/**
+ * The object without null/undefined members, recursing into objects (not arrays): the object
+ * itself when it has none (most have none, and this runs for every validated event).
+ */
 export function stripNulls(value: Record<string, unknown>): Record<string, unknown> {
+  if (!hasNulls(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     if (v === null || v === undefined) continue;

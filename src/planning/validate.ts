@@ -43,7 +43,7 @@ function validateEvent(plan: CompiledPlan, event: BatchEvent, index: number): Fi
     const errors: ValidationError[] = [{ validation_error_type: 'unplanned', key: unplannedKey(event), error_pointer: '#' }];
     return { part: 'event', index, plannable: true, result: result(errors, match) };
   }
-  const errors = schemaErrors(point.validate, event as unknown as Record<string, unknown>);
+  const errors = schemaErrors(point, event as unknown as Record<string, unknown>);
   return errors.length > 0 ? { part: 'event', index, plannable: true, result: result(errors, point.match) } : undefined;
 }
 
@@ -56,12 +56,11 @@ function validateUserPart(
   point: CompiledPoint | undefined,
   values: Record<string, unknown> | null | undefined,
 ): Finding | undefined {
-  const sent = stripNulls(values ?? {});
   let errors: ValidationError[];
   if (point) {
-    errors = schemaErrors(point.validate, values ?? {});
+    errors = schemaErrors(point, values ?? {});
   } else {
-    errors = Object.keys(sent).map((key) => ({
+    errors = Object.keys(stripNulls(values ?? {})).map((key) => ({
       validation_error_type: 'unplanned',
       key,
       error_pointer: '#',
