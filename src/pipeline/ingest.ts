@@ -112,11 +112,16 @@ export class IngestService {
   private async checkPlans(ws: WorkspaceId, batches: Batch[], bulk: boolean): Promise<void> {
     if (!this.deps.planExists) return;
     const problems: ErrorDetail[] = [];
+    // A request's batches mostly name one plan: look each plan and version up once.
+    const known = new Map<string, boolean>();
     for (const [i, batch] of batches.entries()) {
       const plan = batch.context?.data_plan;
       if (!plan) continue;
       const version = plan.plan_version ?? undefined;
-      if (!(await this.deps.planExists(ws, plan.plan_id, version))) {
+      const key = `${plan.plan_id}\u0000${version}`;
+      let exists = known.get(key);
+      if (exists === undefined) known.set(key, (exists = await this.deps.planExists(ws, plan.plan_id, version)));
+      if (!exists) {
         const at = bulk ? `[${i}].` : '';
         problems.push({
           code: 'BAD_REQUEST',
