@@ -84,7 +84,8 @@ function toApi(ids: Identities): Record<string, string> {
 export class IdentityApi {
   constructor(private readonly graph: IdentityGraph) {}
 
-  async resolve(ws: WorkspaceId, operation: 'identify' | 'login' | 'logout', body: unknown): Promise<IdentityResponse> {
+  /** Identify, login or logout; with `readOnly`, what it would answer, changing nothing. */
+  async resolve(ws: WorkspaceId, operation: 'identify' | 'login' | 'logout', body: unknown, options: { readOnly?: boolean } = {}): Promise<IdentityResponse> {
     check(validateIdentify, body);
     const b = body as { known_identities: Record<string, string | null>; previous_mpid?: string | number | null; request_id?: string | null };
     const request: IdSyncRequest = {
@@ -94,7 +95,7 @@ export class IdentityApi {
       previousMpid: parseMpid(b.previous_mpid ?? undefined),
       requestId: b.request_id ?? null,
     };
-    const r = await this.graph.resolve(ws, request);
+    const r = options.readOnly ? this.graph.preview(ws, request) : await this.graph.resolve(ws, request);
     return { context: null, mpid: r.mpid, matched_identities: toApi(r.matched), is_ephemeral: false, is_logged_in: r.isLoggedIn };
   }
 

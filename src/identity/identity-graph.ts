@@ -86,9 +86,38 @@ export class IdentityGraph {
 
   /** Identify, login or logout: the matching profile, updated with the request's identities, or a new one. */
   resolve(ws: WorkspaceId, req: IdSyncRequest): Promise<IdSyncResult> {
+    const c = this.choose(ws, req);
+    const tx = new Transaction(this.now());
+    const record = c.existing ?? this.create(ws, tx, c.reason(c.detail));
+    const matched = this.matchedOf(record, req.known);
+    this.addIdentities(record, req.known, c.rules, tx, c.reason(c.why), c.rules.keepsEveryValue);
+    const isLoggedIn = [...c.rules.loginIds].some((t) => req.known[t] !== undefined && record.identities[t] === req.known[t]);
+    const result: IdSyncResult = { mpid: record.mpid, matched, isLoggedIn, created: !c.existing };
+    if (c.anonymousSource) result.anonymousSource = c.anonymousSource;
+    return this.commit(tx).then(() => result);
+  }
+
+  /**
+   * What `resolve` would answer, changing nothing (the Identity API's `read_only`, for
+   * debugging). A user it would create gets an MPID that is not kept.
+   */
+  preview(ws: WorkspaceId, req: IdSyncRequest): IdSyncResult {
+    const c = this.choose(ws, req);
+    const result: IdSyncResult = {
+      mpid: c.existing?.mpid ?? this.newMpid(ws),
+      matched: c.existing ? this.matchedOf(c.existing, req.known) : {},
+      // `resolve` gives the profile every requested identity, so a requested login id is the profile's.
+      isLoggedIn: [...c.rules.loginIds].some((t) => req.known[t] !== undefined),
+      created: !c.existing,
+    };
+    if (c.anonymousSource) result.anonymousSource = c.anonymousSource;
+    return result;
+  }
+
+  /** Which profile an IDSync request lands on (an existing one, or a new one), and why. Changes nothing. */
+  private choose(ws: WorkspaceId, req: IdSyncRequest) {
     const strategy = this.deps.strategyFor(ws);
     const rules = rulesOf(strategy);
-    const tx = new Transaction(this.now());
     // Profile link: every logout gets a new anonymous profile, so nothing is looked up.
     const freshLogout = req.operation === 'logout' && rules.onLogout === 'create_anonymous_profile';
     const found = freshLogout ? undefined : this.match(ws, req.known, strategy.priority, rules);
@@ -103,31 +132,18 @@ export class IdentityGraph {
     const previous = req.previousMpid && this.record(ws, req.previousMpid);
     const anonymousPrevious = previous && !hasLoginId(previous.identities, rules) ? previous : undefined;
     const newKnownUser = !found && hasLoginId(req.known, rules);
-    let record: IdentityRecord;
-    let created = false;
-    let anonymousSource: Mpid | undefined;
-    let why = 'identity in the request';
-    if (found) {
-      record = this.record(ws, found.mpid)!;
-    } else if (req.operation === 'login' && anonymousPrevious && rules.onNewKnownUser === 'add_to_anonymous_profile') {
-      record = anonymousPrevious;
-      why = 'profile conversion: the anonymous previous profile became this known user';
-    } else {
-      if (newKnownUser && rules.namesAliasSource && anonymousPrevious) anonymousSource = anonymousPrevious.mpid;
-      let detail = 'no profile matched the request';
-      if (freshLogout) detail = `${strategy.name}: every logout gets a new anonymous profile`;
-      else if (newKnownUser && rules.onNewKnownUser === 'create_profile') {
-        detail = `${strategy.name}: a new known user gets a new profile${anonymousSource ? `; alias source ${anonymousSource}` : ''}`;
-      }
-      record = this.create(ws, tx, reason(detail));
-      created = true;
+    const chosen = { rules, reason, why: 'identity in the request', detail: 'no profile matched the request', anonymousSource: undefined as Mpid | undefined };
+    if (found) return { ...chosen, existing: this.record(ws, found.mpid)! };
+    if (req.operation === 'login' && anonymousPrevious && rules.onNewKnownUser === 'add_to_anonymous_profile') {
+      return { ...chosen, existing: anonymousPrevious, why: 'profile conversion: the anonymous previous profile became this known user' };
     }
-    const matched = this.matchedOf(record, req.known);
-    this.addIdentities(record, req.known, rules, tx, reason(why), rules.keepsEveryValue);
-    const isLoggedIn = [...rules.loginIds].some((t) => req.known[t] !== undefined && record.identities[t] === req.known[t]);
-    const result: IdSyncResult = { mpid: record.mpid, matched, isLoggedIn, created };
-    if (anonymousSource) result.anonymousSource = anonymousSource;
-    return this.commit(tx).then(() => result);
+    const anonymousSource = newKnownUser && rules.namesAliasSource && anonymousPrevious ? anonymousPrevious.mpid : undefined;
+    let detail = chosen.detail;
+    if (freshLogout) detail = `${strategy.name}: every logout gets a new anonymous profile`;
+    else if (newKnownUser && rules.onNewKnownUser === 'create_profile') {
+      detail = `${strategy.name}: a new known user gets a new profile${anonymousSource ? `; alias source ${anonymousSource}` : ''}`;
+    }
+    return { ...chosen, existing: undefined, detail, anonymousSource };
   }
 
   /** Search: the matching profile, or undefined; changes nothing. */

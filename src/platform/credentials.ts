@@ -23,7 +23,10 @@ export function secretsEqual(a: string, b: string): boolean {
 export class InputDirectory {
   private byKey = new Map<string, Input>();
 
-  constructor(private readonly store: PlatformStore) {
+  constructor(
+    private readonly store: PlatformStore,
+    private readonly now: () => number = Date.now,
+  ) {
     this.reload();
   }
 
@@ -92,6 +95,12 @@ export class InputDirectory {
     const paths = [req.path, req.path.replace(/^\/identity(?=\/)/, '')];
     const ok = paths.some((path) => secretsEqual(hmac(input.apiSecret, `${req.method}\n${date}\n${path}${req.body}`), signature.toLowerCase()));
     if (!ok) throw new Unauthorized('x-mp-signature does not match: sign "METHOD\\nDATE\\nPATH+BODY" with HMAC SHA-256 and the input secret.');
+    // A signature is only good near the time it was made, so a captured request cannot be replayed later.
+    const signedAt = dateOf(date);
+    if (signedAt === undefined) throw new Unauthorized(`The Date header "${date}" is not a date; send the signing time in ISO 8601, e.g. 20260131T120000Z.`);
+    if (Math.abs(this.now() - signedAt) > HMAC_DATE_SKEW_MS) {
+      throw new Unauthorized(`The Date header "${date}" is more than 15 minutes from the server's time; sign each request with the current time.`);
+    }
     return input;
   }
 }
@@ -103,6 +112,16 @@ export interface IdentityAuthRequest {
   headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The body exactly as received. */
   body: string;
+}
+
+/** How far a signed request's Date may be from the server's clock. */
+export const HMAC_DATE_SKEW_MS = 15 * 60_000;
+
+/** The time of a Date header: ISO 8601 basic (`20170712T224127Z`, as mParticle documents), extended, or HTTP-date. */
+function dateOf(text: string): number | undefined {
+  const basic = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  const ms = basic ? Date.UTC(+basic[1]!, +basic[2]! - 1, +basic[3]!, +basic[4]!, +basic[5]!, +basic[6]!) : Date.parse(text);
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 function header(value: string | string[] | undefined): string | undefined {

@@ -27,6 +27,10 @@ function post(url: string, payload: unknown, headers: Record<string, string> = {
   });
 }
 
+/** A time as mParticle's docs write the Date header: ISO 8601 basic, e.g. 20170712T224127Z. */
+const isoBasic = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const sign = (date: string, body: string, path = '/v1/identify') => createHmac('sha256', API_SECRET).update(`POST\n${date}\n${path}${body}`).digest('hex');
+
 const identify = (known: Record<string, string>, extra: Record<string, unknown> = {}) => ({ environment: 'production', known_identities: known, ...extra });
 
 describe('Identity API', () => {
@@ -58,15 +62,44 @@ describe('Identity API', () => {
 
   it('accepts HMAC digests over the path as requested or as mParticle clients sign it', async () => {
     const body = JSON.stringify(identify({ customerid: 'hmac-1' }));
-    const date = '20170712T224127Z';
+    const date = isoBasic(Date.now());
     for (const signed of ['/identity/v1/identify', '/v1/identify']) {
-      const signature = createHmac('sha256', API_SECRET).update(`POST\n${date}\n${signed}${body}`).digest('hex');
+      const signature = sign(date, body, signed);
       const res = await post('/identity/v1/identify', body, { 'x-mp-key': API_KEY, date, 'x-mp-signature': signature });
       expect(res.statusCode).toBe(200);
     }
     const wrong = await post('/identity/v1/identify', body, { 'x-mp-key': API_KEY, date, 'x-mp-signature': 'ab'.repeat(32) });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json().errors[0].message).toMatch(/x-mp-signature does not match/);
+  });
+
+  it('refuses a signed request whose Date is stale or not a date: a captured request cannot be replayed', async () => {
+    const body = JSON.stringify(identify({ customerid: 'hmac-stale' }));
+    for (const [date, message] of [
+      ['20170712T224127Z', /more than 15 minutes from the server's time/],
+      [isoBasic(Date.now() + 20 * 60_000), /more than 15 minutes/],
+      ['yesterday', /is not a date/],
+    ] as const) {
+      const res = await post('/identity/v1/identify', body, { 'x-mp-key': API_KEY, date, 'x-mp-signature': sign(date, body) });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().errors[0].message).toMatch(message);
+    }
+    const httpDate = new Date().toUTCString();
+    expect((await post('/identity/v1/identify', body, { 'x-mp-key': API_KEY, date: httpDate, 'x-mp-signature': sign(httpDate, body) })).statusCode).toBe(200);
+  });
+
+  it('answers read_only requests without changing anything', async () => {
+    const before = (await q.stores.identity.loadAll()).length;
+    const fresh = await post('/identity/v1/identify?read_only=true', identify({ customerid: 'ro-1' }));
+    expect(fresh.statusCode).toBe(200);
+    expect(fresh.json()).toMatchObject({ mpid: expect.stringMatching(/^-?\d+$/), matched_identities: {}, is_logged_in: true });
+    expect((await q.stores.identity.loadAll()).length).toBe(before);
+    expect((await post('/identity/v1/search', identify({ customerid: 'ro-1' }))).statusCode).toBe(404);
+    const known = (await post('/identity/v1/identify', identify({ customerid: 'ro-2' }))).json().mpid;
+    const login = await post('/identity/v1/login?read_only=true', identify({ customerid: 'ro-2', email: 'ro-2@example.com' }));
+    expect(login.json()).toMatchObject({ mpid: known, matched_identities: { customerid: 'ro-2' } });
+    expect((await post('/identity/v1/search', identify({ email: 'ro-2@example.com' }))).statusCode).toBe(404);
+    expect((await post('/identity/v1/identify?read_only=maybe', identify({ customerid: 'ro-3' }))).statusCode).toBe(400);
   });
 
   it('searches without creating, and answers 404 when nobody matches', async () => {

@@ -51,20 +51,26 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRoutesD
   };
 
   for (const operation of ['identify', 'login', 'logout'] as const) {
-    app.post(
+    app.post<{ Querystring: { read_only?: boolean } }>(
       `/identity/v1/${operation}`,
       {
         schema: {
           summary: `IDSync ${operation}`,
           tags: ['Identity API'],
           security,
+          querystring: {
+            type: 'object',
+            properties: {
+              read_only: { type: 'boolean', description: 'Perform this action as a read-only operation for debugging purposes: answer, change nothing.' },
+            },
+          },
           body: identifyBody,
           response: { 200: identityResponse, 400: errorBody, 401: errorBody },
         },
       },
       async (request) => {
         const input = authenticate(request);
-        return deps.identity.resolve(input.workspaceId, operation, body(request));
+        return deps.identity.resolve(input.workspaceId, operation, body(request), { readOnly: request.query.read_only === true });
       },
     );
   }
