@@ -133,7 +133,7 @@ const USER_PART_PATH = ['properties'];
 /** The attribute names a planned point's JSON Schema lists. */
 function plannedNames(point: CompiledPoint): ReadonlySet<string> {
   const path = point.match.type === 'user_attributes' || point.match.type === 'user_identities' ? USER_PART_PATH : EVENT_ATTRIBUTES_PATH;
-  let node: unknown = point.validate.schema;
+  let node: unknown = point.check.schema;
   for (const step of path) node = isObject(node) ? node[step] : undefined;
   return new Set(isObject(node) ? Object.keys(node) : []);
 }

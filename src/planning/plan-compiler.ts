@@ -16,7 +16,7 @@ export interface CompiledPoint {
   readonly key: string;
   /** Stops at the first error: the hot path's pass/fail check. */
   readonly check: ValidateFunction;
-  /** Collects every error: run only when `check` failed, to explain it. */
+  /** Collects every error: compiled the first time `check` fails, to explain it. */
   readonly validate: ValidateFunction;
 }
 
@@ -149,7 +149,16 @@ export function compilePlanVersion(doc: unknown): CompiledPlan {
       return;
     }
     try {
-      points.set(key, { match, key, validate: ajv.compile(definition), check: fast.compile(definition) });
+      const check = fast.compile(definition);
+      let explain: ValidateFunction | undefined;
+      points.set(key, {
+        match,
+        key,
+        check,
+        get validate() {
+          return (explain ??= ajv.compile(definition));
+        },
+      });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       problems.push(problem(`${named}.validator.definition is not a valid JSON Schema: ${reason}`));
