@@ -22,6 +22,32 @@ const CLIENT_ID = 'web-e2e-client';
 const CLIENT_SECRET = 'web-e2e-client-secret';
 const FIRST = { customerid: 'web-cust-1', email: 'web-cust-1@example.com' };
 const SECOND = { customerid: 'web-cust-2' };
+/**
+ * The data plan the page names (`dataPlan` in init): it plans the clicked event only and blocks
+ * nothing, so the SDK gets it in its config and Quanta tags what else the page sends.
+ */
+const WEB_PLAN = {
+  data_plan_id: 'web_plan',
+  data_plan_name: 'Web plan',
+  data_plan_versions: [
+    {
+      version: 1,
+      activated_environment: 'production',
+      version_document: {
+        data_points: [
+          {
+            match: { type: 'custom_event', criteria: { event_name: 'Web Test Clicked', custom_event_type: 'navigation' } },
+            validator: {
+              type: 'json_schema',
+              definition: { properties: { data: { properties: { custom_attributes: { additionalProperties: false, properties: { button: { type: 'string' } } } } } } },
+            },
+          },
+        ],
+        settings: { validation_actions: { event: 'allow', event_attribute: 'allow', user_attribute: 'allow' } },
+      },
+    },
+  ],
+};
 
 /** The SDK's browser bundle: an IIFE that sets `window.mParticle`. */
 const SDK_BUNDLE = createRequire(import.meta.url).resolve('@mparticle/web-sdk/dist/mparticle.js');
@@ -56,6 +82,7 @@ function pageScript(config: { apiKey: string; domain: string }): string {
       domain: cfg.domain,
       isDevelopmentMode: false,
       logLevel: 'verbose',
+      dataPlan: { planId: 'web_plan', planVersion: 1 },
       identifyRequest: { userIdentities: ${JSON.stringify(FIRST)} },
       identityCallback: function (result) { resolve(outcome(result)); },
     });
@@ -173,6 +200,19 @@ describe.skipIf(!haveChromium)('the mParticle Web SDK in Chromium against Quanta
     });
     expect(quanta.httpsUrl, quanta.output()).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     quantaOrigin = new URL(quanta.httpsUrl!).origin;
+    const token = (await (
+      await fetch(`${quanta.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'client_credentials', audience: 'https://api.mparticle.com' }),
+      })
+    ).json()) as { access_token: string };
+    const plan = await fetch(`${quanta.url}/platform/v2/workspaces/1/plans`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(WEB_PLAN),
+    });
+    expect(plan.status, await plan.text()).toBe(200);
 
     const html = `<!doctype html><html><head><meta charset="utf-8"><title>Quanta Web SDK e2e</title></head>
 <body><h1>Quanta Web SDK e2e</h1><script src="/mparticle.js"></script><script src="/page.js"></script></body></html>`;
@@ -267,6 +307,8 @@ describe.skipIf(!haveChromium)('the mParticle Web SDK in Chromium against Quanta
     await settle('session_start', () => sentCount('session_start') >= 1);
     expect(seen.find((r) => r.path === `/tags/JS/v2/${API_KEY}/config`)?.status, diagnostics()).toBe(200);
     expect(seen.find((r) => r.path === '/identity/v1/identify')?.status, diagnostics()).toBe(200);
+    // The SDK took the data plan from its config (it would block data from kits with it).
+    expect(consoleLines.some((l) => l.includes('Data plan found from /config')), diagnostics()).toBe(true);
   });
 
   it('sends a custom event, a page view, a purchase, user attributes and a consent state', { timeout: 60_000 }, async () => {
@@ -392,7 +434,8 @@ describe.skipIf(!haveChromium)('the mParticle Web SDK in Chromium against Quanta
     const rows = await withEventStore(dataDir!, async (query) =>
       query(`
         SELECT event_type, event_name, custom_event_type, session_uuid, mpid::VARCHAR AS mpid, environment, platform,
-               data::VARCHAR AS data, user_identities::VARCHAR AS identities, user_attributes::VARCHAR AS attributes
+               data::VARCHAR AS data, user_identities::VARCHAR AS identities, user_attributes::VARCHAR AS attributes,
+               violations::VARCHAR AS violations
         FROM events_wide WHERE aliased_from IS NULL ORDER BY event_time, event_index`),
     );
     const json = (v: unknown) => JSON.parse(String(v)) as Record<string, unknown>;
@@ -416,6 +459,9 @@ describe.skipIf(!haveChromium)('the mParticle Web SDK in Chromium against Quanta
     expect(json(clicked.data)).toMatchObject({ custom_attributes: { button: 'go' } });
     expect(json(clicked.identities)).toEqual({ customer_id: FIRST.customerid, email: FIRST.email });
     expect(view).toMatchObject({ mpid: first, event_name: 'Web Test Home' });
+    // The page named the plan: the planned click passed it, the unplanned page view is tagged.
+    expect(clicked.violations).toBeNull();
+    expect(JSON.parse(String(view.violations))).toEqual([expect.objectContaining({ validation_error_type: 'unplanned', key: 'Web Test Home' })]);
     expect(purchase.mpid).toBe(first);
     expect(json(purchase.data)).toMatchObject({
       product_action: { action: 'purchase', transaction_id: 'web-tx-1', total_amount: 21.49, products: [{ id: 'web-sku-1', name: 'Web Widget', price: 19.99 }] },

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspaceId } from '../../kernel/ids.ts';
 import type { Response as LightMyRequestResponse } from 'light-my-request';
 import type { Quanta } from '../../main.ts';
-import { API_KEY, quantaApp } from '../../../test/helpers/quanta-app.ts';
+import { API_KEY, CLIENT_ID, CLIENT_SECRET, quantaApp } from '../../../test/helpers/quanta-app.ts';
+import { PLAN } from '../../../test/fixtures/data-plan.ts';
 
 const ws = workspaceId(1);
 let q: Quanta;
@@ -64,6 +65,38 @@ describe('Web SDK routes', () => {
     const config = res.json() as Record<string, unknown>;
     expect(Object.keys(config).filter((k) => /url$|^domain$|^requestConfig$/i.test(k))).toEqual([]);
     expect(config).toMatchObject({ kitConfigs: [], flags: { eventBatchingIntervalMillis: '0' } });
+  });
+
+  it("answers a config that names a data plan with the plan and its blocking, as the SDK's kit blocker reads it", async () => {
+    const token = await q.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'client_credentials', audience: 'https://api.mparticle.com' },
+    });
+    const doc = { ...PLAN, settings: { validation_actions: { event: 'drop_event', event_attribute: 'allow', user_attribute: 'drop_attribute' } } };
+    const created = await q.app.inject({
+      method: 'POST',
+      url: '/platform/v2/workspaces/1/plans',
+      headers: { authorization: `Bearer ${token.json().access_token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        data_plan_id: 'kits',
+        data_plan_name: 'Kits',
+        data_plan_versions: [
+          { version: 1, activated_environment: 'production', version_document: doc },
+          { version: 2, activated_environment: 'development', version_document: doc },
+        ],
+      }),
+    });
+    expect(created.statusCode, created.body).toBe(200);
+    const config = async (query: string) => (await q.app.inject({ method: 'GET', url: `/tags/JS/v2/${API_KEY}/config?${query}` })).json().dataPlanResult;
+    const pinned = await config('env=0&plan_id=kits&plan_version=1');
+    expect(pinned.dtpn.blok).toEqual({ ev: true, ea: false, ua: true, id: false });
+    expect(pinned.dtpn.vers).toMatchObject({ data_plan_id: 'kits', version: 1, version_document: { data_points: doc.data_points } });
+    expect((await config('env=1&plan_id=kits')).dtpn.vers.version).toBe(2);
+    expect((await config('env=0&plan_id=kits')).dtpn.vers.version).toBe(1);
+    expect((await config('env=0&plan_id=kits&plan_version=7')).error_message).toMatch(/version 7 does not exist/);
+    expect((await config('env=0&plan_id=nope')).error_message).toMatch(/"nope" has no version active in production/);
+    expect((await config('env=0')) ?? null).toBeNull();
   });
 
   it('takes beacons sent as text/plain;charset=utf-8 and kit forwarding statistics', async () => {

@@ -5,10 +5,16 @@ import type { InputDirectory } from '../../platform/credentials.ts';
 import type { Input } from '../../platform/platform-store.ts';
 import type { IngestService } from '../../pipeline/ingest.ts';
 import { batchFromV2Dto } from '../../web/v2-dto.ts';
+import type { PlanRegistry } from '../../planning/plan-registry.ts';
+import type { PlanStore } from '../../planning/plan-store.ts';
+import { sdkDataPlanResult } from '../../planning/sdk-plan.ts';
 
 export interface WebRoutesDeps {
   ingest: IngestService;
   inputs: InputDirectory;
+  /** For the data plan the SDK asks for in its config request. */
+  plans: PlanStore;
+  planRegistry: PlanRegistry;
   metrics: { webForwardingReports: Pick<Counter, 'inc'> };
 }
 
@@ -33,6 +39,8 @@ export async function webRoutes(app: FastifyInstance, deps: WebRoutesDeps): Prom
     },
     async (request) => {
       const input = inputOf(request.params.key);
+      const { plan_id: planId, plan_version: planVersion, env } = request.query;
+      const version = planVersion === undefined || planVersion === '' ? undefined : Number(planVersion);
       // The SDK merges this into its settings: never send `domain`, `*Url` or `requestConfig`
       // keys, which would point it away from Quanta.
       return {
@@ -42,6 +50,21 @@ export async function webRoutes(app: FastifyInstance, deps: WebRoutesDeps): Prom
         kitConfigs: [],
         pixelConfigs: [],
         flags: { eventBatchingIntervalMillis: '0' },
+        // `env=1` is the SDK in development mode.
+        ...(planId
+          ? {
+              dataPlanResult:
+                version !== undefined && !Number.isInteger(version)
+                  ? { error_message: `plan_version "${planVersion}" is not a version number.` }
+                  : await sdkDataPlanResult(
+                      { registry: deps.planRegistry, store: deps.plans },
+                      input.workspaceId,
+                      planId,
+                      version,
+                      env === '1' ? 'development' : 'production',
+                    ),
+            }
+          : {}),
       };
     },
   );
