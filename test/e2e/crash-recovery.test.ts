@@ -1,12 +1,54 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeDataDir, type QuantaProcess, removeDataDir, startQuanta } from '../helpers/quanta-process.ts';
-import { readLog, withEventStore } from '../helpers/stores.ts';
+import { readLog, readQuality, withEventStore } from '../helpers/stores.ts';
 
 /**
  * Kill -9 under load: Quanta acknowledges a batch (202) only once it is durable in the log, and
  * the processor stores each logged event exactly once even when the process dies mid-flight.
+ * Every batch names a data plan that blocks its third event, if it has one: the quarantine keeps
+ * each such batch once and the violation report counts each blocked event once.
  */
+
+const CLIENT_ID = 'crash-client';
+const CLIENT_SECRET = 'crash-client-secret';
+const ENV = { QUANTA_CLIENT_ID: CLIENT_ID, QUANTA_CLIENT_SECRET: CLIENT_SECRET };
+/** Plans "Crash Test 0" and "Crash Test 1"; "Crash Test 2" is unplanned and blocked. */
+const PLAN = {
+  data_plan_id: 'crash_plan',
+  data_plan_name: 'Crash plan',
+  data_plan_versions: [
+    {
+      version: 1,
+      activated_environment: 'production',
+      version_document: {
+        data_points: [
+          ...[0, 1].map((i) => ({ match: { type: 'custom_event', criteria: { event_name: `Crash Test ${i}`, custom_event_type: 'other' } }, validator: { type: 'json_schema', definition: {} } })),
+          { match: { type: 'user_attributes' }, validator: { type: 'json_schema', definition: {} } },
+          { match: { type: 'user_identities' }, validator: { type: 'json_schema', definition: {} } },
+        ],
+        settings: { validation_actions: { event: 'drop_event' } },
+      },
+    },
+  ],
+};
+/** The events of a batch the plan lets through: the third is blocked. */
+const kept = (events: number) => Math.min(events, 2);
+
+async function createPlan(quanta: QuantaProcess): Promise<void> {
+  const token = await fetch(`${quanta.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'client_credentials', audience: 'https://api.mparticle.com' }),
+  });
+  const { access_token } = (await token.json()) as { access_token: string };
+  const res = await fetch(`${quanta.url}/platform/v2/workspaces/1/plans`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(PLAN),
+  });
+  expect(res.status, await res.text()).toBe(200);
+}
 
 const CLIENTS = 8;
 const MIN_LOAD_MS = 1_500;
@@ -43,6 +85,7 @@ function makeBatch(client: number): SentBatch {
       source_request_id: srid,
       user_identities: { customer_id: `cust-${run}-${client}-${n}` },
       user_attributes: { client, n },
+      context: { data_plan: { plan_id: 'crash_plan' } },
       events: Array.from({ length: events }, (_, i) => ({
         event_type: 'custom_event',
         data: {
@@ -79,8 +122,9 @@ describe('crash recovery: kill -9 under load', () => {
     dataDir = makeDataDir('quanta-crash-');
 
     // 1. Load: CLIENTS loops posting /v2/bulkevents; a batch is acknowledged iff its request got a 202.
-    const first = await startQuanta({ dataDir });
+    const first = await startQuanta({ dataDir, env: ENV });
     running.push(first);
+    await createPlan(first);
     const acked: SentBatch[] = [];
     const unacknowledged: SentRequest[] = [];
     const unexpected: string[] = [];
@@ -142,7 +186,7 @@ describe('crash recovery: kill -9 under load', () => {
     });
 
     // 2. Restart on the same data dir; the processor catches up on what the log holds.
-    const second = await startQuanta({ dataDir });
+    const second = await startQuanta({ dataDir, env: ENV });
     running.push(second);
     await second.waitForLag0();
 
@@ -199,7 +243,7 @@ describe('crash recovery: kill -9 under load', () => {
       const stored = new Map(perSrid.map((r) => [r.srid as string, r]));
       const wrong = acked.flatMap((b) => {
         const r = stored.get(b.srid);
-        const expected = { n: b.events, indexes: b.events, lo: 0, hi: b.events - 1, offsets: 1, log_offset: logBySrid.get(b.srid)![0]! };
+        const expected = { n: kept(b.events), indexes: kept(b.events), lo: 0, hi: kept(b.events) - 1, offsets: 1, log_offset: logBySrid.get(b.srid)![0]! };
         const got = r && { n: r.n, indexes: r.indexes, lo: r.lo, hi: r.hi, offsets: r.offsets, log_offset: Number(r.log_offset) };
         return JSON.stringify(got) === JSON.stringify(expected) ? [] : [{ srid: b.srid, expected, got: got ?? 'no rows' }];
       });
@@ -218,8 +262,16 @@ describe('crash recovery: kill -9 under load', () => {
       expect(batches!.n).toBe(acked.length);
 
       const [total] = await query('SELECT count(*)::INTEGER AS n FROM events');
-      expect(total!.n).toBe(acked.reduce((sum, b) => sum + b.events, 0));
+      expect(total!.n).toBe(acked.reduce((sum, b) => sum + kept(b.events), 0));
     });
+
+    // The quarantine holds each batch with a blocked event once, and the report counts each once.
+    const quality = readQuality(dataDir);
+    const blockedSrids = quality.blocked.map((b) => b.batch.source_request_id as string).sort();
+    const expectedBlocked = acked.filter((b) => b.events === 3).map((b) => b.srid).sort();
+    expect(expectedBlocked.length, 'some batches had an unplanned event').toBeGreaterThan(0);
+    expect(blockedSrids, 'quarantined batches: each batch with a blocked event, once').toEqual(expectedBlocked);
+    expect(quality.violations).toEqual([{ subject: 'custom_event:other:Crash Test 2', type: 'unplanned', key: 'Crash Test 2', count: expectedBlocked.length }]);
 
     console.log(
       `crash-recovery: ${ackedBeforeKill} batches acknowledged before the kill (${inFlightAtKill} requests in flight), ` +
