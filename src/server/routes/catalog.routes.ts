@@ -7,9 +7,9 @@ import { draftPlan } from '../../catalog/plan-draft.ts';
 import { BadRequest } from '../../kernel/errors.ts';
 import type { WorkspaceId } from '../../kernel/ids.ts';
 import { ENVIRONMENTS } from '../../model/event-types.ts';
-import { MATCH_TYPES } from '../../planning/data-plan.ts';
 import type { EnforcedPlan } from '../../planning/plan-registry.ts';
 import { errorBody } from './error-body.schema.ts';
+import { versionDocumentSchema } from './plan-document.schema.ts';
 import { platformCaller, type PlatformCallerDeps } from './platform-caller.ts';
 
 export interface CatalogRoutesDeps extends PlatformCallerDeps {
@@ -87,33 +87,6 @@ const dataPoint = {
     attributes: { type: 'array', items: attribute },
   },
 };
-const draftDocument = {
-  type: 'object',
-  required: ['data_points'],
-  properties: {
-    data_points: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['match', 'validator'],
-        properties: {
-          match: {
-            type: 'object',
-            required: ['type'],
-            properties: { type: { type: 'string', enum: [...MATCH_TYPES] }, criteria: { type: 'object', additionalProperties: true } },
-          },
-          validator: {
-            type: 'object',
-            properties: {
-              type: { type: 'string', enum: ['json_schema'] },
-              definition: { type: 'object', additionalProperties: true, description: 'A JSON Schema' },
-            },
-          },
-        },
-      },
-    },
-  },
-};
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));
 
 /** A query parameter problem in words that say what to send instead. */
@@ -174,7 +147,7 @@ export async function catalogRoutes(app: FastifyInstance, deps: CatalogRoutesDep
         security: [{ bearer: [] }],
         params,
         querystring,
-        response: { 200: draftDocument, ...errors(400, 401, 403) },
+        response: { 200: versionDocumentSchema, ...errors(400, 401, 403) },
       },
     },
     async (request, reply) => {

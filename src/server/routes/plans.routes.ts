@@ -10,10 +10,10 @@ import {
   type DataPlanVersion,
   type PlanStore,
 } from '../../planning/plan-store.ts';
-import { MATCH_TYPES } from '../../planning/data-plan.ts';
 import { handleError } from '../errors.ts';
 import { platformCaller } from './platform-caller.ts';
 import { errorBody } from './error-body.schema.ts';
+import { versionDocumentSchema } from './plan-document.schema.ts';
 import { compilePlanVersion } from '../../planning/plan-compiler.ts';
 import { validateBatch } from '../../planning/validate.ts';
 import { parseBatch } from '../../model/batch-parser.ts';
@@ -54,31 +54,6 @@ const audit = {
   created_by: { type: 'string', readOnly: true },
   last_modified_on: { type: 'string', format: 'date-time', readOnly: true },
   last_modified_by: { type: 'string', readOnly: true },
-};
-const dataPointSchema = {
-  type: 'object',
-  required: ['match'],
-  properties: {
-    description: { type: 'string' },
-    match: {
-      type: 'object',
-      required: ['type'],
-      properties: { type: { type: 'string', enum: [...MATCH_TYPES] }, criteria: { type: 'object', additionalProperties: true } },
-    },
-    validator: {
-      type: 'object',
-      properties: {
-        type: { type: 'string', enum: ['json_schema'] },
-        definition: { type: 'object', additionalProperties: true, description: 'A JSON Schema' },
-      },
-    },
-  },
-};
-const versionDocumentSchema = {
-  type: 'object',
-  required: ['data_points'],
-  additionalProperties: true,
-  properties: { data_points: { type: 'array', items: dataPointSchema } },
 };
 const versionFields = {
   version_description: { type: 'string' },
