@@ -62,6 +62,11 @@ export interface Stores {
   events: EventStore;
 }
 
+/** The platform store alone (credentials, settings), e.g. for a CLI beside a running Quanta. */
+export function openPlatformStore(config: Pick<Config, 'dataDir'>, options: { autoCheckpoint?: boolean } = {}): PlatformStore {
+  return new SqlitePlatformStore(join(config.dataDir, 'state.sqlite'), options);
+}
+
 export async function openStores(config: Pick<Config, 'dataDir' | 'log'>): Promise<Stores> {
   const events = await DuckDbEventStore.open(join(config.dataDir, 'events.duckdb'));
   const logFile = join(config.dataDir, 'log.sqlite');
@@ -69,7 +74,7 @@ export async function openStores(config: Pick<Config, 'dataDir' | 'log'>): Promi
   const noAuto = { autoCheckpoint: false };
   const stores = {
     log: new SqliteEventLog({ file: logFile, partitions: config.log.partitions, ...noAuto }),
-    platform: new SqlitePlatformStore(stateFile, noAuto),
+    platform: openPlatformStore(config, noAuto),
     identity: new SqliteIdentityStore(stateFile, noAuto),
     profiles: new SqliteProfileStore(stateFile, noAuto),
     plans: new SqlitePlanStore(stateFile, noAuto),

@@ -1,8 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
-import { join } from 'node:path';
 import type { Config } from '../config/config.ts';
 import type { BackfillResult } from '../planning/backfill.ts';
-import { SqlitePlatformStore } from '../storage/sqlite/sqlite-platform-store.ts';
+import { openPlatformStore } from '../main.ts';
 
 export interface BackfillOptions {
   plan: string;
@@ -34,7 +33,7 @@ function credentials(config: Readonly<Config>, o: BackfillOptions): { clientId: 
   if (o.clientId && o.clientSecret) return { clientId: o.clientId, clientSecret: o.clientSecret };
   const { clientId, clientSecret } = config.bootstrap;
   if (clientId && clientSecret) return { clientId, clientSecret };
-  const platform = new SqlitePlatformStore(join(config.dataDir, 'state.sqlite'));
+  const platform = openPlatformStore(config);
   try {
     const id = platform.setting('bootstrap.client_id');
     const secret = platform.setting('bootstrap.client_secret');
