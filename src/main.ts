@@ -48,6 +48,7 @@ import type { DataQualityStore } from './planning/quality-store.ts';
 import { SqliteQualityStore } from './storage/sqlite/sqlite-quality-store.ts';
 import { dataPlanStage } from './pipeline/data-plan.stage.ts';
 import { Backfill } from './planning/backfill.ts';
+import { QuarantineReader } from './planning/quarantine-reader.ts';
 
 /** The engines behind each storage role. This is the only place that picks adapters. */
 export interface Stores {
@@ -190,8 +191,13 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     },
     planExists: (ws, planId, version) => plans.exists(ws, planId, version),
   });
+  const quarantine = new QuarantineReader(stores.quality, async (partition, offset) => {
+    const [record] = await stores.log.read(partition, offset - 1, 1);
+    return record?.offset === offset ? record.batch : undefined;
+  });
   const backfill = new Backfill({
     store: stores.quality,
+    quarantine,
     plans,
     inputOf: (id) => stores.platform.inputs().find((i) => i.id === id),
     resend: (input, batches) => ingest.ingest({ input, body: batches, bodyBytes: Infinity, bulk: true, channel: 'server_to_server', ip: null, internal: true }),
@@ -211,6 +217,7 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     plans: notifyingPlanStore(stores.plans, plans),
     planRegistry: plans,
     quality: stores.quality,
+    quarantine,
     backfill,
     catalog: stores.catalog,
     activePlans: (ws) => plans.active(ws),

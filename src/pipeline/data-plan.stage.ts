@@ -6,7 +6,7 @@ import { anythingBlocked } from '../planning/blocking.ts';
 import { matchKey, type ValidationResult } from '../planning/data-plan.ts';
 import type { EnforcedPlan, PlanRegistry } from '../planning/plan-registry.ts';
 import type { DataQualityStore, NewBlockedBatch, ViolationCount } from '../planning/quality-store.ts';
-import { quarantineBatch } from '../planning/quarantine.ts';
+import { blockMetadata, quarantineBatch } from '../planning/quarantine.ts';
 import { type BatchValidation, type Finding, validateBatch } from '../planning/validate.ts';
 import type { LiveStreamHub } from './live-stream.ts';
 import { block, ok, type Stage } from './stage.ts';
@@ -66,7 +66,7 @@ function tagged(kept: Batch, v: BatchValidation): Batch {
  * The data-plan stage (first in the pipeline): validates each batch naming a plan in
  * `context.data_plan` against the pinned version, or the latest one active in the batch's
  * environment; tags violations on the events; removes what the version's validation actions
- * block and keeps it, whole batch and block metadata, in the quarantine for a backfill; counts
+ * block and keeps what it blocked in the quarantine (the batch itself stays in the log) for a backfill; counts
  * violations per plan version. Batches without a plan, or naming one with no enforceable version,
  * pass untouched.
  *
@@ -108,13 +108,12 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
       if (!plan) return ok(record);
       const v = validateBatch(plan.compiled, record.batch);
       if (v.findings.length === 0) return ok(record);
-      const quarantined = anythingBlocked(v.blocked)
-        ? quarantineBatch(record.batch, plan, v.blocked, (i) => eventIdOf(record.offset, i).toString())
-        : undefined;
+      const idAt = (i: number) => eventIdOf(record.offset, i).toString();
+      const metadata = anythingBlocked(v.blocked) ? blockMetadata(record.batch, v.blocked, idAt) : undefined;
       if (record.offset > (applied.get(record.partition) ?? 0)) {
         count(record, plan, v);
         offsets.set(record.partition, record.offset);
-        if (quarantined) {
+        if (metadata) {
           blocked.push({
             workspaceId: record.workspaceId,
             inputId: record.inputId,
@@ -125,11 +124,11 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
             offset: record.offset,
             receivedAtMs: record.receivedAtMs,
             wholeBatch: v.blocked.batch,
-            batch: quarantined,
+            metadata,
           });
         }
       }
-      if (quarantined && deps.hub && deps.hub.size > 0) deps.hub.publishBlocked(record, quarantined);
+      if (metadata && deps.hub && deps.hub.size > 0) deps.hub.publishBlocked(record, quarantineBatch(record.batch, plan, metadata, idAt));
       if (!v.batch) return block(`plan ${plan.planId} v${plan.version} blocks the whole batch`);
       return ok({ ...record, batch: tagged(v.batch, v) });
     },

@@ -6,6 +6,7 @@ import { anythingBlocked } from './blocking.ts';
 import type { PlanRegistry } from './plan-registry.ts';
 import type { BlockedQuery, DataQualityStore } from './quality-store.ts';
 import { backfillBatch } from './quarantine.ts';
+import type { QuarantineReader } from './quarantine-reader.ts';
 import { validateBatch } from './validate.ts';
 
 /** Sends batches through the Events API's write path (validation, IDSync, the durable log). */
@@ -47,6 +48,7 @@ export interface BackfillResult {
 
 export interface BackfillDeps {
   store: DataQualityStore;
+  quarantine: QuarantineReader;
   plans: PlanRegistry;
   /** The input a blocked batch came in on; the backfill sends it in again through that input. */
   inputOf: (id: InputId) => Input | undefined;
@@ -81,7 +83,7 @@ export class Backfill {
       ...(req.fromMs !== undefined ? { fromMs: req.fromMs } : {}),
       ...(req.toMs !== undefined ? { toMs: req.toMs } : {}),
     };
-    const blocked = await this.deps.store.blocked(ws, { ...query, ...(req.after !== undefined ? { afterId: req.after } : {}) }, req.limit);
+    const blocked = await this.deps.quarantine.list(ws, { ...query, ...(req.after !== undefined ? { afterId: req.after } : {}) }, req.limit);
     const lastId = blocked.at(-1)?.id ?? null;
     const result: BackfillResult = {
       target_version: target,

@@ -1,5 +1,4 @@
 import type { InputId, Mpid, WorkspaceId } from '../kernel/ids.ts';
-import type { Batch } from '../model/batch.ts';
 import type { ValidationErrorType } from './data-plan.ts';
 
 /**
@@ -16,21 +15,25 @@ export interface BlockMetadata {
   blocked_user_attributes: string[];
 }
 
-/** A batch the data-plan stage blocked something from, kept whole so it can be backfilled. */
+/**
+ * A batch the data-plan stage blocked something from. The batch itself stays where it is, in the
+ * event log at `partition`/`offset` (durable and replayable); the quarantine keeps what was
+ * blocked, so the two together give mParticle's quarantine document (see `QuarantineReader`).
+ */
 export interface NewBlockedBatch {
   workspaceId: WorkspaceId;
   inputId: InputId;
   mpid: Mpid;
   planId: string;
   version: number;
-  /** Where the original batch is in the event log: blocking it again is a no-op. */
+  /** Where the batch is in the event log; blocking it again is a no-op. */
   partition: number;
   offset: number;
   receivedAtMs: number;
   /** True when the whole batch was blocked (a `drop_batch` action). */
   wholeBatch: boolean;
-  /** The batch as received (every event with a `data.event_id`), `context.data_plan.block_metadata` added. */
-  batch: Batch;
+  /** What was blocked from it. */
+  metadata: BlockMetadata;
 }
 
 export interface BlockedBatch extends NewBlockedBatch {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { batchOf, PLAN, screen, search } from '../../test/fixtures/data-plan.ts';
 import { compilePlanVersion } from './plan-compiler.ts';
-import { backfillBatch, quarantineBatch } from './quarantine.ts';
+import { backfillBatch, blockMetadata, quarantineBatch } from './quarantine.ts';
 import { validateBatch } from './validate.ts';
 
 const plan = compilePlanVersion(PLAN);
@@ -10,7 +10,8 @@ function quarantined() {
   const original = { ...batchOf([search({ query: 'q', category: 'film', x: 1 }), screen('Nowhere')], { user_attributes: { age: 30, hobby: 'chess' } }), batch_id: 'b-1' };
   original.events[1]!.data.event_id = 'sender-id';
   const { blocked } = validateBatch(plan, original);
-  return { original, batch: quarantineBatch(original, { planId: 'p', version: 3 }, blocked, (i) => `q-${i}`) };
+  const idAt = (i: number) => `q-${i}`;
+  return { original, batch: quarantineBatch(original, { planId: 'p', version: 3 }, blockMetadata(original, blocked, idAt), idAt) };
 }
 
 describe('quarantine', () => {
@@ -49,7 +50,8 @@ describe('quarantine', () => {
 
   it('has nothing to send when only event attributes were blocked', () => {
     const original = batchOf([search({ query: 'q', category: 'film', x: 1 })]);
-    const q = quarantineBatch(original, { planId: 'p', version: 1 }, validateBatch(plan, original).blocked, (i) => `q-${i}`);
+    const idAt = (i: number) => `q-${i}`;
+    const q = quarantineBatch(original, { planId: 'p', version: 1 }, blockMetadata(original, validateBatch(plan, original).blocked, idAt), idAt);
     expect(backfillBatch(q, false)).toBeUndefined();
     expect(backfillBatch(original, false)).toBeUndefined();
   });

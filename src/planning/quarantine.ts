@@ -2,6 +2,29 @@ import type { Batch, BatchEvent } from '../model/batch.ts';
 import type { BlockedData } from './blocking.ts';
 import type { BlockMetadata } from './quality-store.ts';
 
+/** An event's id as mParticle's quarantine names it: the sender's `data.event_id`, else Quanta's. */
+const eventIdOf = (event: BatchEvent, index: number, eventIdAt: (index: number) => string): string =>
+  event.data.event_id === undefined || event.data.event_id === null ? eventIdAt(index) : String(event.data.event_id);
+
+/** What the data-plan stage blocked from a batch, as mParticle's quarantine output names it. */
+export function blockMetadata(original: Batch, blocked: BlockedData, eventIdAt: (index: number) => string): BlockMetadata {
+  const idOf = (index: number) => eventIdOf(original.events[index]!, index, eventIdAt);
+  const attributes = new Map<number, string[]>();
+  for (const a of blocked.event_attributes) {
+    const paths = attributes.get(a.event_index) ?? [];
+    paths.push(`.${a.error_pointer.slice(1)}/${a.key}`);
+    attributes.set(a.event_index, paths);
+  }
+  return {
+    dto_version: 1,
+    blocked_user_identities: Object.keys(blocked.user_identities),
+    blocked_device_identities: [],
+    blocked_event_ids: (blocked.batch ? original.events.map((_, i) => i) : blocked.events.map((e) => e.event_index)).map(idOf),
+    blocked_event_attributes: [...attributes].map(([index, paths]) => ({ event_id: idOf(index), event_attributes: paths })),
+    blocked_user_attributes: Object.keys(blocked.user_attributes),
+  };
+}
+
 /**
  * The quarantine copy of a batch, as mParticle's quarantine output writes it: the batch as
  * received, every event with a `data.event_id` (Quanta's event id where the sender gave none),
@@ -10,7 +33,7 @@ import type { BlockMetadata } from './quality-store.ts';
 export function quarantineBatch(
   original: Batch,
   plan: { planId: string; version: number },
-  blocked: BlockedData,
+  metadata: BlockMetadata,
   eventIdAt: (index: number) => string,
 ): Batch {
   const events: BatchEvent[] = original.events.map((event, i) =>
@@ -18,21 +41,6 @@ export function quarantineBatch(
       ? ({ ...event, data: { ...event.data, event_id: eventIdAt(i) } } as BatchEvent)
       : event,
   );
-  const idOf = (index: number) => String(events[index]!.data.event_id);
-  const attributes = new Map<number, string[]>();
-  for (const a of blocked.event_attributes) {
-    const paths = attributes.get(a.event_index) ?? [];
-    paths.push(`.${a.error_pointer.slice(1)}/${a.key}`);
-    attributes.set(a.event_index, paths);
-  }
-  const metadata: BlockMetadata = {
-    dto_version: 1,
-    blocked_user_identities: Object.keys(blocked.user_identities),
-    blocked_device_identities: [],
-    blocked_event_ids: (blocked.batch ? events.map((_, i) => i) : blocked.events.map((e) => e.event_index)).map(idOf),
-    blocked_event_attributes: [...attributes].map(([index, paths]) => ({ event_id: idOf(index), event_attributes: paths })),
-    blocked_user_attributes: Object.keys(blocked.user_attributes),
-  };
   return {
     ...original,
     events,

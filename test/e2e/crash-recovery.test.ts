@@ -267,7 +267,8 @@ describe('crash recovery: kill -9 under load', () => {
 
     // The quarantine holds each batch with a blocked event once, and the report counts each once.
     const quality = readQuality(dataDir);
-    const blockedSrids = quality.blocked.map((b) => b.batch.source_request_id as string).sort();
+    const sridAt = new Map(log.rows.map((r) => [`${r.partition}:${r.offset}`, r.envelope.batch.source_request_id!]));
+    const blockedSrids = quality.blocked.map((b) => sridAt.get(`${b.partition}:${b.logOffset}`)).sort();
     const expectedBlocked = acked.filter((b) => b.events === 3).map((b) => b.srid).sort();
     expect(expectedBlocked.length, 'some batches had an unplanned event').toBeGreaterThan(0);
     expect(blockedSrids, 'quarantined batches: each batch with a blocked event, once').toEqual(expectedBlocked);

@@ -75,19 +75,19 @@ export function readProfile(dataDir: string, mpid: string, workspaceId = 1): Rec
   }
 }
 
-/** The quarantine and violation counts in `state.sqlite` (read-only). */
+/** The quarantine (what was blocked, and where the batch is in the log) and violation counts in `state.sqlite` (read-only). */
 export function readQuality(dataDir: string): {
-  blocked: { partition: number; logOffset: number; planId: string; batch: Record<string, unknown> }[];
+  blocked: { partition: number; logOffset: number; planId: string; metadata: Record<string, unknown> }[];
   violations: { subject: string; type: string; key: string; count: number }[];
 } {
   const db = new Database(join(dataDir, 'state.sqlite'), { readonly: true });
   try {
-    const blocked = (db.prepare('SELECT partition, log_offset, plan_id, batch FROM blocked_batches ORDER BY id').all() as {
+    const blocked = (db.prepare('SELECT partition, log_offset, plan_id, metadata FROM quarantine ORDER BY id').all() as {
       partition: number;
       log_offset: number;
       plan_id: string;
-      batch: string;
-    }[]).map((r) => ({ partition: r.partition, logOffset: r.log_offset, planId: r.plan_id, batch: JSON.parse(r.batch) as Record<string, unknown> }));
+      metadata: string;
+    }[]).map((r) => ({ partition: r.partition, logOffset: r.log_offset, planId: r.plan_id, metadata: JSON.parse(r.metadata) as Record<string, unknown> }));
     const violations = db
       .prepare('SELECT subject, violation_type AS type, key, count FROM plan_violations ORDER BY subject, key')
       .all() as { subject: string; type: string; key: string; count: number }[];

@@ -5,11 +5,13 @@ import { stringifyLossless } from '../../kernel/lossless-json.ts';
 import type { Backfill } from '../../planning/backfill.ts';
 import type { PlanRegistry } from '../../planning/plan-registry.ts';
 import type { DataQualityStore } from '../../planning/quality-store.ts';
+import type { QuarantineReader } from '../../planning/quarantine-reader.ts';
 import { errorBody } from './error-body.schema.ts';
 import { platformCaller, type PlatformCallerDeps } from './platform-caller.ts';
 
 export interface DataQualityRoutesDeps extends PlatformCallerDeps {
   quality: DataQualityStore;
+  quarantine: QuarantineReader;
   planRegistry: PlanRegistry;
   backfill: Backfill;
 }
@@ -169,7 +171,7 @@ export async function dataQualityRoutes(app: FastifyInstance, deps: DataQualityR
       await knownPlan(ws, planId);
       const { version, pending, after = 0, limit = 100 } = request.query;
       const query = { planId, ...(version !== undefined ? { version } : {}), ...(pending ? { pending } : {}) };
-      const rows = await deps.quality.blocked(ws, { ...query, afterId: after }, limit);
+      const rows = await deps.quarantine.list(ws, { ...query, afterId: after }, limit);
       return send(reply, {
         blocked: rows.map((b) => ({
           id: b.id,

@@ -15,7 +15,14 @@ const blocked = (offset: number, extra: Partial<NewBlockedBatch> = {}): NewBlock
   offset,
   receivedAtMs: 1_000 * offset,
   wholeBatch: false,
-  batch: { events: [{ event_type: 'custom_event', data: { event_name: `e${offset}`, event_id: String(offset) } }], environment: 'production', user_attributes: {}, user_identities: {} },
+  metadata: {
+    dto_version: 1,
+    blocked_user_identities: [],
+    blocked_device_identities: [],
+    blocked_event_ids: [String(offset)],
+    blocked_event_attributes: [],
+    blocked_user_attributes: ['hobby'],
+  },
   ...extra,
 });
 
@@ -51,7 +58,7 @@ export function qualityStoreContract(name: string, open: (location: string) => P
       await store.record({ blocked: [blocked(2, { planId: 'changed' })], violations: [], offsets: new Map() });
       const rows = await store.blocked(ws, { planId: 'main' }, 10);
       expect(rows.map((r) => r.offset)).toEqual([1, 2]);
-      expect(rows[0]!.batch).toEqual(blocked(1).batch);
+      expect(rows[0]!.metadata).toEqual(blocked(1).metadata);
       expect(rows[0]).toMatchObject({ mpid: '-9000000000000000001', wholeBatch: false, backfilledAtMs: null, version: 1 });
       expect(await store.countBlocked(ws, { planId: 'changed' })).toBe(0);
       expect(await store.countBlocked(other, { planId: 'main' })).toBe(0);

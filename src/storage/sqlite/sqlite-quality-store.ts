@@ -20,7 +20,7 @@ interface BlockedRow {
   log_offset: number;
   received_at_ms: number;
   whole_batch: number;
-  batch: string;
+  metadata: string;
   backfilled_at_ms: number | null;
 }
 
@@ -51,16 +51,16 @@ export class SqliteQualityStore implements DataQualityStore {
     this.db = openSqlite(file, options);
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS blocked_batches (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+      CREATE TABLE IF NOT EXISTS quarantine (
+        id INTEGER PRIMARY KEY,
         workspace_id INTEGER NOT NULL, input_id INTEGER NOT NULL, mpid TEXT NOT NULL,
         plan_id TEXT NOT NULL, version INTEGER NOT NULL,
         partition INTEGER NOT NULL, log_offset INTEGER NOT NULL,
         received_at_ms INTEGER NOT NULL, whole_batch INTEGER NOT NULL,
-        batch TEXT NOT NULL, backfilled_at_ms INTEGER,
+        metadata TEXT NOT NULL, backfilled_at_ms INTEGER,
         UNIQUE (partition, log_offset)
       );
-      CREATE INDEX IF NOT EXISTS blocked_by_plan ON blocked_batches (workspace_id, plan_id, version, id);
+      CREATE INDEX IF NOT EXISTS quarantine_by_plan ON quarantine (workspace_id, plan_id, version, id);
       CREATE TABLE IF NOT EXISTS plan_violations (
         workspace_id INTEGER NOT NULL, plan_id TEXT NOT NULL, version INTEGER NOT NULL,
         subject TEXT NOT NULL, violation_type TEXT NOT NULL, key TEXT NOT NULL,
@@ -70,8 +70,8 @@ export class SqliteQualityStore implements DataQualityStore {
       CREATE TABLE IF NOT EXISTS quality_offsets (partition INTEGER PRIMARY KEY, log_offset INTEGER NOT NULL);
     `);
     const insertBlocked = this.db.prepare(`
-      INSERT OR IGNORE INTO blocked_batches
-        (workspace_id, input_id, mpid, plan_id, version, partition, log_offset, received_at_ms, whole_batch, batch)
+      INSERT OR IGNORE INTO quarantine
+        (workspace_id, input_id, mpid, plan_id, version, partition, log_offset, received_at_ms, whole_batch, metadata)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const addViolation = this.db.prepare(`
       INSERT INTO plan_violations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -84,7 +84,7 @@ export class SqliteQualityStore implements DataQualityStore {
       for (const b of flush.blocked) {
         insertBlocked.run(
           b.workspaceId, b.inputId, b.mpid, b.planId, b.version, b.partition, b.offset, b.receivedAtMs,
-          b.wholeBatch ? 1 : 0, JSON.stringify(b.batch),
+          b.wholeBatch ? 1 : 0, JSON.stringify(b.metadata),
         );
       }
       for (const v of flush.violations) {
@@ -93,7 +93,7 @@ export class SqliteQualityStore implements DataQualityStore {
       for (const [partition, offset] of flush.offsets) setOffset.run(partition, offset);
     });
     this.selectOffsets = this.db.prepare('SELECT partition, log_offset FROM quality_offsets');
-    const mark = this.db.prepare('UPDATE blocked_batches SET backfilled_at_ms = ? WHERE workspace_id = ? AND id = ? AND backfilled_at_ms IS NULL');
+    const mark = this.db.prepare('UPDATE quarantine SET backfilled_at_ms = ? WHERE workspace_id = ? AND id = ? AND backfilled_at_ms IS NULL');
     this.markTx = this.db.transaction((ws: WorkspaceId, ids: readonly number[], atMs: number) => {
       for (const id of ids) mark.run(atMs, ws, id);
     });
@@ -130,7 +130,7 @@ export class SqliteQualityStore implements DataQualityStore {
 
   async blocked(ws: WorkspaceId, query: BlockedQuery, limit: number): Promise<BlockedBatch[]> {
     const { where, params } = blockedWhere(ws, query);
-    const rows = this.db.prepare(`SELECT * FROM blocked_batches WHERE ${where} ORDER BY id LIMIT ?`).all(...params, limit) as BlockedRow[];
+    const rows = this.db.prepare(`SELECT * FROM quarantine WHERE ${where} ORDER BY id LIMIT ?`).all(...params, limit) as BlockedRow[];
     return rows.map((r) => ({
       id: r.id,
       workspaceId: r.workspace_id as WorkspaceId,
@@ -142,14 +142,14 @@ export class SqliteQualityStore implements DataQualityStore {
       offset: r.log_offset,
       receivedAtMs: r.received_at_ms,
       wholeBatch: r.whole_batch === 1,
-      batch: JSON.parse(r.batch),
+      metadata: JSON.parse(r.metadata),
       backfilledAtMs: r.backfilled_at_ms,
     }));
   }
 
   async countBlocked(ws: WorkspaceId, query: BlockedQuery): Promise<number> {
     const { where, params } = blockedWhere(ws, query);
-    return this.db.prepare(`SELECT count(*) FROM blocked_batches WHERE ${where}`).pluck().get(...params) as number;
+    return this.db.prepare(`SELECT count(*) FROM quarantine WHERE ${where}`).pluck().get(...params) as number;
   }
 
   async markBackfilled(ws: WorkspaceId, ids: readonly number[], atMs: number): Promise<void> {
