@@ -48,6 +48,19 @@ describe('quarantine', () => {
     expect(backfillBatch(quarantined().batch, true)!.events.map((e) => e.data.event_id)).toEqual(['q-0', 'sender-id']);
   });
 
+  it('re-sends a batch blocked whole with all of its events, user attributes and identities', () => {
+    const dropBatch = compilePlanVersion({ ...PLAN, settings: { validation_actions: { event: 'drop_batch' } } });
+    const original = batchOf([search({ query: 'q', category: 'film' }), screen('Nowhere')], { user_attributes: { age: 30, gone: null } });
+    const { blocked } = validateBatch(dropBatch, original);
+    expect(blocked.batch).toBe(true);
+    const idAt = (i: number) => `q-${i}`;
+    const metadata = blockMetadata(original, blocked, idAt);
+    expect(metadata).toMatchObject({ blocked_event_ids: ['q-0', 'q-1'], blocked_user_attributes: ['age'], blocked_user_identities: ['customer_id', 'email'] });
+    const resent = backfillBatch(quarantineBatch(original, { planId: 'p', version: 1 }, metadata, idAt), false)!;
+    expect(resent.events).toHaveLength(2);
+    expect(resent.user_attributes).toEqual({ age: 30 });
+  });
+
   it('has nothing to send when only event attributes were blocked', () => {
     const original = batchOf([search({ query: 'q', category: 'film', x: 1 })]);
     const idAt = (i: number) => `q-${i}`;

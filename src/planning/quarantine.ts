@@ -15,11 +15,23 @@ export function blockMetadata(original: Batch, blocked: BlockedData, eventIdAt: 
     paths.push(`.${a.error_pointer.slice(1)}/${a.key}`);
     attributes.set(a.event_index, paths);
   }
+  if (blocked.batch) {
+    // A blocked batch is blocked whole: every event, user attribute and identity, so a backfill sends it all.
+    const sent = (values: Record<string, unknown> | null | undefined) => Object.keys(values ?? {}).filter((k) => values![k] !== null && values![k] !== undefined);
+    return {
+      dto_version: 1,
+      blocked_user_identities: sent(original.user_identities),
+      blocked_device_identities: [],
+      blocked_event_ids: original.events.map((_, i) => idOf(i)),
+      blocked_event_attributes: [],
+      blocked_user_attributes: sent(original.user_attributes),
+    };
+  }
   return {
     dto_version: 1,
     blocked_user_identities: Object.keys(blocked.user_identities),
     blocked_device_identities: [],
-    blocked_event_ids: (blocked.batch ? original.events.map((_, i) => i) : blocked.events.map((e) => e.event_index)).map(idOf),
+    blocked_event_ids: blocked.events.map((e) => idOf(e.event_index)),
     blocked_event_attributes: [...attributes].map(([index, paths]) => ({ event_id: idOf(index), event_attributes: paths })),
     blocked_user_attributes: Object.keys(blocked.user_attributes),
   };
