@@ -82,6 +82,12 @@ describe('parseBatch', () => {
     expect(r.batch.events[0]!.data.extra).toBe(2);
   });
 
+  it("drops an event's `violations`: only Quanta's data-plan stage tags events", () => {
+    const r = parseBatch({ events: [{ event_type: 'screen_view', violations: [{ validation_error_type: 'unplanned' }], data: { screen_name: 'A' } }] });
+    if (!r.ok) throw new Error('expected ok');
+    expect(r.batch.events[0]).toEqual({ event_type: 'screen_view', data: { screen_name: 'A' } });
+  });
+
   it('names every problem with its path', () => {
     const problems = messages(
       {

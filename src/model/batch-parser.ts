@@ -85,6 +85,8 @@ function normalize(raw: Record<string, unknown>, mpid: Batch['mpid']): Batch {
 }
 
 function normalizeEvent(event: BatchEvent): void {
+  // `violations` is Quanta's own tag, set by the data-plan stage: a sender cannot set it.
+  if ('violations' in event) delete event.violations;
   const data: EventData = (event.data ??= {});
   if (typeof data.event_name === 'string' && data.event_name.length > LIMITS.eventNameLength) {
     data.event_name = data.event_name.slice(0, LIMITS.eventNameLength);
