@@ -109,7 +109,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  */
 type PointTree = Map<string, Map<string, Map<string, PointAcc>>>;
 
-/** The point of an event, created on first sight with its match and key. */
+/** The point of an event, created on first sight with its match and key (`eventMatch`'s, where there is one). */
 function pointOf(tree: PointTree, event: BatchEvent): PointAcc {
   const data = event.data;
   switch (event.event_type) {
@@ -123,26 +123,10 @@ function pointOf(tree: PointTree, event: BatchEvent): PointAcc {
       return find(tree, event, data.product_impressions ? 'product_impression' : 'commerce_event', '', '');
     case 'application_state_transition':
       return find(tree, event, 'application_state_transition', '', text(data.application_transition_type));
-    case 'session_start':
-    case 'session_end':
-    case 'crash_report':
-    case 'opt_out':
-    case 'first_run':
-    case 'network_performance':
-    case 'breadcrumb':
-    case 'uninstall':
-    case 'pre_attribution':
-    case 'push_registration':
-    case 'push_message':
-    case 'push_reaction':
-    case 'profile':
-    case 'user_attribute_change':
-    case 'user_identity_change':
+    default:
+      // Every other event type is one point: criterialess ones (session_start...) and those no
+      // plan can describe (push, profile, change events) alike.
       return find(tree, event, event.event_type, '', '');
-    default: {
-      const unreachable: never = event.event_type;
-      throw new Error(`unknown event type ${String(unreachable)}`);
-    }
   }
 }
 

@@ -3,6 +3,7 @@ import addFormatsPlugin from 'ajv-formats';
 import { BadRequest, type ErrorDetail } from '../kernel/errors.ts';
 import {
   CRITERIALESS_MATCH_TYPES,
+  type CriterialessMatchType,
   type DataPlanMatch,
   type DataPlanMatchType,
   type DataPlanValidationActions,
@@ -37,36 +38,16 @@ const isMatchType = (v: unknown): v is DataPlanMatchType => (MATCH_TYPES as read
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const problem = (message: string): ErrorDetail => ({ code: 'BAD_REQUEST', message });
 
-/** Every criteria field each match type needs (criterialess types need none). */
-function requiredCriteria(type: DataPlanMatchType): readonly string[] {
-  switch (type) {
-    case 'custom_event':
-      return ['event_name', 'custom_event_type'];
-    case 'screen_view':
-      return ['screen_name'];
-    case 'product_action':
-    case 'promotion_action':
-      return ['action'];
-    case 'application_state_transition':
-      return ['application_transition_type'];
-    case 'session_start':
-    case 'session_end':
-    case 'crash_report':
-    case 'opt_out':
-    case 'first_run':
-    case 'network_performance':
-    case 'breadcrumb':
-    case 'uninstall':
-    case 'product_impression':
-    case 'user_attributes':
-    case 'user_identities':
-      return [];
-    default: {
-      const unreachable: never = type;
-      throw new Error(`unknown match type ${String(unreachable)}`);
-    }
-  }
-}
+/** Every criteria field a match type needs: those with criteria, by name; the criterialess need none. */
+const CRITERIA_FIELDS: Record<Exclude<DataPlanMatchType, CriterialessMatchType>, readonly string[]> = {
+  custom_event: ['event_name', 'custom_event_type'],
+  screen_view: ['screen_name'],
+  product_action: ['action'],
+  promotion_action: ['action'],
+  application_state_transition: ['application_transition_type'],
+};
+const requiredCriteria = (type: DataPlanMatchType): readonly string[] =>
+  (CRITERIA_FIELDS as Partial<Record<DataPlanMatchType, readonly string[]>>)[type] ?? [];
 
 function readMatch(raw: unknown, where: string, problems: ErrorDetail[]): DataPlanMatch | undefined {
   if (!isObject(raw)) {

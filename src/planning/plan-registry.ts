@@ -10,12 +10,15 @@ export interface EnforcedPlan {
   readonly compiled: CompiledPlan;
 }
 
-/** What the registry remembers of one plan: its versions' environments and their compiled forms. */
-interface Entry {
-  readonly versions: ReadonlyMap<number, ActivatedEnvironment>;
-  readonly documents: ReadonlyMap<number, unknown>;
-  readonly compiled: Map<number, CompiledPlan | null>;
+/** What the registry remembers of one version: where it is active, its document, and (once compiled) its validators; null when it does not compile. */
+interface VersionEntry {
+  readonly activated: ActivatedEnvironment;
+  readonly document: unknown;
+  compiled?: CompiledPlan | null;
 }
+
+/** What the registry remembers of one plan: its versions by number. */
+type Entry = ReadonlyMap<number, VersionEntry>;
 
 /**
  * Whether a version activated for `activated` applies to a batch from `environment`. A version
@@ -49,13 +52,13 @@ export class PlanRegistry {
   /** Whether the plan exists, and the version too when one is given. */
   async exists(ws: WorkspaceId, planId: string, version: number | undefined): Promise<boolean> {
     const entry = await this.entry(ws, planId);
-    return entry !== null && (version === undefined || entry.versions.has(version));
+    return entry !== null && (version === undefined || entry.has(version));
   }
 
   /** The plan's version numbers, ascending; undefined when there is no such plan. */
   async versions(ws: WorkspaceId, planId: string): Promise<number[] | undefined> {
     const entry = await this.entry(ws, planId);
-    return entry ? [...entry.versions.keys()].sort((a, b) => a - b) : undefined;
+    return entry ? [...entry.keys()].sort((a, b) => a - b) : undefined;
   }
 
   /**
@@ -67,8 +70,9 @@ export class PlanRegistry {
     const entry = await this.entry(ws, planId);
     if (!entry) return undefined;
     const chosen = version ?? latestActive(entry, (activated) => activeIn(activated, environment));
-    if (chosen === undefined || !entry.versions.has(chosen)) return undefined;
-    const compiled = this.compiledVersion(entry, planId, chosen);
+    const found = chosen === undefined ? undefined : entry.get(chosen);
+    if (chosen === undefined || !found) return undefined;
+    const compiled = this.compiledVersion(found, planId, chosen);
     return compiled ? { planId, version: chosen, compiled } : undefined;
   }
 
@@ -78,7 +82,8 @@ export class PlanRegistry {
     for (const plan of await this.store.listPlans(ws)) {
       const entry = this.remember(ws, plan);
       const version = latestActive(entry, (activated) => activated !== 'none');
-      const compiled = version === undefined ? undefined : this.compiledVersion(entry, plan.data_plan_id, version);
+      const chosen = version === undefined ? undefined : entry.get(version);
+      const compiled = chosen && this.compiledVersion(chosen, plan.data_plan_id, version!);
       if (version !== undefined && compiled) found.push({ planId: plan.data_plan_id, version, compiled });
     }
     return found;
@@ -100,33 +105,27 @@ export class PlanRegistry {
     const key = `${ws}:${plan.data_plan_id}`;
     const cached = this.plans.get(key);
     if (cached) return cached;
-    const entry: Entry = {
-      versions: new Map(plan.data_plan_versions.map((v) => [v.version, v.activated_environment])),
-      documents: new Map(plan.data_plan_versions.map((v) => [v.version, v.version_document])),
-      compiled: new Map(),
-    };
+    const entry: Entry = new Map(plan.data_plan_versions.map((v) => [v.version, { activated: v.activated_environment, document: v.version_document }]));
     this.plans.set(key, entry);
     return entry;
   }
 
-  private compiledVersion(entry: Entry, planId: string, version: number): CompiledPlan | undefined {
-    let compiled = entry.compiled.get(version);
-    if (compiled === undefined) {
+  private compiledVersion(entry: VersionEntry, planId: string, version: number): CompiledPlan | undefined {
+    if (entry.compiled === undefined) {
       try {
-        compiled = compilePlanVersion(entry.documents.get(version));
+        entry.compiled = compilePlanVersion(entry.document);
       } catch (error) {
         this.onBadPlan(planId, version, error);
-        compiled = null;
+        entry.compiled = null;
       }
-      entry.compiled.set(version, compiled);
     }
-    return compiled ?? undefined;
+    return entry.compiled ?? undefined;
   }
 }
 
 function latestActive(entry: Entry, applies: (activated: ActivatedEnvironment) => boolean): number | undefined {
   let latest: number | undefined;
-  for (const [version, activated] of entry.versions) {
+  for (const [version, { activated }] of entry) {
     if (applies(activated) && (latest === undefined || version > latest)) latest = version;
   }
   return latest;

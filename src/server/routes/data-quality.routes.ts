@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequest, NotFound } from '../../kernel/errors.ts';
+import type { WorkspaceId } from '../../kernel/ids.ts';
 import { stringifyLossless } from '../../kernel/lossless-json.ts';
 import type { Backfill } from '../../planning/backfill.ts';
 import type { PlanRegistry } from '../../planning/plan-registry.ts';
@@ -31,10 +32,10 @@ const planParams = {
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** An ISO date (or epoch milliseconds) from a query or body, else a 400 naming the field. */
-function timeOf(field: string, value: string | number | undefined): number | undefined {
+/** An ISO date from the body, else a 400 naming the field. */
+function timeOf(field: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const ms = typeof value === 'number' ? value : Date.parse(value);
+  const ms = Date.parse(value);
   if (!Number.isFinite(ms)) throw new BadRequest([{ code: 'BAD_REQUEST', message: `${field} "${value}" is not a date; use ISO 8601, e.g. 2026-01-31T00:00:00Z.` }]);
   return ms;
 }
@@ -100,7 +101,7 @@ const checkBackfillBody = (() => {
 export async function dataQualityRoutes(app: FastifyInstance, deps: DataQualityRoutesDeps): Promise<void> {
   const caller = platformCaller(deps);
   const send = (reply: FastifyReply, body: unknown) => reply.type('application/json').send(stringifyLossless(body));
-  const knownPlan = async (ws: Parameters<PlanRegistry['exists']>[0], planId: string) => {
+  const knownPlan = async (ws: WorkspaceId, planId: string) => {
     if (!(await deps.planRegistry.exists(ws, planId, undefined))) throw new NotFound(`The specified plan ID ${planId} in workspace ${ws} was not found.`);
   };
 
