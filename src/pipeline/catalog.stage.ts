@@ -1,15 +1,12 @@
 import { CatalogAccumulator } from '../catalog/catalog-accumulator.ts';
 import type { CatalogPoint } from '../catalog/catalog.ts';
 import type { CatalogStore } from '../catalog/catalog-store.ts';
+import { CountedOffsets } from './counted-offsets.ts';
 import { ok, type Stage } from './stage.ts';
 
 export interface CatalogStageDeps {
   store: CatalogStore;
 }
-
-const addOffsets = (into: Map<number, number>, from: ReadonlyMap<number, number>) => {
-  for (const [partition, offset] of from) into.set(partition, Math.max(offset, into.get(partition) ?? 0));
-};
 
 /**
  * Feeds the Catalog: `run` only counts in memory (no I/O); `flush` adds what was counted to the
@@ -21,54 +18,45 @@ const addOffsets = (into: Map<number, number>, from: ReadonlyMap<number, number>
  * is carried into the next.
  */
 export function catalogStage(deps: CatalogStageDeps): Stage {
-  let counted = new CatalogAccumulator();
-  /** Per partition, the last offset the store had counted at recovery: records up to it are skipped. */
-  const applied = new Map<number, number>();
-  /** Per partition, the last offset counted since the last write. */
-  let offsets = new Map<number, number>();
-  /** What a failed write did not save. */
-  let unsaved: { deltas: CatalogPoint[]; offsets: Map<number, number> } = { deltas: [], offsets: new Map() };
+  let accumulated = new CatalogAccumulator();
+  const counted = new CountedOffsets();
+  /** Deltas a failed write did not save. */
+  let unsaved: CatalogPoint[] = [];
   let last: Promise<void> = Promise.resolve();
 
   async function write(): Promise<void> {
-    const deltas = unsaved.deltas.concat(counted.drain());
-    const through = unsaved.offsets;
-    addOffsets(through, offsets);
-    offsets = new Map();
-    unsaved = { deltas: [], offsets: new Map() };
+    const deltas = unsaved.concat(accumulated.drain());
+    const through = counted.take();
+    unsaved = [];
     if (deltas.length === 0 && through.size === 0) return;
     try {
       await deps.store.apply(deltas, through);
     } catch (error) {
-      unsaved = { deltas, offsets: through };
+      unsaved = deltas;
+      counted.putBack(through);
       throw error;
     }
+    counted.saved(through);
   }
 
   return {
     name: 'catalog',
     run(record) {
-      if (record.offset > (applied.get(record.partition) ?? 0)) {
-        counted.observe(record);
-        offsets.set(record.partition, record.offset);
-      }
+      if (counted.claim(record)) accumulated.observe(record);
       return ok(record);
     },
     flush() {
       last = last.catch(() => undefined).then(write);
       return last;
     },
-    async recover(partition) {
-      const stored = (await deps.store.appliedOffsets()).get(partition);
-      if (stored === undefined) applied.delete(partition);
-      else applied.set(partition, stored);
+    async recover() {
+      counted.load(await deps.store.appliedOffsets());
     },
     async reset() {
       await last.catch(() => undefined);
-      counted = new CatalogAccumulator();
-      applied.clear();
-      offsets = new Map();
-      unsaved = { deltas: [], offsets: new Map() };
+      accumulated = new CatalogAccumulator();
+      counted.reset();
+      unsaved = [];
       await deps.store.reset();
     },
   };

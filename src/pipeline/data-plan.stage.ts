@@ -9,6 +9,7 @@ import type { DataQualityStore, NewBlockedBatch, ViolationCount } from '../plann
 import { blockMetadata, quarantineBatch } from '../planning/quarantine.ts';
 import { type BatchValidation, type Finding, validateBatch } from '../planning/validate.ts';
 import type { LiveStreamHub } from './live-stream.ts';
+import { CountedOffsets } from './counted-offsets.ts';
 import { block, ok, type Stage } from './stage.ts';
 
 export interface DataPlanStageDeps {
@@ -71,14 +72,13 @@ function tagged(kept: Batch, v: BatchValidation): Batch {
  * pass untouched.
  *
  * Exactly once: quarantined batches are keyed by their log position, and violation counts are
- * committed with each partition's last counted offset, so records re-run after a crash change the
- * batch the same way but are not counted again.
+ * committed with each partition's last counted offset ({@link CountedOffsets}), so records re-run
+ * after a crash change the batch the same way but are not counted again.
  */
 export function dataPlanStage(deps: DataPlanStageDeps): Stage {
-  let applied = new Map<number, number>();
+  const counted = new CountedOffsets();
   let blocked: NewBlockedBatch[] = [];
   let counts = new Map<string, ViolationCount>();
-  let offsets = new Map<number, number>();
 
   function count(record: LogRecord, plan: EnforcedPlan, v: BatchValidation): void {
     for (const f of v.findings) {
@@ -110,9 +110,8 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
       if (v.findings.length === 0) return ok(record);
       const idAt = (i: number) => eventIdOf(record.offset, i).toString();
       const metadata = anythingBlocked(v.blocked) ? blockMetadata(record.batch, v.blocked, idAt) : undefined;
-      if (record.offset > (applied.get(record.partition) ?? 0)) {
+      if (counted.claim(record)) {
         count(record, plan, v);
-        offsets.set(record.partition, record.offset);
         if (metadata) {
           blocked.push({
             workspaceId: record.workspaceId,
@@ -133,30 +132,28 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
       return ok({ ...record, batch: tagged(v.batch, v) });
     },
     async flush() {
-      if (offsets.size === 0) return;
-      const flush = { blocked, violations: [...counts.values()], offsets };
+      if (!counted.hasPending) return;
+      const flush = { blocked, violations: [...counts.values()], offsets: counted.take() };
       blocked = [];
       counts = new Map();
-      offsets = new Map();
       try {
         await deps.store.record(flush);
       } catch (error) {
         // Put them back: the processor retries the flush before it commits.
         blocked = [...flush.blocked, ...blocked];
         for (const c of flush.violations) addCount(counts, c);
-        for (const [p, o] of flush.offsets) offsets.set(p, Math.max(o, offsets.get(p) ?? 0));
+        counted.putBack(flush.offsets);
         throw error;
       }
-      for (const [p, o] of flush.offsets) applied.set(p, Math.max(o, applied.get(p) ?? 0));
+      counted.saved(flush.offsets);
     },
     async recover() {
-      applied = await deps.store.appliedOffsets();
+      counted.load(await deps.store.appliedOffsets());
     },
     async reset() {
       blocked = [];
       counts = new Map();
-      offsets = new Map();
-      applied = new Map();
+      counted.reset();
       await deps.store.resetViolations();
     },
   };
