@@ -7,7 +7,7 @@ import { loadConfig } from '../config/config.ts';
 import { workspaceId } from '../kernel/ids.ts';
 import type { Quanta } from '../main.ts';
 import { PLAN, screen } from '../../test/fixtures/data-plan.ts';
-import { basicAuth, CLIENT_ID, CLIENT_SECRET, quantaApp } from '../../test/helpers/quanta-app.ts';
+import { basicAuth, bearerAuth, quantaApp } from '../../test/helpers/quanta-app.ts';
 import { backfill, BackfillError } from './backfill.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,12 +24,7 @@ beforeAll(async () => {
   q = await quantaApp({ QUANTA_RATE_LIMIT: '0' });
   await q.app.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(q.app.server.address() as AddressInfo).port}`;
-  const token = await q.app.inject({
-    method: 'POST',
-    url: '/oauth/token',
-    payload: { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'client_credentials', audience: 'https://api.mparticle.com' },
-  });
-  bearer = `Bearer ${token.json().access_token}`;
+  bearer = await bearerAuth(q);
   const plan = { data_plan_id: 'app', data_plan_name: 'App', data_plan_versions: [{ version: 1, activated_environment: 'production', version_document: PLAN }] };
   expect((await api('POST', '/platform/v2/workspaces/1/plans', plan)).statusCode).toBe(200);
   // Five users each send an unplanned screen view: all blocked.

@@ -24,3 +24,14 @@ export async function quantaApp(env: Record<string, string> = {}): Promise<Quant
   });
   return createQuanta(config, pino({ level: 'silent' }));
 }
+
+/** `Bearer <token>` for the bootstrap API client, from the app's own `/oauth/token`. */
+export async function bearerAuth(q: Quanta): Promise<string> {
+  const res = await q.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    payload: { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, audience: 'https://api.mparticle.com', grant_type: 'client_credentials' },
+  });
+  if (res.statusCode !== 200) throw new Error(`/oauth/token answered ${res.statusCode}: ${res.body}`);
+  return `Bearer ${(res.json() as { access_token: string }).access_token}`;
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspaceId, type Mpid } from '../../kernel/ids.ts';
 import type { Quanta } from '../../main.ts';
-import { API_KEY, basicAuth, quantaApp } from '../../../test/helpers/quanta-app.ts';
+import { API_KEY, basicAuth, bearerAuth, quantaApp } from '../../../test/helpers/quanta-app.ts';
 
 const ws = workspaceId(1);
 const DAY = 24 * 3600_000;
@@ -54,7 +54,7 @@ describe('alias requests', () => {
       ['attribution', anon],
       ['Known', null],
     ]);
-    const profile = (await q.app.inject({ method: 'GET', url: `/userprofile/v1/1/1/1/${known}?fields=attribution`, headers: { authorization: await bearer() } })).json();
+    const profile = (await q.app.inject({ method: 'GET', url: `/userprofile/v1/1/1/1/${known}?fields=attribution`, headers: { authorization: await bearerAuth(q) } })).json();
     expect(profile.attribution).toMatchObject({ publisher: 'p', campaign: 'c' });
     const history = await q.stores.identity.history(ws, known as Mpid);
     expect(history.at(-1)).toMatchObject({ action: 'merged', reason: { operation: 'alias', requestId: 'alias-1', detail: `merged from ${anon}` } });
@@ -110,12 +110,3 @@ describe('alias requests', () => {
     expect((await post('/v1/identity/alias', { source_mpid: anon, destination_mpid: known }, { authorization: basicAuth('x', 'y') })).statusCode).toBe(401);
   });
 });
-
-async function bearer(): Promise<string> {
-  const res = await q.app.inject({
-    method: 'POST',
-    url: '/oauth/token',
-    payload: { client_id: 'test-client', client_secret: 'test-client-secret', grant_type: 'client_credentials' },
-  });
-  return `Bearer ${res.json().access_token}`;
-}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspaceId } from '../../kernel/ids.ts';
 import type { Quanta } from '../../main.ts';
 import type { CatalogAttributeView, CatalogPointView } from '../../catalog/catalog-view.ts';
-import { basicAuth, CLIENT_ID, CLIENT_SECRET, quantaApp } from '../../../test/helpers/quanta-app.ts';
+import { basicAuth, bearerAuth, quantaApp } from '../../../test/helpers/quanta-app.ts';
 
 let q: Quanta;
 let bearer: string;
@@ -54,12 +54,7 @@ const attr = (p: CatalogPointView, name: string) => p.attributes.find((a) => a.n
 beforeAll(async () => {
   q = await quantaApp({ QUANTA_RATE_LIMIT: '0' });
   q.stores.platform.saveTenant({ orgId: 99, accountId: 99, workspaceId: workspaceId(77) });
-  const token = await q.app.inject({
-    method: 'POST',
-    url: '/oauth/token',
-    payload: { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, audience: 'https://api.mparticle.com', grant_type: 'client_credentials' },
-  });
-  bearer = `Bearer ${token.json().access_token}`;
+  bearer = await bearerAuth(q);
   startedAt = Date.now();
   const sent = await q.app.inject({
     method: 'POST',

@@ -3,7 +3,7 @@ import { parseMpid, workspaceId } from '../../kernel/ids.ts';
 import type { Quanta } from '../../main.ts';
 import type { Batch } from '../../model/batch.ts';
 import type { DataPlanDocument } from '../../planning/data-plan.ts';
-import { basicAuth, CLIENT_ID, CLIENT_SECRET, quantaApp } from '../../../test/helpers/quanta-app.ts';
+import { basicAuth, bearerAuth, quantaApp } from '../../../test/helpers/quanta-app.ts';
 import { PLAN, screen, search } from '../../../test/fixtures/data-plan.ts';
 
 let q: Quanta;
@@ -71,12 +71,7 @@ const mixed: Batch = {
 
 beforeAll(async () => {
   q = await quantaApp({ QUANTA_RATE_LIMIT: '0' });
-  const token = await q.app.inject({
-    method: 'POST',
-    url: '/oauth/token',
-    payload: { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, audience: 'https://api.mparticle.com', grant_type: 'client_credentials' },
-  });
-  bearer = `Bearer ${token.json().access_token}`;
+  bearer = await bearerAuth(q);
   const created = await call('POST', PLANS, {
     data_plan_id: 'shop',
     data_plan_name: 'Shop',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspaceId } from '../../kernel/ids.ts';
 import type { Quanta } from '../../main.ts';
-import { basicAuth, CLIENT_ID, CLIENT_SECRET, quantaApp } from '../../../test/helpers/quanta-app.ts';
+import { basicAuth, bearerAuth, CLIENT_ID, quantaApp } from '../../../test/helpers/quanta-app.ts';
 
 let q: Quanta;
 let bearer: string;
@@ -11,12 +11,7 @@ beforeAll(async () => {
   q = await quantaApp({ QUANTA_RATE_LIMIT: '0' });
   // A workspace of another organisation.
   q.stores.platform.saveTenant({ orgId: 99, accountId: 99, workspaceId: workspaceId(77) });
-  const token = await q.app.inject({
-    method: 'POST',
-    url: '/oauth/token',
-    payload: { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, audience: 'https://api.mparticle.com', grant_type: 'client_credentials' },
-  });
-  bearer = `Bearer ${token.json().access_token}`;
+  bearer = await bearerAuth(q);
 });
 afterAll(async () => {
   await q.close();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Quanta } from '../../main.ts';
-import { basicAuth, CLIENT_ID, CLIENT_SECRET, quantaApp } from '../../../test/helpers/quanta-app.ts';
+import { basicAuth, bearerAuth, quantaApp } from '../../../test/helpers/quanta-app.ts';
 
 let q: Quanta;
 let bearer: string;
@@ -8,12 +8,7 @@ let mpid: string;
 
 beforeAll(async () => {
   q = await quantaApp({ QUANTA_RATE_LIMIT: '0' });
-  const token = await q.app.inject({
-    method: 'POST',
-    url: '/oauth/token',
-    payload: { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, audience: 'https://api.mparticle.com', grant_type: 'client_credentials' },
-  });
-  bearer = `Bearer ${token.json().access_token}`;
+  bearer = await bearerAuth(q);
   const events = (payload: unknown) =>
     q.app.inject({ method: 'POST', url: '/v2/events', headers: { authorization: basicAuth(), 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
   await events({

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspaceId } from '../../kernel/ids.ts';
 import type { Response as LightMyRequestResponse } from 'light-my-request';
 import type { Quanta } from '../../main.ts';
-import { API_KEY, CLIENT_ID, CLIENT_SECRET, quantaApp } from '../../../test/helpers/quanta-app.ts';
+import { API_KEY, bearerAuth, quantaApp } from '../../../test/helpers/quanta-app.ts';
 import { PLAN } from '../../../test/fixtures/data-plan.ts';
 
 const ws = workspaceId(1);
@@ -68,16 +68,11 @@ describe('Web SDK routes', () => {
   });
 
   it("answers a config that names a data plan with the plan and its blocking, as the SDK's kit blocker reads it", async () => {
-    const token = await q.app.inject({
-      method: 'POST',
-      url: '/oauth/token',
-      payload: { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'client_credentials', audience: 'https://api.mparticle.com' },
-    });
     const doc = { ...PLAN, settings: { validation_actions: { event: 'drop_event', event_attribute: 'allow', user_attribute: 'drop_attribute' } } };
     const created = await q.app.inject({
       method: 'POST',
       url: '/platform/v2/workspaces/1/plans',
-      headers: { authorization: `Bearer ${token.json().access_token}`, 'content-type': 'application/json' },
+      headers: { authorization: await bearerAuth(q), 'content-type': 'application/json' },
       payload: JSON.stringify({
         data_plan_id: 'kits',
         data_plan_name: 'Kits',
