@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeDataDir, type QuantaProcess, removeDataDir, startQuanta } from '../helpers/quanta-process.ts';
+import { killUnderLoad, makeDataDir, type QuantaProcess, removeDataDir, startQuanta } from '../helpers/quanta-process.ts';
 import { readLog, readQuality, withEventStore } from '../helpers/stores.ts';
 
 /**
@@ -70,7 +70,6 @@ interface SentRequest {
 const run = randomUUID().slice(0, 8);
 let sequence = 0;
 const rand = (n: number) => Math.floor(Math.random() * n);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function makeBatch(client: number): SentBatch {
   const n = ++sequence;
@@ -128,15 +127,13 @@ describe('crash recovery: kill -9 under load', () => {
     const acked: SentBatch[] = [];
     const unacknowledged: SentRequest[] = [];
     const unexpected: string[] = [];
-    let stopLoad = false;
-    let inFlight = 0;
-    const client = async (id: number) => {
-      while (!stopLoad) {
+    const { exit, inFlightAtKill } = await killUnderLoad(first, {
+      loops: CLIENTS,
+      step: async (id) => {
         const request: SentRequest = {
           path: '/v2/bulkevents',
           batches: Array.from({ length: 1 + rand(4) }, () => makeBatch(id)),
         };
-        inFlight++;
         try {
           const res = await send(first, request);
           if (res.status === 202) acked.push(...request.batches);
@@ -144,22 +141,14 @@ describe('crash recovery: kill -9 under load', () => {
           await res.arrayBuffer().catch(() => undefined);
         } catch {
           unacknowledged.push(request); // no answer: the client does not know; it will retry
-        } finally {
-          inFlight--;
         }
-      }
-    };
-    const clients = Array.from({ length: CLIENTS }, (_, i) => client(i));
-    const loadStart = Date.now();
-    while (Date.now() - loadStart < MIN_LOAD_MS || (acked.length < MIN_ACKED && Date.now() - loadStart < MAX_LOAD_MS)) {
-      if (unexpected.length > 0) break;
-      await sleep(25);
-    }
-    const inFlightAtKill = inFlight;
-    const killed = first.kill('SIGKILL');
-    stopLoad = true;
-    const exit = await killed;
-    await Promise.all(clients);
+      },
+      acked: () => acked.length,
+      failed: () => unexpected.length > 0,
+      minMs: MIN_LOAD_MS,
+      minAcked: MIN_ACKED,
+      maxMs: MAX_LOAD_MS,
+    });
     const ackedBeforeKill = acked.length;
 
     expect(unexpected, 'every answered request is a 202').toEqual([]);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeDataDir, type QuantaProcess, removeDataDir, startQuanta } from '../helpers/quanta-process.ts';
+import { killUnderLoad, makeDataDir, type QuantaProcess, removeDataDir, startQuanta } from '../helpers/quanta-process.ts';
 
 /**
  * Kill -9 under IDSync load: Quanta answers an identify/login only once the profile it returns
@@ -114,41 +114,31 @@ describe('identity crash recovery: kill -9 under IDSync load', () => {
     const acked = new Map<string, string>();
     const unexpected: string[] = [];
     let unanswered = 0;
-    let stopLoad = false;
-    let inFlight = 0;
-    const loop = async (id: number) => {
-      for (let n = 0; !stopLoad; n++) {
+    const { exit, inFlightAtKill } = await killUnderLoad(first, {
+      loops: LOOPS,
+      step: async (id, n) => {
         const customerid = `idcrash-${run}-${id}-${n}`;
         const operation = n % 2 === 0 ? 'identify' : 'login';
-        inFlight++;
         try {
           const res = await post(first, `/identity/v1/${operation}`, customerBody(customerid));
           const text = await res.text();
           if (res.status !== 200) {
             unexpected.push(`${operation} ${customerid}: ${res.status} ${text.slice(0, 300)}`);
-            continue;
+            return;
           }
           const mpid = (JSON.parse(text) as { mpid?: unknown }).mpid;
           if (typeof mpid !== 'string' || !/^-?\d+$/.test(mpid)) unexpected.push(`${operation} ${customerid}: 200 without an mpid: ${text}`);
           else acked.set(customerid, mpid);
         } catch {
           unanswered++; // no answer (the kill): the client does not know its MPID
-        } finally {
-          inFlight--;
         }
-      }
-    };
-    const loops = Array.from({ length: LOOPS }, (_, i) => loop(i));
-    const loadStart = Date.now();
-    while (Date.now() - loadStart < MIN_LOAD_MS || (acked.size < MIN_ACKED && Date.now() - loadStart < MAX_LOAD_MS)) {
-      if (unexpected.length > 0) break;
-      await sleep(25);
-    }
-    const inFlightAtKill = inFlight;
-    const killed = first.kill('SIGKILL');
-    stopLoad = true;
-    const exit = await killed;
-    await Promise.all(loops);
+      },
+      acked: () => acked.size,
+      failed: () => unexpected.length > 0,
+      minMs: MIN_LOAD_MS,
+      minAcked: MIN_ACKED,
+      maxMs: MAX_LOAD_MS,
+    });
     const ackedAtKill = new Map(acked);
 
     expect(unexpected, 'every answered identity request is a 200 with an mpid').toEqual([]);

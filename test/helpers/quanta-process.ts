@@ -223,3 +223,49 @@ export async function startQuanta(options: StartOptions): Promise<QuantaProcess>
     await sleep(100);
   }
 }
+
+export interface LoadUntilKill {
+  /** Concurrent loops; each calls `step(loop, n)` again and again until the kill. */
+  loops: number;
+  /** One request of loop `loop`; it records its own outcome and must not throw. */
+  step: (loop: number, n: number) => Promise<void>;
+  /** How many requests were acknowledged so far. */
+  acked: () => number;
+  /** True when a request went wrong: the load stops early so the test can say why. */
+  failed: () => boolean;
+  /** Load at least this long, and on until `minAcked` are acknowledged or `maxMs` passed. */
+  minMs: number;
+  minAcked: number;
+  maxMs: number;
+}
+
+/**
+ * Drives `quanta` with concurrent loops, then kills it with SIGKILL while requests are in
+ * flight, and waits for the loops to notice. What a crash test needs before it restarts.
+ */
+export async function killUnderLoad(quanta: QuantaProcess, o: LoadUntilKill): Promise<{ exit: Exit; inFlightAtKill: number }> {
+  let stop = false;
+  let inFlight = 0;
+  const loop = async (id: number) => {
+    for (let n = 0; !stop; n++) {
+      inFlight++;
+      try {
+        await o.step(id, n);
+      } finally {
+        inFlight--;
+      }
+    }
+  };
+  const loops = Array.from({ length: o.loops }, (_, i) => loop(i));
+  const start = Date.now();
+  while (Date.now() - start < o.minMs || (o.acked() < o.minAcked && Date.now() - start < o.maxMs)) {
+    if (o.failed()) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const inFlightAtKill = inFlight;
+  const killed = quanta.kill('SIGKILL');
+  stop = true;
+  const exit = await killed;
+  await Promise.all(loops);
+  return { exit, inFlightAtKill };
+}
