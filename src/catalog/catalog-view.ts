@@ -147,7 +147,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * `properties.data.properties.custom_attributes.properties` for events, `properties` for user
  * attributes and identities).
  */
-export function catalogView(points: readonly CatalogPoint[], plans: readonly EnforcedPlan[]): CatalogPointView[] {
+export function catalogView(points: readonly CatalogPoint[], plans: readonly Pick<EnforcedPlan, 'planId' | 'version' | 'compiled'>[]): CatalogPointView[] {
   return points.map((p) => {
     const covering = plans.flatMap((plan) => {
       const planned = plannedPoint(plan.compiled, p);

@@ -1,19 +1,20 @@
 import type { WorkspaceId } from '../kernel/ids.ts';
 import type { Environment } from '../model/event-types.ts';
 import { type CompiledPlan, compilePlanVersion } from './plan-compiler.ts';
-import type { ActivatedEnvironment, DataPlan, PlanStore } from './plan-store.ts';
+import type { ActivatedEnvironment, DataPlan, DataPlanVersion, PlanStore } from './plan-store.ts';
 
 /** A plan version ready to enforce. */
 export interface EnforcedPlan {
   readonly planId: string;
   readonly version: number;
   readonly compiled: CompiledPlan;
+  /** The version as stored (what the Web SDK's config carries). */
+  readonly stored: DataPlanVersion;
 }
 
-/** What the registry remembers of one version: where it is active, its document, and (once compiled) its validators; null when it does not compile. */
+/** What the registry remembers of one version: the version as stored and, once compiled, its validators (null when it does not compile). */
 interface VersionEntry {
-  readonly activated: ActivatedEnvironment;
-  readonly document: unknown;
+  readonly stored: DataPlanVersion;
   compiled?: CompiledPlan | null;
 }
 
@@ -73,7 +74,7 @@ export class PlanRegistry {
     const found = chosen === undefined ? undefined : entry.get(chosen);
     if (chosen === undefined || !found) return undefined;
     const compiled = this.compiledVersion(found, planId, chosen);
-    return compiled ? { planId, version: chosen, compiled } : undefined;
+    return compiled ? { planId, version: chosen, compiled, stored: found.stored } : undefined;
   }
 
   /** Each plan's latest version active in any environment: what the workspace enforces today. */
@@ -84,7 +85,7 @@ export class PlanRegistry {
       const version = latestActive(entry, (activated) => activated !== 'none');
       const chosen = version === undefined ? undefined : entry.get(version);
       const compiled = chosen && this.compiledVersion(chosen, plan.data_plan_id, version!);
-      if (version !== undefined && compiled) found.push({ planId: plan.data_plan_id, version, compiled });
+      if (version !== undefined && chosen && compiled) found.push({ planId: plan.data_plan_id, version, compiled, stored: chosen.stored });
     }
     return found;
   }
@@ -105,7 +106,7 @@ export class PlanRegistry {
     const key = `${ws}:${plan.data_plan_id}`;
     const cached = this.plans.get(key);
     if (cached) return cached;
-    const entry: Entry = new Map(plan.data_plan_versions.map((v) => [v.version, { activated: v.activated_environment, document: v.version_document }]));
+    const entry: Entry = new Map(plan.data_plan_versions.map((v) => [v.version, { stored: v }]));
     this.plans.set(key, entry);
     return entry;
   }
@@ -113,7 +114,7 @@ export class PlanRegistry {
   private compiledVersion(entry: VersionEntry, planId: string, version: number): CompiledPlan | undefined {
     if (entry.compiled === undefined) {
       try {
-        entry.compiled = compilePlanVersion(entry.document);
+        entry.compiled = compilePlanVersion(entry.stored.version_document);
       } catch (error) {
         this.onBadPlan(planId, version, error);
         entry.compiled = null;
@@ -125,8 +126,8 @@ export class PlanRegistry {
 
 function latestActive(entry: Entry, applies: (activated: ActivatedEnvironment) => boolean): number | undefined {
   let latest: number | undefined;
-  for (const [version, { activated }] of entry) {
-    if (applies(activated) && (latest === undefined || version > latest)) latest = version;
+  for (const [version, { stored }] of entry) {
+    if (applies(stored.activated_environment) && (latest === undefined || version > latest)) latest = version;
   }
   return latest;
 }

@@ -2,7 +2,7 @@ import type { WorkspaceId } from '../kernel/ids.ts';
 import type { Environment } from '../model/event-types.ts';
 import type { ValidationActionType } from './data-plan.ts';
 import type { PlanRegistry } from './plan-registry.ts';
-import type { DataPlanVersion, PlanStore } from './plan-store.ts';
+import type { DataPlanVersion } from './plan-store.ts';
 
 /**
  * What the Web SDK reads from its config's `dataPlanResult` to block data before it reaches
@@ -19,22 +19,21 @@ const blocks = (action: ValidationActionType) => action !== 'allow' && action !=
  * it: the pinned version, or the latest one active in the SDK's environment.
  */
 export async function sdkDataPlanResult(
-  deps: { registry: PlanRegistry; store: PlanStore },
+  registry: PlanRegistry,
   ws: WorkspaceId,
   planId: string,
   version: number | undefined,
   environment: Environment,
 ): Promise<SdkDataPlanResult> {
-  const enforced = await deps.registry.resolve(ws, planId, version, environment);
-  const stored = enforced && (await deps.store.getVersion(ws, planId, enforced.version));
-  if (!enforced || !stored) {
+  const enforced = await registry.resolve(ws, planId, version, environment);
+  if (!enforced) {
     const which = version === undefined ? `has no version active in ${environment}` : `version ${version} does not exist`;
     return { error_message: `Data plan "${planId}" ${which} in this workspace (or does not compile); kits are not blocked.` };
   }
   const a = enforced.compiled.actions;
   return {
     dtpn: {
-      vers: stored,
+      vers: enforced.stored,
       blok: { ev: blocks(a.event), ea: blocks(a.event_attribute), ua: blocks(a.user_attribute), id: blocks(a.user_identity) },
     },
   };

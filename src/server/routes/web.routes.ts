@@ -6,14 +6,12 @@ import type { Input } from '../../platform/platform-store.ts';
 import type { IngestService } from '../../pipeline/ingest.ts';
 import { batchFromV2Dto } from '../../web/v2-dto.ts';
 import type { PlanRegistry } from '../../planning/plan-registry.ts';
-import type { PlanStore } from '../../planning/plan-store.ts';
 import { sdkDataPlanResult } from '../../planning/sdk-plan.ts';
 
 export interface WebRoutesDeps {
   ingest: IngestService;
   inputs: InputDirectory;
   /** For the data plan the SDK asks for in its config request. */
-  plans: PlanStore;
   planRegistry: PlanRegistry;
   metrics: { webForwardingReports: Pick<Counter, 'inc'> };
 }
@@ -57,7 +55,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebRoutesDeps): Prom
                 version !== undefined && !Number.isInteger(version)
                   ? { error_message: `plan_version "${planVersion}" is not a version number.` }
                   : await sdkDataPlanResult(
-                      { registry: deps.planRegistry, store: deps.plans },
+                      deps.planRegistry,
                       input.workspaceId,
                       planId,
                       version,
