@@ -3,6 +3,7 @@ import type { BatchEvent } from '../model/batch.ts';
 import type { LogRecord } from '../model/envelope.ts';
 import { ENVIRONMENTS } from '../model/event-types.ts';
 import { eventMatch, matchKey } from '../planning/data-plan.ts';
+import { MatchTree } from '../planning/match-tree.ts';
 import {
   addExample,
   ATTRIBUTE_TYPES,
@@ -97,58 +98,15 @@ interface PointAcc {
   attributes: Map<string, AttributeAcc>;
 }
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/**
- * A workspace's points by match type, then first criterion, then second (`''` where there is
- * none): `custom_event` → custom event type → event name, `screen_view` → `''` → screen name,
- * `session_start` → `''` → `''`. Looking up nested maps with the strings of the batch costs far
- * less than building a `matchKey` string per event to look it up.
- */
-type PointTree = Map<string, Map<string, Map<string, PointAcc>>>;
-
-/** The point of an event, created on first sight with its match and key (`eventMatch`'s, where there is one). */
-function pointOf(tree: PointTree, event: BatchEvent): PointAcc {
-  const data = event.data;
-  switch (event.event_type) {
-    case 'custom_event':
-      return find(tree, event, 'custom_event', text(data.custom_event_type), text(data.event_name));
-    case 'screen_view':
-      return find(tree, event, 'screen_view', '', text(data.screen_name));
-    case 'commerce_event':
-      if (isObject(data.product_action)) return find(tree, event, 'product_action', '', text(data.product_action.action));
-      if (isObject(data.promotion_action)) return find(tree, event, 'promotion_action', '', text(data.promotion_action.action));
-      return find(tree, event, data.product_impressions ? 'product_impression' : 'commerce_event', '', '');
-    case 'application_state_transition':
-      return find(tree, event, 'application_state_transition', '', text(data.application_transition_type));
-    default:
-      // Every other event type is one point: criterialess ones (session_start...) and those no
-      // plan can describe (push, profile, change events) alike.
-      return find(tree, event, event.event_type, '', '');
-  }
+/** The point of an event no point was made for yet: its match (`eventMatch`'s, where there is one) and key. */
+function pointFor(event: BatchEvent): PointAcc {
+  const match: CatalogMatch = eventMatch(event) ?? { type: event.event_type as UnplannableType };
+  return newPoint(isPlannable(match) ? matchKey(match) : match.type, match);
 }
 
-/** The point at a path of the tree; a new one, matched from `event` (or a user part), if none. */
-function find(tree: PointTree, event: BatchEvent | undefined, type: string, first: string, second: string): PointAcc {
-  let firsts = tree.get(type);
-  if (!firsts) {
-    firsts = new Map();
-    tree.set(type, firsts);
-  }
-  let seconds = firsts.get(first);
-  if (!seconds) {
-    seconds = new Map();
-    firsts.set(first, seconds);
-  }
-  let point = seconds.get(second);
-  if (!point) {
-    const match: CatalogMatch = event ? (eventMatch(event) ?? { type: event.event_type as UnplannableType }) : ({ type } as CatalogMatch);
-    point = newPoint(isPlannable(match) ? matchKey(match) : match.type, match);
-    seconds.set(second, point);
-  }
-  return point;
+/** The point of a user part (`user_attributes`, `user_identities`), made on first sight. */
+function userPoint(tree: MatchTree<PointAcc>, type: 'user_attributes' | 'user_identities'): PointAcc {
+  return tree.at(type) ?? tree.set(type, '', '', newPoint(type, { type }));
 }
 
 /**
@@ -167,7 +125,7 @@ function find(tree: PointTree, event: BatchEvent | undefined, type: string, firs
  *   await store.apply(acc.drain(), offsets);
  */
 export class CatalogAccumulator {
-  private workspaces = new Map<WorkspaceId, PointTree>();
+  private workspaces = new Map<WorkspaceId, MatchTree<PointAcc>>();
 
   get isEmpty(): boolean {
     return this.workspaces.size === 0;
@@ -177,23 +135,23 @@ export class CatalogAccumulator {
     const { batch, receivedAtMs: at } = record;
     let tree = this.workspaces.get(record.workspaceId);
     if (!tree) {
-      tree = new Map();
+      tree = new MatchTree();
       this.workspaces.set(record.workspaceId, tree);
     }
     const environment = 1 << ENVIRONMENTS.indexOf(batch.environment);
     for (const event of batch.events) {
-      const point = pointOf(tree, event);
+      const point = tree.getOrCreate(event, pointFor);
       seen(point, at, environment);
       const attributes = event.data.custom_attributes;
       if (attributes) observeAttributes(point, attributes, at, true);
     }
     if (hasKeys(batch.user_attributes)) {
-      const users = find(tree, undefined, 'user_attributes', '', '');
+      const users = userPoint(tree, 'user_attributes');
       seen(users, at, environment);
       observeAttributes(users, batch.user_attributes, at, true);
     }
     if (hasKeys(batch.user_identities)) {
-      const identities = find(tree, undefined, 'user_identities', '', '');
+      const identities = userPoint(tree, 'user_identities');
       seen(identities, at, environment);
       observeAttributes(identities, batch.user_identities, at, false);
     }
@@ -203,11 +161,7 @@ export class CatalogAccumulator {
   drain(): CatalogPoint[] {
     const out: CatalogPoint[] = [];
     for (const [workspaceId, tree] of this.workspaces) {
-      for (const firsts of tree.values()) {
-        for (const seconds of firsts.values()) {
-          for (const p of seconds.values()) out.push(delta(workspaceId, p));
-        }
-      }
+      for (const p of tree.values()) out.push(delta(workspaceId, p));
     }
     this.workspaces = new Map();
     return out;

@@ -11,6 +11,7 @@ import {
   matchKey,
   type ValidationActionType,
 } from './data-plan.ts';
+import { MatchTree } from './match-tree.ts';
 
 export interface CompiledPoint {
   readonly match: DataPlanMatch;
@@ -25,6 +26,8 @@ export interface CompiledPoint {
 export interface CompiledPlan {
   /** Event data points by {@link matchKey}. */
   readonly events: ReadonlyMap<string, CompiledPoint>;
+  /** The same points by match, for looking an event up without building its key. */
+  readonly eventPoints: MatchTree<CompiledPoint>;
   readonly userAttributes?: CompiledPoint;
   readonly userIdentities?: CompiledPoint;
   readonly actions: Readonly<Required<DataPlanValidationActions>>;
@@ -151,8 +154,11 @@ export function compilePlanVersion(doc: unknown): CompiledPlan {
   const userIdentities = points.get('user_identities');
   points.delete('user_attributes');
   points.delete('user_identities');
+  const eventPoints = new MatchTree<CompiledPoint>();
+  for (const point of points.values()) eventPoints.setMatch(point.match, point);
   return {
     events: points,
+    eventPoints,
     actions,
     ...(userAttributes ? { userAttributes } : {}),
     ...(userIdentities ? { userIdentities } : {}),

@@ -3,15 +3,16 @@ import type { ValidationError } from './data-plan.ts';
 
 /**
  * Runs a compiled data point schema (the first-error check, then, on failure, the all-errors
- * validator) and converts Ajv's errors to mParticle validation errors,
+ * validator) and converts Ajv's errors to mParticle validation errors (undefined when the data is
+ * valid, so the common case allocates nothing),
  * the way `@mparticle/data-planning-node`'s JSONSchemaValidator does: nulls are stripped before
  * validation (a null attribute counts as absent), `error_pointer` is `#` plus the failing node's
  * JSON pointer (the parent object for `required` and `additionalProperties`), `key` its last
  * segment (the extra property for `additionalProperties`).
  */
-export function schemaErrors(point: { check: ValidateFunction; validate: ValidateFunction }, data: Record<string, unknown>): ValidationError[] {
+export function schemaErrors(point: { check: ValidateFunction; validate: ValidateFunction }, data: Record<string, unknown>): ValidationError[] | undefined {
   const stripped = stripNulls(data);
-  if (point.check(stripped)) return [];
+  if (point.check(stripped)) return undefined;
   point.validate(stripped);
   return (point.validate.errors ?? []).map((e) => toValidationError(e, data));
 }
@@ -42,10 +43,12 @@ export function stripNulls(value: Record<string, unknown>): Record<string, unkno
 
 /** Splits a JSON pointer (`/data/custom_attributes/a~1b`) into its unescaped segments. */
 export function pointerSegments(pointer: string): string[] {
-  return pointer
-    .split('/')
-    .filter((s) => s !== '' && s !== '#')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments: string[] = [];
+  for (const s of pointer.split('/')) {
+    if (s === '' || s === '#') continue;
+    segments.push(s.includes('~') ? s.replace(/~1/g, '/').replace(/~0/g, '~') : s);
+  }
+  return segments;
 }
 
 function valueAt(data: unknown, segments: readonly string[]): unknown {

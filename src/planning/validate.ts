@@ -1,6 +1,6 @@
 import type { Batch, BatchEvent } from '../model/batch.ts';
 import { type BlockedData, blockUnplanned, type Finding } from './blocking.ts';
-import { type DataPlanMatch, eventMatch, matchKey, type ValidationError, type ValidationResult } from './data-plan.ts';
+import { type DataPlanMatch, eventMatch, type ValidationError, type ValidationResult } from './data-plan.ts';
 import type { CompiledPlan, CompiledPoint } from './plan-compiler.ts';
 import { schemaErrors, stripNulls } from './schema-errors.ts';
 
@@ -17,6 +17,7 @@ export interface BatchValidation {
   batch: Batch | null;
 }
 
+const NO_VALUES: Record<string, unknown> = Object.freeze({});
 const NOTHING_BLOCKED: BlockedData = Object.freeze({ batch: false, events: [], event_attributes: [], user_attributes: {}, user_identities: {} });
 
 const result = (validation_errors: ValidationError[], match?: DataPlanMatch): ValidationResult => ({
@@ -31,6 +32,14 @@ function unplannedKey(event: BatchEvent): string {
 }
 
 function validateEvent(plan: CompiledPlan, event: BatchEvent, index: number): Finding | undefined {
+  const point = plan.eventPoints.get(event);
+  if (!point) return unmatched(event, index);
+  const errors = schemaErrors(point, event as unknown as Record<string, unknown>);
+  return errors && { part: 'event', index, plannable: true, result: result(errors, point.match) };
+}
+
+/** The finding of an event no data point of the plan matches. */
+function unmatched(event: BatchEvent, index: number): Finding {
   const match = eventMatch(event);
   if (!match) {
     // Nothing in a plan can describe this event (push, profile, change events...): it is reported
@@ -38,13 +47,8 @@ function validateEvent(plan: CompiledPlan, event: BatchEvent, index: number): Fi
     const errors: ValidationError[] = [{ validation_error_type: 'unplanned', key: 'unknown', error_pointer: '#' }];
     return { part: 'event', index, plannable: false, result: result(errors) };
   }
-  const point = plan.events.get(matchKey(match));
-  if (!point) {
-    const errors: ValidationError[] = [{ validation_error_type: 'unplanned', key: unplannedKey(event), error_pointer: '#' }];
-    return { part: 'event', index, plannable: true, result: result(errors, match) };
-  }
-  const errors = schemaErrors(point, event as unknown as Record<string, unknown>);
-  return errors.length > 0 ? { part: 'event', index, plannable: true, result: result(errors, point.match) } : undefined;
+  const errors: ValidationError[] = [{ validation_error_type: 'unplanned', key: unplannedKey(event), error_pointer: '#' }];
+  return { part: 'event', index, plannable: true, result: result(errors, match) };
 }
 
 /**
@@ -56,11 +60,11 @@ function validateUserPart(
   point: CompiledPoint | undefined,
   values: Record<string, unknown> | null | undefined,
 ): Finding | undefined {
-  let errors: ValidationError[];
+  let errors: ValidationError[] | undefined;
   if (point) {
-    errors = schemaErrors(point, values ?? {});
+    errors = schemaErrors(point, values ?? NO_VALUES);
   } else {
-    errors = Object.keys(stripNulls(values ?? {})).map((key) => ({
+    errors = Object.keys(stripNulls(values ?? NO_VALUES)).map((key) => ({
       validation_error_type: 'unplanned',
       key,
       error_pointer: '#',
@@ -68,7 +72,7 @@ function validateUserPart(
       schema_keyword: 'additionalProperties',
     }));
   }
-  if (errors.length === 0) return undefined;
+  if (!errors || errors.length === 0) return undefined;
   return { part, index: 0, plannable: true, result: result(errors, point?.match ?? { type: part }) };
 }
 
@@ -80,14 +84,16 @@ function validateUserPart(
  */
 export function validateBatch(plan: CompiledPlan, batch: Batch): BatchValidation {
   const findings: Finding[] = [];
-  (batch.events ?? []).forEach((event, i) => {
-    const finding = validateEvent(plan, event, i);
+  const events = batch.events ?? [];
+  for (let i = 0; i < events.length; i++) {
+    const finding = validateEvent(plan, events[i]!, i);
     if (finding) findings.push(finding);
-  });
+  }
   const attributes = validateUserPart('user_attributes', plan.userAttributes, batch.user_attributes);
   if (attributes) findings.push(attributes);
   const identities = validateUserPart('user_identities', plan.userIdentities, batch.user_identities);
   if (identities) findings.push(identities);
-  const { blocked, batch: kept } = findings.length === 0 ? { blocked: NOTHING_BLOCKED, batch } : blockUnplanned(plan.actions, batch, findings);
+  if (findings.length === 0) return { results: [], findings, blocked: NOTHING_BLOCKED, batch };
+  const { blocked, batch: kept } = blockUnplanned(plan.actions, batch, findings);
   return { results: findings.map((f) => f.result), findings, blocked, batch: kept };
 }
