@@ -1,5 +1,5 @@
 import type { BatchEvent } from '../model/batch.ts';
-import type { LogRecord } from '../model/envelope.ts';
+import { editsOf, type LogRecord } from '../model/envelope.ts';
 import type { StoredEvent } from './event-store.ts';
 
 /** Room for this many events per batch in an event id: `offset * 2^16 + index`. */
@@ -60,26 +60,31 @@ export function platformOf(record: LogRecord): string | null {
 export function storedEventsOf(record: LogRecord): StoredEvent[] {
   const { batch } = record;
   const platform = platformOf(record);
-  return batch.events.map((event, index) => ({
-    eventId: eventIdOf(record.offset, index),
-    workspaceId: record.workspaceId,
-    inputId: record.inputId,
-    partition: record.partition,
-    logOffset: record.offset,
-    eventIndex: index,
-    mpid: record.mpid,
-    environment: batch.environment,
-    eventType: event.event_type,
-    ...derivedColumnsOf(record, event),
-    receivedAtMs: record.receivedAtMs,
-    sourceRequestId: batch.source_request_id ?? null,
-    platform,
-    data: event.data,
-    userAttributes: batch.user_attributes,
-    userIdentities: batch.user_identities,
-    deviceInfo: batch.device_info ?? null,
-    applicationInfo: batch.application_info ?? null,
-    aliasedFrom: null,
-    violations: event.violations ?? null,
-  }));
+  // An event keeps its index in the logged batch when a stage removed events before it.
+  const logged = editsOf(record)?.edits.eventIndex;
+  return batch.events.map((event, j) => {
+    const index = logged?.[j] ?? j;
+    return {
+      eventId: eventIdOf(record.offset, index),
+      workspaceId: record.workspaceId,
+      inputId: record.inputId,
+      partition: record.partition,
+      logOffset: record.offset,
+      eventIndex: index,
+      mpid: record.mpid,
+      environment: batch.environment,
+      eventType: event.event_type,
+      ...derivedColumnsOf(record, event),
+      receivedAtMs: record.receivedAtMs,
+      sourceRequestId: batch.source_request_id ?? null,
+      platform,
+      data: event.data,
+      userAttributes: batch.user_attributes,
+      userIdentities: batch.user_identities,
+      deviceInfo: batch.device_info ?? null,
+      applicationInfo: batch.application_info ?? null,
+      aliasedFrom: null,
+      violations: event.violations ?? null,
+    };
+  });
 }

@@ -40,3 +40,32 @@ export function withText(record: LogRecord, text: string): LogRecord {
 export function envelopeJson(record: LogRecord): string {
   return texts.get(record) ?? JSON.stringify(record);
 }
+
+/**
+ * How a changed record's batch differs from the logged text it was read from, beyond `violations`
+ * tags on its events (which a reader of the edits takes from the record itself). The event store
+ * writes such a record as the logged text plus these differences, instead of serialising it anew.
+ */
+export interface TextEdits {
+  /** The index in the logged batch of each event the record keeps, in the record's order. */
+  readonly eventIndex: readonly number[];
+  /** Positions in the record's events whose `data` is not the logged event's. */
+  readonly changedData: ReadonlySet<number>;
+  readonly userAttributesChanged: boolean;
+  readonly userIdentitiesChanged: boolean;
+}
+
+const edits = new WeakMap<LogRecord, { text: string; edits: TextEdits }>();
+
+/**
+ * `changed`, remembered as `from`'s logged text plus `changes`. Nothing is remembered when `from`
+ * carries no text; `changed` is then serialised anew like any changed record.
+ */
+export function withEdits(changed: LogRecord, from: LogRecord, changes: TextEdits): LogRecord {
+  const text = texts.get(from);
+  if (text !== undefined) edits.set(changed, { text, edits: changes });
+  return changed;
+}
+
+/** The logged text a changed record came from, and how it differs from that text. */
+export const editsOf = (record: LogRecord): { text: string; edits: TextEdits } | undefined => edits.get(record);

@@ -1,7 +1,7 @@
 import type { Counter } from 'prom-client';
 import { eventIdOf } from '../analytics/event-row.ts';
 import type { Batch, BatchEvent } from '../model/batch.ts';
-import type { LogRecord } from '../model/envelope.ts';
+import { type LogRecord, withEdits } from '../model/envelope.ts';
 import { anythingBlocked } from '../planning/blocking.ts';
 import { matchKey, type ValidationResult } from '../planning/data-plan.ts';
 import type { EnforcedPlan, PlanRegistry } from '../planning/plan-registry.ts';
@@ -26,25 +26,35 @@ function subjectOf(finding: Finding): string {
   return match ? matchKey(match) : 'unplannable';
 }
 
-/** Adds `c` to the count of the same plan version, subject, violation type and key. */
-function addCount(counts: Map<string, ViolationCount>, c: ViolationCount): void {
-  const id = [c.workspaceId, c.planId, c.version, c.subject, c.violationType, c.key].join('\u0000');
-  const known = counts.get(id);
-  if (!known) {
-    counts.set(id, { ...c });
-    return;
+/** Violation counts by plan version, subject, violation type and key. */
+class ViolationCounts {
+  private readonly byId = new Map<string, ViolationCount>();
+
+  /** Adds `c` to the count of the same plan version, subject, violation type and key. */
+  add(c: ViolationCount, versionId = `${c.workspaceId}\u0000${c.planId}\u0000${c.version}`): void {
+    const id = `${versionId}\u0000${c.subject}\u0000${c.violationType}\u0000${c.key}`;
+    const known = this.byId.get(id);
+    if (!known) {
+      this.byId.set(id, c);
+      return;
+    }
+    known.count += c.count;
+    known.firstSeenMs = Math.min(known.firstSeenMs, c.firstSeenMs);
+    known.lastSeenMs = Math.max(known.lastSeenMs, c.lastSeenMs);
   }
-  known.count += c.count;
-  known.firstSeenMs = Math.min(known.firstSeenMs, c.firstSeenMs);
-  known.lastSeenMs = Math.max(known.lastSeenMs, c.lastSeenMs);
+
+  values(): ViolationCount[] {
+    return [...this.byId.values()];
+  }
 }
 
 /**
- * The kept batch with each remaining event tagged with its violations (`violations`, beside
- * `event_type` and `data`), and the user attribute and identity results in
- * `context.data_plan.validation_results`.
+ * The record with the kept batch, each remaining event tagged with its violations (`violations`,
+ * beside `event_type` and `data`), and the user attribute and identity results in
+ * `context.data_plan.validation_results`. It tells how it differs from the logged record
+ * ({@link withEdits}), so the event store need not serialise it anew.
  */
-function tagged(kept: Batch, v: BatchValidation): Batch {
+function tagged(record: LogRecord, kept: Batch, v: BatchValidation): LogRecord {
   const byEvent = new Map<number, ValidationResult>();
   const userResults: ValidationResult[] = [];
   for (const f of v.findings) {
@@ -52,15 +62,29 @@ function tagged(kept: Batch, v: BatchValidation): Batch {
     else userResults.push(f.result);
   }
   const dropped = new Set(v.blocked.events.map((e) => e.event_index));
-  const originalIndex: number[] = [];
-  for (let i = 0; i < kept.events.length + dropped.size; i++) if (!dropped.has(i)) originalIndex.push(i);
+  const attributesRemoved = new Set(v.blocked.event_attributes.map((a) => a.event_index));
+  const eventIndex: number[] = [];
+  const changedData = new Set<number>();
+  for (let i = 0; i < kept.events.length + dropped.size; i++) {
+    if (dropped.has(i)) continue;
+    if (attributesRemoved.has(i)) changedData.add(eventIndex.length);
+    eventIndex.push(i);
+  }
   const events = kept.events.map((event, j): BatchEvent => {
-    const result = byEvent.get(originalIndex[j]!);
+    const result = byEvent.get(eventIndex[j]!);
     return result ? { ...event, violations: result.data.validation_errors } : event;
   });
   const named = kept.context?.data_plan;
-  if (!named || userResults.length === 0) return { ...kept, events };
-  return { ...kept, events, context: { ...kept.context, data_plan: { ...named, validation_results: userResults } } };
+  const batch =
+    !named || userResults.length === 0
+      ? { ...kept, events }
+      : { ...kept, events, context: { ...kept.context, data_plan: { ...named, validation_results: userResults } } };
+  return withEdits({ ...record, batch }, record, {
+    eventIndex,
+    changedData,
+    userAttributesChanged: Object.keys(v.blocked.user_attributes).length > 0,
+    userIdentitiesChanged: Object.keys(v.blocked.user_identities).length > 0,
+  });
 }
 
 /**
@@ -78,23 +102,31 @@ function tagged(kept: Batch, v: BatchValidation): Batch {
 export function dataPlanStage(deps: DataPlanStageDeps): Stage {
   const counted = new CountedOffsets();
   let blocked: NewBlockedBatch[] = [];
-  let counts = new Map<string, ViolationCount>();
+  let counts = new ViolationCounts();
+  /** Violations counted since the metric was last told, by type (a labelled `inc` per violation costs more). */
+  const byType = new Map<string, number>();
 
   function count(record: LogRecord, plan: EnforcedPlan, v: BatchValidation): void {
+    const versionId = `${record.workspaceId}\u0000${plan.planId}\u0000${plan.version}`;
     for (const f of v.findings) {
+      const subject = subjectOf(f);
       for (const e of f.result.data.validation_errors) {
-        addCount(counts, {
-          workspaceId: record.workspaceId,
-          planId: plan.planId,
-          version: plan.version,
-          subject: subjectOf(f),
-          violationType: e.validation_error_type,
-          key: e.key ?? '',
-          count: 1,
-          firstSeenMs: record.receivedAtMs,
-          lastSeenMs: record.receivedAtMs,
-        });
-        deps.violations?.inc({ type: e.validation_error_type });
+        const type = e.validation_error_type;
+        counts.add(
+          {
+            workspaceId: record.workspaceId,
+            planId: plan.planId,
+            version: plan.version,
+            subject,
+            violationType: type,
+            key: e.key ?? '',
+            count: 1,
+            firstSeenMs: record.receivedAtMs,
+            lastSeenMs: record.receivedAtMs,
+          },
+          versionId,
+        );
+        byType.set(type, (byType.get(type) ?? 0) + 1);
       }
     }
   }
@@ -129,30 +161,33 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
       }
       if (metadata && deps.hub && deps.hub.size > 0) deps.hub.publishBlocked(record, quarantineBatch(record.batch, plan, metadata, idAt));
       if (!v.batch) return block(`plan ${plan.planId} v${plan.version} blocks the whole batch`);
-      return ok({ ...record, batch: tagged(v.batch, v) });
+      return ok(tagged(record, v.batch, v));
     },
     async flush() {
       if (!counted.hasPending) return;
-      const flush = { blocked, violations: [...counts.values()], offsets: counted.take() };
+      const flush = { blocked, violations: counts.values(), offsets: counted.take() };
       blocked = [];
-      counts = new Map();
+      counts = new ViolationCounts();
       try {
         await deps.store.record(flush);
       } catch (error) {
         // Put them back: the processor retries the flush before it commits.
         blocked = [...flush.blocked, ...blocked];
-        for (const c of flush.violations) addCount(counts, c);
+        for (const c of flush.violations) counts.add(c);
         counted.putBack(flush.offsets);
         throw error;
       }
       counted.saved(flush.offsets);
+      for (const [type, n] of byType) deps.violations?.inc({ type }, n);
+      byType.clear();
     },
     async recover() {
       counted.load(await deps.store.appliedOffsets());
     },
     async reset() {
       blocked = [];
-      counts = new Map();
+      counts = new ViolationCounts();
+      byType.clear();
       counted.reset();
       await deps.store.resetViolations();
     },

@@ -3,7 +3,7 @@ import { storedEventsOf } from '../../analytics/event-row.ts';
 import type { EventStore } from '../../analytics/event-store.ts';
 import { inputId, parseMpid, workspaceId, type Mpid } from '../../kernel/ids.ts';
 import type { Batch } from '../../model/batch.ts';
-import { type LogRecord, withText } from '../../model/envelope.ts';
+import { type LogRecord, withEdits, withText } from '../../model/envelope.ts';
 
 /** A log record with every kind of event name and optional field the store derives columns from. */
 export function logRecord(partition: number, offset: number, over: Partial<Batch> = {}, mpid = '42'): LogRecord {
@@ -77,6 +77,36 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
       const changed = { ...original, batch: { ...original.batch, events: original.batch.events.slice(1) } };
       await store.append([changed]);
       expect((await store.list({ workspaceId: ws }, 10)).map((e) => e.eventType)).toEqual(['screen_view']);
+    });
+
+    it('stores a changed record from its logged text and the edits a stage told, with the events\' logged indices', async () => {
+      const three = logRecord(0, 7, {
+        events: [...logRecord(0, 7).batch.events, { event_type: 'custom_event', data: { event_name: 'third', custom_event_type: 'other', custom_attributes: { x: 1, extra: true } } }],
+      });
+      const original = withText(three, JSON.stringify(three));
+      const [, screen, third] = original.batch.events;
+      const changed = withEdits(
+        {
+          ...original,
+          batch: {
+            ...original.batch,
+            user_attributes: { plan: 'gold' },
+            events: [
+              { ...screen!, violations: [{ validation_error_type: 'unplanned', key: 'screen_name' }] },
+              { ...third!, data: { ...third!.data, custom_attributes: { x: 1 } } },
+            ],
+          },
+        },
+        original,
+        { eventIndex: [1, 2], changedData: new Set([1]), userAttributesChanged: true, userIdentitiesChanged: false },
+      );
+      await store.append([changed]);
+      const back = await store.list({ workspaceId: ws }, 10);
+      expect(back).toEqual(storedEventsOf(changed));
+      expect(back.map((e) => [e.eventIndex, e.data.custom_attributes ?? null, e.violations?.length ?? 0, e.userAttributes])).toEqual([
+        [1, null, 1, { plan: 'gold' }],
+        [2, { x: 1 }, 0, { plan: 'gold' }],
+      ]);
     });
 
     it('counts and lists by workspace, user and event type', async () => {

@@ -1,5 +1,5 @@
 import { derivedColumnsOf, platformOf } from '../../analytics/event-row.ts';
-import { envelopeJson, type LogRecord } from '../../model/envelope.ts';
+import { editsOf, envelopeJson, type LogRecord, type TextEdits } from '../../model/envelope.ts';
 
 /**
  * The event store's tables. `events` has one row per event, with the columns analytics filters
@@ -47,10 +47,14 @@ export const SCHEMA = `
            b.user_identities, b.device_info, b.application_info
     FROM events e JOIN batches b USING (partition, log_offset);`;
 
-/** How `append` hands DuckDB one record: its place in the log, derived columns, and the envelope. */
+/**
+ * How `append` hands DuckDB one record: its place in the log, derived columns, the envelope and,
+ * for a record a stage changed, `k`: what differs from the logged envelope (see {@link lineOf}).
+ */
 const LINE_COLUMNS = `{
   o: 'BIGINT', p: 'INTEGER', pl: 'VARCHAR',
   c: 'STRUCT(n VARCHAR[], t VARCHAR[], ts BIGINT[], s VARCHAR[], m VARCHAR[])',
+  k: 'STRUCT(i BIGINT[], v JSON[], d JSON[], ua JSON, ui JSON)',
   e: 'STRUCT(workspaceId INTEGER, inputId INTEGER, mpid VARCHAR, receivedAtMs BIGINT,
     batch STRUCT(environment VARCHAR, source_request_id VARCHAR, events STRUCT(event_type VARCHAR, data JSON, violations JSON)[],
       user_attributes JSON, user_identities JSON, device_info JSON, application_info JSON))'
@@ -70,21 +74,46 @@ export function loadStatements(file: string): string[] {
   const path = file.replaceAll("'", "''");
   return [
     `CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM read_ndjson('${path}', columns = ${LINE_COLUMNS})`,
+    // i: the event's place in the record (and in c); src: its index in the envelope's events.
     `INSERT INTO events
-       WITH rows AS (SELECT *, unnest(e.batch.events) AS ev, generate_subscripts(e.batch.events, 1) AS i FROM staged)
-       SELECT o * 65536 + i - 1, e.workspaceId, p, o, i - 1, e.mpid::BIGINT, e.batch.environment, ev.event_type,
-              c.n[i], c.t[i], make_timestamp_ms(c.ts[i]), c.s[i], c.m[i], coalesce(ev.data, '{}'), NULL, ev.violations
-       FROM rows`,
+       WITH kept AS (SELECT *, coalesce(k.i, range(len(e.batch.events))) AS ks FROM staged),
+            rows AS (SELECT *, unnest(ks) AS src, generate_subscripts(ks, 1) AS i FROM kept),
+            evs AS (SELECT *, e.batch.events[src + 1] AS ev FROM rows)
+       SELECT o * 65536 + src, e.workspaceId, p, o, src, e.mpid::BIGINT, e.batch.environment, ev.event_type,
+              c.n[i], c.t[i], make_timestamp_ms(c.ts[i]), c.s[i], c.m[i], coalesce(k.d[i], ev.data, '{}'), NULL,
+              coalesce(k.v[i], ev.violations)
+       FROM evs`,
     `INSERT INTO batches
        SELECT p, o, e.workspaceId, e.inputId, e.mpid::BIGINT, make_timestamp_ms(e.receivedAtMs), e.batch.source_request_id,
-              pl, coalesce(e.batch.user_attributes, '{}'), coalesce(e.batch.user_identities, '{}'),
+              pl, coalesce(k.ua, e.batch.user_attributes, '{}'), coalesce(k.ui, e.batch.user_identities, '{}'),
               e.batch.device_info, e.batch.application_info
        FROM staged`,
     'DROP TABLE staged',
   ];
 }
 
-/** One NDJSON line for a record. The envelope is the log's own JSON text when the record is unchanged. */
+/**
+ * What a record a stage changed differs in from its logged envelope, when the stage told how
+ * ({@link TextEdits}): per kept event its index in the logged batch (`i`), its `violations` (`v`)
+ * and its data where changed (`d`); the user attributes (`ua`) and identities (`ui`) where changed.
+ * Serialising that is far cheaper than serialising the whole record anew.
+ */
+function differences(record: LogRecord, edits: TextEdits): string {
+  const { events, user_attributes, user_identities } = record.batch;
+  return JSON.stringify({
+    i: edits.eventIndex,
+    v: events.map((e) => e.violations ?? null),
+    d: events.map((e, j) => (edits.changedData.has(j) ? e.data : null)),
+    ua: edits.userAttributesChanged ? user_attributes : undefined,
+    ui: edits.userIdentitiesChanged ? user_identities : undefined,
+  });
+}
+
+/**
+ * One NDJSON line for a record. The envelope is the log's own JSON text when the record is
+ * unchanged, or when a stage told how it changed it (then with the differences in `k`); else the
+ * record serialised anew.
+ */
 export function lineOf(record: LogRecord): string {
   const cols = record.batch.events.map((event) => derivedColumnsOf(record, event));
   const c = {
@@ -95,5 +124,8 @@ export function lineOf(record: LogRecord): string {
     m: cols.map((x) => x.sourceMessageId),
   };
   const platform = JSON.stringify(platformOf(record));
-  return `{"o":${record.offset},"p":${record.partition},"pl":${platform},"c":${JSON.stringify(c)},"e":${envelopeJson(record)}}`;
+  const head = `{"o":${record.offset},"p":${record.partition},"pl":${platform},"c":${JSON.stringify(c)}`;
+  const edited = editsOf(record);
+  if (edited) return `${head},"k":${differences(record, edited.edits)},"e":${edited.text}}`;
+  return `${head},"e":${envelopeJson(record)}}`;
 }
