@@ -3,7 +3,7 @@ import { eventIdOf } from '../analytics/event-row.ts';
 import type { Batch, BatchEvent } from '../model/batch.ts';
 import { type LogRecord, withEdits } from '../model/envelope.ts';
 import { anythingBlocked } from '../planning/blocking.ts';
-import { matchKey, type ValidationResult } from '../planning/data-plan.ts';
+import { matchKey, type ValidationErrorType, type ValidationResult } from '../planning/data-plan.ts';
 import type { EnforcedPlan, PlanRegistry } from '../planning/plan-registry.ts';
 import type { DataQualityStore, NewBlockedBatch, ViolationCount } from '../planning/quality-store.ts';
 import { blockMetadata, quarantineBatch } from '../planning/quarantine.ts';
@@ -30,9 +30,23 @@ function subjectOf(finding: Finding): string {
 class ViolationCounts {
   private readonly byId = new Map<string, ViolationCount>();
 
-  /** Adds `c` to the count of the same plan version, subject, violation type and key. */
-  add(c: ViolationCount, versionId = `${c.workspaceId}\u0000${c.planId}\u0000${c.version}`): void {
-    const id = `${versionId}\u0000${c.subject}\u0000${c.violationType}\u0000${c.key}`;
+  /** Counts one violation seen at `atMs`; `version` is the plan version's id in {@link versionIdOf}'s form. */
+  addOne(plan: Pick<ViolationCount, 'workspaceId' | 'planId' | 'version'>, version: string, subject: string, type: ValidationErrorType, key: string, atMs: number): void {
+    const id = `${version}${subject}\u0000${type}\u0000${key}`;
+    const known = this.byId.get(id);
+    if (known) {
+      known.count++;
+      if (atMs < known.firstSeenMs) known.firstSeenMs = atMs;
+      if (atMs > known.lastSeenMs) known.lastSeenMs = atMs;
+      return;
+    }
+    const { workspaceId, planId, version: v } = plan;
+    this.byId.set(id, { workspaceId, planId, version: v, subject, violationType: type, key, count: 1, firstSeenMs: atMs, lastSeenMs: atMs });
+  }
+
+  /** Adds counts taken from this or another instance (put back after a failed flush). */
+  merge(c: ViolationCount): void {
+    const id = `${versionIdOf(c)}${c.subject}\u0000${c.violationType}\u0000${c.key}`;
     const known = this.byId.get(id);
     if (!known) {
       this.byId.set(id, c);
@@ -47,6 +61,8 @@ class ViolationCounts {
     return [...this.byId.values()];
   }
 }
+
+const versionIdOf = (c: Pick<ViolationCount, 'workspaceId' | 'planId' | 'version'>) => `${c.workspaceId}\u0000${c.planId}\u0000${c.version}\u0000`;
 
 /**
  * The record with the kept batch, each remaining event tagged with its violations (`violations`,
@@ -107,25 +123,13 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
   const byType = new Map<string, number>();
 
   function count(record: LogRecord, plan: EnforcedPlan, v: BatchValidation): void {
-    const versionId = `${record.workspaceId}\u0000${plan.planId}\u0000${plan.version}`;
+    const version = { workspaceId: record.workspaceId, planId: plan.planId, version: plan.version };
+    const versionId = versionIdOf(version);
     for (const f of v.findings) {
       const subject = subjectOf(f);
       for (const e of f.result.data.validation_errors) {
         const type = e.validation_error_type;
-        counts.add(
-          {
-            workspaceId: record.workspaceId,
-            planId: plan.planId,
-            version: plan.version,
-            subject,
-            violationType: type,
-            key: e.key ?? '',
-            count: 1,
-            firstSeenMs: record.receivedAtMs,
-            lastSeenMs: record.receivedAtMs,
-          },
-          versionId,
-        );
+        counts.addOne(version, versionId, subject, type, e.key ?? '', record.receivedAtMs);
         byType.set(type, (byType.get(type) ?? 0) + 1);
       }
     }
@@ -173,7 +177,7 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
       } catch (error) {
         // Put them back: the processor retries the flush before it commits.
         blocked = [...flush.blocked, ...blocked];
-        for (const c of flush.violations) counts.add(c);
+        for (const c of flush.violations) counts.merge(c);
         counted.putBack(flush.offsets);
         throw error;
       }

@@ -12,10 +12,10 @@ export interface EnforcedPlan {
   readonly stored: DataPlanVersion;
 }
 
-/** What the registry remembers of one version: the version as stored and, once compiled, its validators (null when it does not compile). */
+/** What the registry remembers of one version: the version as stored and, once compiled, the version to enforce (null when it does not compile). */
 interface VersionEntry {
   readonly stored: DataPlanVersion;
-  compiled?: CompiledPlan | null;
+  enforced?: EnforcedPlan | null;
 }
 
 /** What the registry remembers of one plan: its versions by number. */
@@ -73,8 +73,7 @@ export class PlanRegistry {
     const chosen = version ?? latestActive(entry, (activated) => activeIn(activated, environment));
     const found = chosen === undefined ? undefined : entry.get(chosen);
     if (chosen === undefined || !found) return undefined;
-    const compiled = this.compiledVersion(found, planId, chosen);
-    return compiled ? { planId, version: chosen, compiled, stored: found.stored } : undefined;
+    return this.enforced(found, planId, chosen);
   }
 
   /** Each plan's latest version active in any environment: what the workspace enforces today. */
@@ -84,8 +83,8 @@ export class PlanRegistry {
       const entry = this.remember(ws, plan);
       const version = latestActive(entry, (activated) => activated !== 'none');
       const chosen = version === undefined ? undefined : entry.get(version);
-      const compiled = chosen && this.compiledVersion(chosen, plan.data_plan_id, version!);
-      if (version !== undefined && chosen && compiled) found.push({ planId: plan.data_plan_id, version, compiled, stored: chosen.stored });
+      const enforced = chosen && this.enforced(chosen, plan.data_plan_id, version!);
+      if (enforced) found.push(enforced);
     }
     return found;
   }
@@ -111,16 +110,17 @@ export class PlanRegistry {
     return entry;
   }
 
-  private compiledVersion(entry: VersionEntry, planId: string, version: number): CompiledPlan | undefined {
-    if (entry.compiled === undefined) {
+  /** The version compiled (once: the same object for every batch), or undefined when it does not compile. */
+  private enforced(entry: VersionEntry, planId: string, version: number): EnforcedPlan | undefined {
+    if (entry.enforced === undefined) {
       try {
-        entry.compiled = compilePlanVersion(entry.stored.version_document);
+        entry.enforced = { planId, version, compiled: compilePlanVersion(entry.stored.version_document), stored: entry.stored };
       } catch (error) {
         this.onBadPlan(planId, version, error);
-        entry.compiled = null;
+        entry.enforced = null;
       }
     }
-    return entry.compiled ?? undefined;
+    return entry.enforced ?? undefined;
   }
 }
 
