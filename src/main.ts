@@ -46,6 +46,7 @@ import type { CatalogStore } from './catalog/catalog-store.ts';
 import { notifyingPlanStore, PlanRegistry } from './planning/plan-registry.ts';
 import type { DataQualityStore } from './planning/quality-store.ts';
 import { SqliteQualityStore } from './storage/sqlite/sqlite-quality-store.ts';
+import { ValidationWorker } from './planning/validation-worker.ts';
 import { dataPlanStage } from './pipeline/data-plan.stage.ts';
 import { Backfill } from './planning/backfill.ts';
 import { QuarantineReader } from './planning/quarantine-reader.ts';
@@ -109,7 +110,13 @@ export function pipelineStages(deps: {
 }): Stage[] {
   const { stores, metrics } = deps;
   return [
-    dataPlanStage({ plans: deps.plans, store: stores.quality, hub: deps.hub, ...(metrics ? { violations: metrics.planViolations } : {}) }),
+    dataPlanStage({
+      plans: deps.plans,
+      store: stores.quality,
+      hub: deps.hub,
+      validationWorker: () => new ValidationWorker(),
+      ...(metrics ? { violations: metrics.planViolations } : {}),
+    }),
     catalogStage({ store: stores.catalog }),
     profileStage({ profiles: deps.profiles, ...(metrics ? { refusedAttributes: metrics.refusedAttributes } : {}) }),
     eventStoreStage({ store: stores.events, ...(metrics ? { processingLag: metrics.processingLag } : {}) }),

@@ -36,9 +36,12 @@ export function withText(record: LogRecord, text: string): LogRecord {
   return record;
 }
 
+/** The log's own JSON text of a record read from the log and not changed since; else undefined. */
+export const loggedTextOf = (record: LogRecord): string | undefined => texts.get(record);
+
 /** The record's envelope as JSON: the log's own text when unchanged, else serialised anew. */
 export function envelopeJson(record: LogRecord): string {
-  return texts.get(record) ?? JSON.stringify(record);
+  return loggedTextOf(record) ?? JSON.stringify(record);
 }
 
 /**

@@ -1,13 +1,14 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { inputId, parseMpid, workspaceId } from '../kernel/ids.ts';
 import type { Batch } from '../model/batch.ts';
-import type { LogRecord } from '../model/envelope.ts';
+import { type LogRecord, withText } from '../model/envelope.ts';
+import { ValidationWorker } from '../planning/validation-worker.ts';
 import { PlanRegistry } from '../planning/plan-registry.ts';
 import type { VersionDocument } from '../planning/plan-store.ts';
 import { SqlitePlanStore } from '../storage/sqlite/sqlite-plan-store.ts';
 import { SqliteQualityStore } from '../storage/sqlite/sqlite-quality-store.ts';
-import { batchOf, PLAN, screen, search } from '../../test/fixtures/data-plan.ts';
+import { batchOf, CASES, PLAN, screen, search } from '../../test/fixtures/data-plan.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
 import { dataPlanStage } from './data-plan.stage.ts';
 import { type LiveMessage, LiveStreamHub } from './live-stream.ts';
@@ -130,5 +131,32 @@ describe('data-plan stage', () => {
     registry.changed(ws, 'p');
     outcome = await stage.run(record(2, batch));
     expect(outcome.kind === 'ok' && outcome.record.batch.events).toHaveLength(1);
+  });
+});
+
+describe('data-plan stage with a validation worker', () => {
+  it('validates a prepared chunk on the worker thread exactly as in place', async () => {
+    const { registry, quality } = await setup();
+    const worker = new ValidationWorker();
+    closers.push(() => worker.close());
+    const inPlace = dataPlanStage({ plans: registry, store: quality });
+    const threaded = dataPlanStage({ plans: registry, store: quality, validationWorker: () => worker });
+    const batches = [...Object.values(CASES), withUnplanned(), batchOf([screen('Home')])].map(planned);
+    const records = batches.map((b, i) => {
+      const r = { ...record(100 + i, b), ip: '10.0.0.1' };
+      return withText(r, JSON.stringify(r));
+    });
+    const found = vi.spyOn(worker, 'findings');
+    await threaded.prepare!(records);
+    expect(found).toHaveBeenCalledTimes(1);
+    for (const r of records) expect(await threaded.run(r)).toEqual(await inPlace.run(r));
+  });
+
+  it('validates in place a chunk the worker was not given', async () => {
+    const { registry, quality } = await setup();
+    const threaded = dataPlanStage({ plans: registry, store: quality, validationWorker: () => new ValidationWorker() });
+    const outcome = await threaded.run(record(1, withUnplanned()));
+    expect(outcome.kind === 'ok' && outcome.record.batch.events.map((e) => e.violations?.length ?? 0)).toEqual([1]);
+    await threaded.close!();
   });
 });

@@ -1,13 +1,14 @@
 import type { Counter } from 'prom-client';
 import { eventIdOf } from '../analytics/event-row.ts';
 import type { Batch, BatchEvent } from '../model/batch.ts';
-import { type LogRecord, withEdits } from '../model/envelope.ts';
+import { type LogRecord, loggedTextOf, withEdits } from '../model/envelope.ts';
 import { anythingBlocked } from '../planning/blocking.ts';
 import { matchKey, type ValidationErrorType, type ValidationResult } from '../planning/data-plan.ts';
 import type { EnforcedPlan, PlanRegistry } from '../planning/plan-registry.ts';
 import type { DataQualityStore, NewBlockedBatch, ViolationCount } from '../planning/quality-store.ts';
 import { blockMetadata, quarantineBatch } from '../planning/quarantine.ts';
-import { type BatchValidation, type Finding, validateBatch } from '../planning/validate.ts';
+import { applyFindings, type BatchValidation, type Finding, validateBatch } from '../planning/validate.ts';
+import type { ValidationWorker } from '../planning/validation-worker.ts';
 import type { LiveStreamHub } from './live-stream.ts';
 import { CountedOffsets } from './counted-offsets.ts';
 import { block, ok, type Stage } from './stage.ts';
@@ -18,6 +19,11 @@ export interface DataPlanStageDeps {
   hub?: LiveStreamHub;
   /** Counts violations by type, and blocked data points by kind. */
   violations?: Pick<Counter, 'inc'>;
+  /**
+   * Starts a worker thread that validates each chunk's batches off the event loop (made when the
+   * first chunk naming a plan comes). Without it, or once it failed, batches are validated in place.
+   */
+  validationWorker?: () => ValidationWorker;
 }
 
 /** What an event's violations are reported under: its match key, or its event type when no data point can describe it. */
@@ -121,6 +127,16 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
   let counts = new ViolationCounts();
   /** Violations counted since the metric was last told, by type (a labelled `inc` per violation costs more). */
   const byType = new Map<string, number>();
+  /** What the worker found in the records of the chunk in hand, with the plan version it used. */
+  const prepared = new WeakMap<LogRecord, { plan: EnforcedPlan; findings: Finding[] }>();
+  let worker: ValidationWorker | undefined;
+
+  /** The plan version a record's batch is validated against, if it names one that can be enforced. */
+  async function planOf(record: LogRecord): Promise<EnforcedPlan | undefined> {
+    const named = record.batch.context?.data_plan;
+    if (!named?.plan_id) return undefined;
+    return deps.plans.resolve(record.workspaceId, named.plan_id, named.plan_version ?? undefined, record.batch.environment);
+  }
 
   function count(record: LogRecord, plan: EnforcedPlan, v: BatchValidation): void {
     const version = { workspaceId: record.workspaceId, planId: plan.planId, version: plan.version };
@@ -137,12 +153,30 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
 
   return {
     name: 'data-plan',
+    async prepare(records) {
+      if (!deps.validationWorker || worker?.usable === false) return;
+      const items: { text: string; plan: EnforcedPlan }[] = [];
+      const of: LogRecord[] = [];
+      for (const record of records) {
+        const plan = await planOf(record);
+        const text = plan && loggedTextOf(record);
+        if (!plan || text === undefined) continue;
+        items.push({ text, plan });
+        of.push(record);
+      }
+      if (items.length === 0) return;
+      worker ??= deps.validationWorker();
+      const found = await worker.findings(items);
+      found.forEach((findings, i) => {
+        if (findings) prepared.set(of[i]!, { plan: items[i]!.plan, findings });
+      });
+    },
     async run(record) {
-      const named = record.batch.context?.data_plan;
-      if (!named?.plan_id) return ok(record);
-      const plan = await deps.plans.resolve(record.workspaceId, named.plan_id, named.plan_version ?? undefined, record.batch.environment);
+      // A prepared record is validated against the version its chunk resolved (a new version applies from the next chunk).
+      const pre = prepared.get(record);
+      const plan = pre?.plan ?? (await planOf(record));
       if (!plan) return ok(record);
-      const v = validateBatch(plan.compiled, record.batch);
+      const v = pre ? applyFindings(plan.compiled, record.batch, pre.findings) : validateBatch(plan.compiled, record.batch);
       if (v.findings.length === 0) return ok(record);
       const idAt = (i: number) => eventIdOf(record.offset, i).toString();
       const metadata = anythingBlocked(v.blocked) ? blockMetadata(record.batch, v.blocked, idAt) : undefined;
@@ -187,6 +221,10 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
     },
     async recover() {
       counted.load(await deps.store.appliedOffsets());
+    },
+    async close() {
+      await worker?.close();
+      worker = undefined;
     },
     async reset() {
       blocked = [];

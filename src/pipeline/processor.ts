@@ -62,6 +62,7 @@ export class Processor {
     this.unsubscribe?.();
     for (const wake of this.wakers.values()) wake();
     await Promise.all(this.loops);
+    for (const s of this.deps.stages) await s.close?.();
   }
 
   /** Records not yet processed. */
@@ -93,6 +94,7 @@ export class Processor {
         await this.idle(partition);
         continue;
       }
+      for (const s of this.deps.stages) await this.prepare(s, records);
       let turn = performance.now();
       for (const record of records) {
         await this.process(record);
@@ -137,6 +139,15 @@ export class Processor {
         default:
           return assertNever(outcome);
       }
+    }
+  }
+
+  /** Lets a stage prepare a chunk; a stage that fails to is logged, and runs the records unprepared. */
+  private async prepare(stage: Stage, records: readonly LogRecord[]): Promise<void> {
+    try {
+      await stage.prepare?.(records);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, stage: stage.name }, 'pipeline stage could not prepare a chunk; running it unprepared');
     }
   }
 

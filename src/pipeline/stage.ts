@@ -32,9 +32,16 @@ export const retry = (afterMs: number, reason: string): Outcome => ({ kind: 'ret
  */
 export interface Stage {
   readonly name: string;
+  /**
+   * Called with each chunk of a partition's records before they are run, for work a stage can do
+   * for the whole chunk at once (off the event loop, say). `run` must still work without it.
+   */
+  prepare?(records: readonly LogRecord[]): Promise<void>;
   run(record: LogRecord): Outcome | Promise<Outcome>;
   flush?(): Promise<void>;
   recover?(partition: number, committedOffset: number): Promise<void>;
   /** Forget everything derived, before a replay from the start of the log. */
   reset?(): Promise<void>;
+  /** Release what the stage holds (threads...) when the processor stops; it may be started again. */
+  close?(): Promise<void>;
 }

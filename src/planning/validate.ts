@@ -77,12 +77,11 @@ function validateUserPart(
 }
 
 /**
- * Validates a batch against a compiled plan version: each event against the data point its match
- * finds (or `unplanned`), then the user attributes and the user identities. Returns mParticle's
- * validation results, the parts the plan's validation actions block, and a blocked-free copy of
- * the batch. The input batch is not modified.
+ * What a batch breaks in a compiled plan version: each event against the data point its match
+ * finds (or `unplanned`), then the user attributes and the user identities. Pure data, so a
+ * worker thread can compute it from the batch's JSON text ({@link ValidationWorker}).
  */
-export function validateBatch(plan: CompiledPlan, batch: Batch): BatchValidation {
+export function findingsOf(plan: CompiledPlan, batch: Batch): Finding[] {
   const findings: Finding[] = [];
   const events = batch.events ?? [];
   for (let i = 0; i < events.length; i++) {
@@ -93,7 +92,21 @@ export function validateBatch(plan: CompiledPlan, batch: Batch): BatchValidation
   if (attributes) findings.push(attributes);
   const identities = validateUserPart('user_identities', plan.userIdentities, batch.user_identities);
   if (identities) findings.push(identities);
+  return findings;
+}
+
+/** The validation of `batch` from its {@link findingsOf}: the results, and what the plan's validation actions block. */
+export function applyFindings(plan: CompiledPlan, batch: Batch, findings: Finding[]): BatchValidation {
   if (findings.length === 0) return { results: [], findings, blocked: NOTHING_BLOCKED, batch };
   const { blocked, batch: kept } = blockUnplanned(plan.actions, batch, findings);
   return { results: findings.map((f) => f.result), findings, blocked, batch: kept };
+}
+
+/**
+ * Validates a batch against a compiled plan version ({@link findingsOf}). Returns mParticle's
+ * validation results, the parts the plan's validation actions block, and a blocked-free copy of
+ * the batch. The input batch is not modified.
+ */
+export function validateBatch(plan: CompiledPlan, batch: Batch): BatchValidation {
+  return applyFindings(plan, batch, findingsOf(plan, batch));
 }
