@@ -52,6 +52,34 @@ describe('Processor', () => {
     expect(await p.lag()).toBe(0);
   });
 
+  it('lets stages prepare each chunk before running it, runs it unprepared if that fails, and closes stages on stop', async () => {
+    const { log } = await setup();
+    const chunks: number[][] = [];
+    let closed = 0;
+    const preparing: Stage = {
+      name: 'preparing',
+      async prepare(records) {
+        chunks.push(records.map((r) => r.offset));
+        if (chunks.length === 1) throw new Error('worker gone');
+      },
+      run: (r) => ok(r),
+      async close() {
+        closed++;
+      },
+    };
+    const rec = recorder();
+    const p = new Processor({ log, stages: [preparing, rec], logger });
+    await log.append([envelope('1', 1), envelope('1', 2)]);
+    await p.start();
+    await p.caughtUp();
+    await log.append([envelope('1', 3)]);
+    await p.caughtUp();
+    await p.stop();
+    expect(chunks.flat().sort((a, b) => a - b)).toEqual(rec.seen.map((r) => r.offset).sort((a, b) => a - b));
+    expect(rec.seen.map(nameOf)).toEqual(['e1', 'e2', 'e3']);
+    expect(closed).toBe(1);
+  });
+
   it('after a crash between the store write and the commit, stores each event once', async () => {
     const { log, store } = await setup();
     const outcomes = await log.append([envelope('5', 1), envelope('5', 2), envelope('6', 3)]);
