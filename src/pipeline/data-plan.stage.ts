@@ -32,27 +32,32 @@ function subjectOf(finding: Finding): string {
   return match ? matchKey(match) : 'unplannable';
 }
 
+type PlanVersionOf = Pick<ViolationCount, 'workspaceId' | 'planId' | 'version'>;
+
 /** Violation counts by plan version, subject, violation type and key. */
 class ViolationCounts {
   private readonly byId = new Map<string, ViolationCount>();
 
-  /** Counts one violation seen at `atMs`; `version` is the plan version's id in {@link versionIdOf}'s form. */
-  addOne(plan: Pick<ViolationCount, 'workspaceId' | 'planId' | 'version'>, version: string, subject: string, type: ValidationErrorType, key: string, atMs: number): void {
-    const id = `${version}${subject}\u0000${type}\u0000${key}`;
-    const known = this.byId.get(id);
-    if (known) {
-      known.count++;
-      if (atMs < known.firstSeenMs) known.firstSeenMs = atMs;
-      if (atMs > known.lastSeenMs) known.lastSeenMs = atMs;
-      return;
-    }
-    const { workspaceId, planId, version: v } = plan;
-    this.byId.set(id, { workspaceId, planId, version: v, subject, violationType: type, key, count: 1, firstSeenMs: atMs, lastSeenMs: atMs });
+  /** The id of a plan version, built once per record for {@link addOne}. */
+  static versionId(v: PlanVersionOf): string {
+    return `${v.workspaceId}\u0000${v.planId}\u0000${v.version}\u0000`;
   }
 
-  /** Adds counts taken from this or another instance (put back after a failed flush). */
-  merge(c: ViolationCount): void {
-    const id = `${versionIdOf(c)}${c.subject}\u0000${c.violationType}\u0000${c.key}`;
+  /** Counts one violation seen at `atMs` against `version` (whose {@link versionId} is `versionId`). */
+  addOne(version: PlanVersionOf, versionId: string, subject: string, type: ValidationErrorType, key: string, atMs: number): void {
+    const known = this.byId.get(`${versionId}${subject}\u0000${type}\u0000${key}`);
+    if (!known) {
+      this.merge({ ...version, subject, violationType: type, key, count: 1, firstSeenMs: atMs, lastSeenMs: atMs }, versionId);
+      return;
+    }
+    known.count++;
+    if (atMs < known.firstSeenMs) known.firstSeenMs = atMs;
+    if (atMs > known.lastSeenMs) known.lastSeenMs = atMs;
+  }
+
+  /** Adds a count (a new one, or one put back after a failed flush). */
+  merge(c: ViolationCount, versionId = ViolationCounts.versionId(c)): void {
+    const id = `${versionId}${c.subject}\u0000${c.violationType}\u0000${c.key}`;
     const known = this.byId.get(id);
     if (!known) {
       this.byId.set(id, c);
@@ -67,8 +72,6 @@ class ViolationCounts {
     return [...this.byId.values()];
   }
 }
-
-const versionIdOf = (c: Pick<ViolationCount, 'workspaceId' | 'planId' | 'version'>) => `${c.workspaceId}\u0000${c.planId}\u0000${c.version}\u0000`;
 
 /**
  * The record with the kept batch, each remaining event tagged with its violations (`violations`,
@@ -140,7 +143,7 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
 
   function count(record: LogRecord, plan: EnforcedPlan, v: BatchValidation): void {
     const version = { workspaceId: record.workspaceId, planId: plan.planId, version: plan.version };
-    const versionId = versionIdOf(version);
+    const versionId = ViolationCounts.versionId(version);
     for (const f of v.findings) {
       const subject = subjectOf(f);
       for (const e of f.result.data.validation_errors) {
