@@ -150,6 +150,11 @@ describe('data-plan stage with a validation worker', () => {
     await threaded.prepare!(records);
     expect(found).toHaveBeenCalledTimes(1);
     for (const r of records) expect(await threaded.run(r)).toEqual(await inPlace.run(r));
+    // A text the worker cannot read leaves that record to be validated in place; the worker carries on.
+    const unreadable = withText(record(200, withUnplanned()), 'not json');
+    await threaded.prepare!([unreadable, records[0]!]);
+    expect(worker.usable).toBe(true);
+    expect(await threaded.run(unreadable)).toEqual(await inPlace.run(unreadable));
   });
 
   it('validates in place a chunk the worker was not given', async () => {

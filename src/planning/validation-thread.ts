@@ -19,8 +19,13 @@ parentPort?.on('message', (request: ValidationRequest) => {
   const findings = request.items.map(({ text, plan }) => {
     const compiled = plans.get(plan);
     if (!compiled) return null;
-    const { batch } = parseJsonLossless(text) as Envelope;
-    return findingsOf(compiled, batch);
+    try {
+      const { batch } = parseJsonLossless(text) as Envelope;
+      return findingsOf(compiled, batch);
+    } catch {
+      // The caller validates this one in place, where a failure is reported with its record.
+      return null;
+    }
   });
   const reply: ValidationReply = { id: request.id, findings };
   parentPort?.postMessage(reply);

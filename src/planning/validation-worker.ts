@@ -12,7 +12,7 @@ export interface ValidationRequest {
 
 export interface ValidationReply {
   id: number;
-  /** Per item: what its batch breaks, or null when the plan version did not compile. */
+  /** Per item: what its batch breaks, or null when the worker could not tell (the plan version did not compile, the text did not parse...). */
   findings: (Finding[] | null)[];
 }
 
@@ -55,7 +55,7 @@ export class ValidationWorker {
     return this.failure === undefined;
   }
 
-  /** Each item's findings, in order (null where its plan version does not compile). */
+  /** Each item's findings, in order (null where the worker could not tell). */
   async findings(items: readonly { text: string; plan: EnforcedPlan }[]): Promise<(Finding[] | null)[]> {
     if (this.failure !== undefined) throw this.failure;
     const plans: ValidationRequest['plans'] = [];
