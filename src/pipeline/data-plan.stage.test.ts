@@ -141,7 +141,8 @@ describe('data-plan stage with a validation worker', () => {
     closers.push(() => worker.close());
     const inPlace = dataPlanStage({ plans: registry, store: quality });
     const threaded = dataPlanStage({ plans: registry, store: quality, validationWorker: () => worker });
-    const batches = [...Object.values(CASES), withUnplanned(), batchOf([screen('Home')])].map(planned);
+    const otherVersion = { ...withUnplanned(), context: { data_plan: { plan_id: 'p', plan_version: 7 } } };
+    const batches = [...Object.values(CASES).map(planned), otherVersion, withUnplanned(), batchOf([screen('Nowhere')]), planned(batchOf([screen('Home')]))];
     const records = batches.map((b, i) => {
       const r = { ...record(100 + i, b), ip: '10.0.0.1' };
       return withText(r, JSON.stringify(r));

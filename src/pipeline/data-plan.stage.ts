@@ -73,6 +73,18 @@ class ViolationCounts {
   }
 }
 
+/** Whether two records name the same plan and version from the same workspace and environment. */
+function sameNamedPlan(a: LogRecord, b: LogRecord): boolean {
+  const x = a.batch.context?.data_plan;
+  const y = b.batch.context?.data_plan;
+  return (
+    a.workspaceId === b.workspaceId &&
+    a.batch.environment === b.batch.environment &&
+    x?.plan_id === y?.plan_id &&
+    (x?.plan_version ?? undefined) === (y?.plan_version ?? undefined)
+  );
+}
+
 /**
  * The record with the kept batch, each remaining event tagged with its violations (`violations`,
  * beside `event_type` and `data`), and the user attribute and identity results in
@@ -160,8 +172,12 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
       if (!deps.validationWorker || worker?.usable === false) return;
       const items: { text: string; plan: EnforcedPlan }[] = [];
       const of: LogRecord[] = [];
+      // A chunk's batches mostly name one plan: resolve it again only when the name changes.
+      let last: { record: LogRecord; plan: EnforcedPlan | undefined } | undefined;
       for (const record of records) {
-        const plan = await planOf(record);
+        if (!record.batch.context?.data_plan?.plan_id) continue;
+        const plan = last && sameNamedPlan(last.record, record) ? last.plan : await planOf(record);
+        last = { record, plan };
         const text = plan && loggedTextOf(record);
         if (!plan || text === undefined) continue;
         items.push({ text, plan });
