@@ -152,51 +152,92 @@ const objectAt = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 
 /**
- * The match an event would have in a plan, or `null` for events no data point can describe
- * (push, profile, attribute/identity change events, commerce events without an action).
+ * Where an event or a data point sits among data points: the match type, then the first and the
+ * second criterion (`''` where there is none): `custom_event` → custom event type → event name,
+ * `screen_view` → `''` → screen name, `session_start` → `''` → `''`.
  */
-export function eventMatch(event: BatchEvent): DataPlanMatch | null {
+export type MatchPath = [type: string, first: string, second: string];
+
+/**
+ * An event's {@link MatchPath}, written into `into` so that a lookup allocates nothing. Events no
+ * data point can describe sit under their own event type (a commerce event with no action under
+ * `commerce_event`).
+ */
+export function eventPath(event: BatchEvent, into: MatchPath): MatchPath {
   const data = objectAt(event.data) ?? {};
+  let type: string = event.event_type;
+  let first = '';
+  let second = '';
   switch (event.event_type) {
     case 'custom_event':
-      return {
-        type: 'custom_event',
-        criteria: { event_name: text(data.event_name), custom_event_type: text(data.custom_event_type) },
-      };
+      first = text(data.custom_event_type);
+      second = text(data.event_name);
+      break;
     case 'screen_view':
-      return { type: 'screen_view', criteria: { screen_name: text(data.screen_name) } };
+      second = text(data.screen_name);
+      break;
     case 'commerce_event': {
       const product = objectAt(data.product_action);
-      if (product) return { type: 'product_action', criteria: { action: text(product.action) } };
       const promotion = objectAt(data.promotion_action);
-      if (promotion) return { type: 'promotion_action', criteria: { action: text(promotion.action) } };
-      return data.product_impressions ? { type: 'product_impression' } : null;
+      if (product) {
+        type = 'product_action';
+        second = text(product.action);
+      } else if (promotion) {
+        type = 'promotion_action';
+        second = text(promotion.action);
+      } else if (data.product_impressions) {
+        type = 'product_impression';
+      }
+      break;
     }
     case 'application_state_transition':
-      return {
-        type: 'application_state_transition',
-        criteria: { application_transition_type: text(data.application_transition_type) },
-      };
-    case 'session_start':
-    case 'session_end':
-    case 'crash_report':
-    case 'opt_out':
-    case 'first_run':
-    case 'network_performance':
-    case 'breadcrumb':
-    case 'uninstall':
-      return { type: event.event_type };
-    case 'pre_attribution':
-    case 'push_registration':
-    case 'push_message':
-    case 'push_reaction':
-    case 'profile':
-    case 'user_attribute_change':
-    case 'user_identity_change':
-      return null;
-    default: {
-      const unreachable: never = event.event_type;
-      throw new Error(`unknown event type ${String(unreachable)}`);
-    }
+      second = text(data.application_transition_type);
+      break;
+    default:
+      // Criterialess (session_start...) and unplannable (push, profile...) types: the type alone.
+      break;
+  }
+  into[0] = type;
+  into[1] = first;
+  into[2] = second;
+  return into;
+}
+
+/** A data point match's {@link MatchPath}. */
+export function matchPath(match: DataPlanMatch): MatchPath {
+  switch (match.type) {
+    case 'custom_event':
+      return [match.type, match.criteria.custom_event_type, match.criteria.event_name];
+    case 'screen_view':
+      return [match.type, '', match.criteria.screen_name];
+    case 'product_action':
+    case 'promotion_action':
+      return [match.type, '', match.criteria.action];
+    case 'application_state_transition':
+      return [match.type, '', match.criteria.application_transition_type];
+    default:
+      return [match.type, '', ''];
+  }
+}
+
+/**
+ * The match an event would have in a plan (the inverse of {@link matchPath} on its
+ * {@link eventPath}), or `null` for events no data point can describe (push, profile,
+ * attribute/identity change events, commerce events without an action).
+ */
+export function eventMatch(event: BatchEvent): DataPlanMatch | null {
+  const [type, first, second] = eventPath(event, ['', '', '']);
+  switch (type) {
+    case 'custom_event':
+      return { type, criteria: { event_name: second, custom_event_type: first } };
+    case 'screen_view':
+      return { type, criteria: { screen_name: second } };
+    case 'product_action':
+    case 'promotion_action':
+      return { type, criteria: { action: second } };
+    case 'application_state_transition':
+      return { type, criteria: { application_transition_type: second } };
+    default:
+      return (CRITERIALESS_MATCH_TYPES as readonly string[]).includes(type) ? { type: type as CriterialessMatchType } : null;
   }
 }
