@@ -1,6 +1,7 @@
 import type { AppendOutcome, EventLog } from '../../pipeline/event-log.ts';
 import { partitionOf } from '../../pipeline/event-log.ts';
 import { type Envelope, type LogRecord, withText } from '../../model/envelope.ts';
+import { DUPLICATE, LogWriter } from './log-writer.ts';
 import { openSqlite, type Sqlite } from './open.ts';
 
 interface Pending {
@@ -24,28 +25,32 @@ export interface SqliteEventLogOptions {
  * The embedded event log: one SQLite table in WAL mode with fsync on commit.
  *
  * Appends arriving while a commit runs are queued and written together in the next transaction
- * (group commit), so durability costs one fsync per group, not per request.
+ * (group commit), so durability costs one fsync per group, not per request. The transaction runs
+ * on a writer thread (`LogWriter`): the event loop only serialises the envelopes, and goes on
+ * answering requests while the group is inserted and fsync'ed.
  */
 export class SqliteEventLog implements EventLog {
   readonly partitionCount: number;
-  /** Appends: every commit is fsync'ed before `append` resolves. */
-  private readonly db: Sqlite;
   /**
-   * Reads and consumer offsets, on a second connection that does not fsync its commits: an
-   * offset lost to a power cut only means re-processing, which stages recover from.
+   * Reads and consumer offsets. Its commits are not fsync'ed: an offset lost to a power cut only
+   * means re-processing, which stages recover from.
    */
   private readonly reader: Sqlite;
+  private readonly writer: LogWriter;
   private readonly queue: Pending[] = [];
   private scheduled = false;
+  /** The group commit the writer thread holds, if any: one at a time, so groups land in order. */
+  private writing: Promise<void> | undefined;
   private readonly listeners = new Set<(p: ReadonlySet<number>) => void>();
   private readonly tail = new Map<number, { env: Envelope; text: string }>();
   private readonly tailCacheSize: number;
   private readonly stmt;
 
   constructor(options: SqliteEventLogOptions) {
-    this.db = openSqlite(options.file, { autoCheckpoint: options.autoCheckpoint ?? true });
+    const autoCheckpoint = options.autoCheckpoint ?? true;
+    const db = openSqlite(options.file, { autoCheckpoint });
     this.tailCacheSize = options.tailCacheSize ?? 20_000;
-    this.db.exec(`
+    db.exec(`
       CREATE TABLE IF NOT EXISTS log (
         offset INTEGER PRIMARY KEY AUTOINCREMENT,
         partition INTEGER NOT NULL,
@@ -59,14 +64,14 @@ export class SqliteEventLog implements EventLog {
       ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
-    this.partitionCount = this.fixPartitionCount(options.partitions ?? 8);
-    this.reader = openSqlite(options.file, { autoCheckpoint: options.autoCheckpoint ?? true });
-    this.reader.pragma('synchronous = NORMAL');
+    this.partitionCount = fixPartitionCount(db, options.partitions ?? 8);
     const retention = options.dedupRetentionMs ?? 45 * 24 * 3600_000;
-    this.db.prepare('DELETE FROM dedup WHERE at < ?').run(Date.now() - retention);
+    db.prepare('DELETE FROM dedup WHERE at < ?').run(Date.now() - retention);
+    db.close();
+    this.writer = new LogWriter(options.file, { autoCheckpoint });
+    this.reader = openSqlite(options.file, { autoCheckpoint });
+    this.reader.pragma('synchronous = NORMAL');
     this.stmt = {
-      dedup: this.db.prepare('INSERT OR IGNORE INTO dedup (key, at) VALUES (?, ?)'),
-      insert: this.db.prepare('INSERT INTO log (partition, payload) VALUES (?, ?)'),
       offsets: this.reader.prepare('SELECT offset FROM log WHERE partition = ? AND offset > ? ORDER BY offset LIMIT ?').pluck(),
       payload: this.reader.prepare('SELECT payload FROM log WHERE offset = ?').pluck(),
       commit: this.reader.prepare(
@@ -78,56 +83,49 @@ export class SqliteEventLog implements EventLog {
     };
   }
 
-  /** The partition count is fixed when the log is created: users must keep their partition. */
-  private fixPartitionCount(requested: number): number {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'partitions'").pluck().get() as string | undefined;
-    if (row !== undefined) return Number(row);
-    this.db.prepare("INSERT INTO meta (key, value) VALUES ('partitions', ?)").run(String(requested));
-    return requested;
-  }
-
   append(envelopes: readonly Envelope[]): Promise<AppendOutcome[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ envelopes, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
   }
 
-  private flush(): void {
-    this.scheduled = false;
+  private schedule(): void {
+    if (this.scheduled || this.writing) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.writing = this.flush().finally(() => {
+        this.writing = undefined;
+        if (this.queue.length > 0) this.schedule();
+      });
+    });
+  }
+
+  private async flush(): Promise<void> {
     const group = this.queue.splice(0);
     if (group.length === 0) return;
-    const grown = new Set<number>();
-    const cached: [number, { env: Envelope; text: string }][] = [];
-    const now = Date.now();
-    const write = this.db.transaction((pending: Pending[]) =>
-      pending.map((p) =>
-        p.envelopes.map((env): AppendOutcome => {
-          if (env.dedupKey !== null && this.stmt.dedup.run(env.dedupKey, now).changes === 0) {
-            return { duplicate: true };
-          }
-          const partition = partitionOf(env.workspaceId, env.mpid, this.partitionCount);
-          const text = JSON.stringify(env);
-          const offset = Number(this.stmt.insert.run(partition, text).lastInsertRowid);
-          grown.add(partition);
-          cached.push([offset, { env, text }]);
-          return { duplicate: false, partition, offset };
-        }),
-      ),
-    );
-    let results: AppendOutcome[][];
+    const envs = group.flatMap((p) => p.envelopes);
+    const partitions = envs.map((env) => partitionOf(env.workspaceId, env.mpid, this.partitionCount));
+    const texts = envs.map((env) => JSON.stringify(env));
+    let offsets: number[];
     try {
-      results = write(group);
+      offsets = await this.writer.write({ now: Date.now(), partitions, texts, dedupKeys: envs.map((env) => env.dedupKey) });
     } catch (error) {
       for (const p of group) p.reject(error);
       return;
     }
-    for (const [offset, entry] of cached) this.tail.set(offset, entry);
+    const grown = new Set<number>();
+    const outcomes = offsets.map((offset, i): AppendOutcome => {
+      if (offset === DUPLICATE) return { duplicate: true };
+      const partition = partitions[i]!;
+      grown.add(partition);
+      this.tail.set(offset, { env: envs[i]!, text: texts[i]! });
+      return { duplicate: false, partition, offset };
+    });
     this.trimTail();
-    group.forEach((p, i) => p.resolve(results[i]!));
+    let at = 0;
+    for (const p of group) p.resolve(outcomes.slice(at, (at += p.envelopes.length)));
     if (grown.size > 0) for (const l of this.listeners) l(grown);
   }
 
@@ -172,9 +170,21 @@ export class SqliteEventLog implements EventLog {
     return total;
   }
 
+  /** Commits what is queued, then closes. */
   async close(): Promise<void> {
-    if (this.queue.length > 0) this.flush();
+    while (this.writing || this.queue.length > 0) {
+      if (this.writing) await this.writing;
+      else await (this.writing = this.flush().finally(() => (this.writing = undefined)));
+    }
+    await this.writer.close();
     this.reader.close();
-    this.db.close();
   }
+}
+
+/** The partition count is fixed when the log is created: users must keep their partition. */
+function fixPartitionCount(db: Sqlite, requested: number): number {
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'partitions'").pluck().get() as string | undefined;
+  if (row !== undefined) return Number(row);
+  db.prepare("INSERT INTO meta (key, value) VALUES ('partitions', ?)").run(String(requested));
+  return requested;
 }

@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/helpers/temp-dir.ts';
+import { DUPLICATE, LogWriter } from './log-writer.ts';
+import { openSqlite } from './open.ts';
+
+const rows = (texts: string[], dedupKeys = texts.map(() => null as string | null)) => ({
+  now: Date.now(),
+  partitions: texts.map(() => 0),
+  texts,
+  dedupKeys,
+});
+
+function createLogTables(file: string): void {
+  const db = openSqlite(file);
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS log (offset INTEGER PRIMARY KEY AUTOINCREMENT, partition INTEGER NOT NULL, payload TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS dedup (key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+  `);
+  db.close();
+}
+
+describe('LogWriter', () => {
+  let writer: LogWriter | undefined;
+  afterEach(async () => {
+    await writer?.close();
+    writer = undefined;
+  });
+
+  it('writes a group in one transaction and tells duplicates apart', async () => {
+    const file = join(tempDir('log-writer'), 'log.sqlite');
+    createLogTables(file);
+    writer = new LogWriter(file, {});
+    expect(await writer.write(rows(['a', 'b', 'c'], ['k1', null, 'k1']))).toEqual([1, 2, DUPLICATE]);
+    expect(await writer.write(rows(['d'], ['k1']))).toEqual([DUPLICATE]);
+    const db = openSqlite(file);
+    expect(db.prepare('SELECT payload FROM log ORDER BY offset').pluck().all()).toEqual(['a', 'b']);
+    db.close();
+  });
+
+  it('fails the writes of a thread that cannot start, and starts a new one for the next write', async () => {
+    const dir = join(tempDir('log-writer'), 'not-yet');
+    const file = join(dir, 'log.sqlite');
+    writer = new LogWriter(file, {});
+    await expect(writer.write(rows(['lost']))).rejects.toThrow(/directory does not exist/);
+    mkdirSync(dir);
+    createLogTables(file);
+    expect(await writer.write(rows(['kept']))).toEqual([1]);
+  });
+
+  it('answers a transaction that fails with its error, commits nothing of it, and goes on writing', async () => {
+    const file = join(tempDir('log-writer'), 'log.sqlite');
+    createLogTables(file);
+    writer = new LogWriter(file, {});
+    expect(await writer.write(rows(['a']))).toEqual([1]);
+    const db = openSqlite(file);
+    db.exec('DROP TABLE log');
+    await expect(writer.write(rows(['b'], ['k2']))).rejects.toThrow(/no such table: log/);
+    createLogTables(file);
+    expect(await writer.write(rows(['c'], ['k2']))).toEqual([1]);
+    db.close();
+  });
+});
