@@ -188,6 +188,18 @@ async function call<T>(base: string, path: string, authorization: string | undef
   return JSON.parse(text) as T;
 }
 
+/** Quanta's CPU per event accepted (ingest and processing, every thread), median over the rounds. */
+function cpuLine(rounds: Round[]): string {
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const u = median(rounds.map((r) => r.unplanned.cpuUsPerEvent));
+  const p = median(rounds.map((r) => r.planned.cpuUsPerEvent));
+  return `CPU per event accepted, load start to caught up (median): unplanned ${fmt(u, 1)} µs, planned ${fmt(p, 1)} µs (planned / unplanned ${fmt((p / u) * 100, 1)}%)`;
+}
+
 /** Events accepted but never observed reaching the event store: what the plan blocked, if enforced. */
 const notStored = (run: QuantaRun) => (run.lag ? run.eventsAcceptedMetric - run.lag.count : null);
 
@@ -238,7 +250,8 @@ function formatReport(
       ? rounds.map(
           (r, i) =>
             `round ${i + 1} (${i % 2 === 0 ? 'unplanned first' : 'planned first'}): unplanned ${fmt(r.unplanned.result.eventsPerS, 0)} events/s, ` +
-            `planned ${fmt(r.planned.result.eventsPerS, 0)} events/s, planned / unplanned ${fmt((r.planned.result.eventsPerS / r.unplanned.result.eventsPerS) * 100, 1)}%`,
+            `planned ${fmt(r.planned.result.eventsPerS, 0)} events/s, planned / unplanned ${fmt((r.planned.result.eventsPerS / r.unplanned.result.eventsPerS) * 100, 1)}%, ` +
+            `CPU per event ${fmt(r.unplanned.cpuUsPerEvent, 1)} / ${fmt(r.planned.cpuUsPerEvent, 1)} µs`,
         )
       : []),
     loadLine(`quanta unplanned (durable${median}):`, unplanned.result, `, non-202: ${unplanned.result.notOk + unplanned.result.errors}`),
@@ -248,6 +261,7 @@ function formatReport(
       `planned / ceiling: ${fmt((planned.result.eventsPerS / ceiling.result.eventsPerS) * 100, 1)}%`,
     lagLine('unplanned', unplanned),
     lagLine('planned', planned),
+    cpuLine(rounds),
     `processor stage outcomes, unplanned: ${stages(unplanned)}`,
     `processor stage outcomes, planned:   ${stages(planned)}`,
     `data-plan counters, planned: ${planCounters.length ? planCounters.join(', ') : 'none in /metrics'}`,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { BodyPool, type BodyStats } from './lib/bodies.ts';
 import { topSelfTime, type SelfTime } from './lib/cpuprofile.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
-import { Child, freePort, waitForJson } from './lib/procs.ts';
+import { Child, cpuSeconds, freePort, waitForJson } from './lib/procs.ts';
 import { countersByLabel, countersMatching, histogramQuantile, parseHistogram, sumCounter } from './lib/stats.ts';
 import { API_KEY, API_SECRET, BASIC_AUTH, CLIENT_ID, CLIENT_SECRET, RESULTS, ROOT } from './lib/setup.ts';
 
@@ -49,6 +49,12 @@ export interface ProcessingLag {
 export interface QuantaRun extends Target {
   drainS: number;
   lag: ProcessingLag | undefined;
+  /**
+   * Quanta's CPU time (every thread) from the start of the load until it caught up, per event
+   * accepted: what ingesting and processing an event costs, steadier on a shared machine than
+   * throughput, which also depends on how the work is scheduled.
+   */
+  cpuUsPerEvent: number;
   eventsAcceptedMetric: number;
   rejectedMetric: number;
   /** `quanta_pipeline_stage_outcomes_total` by `stage outcome`, e.g. `event-store ok`. */
@@ -172,6 +178,7 @@ export async function runQuanta(
     await options.prepare?.(base);
     await preflight(base, pool);
     log(`${label} on port ${port} (data dir ${dataDir}): driving /v2/bulkevents...`);
+    const cpuAtStart = cpuSeconds(child.proc.pid);
     const result = await drive(port);
     if (!child.running) throw new Error(`${label} exited during the load:\n${child.output()}`);
     log('load stopped; waiting for processing to catch up (log_lag 0)...');
@@ -189,6 +196,7 @@ export async function runQuanta(
       { timeoutMs: o.drainTimeout * 1000, intervalMs: 50, child },
     );
     const drainS = (Date.now() - t0) / 1000;
+    const cpuUsPerEvent = ((cpuSeconds(child.proc.pid) - cpuAtStart) * 1e6) / ((result.ok + result.warmupOk) * pool.eventsPerRequest);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     const h = parseHistogram(metrics, 'quanta_processing_lag_seconds');
     const lag = h && {
@@ -223,6 +231,7 @@ export async function runQuanta(
       result,
       drainS,
       lag,
+      cpuUsPerEvent,
       eventsAcceptedMetric,
       rejectedMetric: sumCounter(metrics, 'quanta_requests_rejected_total'),
       stageOutcomes: countersByLabel(metrics, 'quanta_pipeline_stage_outcomes_total', ['stage', 'outcome']),
@@ -270,6 +279,7 @@ export function quantaFigures(quanta: QuantaRun) {
   return {
     ...figures(quanta.result),
     drainSeconds: quanta.drainS,
+    cpuUsPerEvent: round(quanta.cpuUsPerEvent, 1),
     processingLag: quanta.lag ?? null,
     eventsAcceptedMetric: quanta.eventsAcceptedMetric,
     requestsRejectedMetric: quanta.rejectedMetric,
@@ -312,7 +322,8 @@ function formatReport(o: IngestOptions, s: BodyStats, ceiling: Target, quanta: Q
     `quanta / ceiling: ${fmt(ratio * 100, 1)}%  (target >= ${TARGET_RATIO * 100}%)${ratio >= TARGET_RATIO ? '' : '  MISSED'}`,
     lag
       ? `processing lag (202 -> event store): ${lagText(lag)}; ` +
-        `${lag.count} events, caught up ${fmt(quanta.drainS, 1)} s after the load stopped`
+        `${lag.count} events, caught up ${fmt(quanta.drainS, 1)} s after the load stopped; ` +
+        `CPU ${fmt(quanta.cpuUsPerEvent, 1)} µs per event`
       : 'processing lag: quanta_processing_lag_seconds not found in /metrics',
   ];
   if (q.samples.length) lines.push(`quanta non-202 samples:\n  ${q.samples.join('\n  ')}`);

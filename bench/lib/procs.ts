@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Child processes for benchmark targets, and small HTTP helpers to watch them. */
@@ -110,4 +111,19 @@ export async function waitForJson<T>(
     await sleep(options.intervalMs ?? 100);
   }
   throw new Error(`${url} not ready within ${options.timeoutMs} ms (last: ${last})`);
+}
+
+/**
+ * CPU seconds (user + system, all threads) a process has used so far, from `/proc/<pid>/stat`;
+ * NaN where there is no procfs. Clock ticks are 100 per second on Linux.
+ */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at state, field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
