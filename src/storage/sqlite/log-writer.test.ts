@@ -49,6 +49,14 @@ describe('LogWriter', () => {
     expect(await writer.write(rows(['kept']))).toEqual([1]);
   });
 
+  it('refuses writes once closed', async () => {
+    const file = join(tempDir('log-writer'), 'log.sqlite');
+    createLogTables(file);
+    const closed = new LogWriter(file, {});
+    await closed.close();
+    await expect(closed.write(rows(['late']))).rejects.toThrow(/closed/);
+  });
+
   it('answers a transaction that fails with its error, commits nothing of it, and goes on writing', async () => {
     const file = join(tempDir('log-writer'), 'log.sqlite');
     createLogTables(file);

@@ -31,6 +31,7 @@ export class LogWriter {
   /** The running thread and the writes it holds. */
   private thread: { worker: Worker; pending: Map<number, Waiting> } | undefined;
   private nextId = 1;
+  private closed = false;
 
   constructor(
     private readonly file: string,
@@ -41,6 +42,7 @@ export class LogWriter {
 
   /** Writes the rows in one transaction; resolves, once it is durable, with each row's offset or {@link DUPLICATE}. */
   write(rows: Omit<LogWriteRequest, 'id'>): Promise<number[]> {
+    if (this.closed) return Promise.reject(new Error('the event log is closed; nothing was written'));
     const { worker, pending } = this.started();
     const request: LogWriteRequest = { id: this.nextId++, ...rows };
     return new Promise((resolve, reject) => {
@@ -77,6 +79,7 @@ export class LogWriter {
 
   /** Stops the thread, which closes its connection; call once no write is pending. */
   async close(): Promise<void> {
+    this.closed = true;
     const worker = this.thread?.worker;
     if (!worker) return;
     this.thread = undefined;
