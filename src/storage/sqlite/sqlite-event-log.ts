@@ -95,13 +95,20 @@ export class SqliteEventLog implements EventLog {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.writing = this.flush().finally(() => {
-        this.writing = undefined;
-        if (this.queue.length > 0) this.schedule();
-      });
+      if (!this.writing) void this.startWrite();
     });
   }
 
+  /** Sends what is queued to the writer thread as one group commit; the next group waits for it. */
+  private startWrite(): Promise<void> {
+    this.writing = this.flush().finally(() => {
+      this.writing = undefined;
+      if (this.queue.length > 0) this.schedule();
+    });
+    return this.writing;
+  }
+
+  /** One group commit; never rejects (a failed write rejects the appends it held). */
   private async flush(): Promise<void> {
     const group = this.queue.splice(0);
     if (group.length === 0) return;
@@ -172,10 +179,7 @@ export class SqliteEventLog implements EventLog {
 
   /** Commits what is queued, then closes. */
   async close(): Promise<void> {
-    while (this.writing || this.queue.length > 0) {
-      if (this.writing) await this.writing;
-      else await (this.writing = this.flush().finally(() => (this.writing = undefined)));
-    }
+    while (this.writing || this.queue.length > 0) await (this.writing ?? this.startWrite());
     await this.writer.close();
     this.reader.close();
   }
