@@ -33,6 +33,7 @@ import {
 } from './lib/bench-plan.ts';
 import { BodyPool, type BodyStats } from './lib/bodies.ts';
 import { CLIENT_ID, CLIENT_SECRET, RESULTS, WORKSPACE_ID } from './lib/setup.ts';
+import { quantile } from './lib/stats.ts';
 
 /**
  * `npm run bench -- ingest --plan`: the ingest benchmark run twice on Quanta in the same run, on
@@ -190,11 +191,7 @@ async function call<T>(base: string, path: string, authorization: string | undef
 
 /** Quanta's CPU per event accepted (ingest and processing, every thread), median over the rounds. */
 function cpuLine(rounds: Round[]): string {
-  const median = (xs: number[]) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  };
+  const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
   const u = median(rounds.map((r) => r.unplanned.cpuUsPerEvent));
   const p = median(rounds.map((r) => r.planned.cpuUsPerEvent));
   return `CPU per event accepted, load start to caught up (median): unplanned ${fmt(u, 1)} µs, planned ${fmt(p, 1)} µs (planned / unplanned ${fmt((p / u) * 100, 1)}%)`;

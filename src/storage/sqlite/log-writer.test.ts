@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/temp-dir.ts';
 import { DUPLICATE, LogWriter } from './log-writer.ts';
 import { openSqlite } from './open.ts';
+import { APPEND_SQL, LOG_SCHEMA } from './sqlite-event-log.ts';
 
 const rows = (texts: string[], dedupKeys = texts.map(() => null as string | null)) => ({
   now: Date.now(),
@@ -14,10 +15,7 @@ const rows = (texts: string[], dedupKeys = texts.map(() => null as string | null
 
 function createLogTables(file: string): void {
   const db = openSqlite(file);
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS log (offset INTEGER PRIMARY KEY AUTOINCREMENT, partition INTEGER NOT NULL, payload TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS dedup (key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
-  `);
+  db.exec(LOG_SCHEMA);
   db.close();
 }
 
@@ -31,7 +29,7 @@ describe('LogWriter', () => {
   it('writes a group in one transaction and tells duplicates apart', async () => {
     const file = join(tempDir('log-writer'), 'log.sqlite');
     createLogTables(file);
-    writer = new LogWriter(file, {});
+    writer = new LogWriter(file, {}, APPEND_SQL);
     expect(await writer.write(rows(['a', 'b', 'c'], ['k1', null, 'k1']))).toEqual([1, 2, DUPLICATE]);
     expect(await writer.write(rows(['d'], ['k1']))).toEqual([DUPLICATE]);
     const db = openSqlite(file);
@@ -42,7 +40,7 @@ describe('LogWriter', () => {
   it('fails the writes of a thread that cannot start, and starts a new one for the next write', async () => {
     const dir = join(tempDir('log-writer'), 'not-yet');
     const file = join(dir, 'log.sqlite');
-    writer = new LogWriter(file, {});
+    writer = new LogWriter(file, {}, APPEND_SQL);
     await expect(writer.write(rows(['lost']))).rejects.toThrow(/directory does not exist/);
     mkdirSync(dir);
     createLogTables(file);
@@ -52,7 +50,7 @@ describe('LogWriter', () => {
   it('refuses writes once closed', async () => {
     const file = join(tempDir('log-writer'), 'log.sqlite');
     createLogTables(file);
-    const closed = new LogWriter(file, {});
+    const closed = new LogWriter(file, {}, APPEND_SQL);
     await closed.close();
     await expect(closed.write(rows(['late']))).rejects.toThrow(/closed/);
   });
@@ -60,7 +58,7 @@ describe('LogWriter', () => {
   it('answers a transaction that fails with its error, commits nothing of it, and goes on writing', async () => {
     const file = join(tempDir('log-writer'), 'log.sqlite');
     createLogTables(file);
-    writer = new LogWriter(file, {});
+    writer = new LogWriter(file, {}, APPEND_SQL);
     expect(await writer.write(rows(['a']))).toEqual([1]);
     const db = openSqlite(file);
     db.exec('DROP TABLE log');

@@ -13,8 +13,14 @@ export interface LogWriteRequest {
 
 export type LogWriteReply = { id: number; offsets: number[] } | { id: number; error: { message: string; code?: string } };
 
-/** The offset a row was given, or this when its dedup key was written before (the thread's own constant). */
+/** The offset a row was given, or this when its dedup key was written before. */
 export const DUPLICATE = -1;
+
+/** The thread's two statements: `dedup (key, at)` changes no row for a key seen before; `insert (partition, payload)` gives the offset. */
+export interface AppendStatements {
+  dedup: string;
+  insert: string;
+}
 
 /**
  * The event log's appends, committed on a worker thread (`log-writer-thread.mjs`) with its own
@@ -36,6 +42,7 @@ export class LogWriter {
   constructor(
     private readonly file: string,
     private readonly options: SqliteOptions,
+    private readonly statements: AppendStatements,
   ) {
     this.started();
   }
@@ -54,7 +61,7 @@ export class LogWriter {
 
   private started(): { worker: Worker; pending: Map<number, Waiting> } {
     if (this.thread) return this.thread;
-    const workerData = { file: this.file, pragmas: sqlitePragmas(this.options) };
+    const workerData = { file: this.file, pragmas: sqlitePragmas(this.options), statements: this.statements, duplicate: DUPLICATE };
     const worker = new Worker(new URL('./log-writer-thread.mjs', import.meta.url), { workerData });
     const thread = { worker, pending: new Map<number, Waiting>() };
     // Only pending writes keep Quanta alive.

@@ -21,6 +21,27 @@ export interface SqliteEventLogOptions {
   autoCheckpoint?: boolean;
 }
 
+/** The log's tables: the records, the dedup keys seen, consumer offsets and the partition count. */
+export const LOG_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS log (
+    offset INTEGER PRIMARY KEY AUTOINCREMENT,
+    partition INTEGER NOT NULL,
+    payload TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS log_by_partition ON log (partition, offset);
+  CREATE TABLE IF NOT EXISTS dedup (key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS consumer_offsets (
+    consumer TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+    PRIMARY KEY (consumer, partition)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`;
+
+/** How the writer thread appends: a dedup key is kept unless seen before; a record gets the next offset. */
+export const APPEND_SQL = {
+  dedup: 'INSERT OR IGNORE INTO dedup (key, at) VALUES (?, ?)',
+  insert: 'INSERT INTO log (partition, payload) VALUES (?, ?)',
+};
+
 /**
  * The embedded event log: one SQLite table in WAL mode with fsync on commit.
  *
@@ -50,25 +71,12 @@ export class SqliteEventLog implements EventLog {
     const autoCheckpoint = options.autoCheckpoint ?? true;
     const db = openSqlite(options.file, { autoCheckpoint });
     this.tailCacheSize = options.tailCacheSize ?? 20_000;
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS log (
-        offset INTEGER PRIMARY KEY AUTOINCREMENT,
-        partition INTEGER NOT NULL,
-        payload TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS log_by_partition ON log (partition, offset);
-      CREATE TABLE IF NOT EXISTS dedup (key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS consumer_offsets (
-        consumer TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
-        PRIMARY KEY (consumer, partition)
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    `);
+    db.exec(LOG_SCHEMA);
     this.partitionCount = fixPartitionCount(db, options.partitions ?? 8);
     const retention = options.dedupRetentionMs ?? 45 * 24 * 3600_000;
     db.prepare('DELETE FROM dedup WHERE at < ?').run(Date.now() - retention);
     db.close();
-    this.writer = new LogWriter(options.file, { autoCheckpoint });
+    this.writer = new LogWriter(options.file, { autoCheckpoint }, APPEND_SQL);
     this.reader = openSqlite(options.file, { autoCheckpoint });
     this.reader.pragma('synchronous = NORMAL');
     this.stmt = {
