@@ -20,6 +20,7 @@ import {
   runCeiling,
   runQuanta,
   type Target,
+  threadCpuText,
 } from './ingest.ts';
 import {
   BENCH_PLAN_ID,
@@ -159,7 +160,7 @@ function checkPoolAgainstPlan(pool: BodyPool): number {
 }
 
 /** Creates the plan through the Data Planning API with a Bearer token from `/oauth/token`. */
-async function createBenchPlan(base: string): Promise<void> {
+export async function createBenchPlan(base: string): Promise<void> {
   const token = await call<{ access_token: string }>(base, '/oauth/token', undefined, {
     client_id: CLIENT_ID,
     client_secret: CLIENT_SECRET,
@@ -259,6 +260,8 @@ function formatReport(
     lagLine('unplanned', unplanned),
     lagLine('planned', planned),
     cpuLine(rounds),
+    `unplanned (median run): ${threadCpuText(unplanned)}`,
+    `planned (median run):   ${threadCpuText(planned)}`,
     `processor stage outcomes, unplanned: ${stages(unplanned)}`,
     `processor stage outcomes, planned:   ${stages(planned)}`,
     `data-plan counters, planned: ${planCounters.length ? planCounters.join(', ') : 'none in /metrics'}`,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { BodyPool, type BodyStats } from './lib/bodies.ts';
 import { topSelfTime, type SelfTime } from './lib/cpuprofile.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
-import { Child, cpuSeconds, freePort, waitForJson } from './lib/procs.ts';
+import { Child, cpuSeconds, freePort, threadCpuSeconds, waitForJson } from './lib/procs.ts';
 import { countersByLabel, countersMatching, histogramQuantile, parseHistogram, sumCounter } from './lib/stats.ts';
 import { API_KEY, API_SECRET, BASIC_AUTH, CLIENT_ID, CLIENT_SECRET, RESULTS, ROOT } from './lib/setup.ts';
 
@@ -55,6 +55,8 @@ export interface QuantaRun extends Target {
    * throughput, which also depends on how the work is scheduled.
    */
   cpuUsPerEvent: number;
+  /** The same by thread group ({@link threadCpuSeconds}), largest first. */
+  cpuByThread: [string, number][];
   eventsAcceptedMetric: number;
   rejectedMetric: number;
   /** `quanta_pipeline_stage_outcomes_total` by `stage outcome`, e.g. `event-store ok`. */
@@ -69,6 +71,27 @@ export interface QuantaRunOptions {
   label?: string;
   /** Called once Quanta is healthy, before the preflight (e.g. to create a data plan). */
   prepare?: (base: string) => Promise<void>;
+  /** Run on this data dir and keep it (by default a fresh one, removed afterwards). */
+  dataDir?: string;
+}
+
+/** The environment Quanta runs with in a benchmark: the bootstrap credentials, no rate limit, warnings only. */
+export function quantaEnv(dataDir: string, port?: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('QUANTA_') && !['HOST', 'PORT', 'LOG_LEVEL'].includes(k)) env[k] = v;
+  }
+  return Object.assign(env, {
+    HOST: '127.0.0.1',
+    ...(port === undefined ? {} : { PORT: String(port) }),
+    QUANTA_DATA_DIR: dataDir,
+    QUANTA_API_KEY: API_KEY,
+    QUANTA_API_SECRET: API_SECRET,
+    QUANTA_CLIENT_ID: CLIENT_ID,
+    QUANTA_CLIENT_SECRET: CLIENT_SECRET,
+    QUANTA_RATE_LIMIT: '0',
+    LOG_LEVEL: 'warn',
+  });
 }
 
 export const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -152,23 +175,9 @@ export async function runQuanta(
   options: QuantaRunOptions = {},
 ): Promise<QuantaRun> {
   const label = options.label ?? 'quanta';
-  const dataDir = mkdtempSync(join(tmpdir(), 'quanta-bench-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'quanta-bench-'));
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('QUANTA_') && !['HOST', 'PORT', 'LOG_LEVEL'].includes(k)) env[k] = v;
-  }
-  Object.assign(env, {
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    QUANTA_DATA_DIR: dataDir,
-    QUANTA_API_KEY: API_KEY,
-    QUANTA_API_SECRET: API_SECRET,
-    QUANTA_CLIENT_ID: CLIENT_ID,
-    QUANTA_CLIENT_SECRET: CLIENT_SECRET,
-    QUANTA_RATE_LIMIT: '0',
-    LOG_LEVEL: 'warn',
-  });
+  const env = quantaEnv(dataDir, port);
   const profDir = o.cpuProf ? mkdtempSync(join(tmpdir(), 'quanta-bench-prof-')) : undefined;
   const args = [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), '--import', 'tsx', 'src/main.ts'];
   const child = new Child(label, args, { cwd: ROOT, env });
@@ -179,6 +188,7 @@ export async function runQuanta(
     await preflight(base, pool);
     log(`${label} on port ${port} (data dir ${dataDir}): driving /v2/bulkevents...`);
     const cpuAtStart = cpuSeconds(child.proc.pid);
+    const threadsAtStart = threadCpuSeconds(child.proc.pid);
     const result = await drive(port);
     if (!child.running) throw new Error(`${label} exited during the load:\n${child.output()}`);
     log('load stopped; waiting for processing to catch up (log_lag 0)...');
@@ -196,7 +206,11 @@ export async function runQuanta(
       { timeoutMs: o.drainTimeout * 1000, intervalMs: 50, child },
     );
     const drainS = (Date.now() - t0) / 1000;
-    const cpuUsPerEvent = ((cpuSeconds(child.proc.pid) - cpuAtStart) * 1e6) / ((result.ok + result.warmupOk) * pool.eventsPerRequest);
+    const events = (result.ok + result.warmupOk) * pool.eventsPerRequest;
+    const cpuUsPerEvent = ((cpuSeconds(child.proc.pid) - cpuAtStart) * 1e6) / events;
+    const cpuByThread = [...threadCpuSeconds(child.proc.pid)]
+      .map(([name, s]): [string, number] => [name, ((s - (threadsAtStart.get(name) ?? 0)) * 1e6) / events])
+      .sort((a, b) => b[1] - a[1]);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     const h = parseHistogram(metrics, 'quanta_processing_lag_seconds');
     const lag = h && {
@@ -232,6 +246,7 @@ export async function runQuanta(
       drainS,
       lag,
       cpuUsPerEvent,
+      cpuByThread,
       eventsAcceptedMetric,
       rejectedMetric: sumCounter(metrics, 'quanta_requests_rejected_total'),
       stageOutcomes: countersByLabel(metrics, 'quanta_pipeline_stage_outcomes_total', ['stage', 'outcome']),
@@ -240,7 +255,7 @@ export async function runQuanta(
     };
   } finally {
     await child.stop('SIGTERM');
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     if (profDir) rmSync(profDir, { recursive: true, force: true });
   }
 }
@@ -280,6 +295,7 @@ export function quantaFigures(quanta: QuantaRun) {
     ...figures(quanta.result),
     drainSeconds: quanta.drainS,
     cpuUsPerEvent: round(quanta.cpuUsPerEvent, 1),
+    cpuUsPerEventByThread: Object.fromEntries(quanta.cpuByThread.map(([name, us]) => [name, round(us, 1)])),
     processingLag: quanta.lag ?? null,
     eventsAcceptedMetric: quanta.eventsAcceptedMetric,
     requestsRejectedMetric: quanta.rejectedMetric,
@@ -298,6 +314,10 @@ export const loadLine = (label: string, r: LoadResult, extra = '') =>
 export const lagText = (lag: ProcessingLag) =>
   `p50 ${fmt(lag.p50Ms, 0)} ms, p99 ${lag.p99Overflow ? '> ' : ''}${fmt(lag.p99Ms, 0)} ms ` +
   `(target p99 < ${TARGET_LAG_P99_MS} ms)${lag.p99Ms < TARGET_LAG_P99_MS && !lag.p99Overflow ? '' : '  MISSED'}`;
+
+/** A run's CPU per event by thread group, as one report line. */
+export const threadCpuText = (quanta: QuantaRun) =>
+  `CPU µs per event by thread: ${quanta.cpuByThread.map(([name, us]) => `${name} ${fmt(us, 1)}`).join(', ')}`;
 
 /** The profile's top self-time functions, as report lines. */
 export function profileLines(quanta: QuantaRun): string[] {
@@ -325,6 +345,7 @@ function formatReport(o: IngestOptions, s: BodyStats, ceiling: Target, quanta: Q
         `${lag.count} events, caught up ${fmt(quanta.drainS, 1)} s after the load stopped; ` +
         `CPU ${fmt(quanta.cpuUsPerEvent, 1)} µs per event`
       : 'processing lag: quanta_processing_lag_seconds not found in /metrics',
+    threadCpuText(quanta),
   ];
   if (q.samples.length) lines.push(`quanta non-202 samples:\n  ${q.samples.join('\n  ')}`);
   if (ceiling.result.samples.length) lines.push(`ceiling non-202 samples:\n  ${ceiling.result.samples.join('\n  ')}`);

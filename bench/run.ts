@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { IdsyncOptions } from './idsync.ts';
 import type { IngestOptions } from './ingest.ts';
+import type { ReplayPlanOptions } from './replay-plan.ts';
 
 /**
  * Benchmark dispatcher: `npm run bench -- <benchmark> [options]`. Each benchmark lives in its
@@ -48,6 +49,19 @@ program
     }
     const { runIngest } = await import('./ingest.ts');
     await runIngest(options);
+  });
+
+program
+  .command('replay-plan')
+  .description('What enforcing a 100-point data plan costs the processor: two logs of the same events, one naming the plan, each replayed by `quanta replay`; CPU per event')
+  .option('--requests <n>', 'bulk requests in each log', positive(true), 1200)
+  .option('--connections <n>', 'concurrent connections filling the logs', positive(true), 16)
+  .option('--batches <n>', 'batches per bulk request (at most 100)', positive(true), 50)
+  .option('--events <n>', 'events per batch', positive(true), 5)
+  .option('--reps <n>', 'replays of each log, alternating their order; medians are reported', positive(true), 3)
+  .action(async (options: ReplayPlanOptions) => {
+    const { runReplayPlan } = await import('./replay-plan.ts');
+    await runReplayPlan(options);
   });
 
 program

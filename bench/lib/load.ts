@@ -14,6 +14,8 @@ export interface LoadOptions {
   connections: number;
   durationMs: number;
   warmupMs: number;
+  /** Stop after sending this many requests, even before the duration is over. */
+  maxRequests?: number;
   /** A fresh body per request. */
   nextBody: () => Buffer;
   /** Events in each body, counted for every request answered with `okStatus`. */
@@ -64,6 +66,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   let warmupOk = 0;
   let errors = 0;
   let lastAnswer = measureFrom;
+  let sent = 0;
+  const maxRequests = o.maxRequests ?? Infinity;
 
   const send = (body: Buffer): Promise<Answer> =>
     new Promise((resolve, reject) => {
@@ -95,7 +99,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     });
 
   const worker = async () => {
-    while (performance.now() < end) {
+    while (performance.now() < end && sent++ < maxRequests) {
       const body = o.nextBody();
       const t0 = performance.now();
       const counted = t0 >= measureFrom;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Child processes for benchmark targets, and small HTTP helpers to watch them. */
@@ -126,4 +126,30 @@ export function cpuSeconds(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU seconds each thread group of a process has used so far, from `/proc/<pid>/task/<tid>/stat`:
+ * the main thread as `main`, the others by their thread name (`libuv-worker`, `V8 DefaultWorke`...,
+ * and `node` for worker threads and native threads left unnamed). Empty where there is no procfs.
+ */
+export function threadCpuSeconds(pid: number | undefined): Map<string, number> {
+  const byGroup = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byGroup;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byGroup.set(name, (byGroup.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return byGroup;
 }

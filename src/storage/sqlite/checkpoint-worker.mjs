@@ -2,7 +2,10 @@
 // that copying the WAL back into the database never stalls the event loop. PASSIVE checkpoints
 // neither wait for nor block the writers.
 import Database from 'better-sqlite3';
+import { nameThread } from '../../kernel/thread-name.mjs';
 import { parentPort, workerData } from 'node:worker_threads';
+
+nameThread('quanta-checkpt');
 
 const { files, intervalMs } = workerData;
 const dbs = files.map((file) => {

@@ -3,7 +3,10 @@
 // lives in sqlite-event-log.ts). Plain JavaScript so that it starts without a TypeScript loader,
 // in tens of milliseconds.
 import Database from 'better-sqlite3';
+import { nameThread } from '../../kernel/thread-name.mjs';
 import { parentPort, workerData } from 'node:worker_threads';
+
+nameThread('quanta-logwrite');
 
 const { file, pragmas, statements, duplicate } = workerData;
 const db = new Database(file);
