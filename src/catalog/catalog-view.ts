@@ -1,7 +1,7 @@
 import { BadRequest, type ErrorDetail } from '../kernel/errors.ts';
 import type { Environment } from '../model/event-types.ts';
 import type { CompiledPlan, CompiledPoint } from '../planning/plan-compiler.ts';
-import type { EnforcedPlan } from '../planning/plan-registry.ts';
+import type { CompiledVersion } from '../planning/plan-registry.ts';
 import { isIsoDate } from './catalog-accumulator.ts';
 import {
   type AttributeType,
@@ -147,7 +147,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * `properties.data.properties.custom_attributes.properties` for events, `properties` for user
  * attributes and identities).
  */
-export function catalogView(points: readonly CatalogPoint[], plans: readonly Pick<EnforcedPlan, 'planId' | 'version' | 'compiled'>[]): CatalogPointView[] {
+export function catalogView(points: readonly CatalogPoint[], plans: readonly Pick<CompiledVersion, 'planId' | 'version' | 'compiled'>[]): CatalogPointView[] {
   return points.map((p) => {
     const covering = plans.flatMap((plan) => {
       const planned = plannedPoint(plan.compiled, p);

@@ -158,6 +158,43 @@ describe('data-plan stage with a validation worker', () => {
     expect(await threaded.run(unreadable)).toEqual(await inPlace.run(unreadable));
   });
 
+  it('leaves compiling to the worker, and passes batches naming a version that does not compile untouched', async () => {
+    const { registry, quality, plans } = await setup();
+    const broken = { data_points: [{ match: { type: 'session_start' }, validator: { type: 'json_schema', definition: { type: 'nonsense' } } }] };
+    const audit = { created_on: '2026-01-01T00:00:00Z', created_by: 'test' };
+    await plans.createVersion(ws, { ...audit, data_plan_id: 'p', version: 2, activated_environment: 'none', version_document: broken as VersionDocument });
+    // The plans the stage is given count how often the event loop asks for compiled schemas.
+    let compiledOnLoop = 0;
+    const counting = Object.create(registry) as PlanRegistry;
+    counting.choose = async (...args) => {
+      const plan = await registry.choose(...args);
+      if (!plan) return undefined;
+      const { planId, version, stored, actions } = plan;
+      return {
+        planId,
+        version,
+        stored,
+        actions,
+        get compiled() {
+          compiledOnLoop++;
+          return plan.compiled;
+        },
+      };
+    };
+    const worker = new ValidationWorker();
+    closers.push(() => worker.close());
+    const threaded = dataPlanStage({ plans: counting, store: quality, validationWorker: () => worker });
+    const inPlace = dataPlanStage({ plans: registry, store: quality });
+    const logged = (r: LogRecord) => withText(r, JSON.stringify(r));
+    const good = [withUnplanned(), planned(batchOf([screen('Home')]))].map((b, i) => logged(record(10 + i, b)));
+    const badRecord = logged(record(20, { ...withUnplanned(), context: { data_plan: { plan_id: 'p', plan_version: 2 } } }));
+    await threaded.prepare!([...good, badRecord]);
+    for (const r of good) expect(await threaded.run(r)).toEqual(await inPlace.run(r));
+    expect(compiledOnLoop).toBe(0);
+    expect(await threaded.run(badRecord)).toEqual({ kind: 'ok', record: badRecord });
+    expect(compiledOnLoop).toBe(1);
+  });
+
   it('validates in place a chunk the worker was not given', async () => {
     const { registry, quality } = await setup();
     const threaded = dataPlanStage({ plans: registry, store: quality, validationWorker: () => new ValidationWorker() });

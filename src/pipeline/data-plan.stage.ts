@@ -150,7 +150,7 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
   async function planOf(record: LogRecord): Promise<EnforcedPlan | undefined> {
     const named = record.batch.context?.data_plan;
     if (!named?.plan_id) return undefined;
-    return deps.plans.resolve(record.workspaceId, named.plan_id, named.plan_version ?? undefined, record.batch.environment);
+    return deps.plans.choose(record.workspaceId, named.plan_id, named.plan_version ?? undefined, record.batch.environment);
   }
 
   function count(record: LogRecord, plan: EnforcedPlan, v: BatchValidation): void {
@@ -195,7 +195,15 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
       const pre = prepared.get(record);
       const plan = pre?.plan ?? (await planOf(record));
       if (!plan) return ok(record);
-      const v = pre ? applyFindings(plan.compiled, record.batch, pre.findings) : validateBatch(plan.compiled, record.batch);
+      let v: BatchValidation;
+      if (pre) {
+        v = applyFindings(plan.actions, record.batch, pre.findings);
+      } else {
+        // In place: compiled here on first use; a version that does not compile is not enforced.
+        const compiled = plan.compiled;
+        if (!compiled) return ok(record);
+        v = validateBatch(compiled, record.batch);
+      }
       if (v.findings.length === 0) return ok(record);
       const idAt = (i: number) => eventIdOf(record.offset, i).toString();
       const metadata = anythingBlocked(v.blocked) ? blockMetadata(record.batch, v.blocked, idAt) : undefined;

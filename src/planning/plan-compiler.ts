@@ -95,6 +95,14 @@ function readActions(settings: unknown, problems: ErrorDetail[]): Required<DataP
 }
 
 /**
+ * What a version document's `settings.validation_actions` block, without compiling its schemas
+ * (an action that is not one counts as `allow`; {@link compilePlanVersion} refuses it).
+ */
+export function validationActions(doc: unknown): Required<DataPlanValidationActions> {
+  return readActions(isObject(doc) ? doc.settings : undefined, []);
+}
+
+/**
  * Checks a plan version's `version_document` and compiles each data point's JSON Schema once, with
  * a fresh Ajv per plan so plans never share schema ids. Throws a {@link BadRequest} listing every
  * problem (missing or unknown match type, missing criteria, duplicate data point, non-JSON-Schema

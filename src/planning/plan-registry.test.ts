@@ -63,6 +63,25 @@ describe('PlanRegistry', () => {
     );
     expect(await registry.resolve(ws, 'p', 1, 'production')).toBeUndefined();
     expect(await registry.resolve(ws, 'p', undefined, 'production')).toBeUndefined();
+    expect(await registry.active(ws)).toEqual([]);
     expect(bad).toEqual([['p', 1]]);
+  });
+
+  it('chooses a version without compiling it: its schemas compile on first use of `compiled`, once', async () => {
+    const bad: [string, number][] = [];
+    const broken = { settings: { validation_actions: { event: 'drop_event' } }, data_points: [{ match: { type: 'session_start' }, validator: { type: 'json_schema', definition: { type: 'nonsense' } } }] };
+    const registry = await registryWith([version(1, 'production', broken)], (id, v) => bad.push([id, v]));
+    const chosen = await registry.choose(ws, 'p', undefined, 'production');
+    expect(chosen?.version).toBe(1);
+    expect(chosen?.actions.event).toBe('drop_event');
+    expect(bad).toEqual([]);
+    expect(chosen?.compiled).toBeUndefined();
+    expect(chosen?.compiled).toBeUndefined();
+    expect(bad).toEqual([['p', 1]]);
+    const good = await registryWith([version(1, 'production')]);
+    const plan = await good.choose(ws, 'p', 1, 'production');
+    expect(plan?.compiled).toBe(plan?.compiled);
+    expect(plan?.compiled?.events.has('session_start')).toBe(true);
+    expect(await good.resolve(ws, 'p', 1, 'production')).toBe(plan);
   });
 });

@@ -1,21 +1,34 @@
 import type { WorkspaceId } from '../kernel/ids.ts';
 import type { Environment } from '../model/event-types.ts';
-import { type CompiledPlan, compilePlanVersion } from './plan-compiler.ts';
+import type { DataPlanValidationActions } from './data-plan.ts';
+import { type CompiledPlan, compilePlanVersion, validationActions } from './plan-compiler.ts';
 import type { ActivatedEnvironment, DataPlan, DataPlanVersion, PlanStore } from './plan-store.ts';
 
-/** A plan version ready to enforce. */
+/** A plan version to enforce. */
 export interface EnforcedPlan {
   readonly planId: string;
   readonly version: number;
-  readonly compiled: CompiledPlan;
   /** The version as stored (what the Web SDK's config carries). */
   readonly stored: DataPlanVersion;
+  /** What its `settings.validation_actions` block, read without compiling anything. */
+  readonly actions: Readonly<Required<DataPlanValidationActions>>;
+  /**
+   * Every data point's schema compiled, on first use (the processor's validation worker compiles
+   * its own copy, so the event loop compiles a version only to validate in place); undefined when
+   * the version does not compile, which is reported once.
+   */
+  readonly compiled: CompiledPlan | undefined;
 }
 
-/** What the registry remembers of one version: the version as stored and, once compiled, the version to enforce (null when it does not compile). */
+/** A plan version whose schemas compiled. */
+export type CompiledVersion = EnforcedPlan & { readonly compiled: CompiledPlan };
+
+const isCompiled = (plan: EnforcedPlan): plan is CompiledVersion => plan.compiled !== undefined;
+
+/** What the registry remembers of one version: the version as stored and, once asked for, the version to enforce. */
 interface VersionEntry {
   readonly stored: DataPlanVersion;
-  enforced?: EnforcedPlan | null;
+  enforced?: EnforcedPlan;
 }
 
 /** What the registry remembers of one plan: its versions by number. */
@@ -65,9 +78,9 @@ export class PlanRegistry {
   /**
    * The version a batch is validated against: the pinned `version`, else the latest version
    * active in the batch's environment (as mParticle chooses when the version is omitted).
-   * Undefined when there is none, or it does not compile.
+   * Undefined when there is none. Nothing is compiled yet: see {@link EnforcedPlan.compiled}.
    */
-  async resolve(ws: WorkspaceId, planId: string, version: number | undefined, environment: Environment): Promise<EnforcedPlan | undefined> {
+  async choose(ws: WorkspaceId, planId: string, version: number | undefined, environment: Environment): Promise<EnforcedPlan | undefined> {
     const entry = await this.entry(ws, planId);
     if (!entry) return undefined;
     const chosen = version ?? latestActive(entry, (activated) => activeIn(activated, environment));
@@ -76,15 +89,21 @@ export class PlanRegistry {
     return this.enforced(found, planId, chosen);
   }
 
-  /** Each plan's latest version active in any environment: what the workspace enforces today. */
-  async active(ws: WorkspaceId): Promise<EnforcedPlan[]> {
-    const found: EnforcedPlan[] = [];
+  /** The version {@link choose} chooses, compiled; undefined when there is none, or it does not compile. */
+  async resolve(ws: WorkspaceId, planId: string, version: number | undefined, environment: Environment): Promise<CompiledVersion | undefined> {
+    const plan = await this.choose(ws, planId, version, environment);
+    return plan && isCompiled(plan) ? plan : undefined;
+  }
+
+  /** Each plan's latest version active in any environment, compiled: what the workspace enforces today. */
+  async active(ws: WorkspaceId): Promise<CompiledVersion[]> {
+    const found: CompiledVersion[] = [];
     for (const plan of await this.store.listPlans(ws)) {
       const entry = this.remember(ws, plan);
       const version = latestActive(entry, (activated) => activated !== 'none');
       const chosen = version === undefined ? undefined : entry.get(version);
       const enforced = chosen && this.enforced(chosen, plan.data_plan_id, version!);
-      if (enforced) found.push(enforced);
+      if (enforced && isCompiled(enforced)) found.push(enforced);
     }
     return found;
   }
@@ -110,17 +129,30 @@ export class PlanRegistry {
     return entry;
   }
 
-  /** The version compiled (once: the same object for every batch), or undefined when it does not compile. */
-  private enforced(entry: VersionEntry, planId: string, version: number): EnforcedPlan | undefined {
-    if (entry.enforced === undefined) {
-      try {
-        entry.enforced = { planId, version, compiled: compilePlanVersion(entry.stored.version_document), stored: entry.stored };
-      } catch (error) {
-        this.onBadPlan(planId, version, error);
-        entry.enforced = null;
-      }
-    }
-    return entry.enforced ?? undefined;
+  /** The version to enforce (the same object for every batch), compiling on first use of `compiled`. */
+  private enforced(entry: VersionEntry, planId: string, version: number): EnforcedPlan {
+    if (entry.enforced) return entry.enforced;
+    const { stored } = entry;
+    const onBadPlan = this.onBadPlan;
+    let compiled: CompiledPlan | null | undefined;
+    entry.enforced = {
+      planId,
+      version,
+      stored,
+      actions: validationActions(stored.version_document),
+      get compiled() {
+        if (compiled === undefined) {
+          try {
+            compiled = compilePlanVersion(stored.version_document);
+          } catch (error) {
+            onBadPlan(planId, version, error);
+            compiled = null;
+          }
+        }
+        return compiled ?? undefined;
+      },
+    };
+    return entry.enforced;
   }
 }
 

@@ -30,7 +30,7 @@ export async function sdkDataPlanResult(
     const which = version === undefined ? `has no version active in ${environment}` : `version ${version} does not exist`;
     return { error_message: `Data plan "${planId}" ${which} in this workspace (or does not compile); kits are not blocked.` };
   }
-  const a = enforced.compiled.actions;
+  const a = enforced.actions;
   return {
     dtpn: {
       vers: enforced.stored,

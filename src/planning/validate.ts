@@ -1,6 +1,6 @@
 import type { Batch, BatchEvent } from '../model/batch.ts';
 import { type BlockedData, blockUnplanned, type Finding } from './blocking.ts';
-import { type DataPlanMatch, eventMatch, type ValidationError, type ValidationResult } from './data-plan.ts';
+import { type DataPlanMatch, type DataPlanValidationActions, eventMatch, type ValidationError, type ValidationResult } from './data-plan.ts';
 import type { CompiledPlan, CompiledPoint } from './plan-compiler.ts';
 import { schemaErrors, stripNulls } from './schema-errors.ts';
 
@@ -95,10 +95,10 @@ export function findingsOf(plan: CompiledPlan, batch: Batch): Finding[] {
   return findings;
 }
 
-/** The validation of `batch` from its {@link findingsOf}: the results, and what the plan's validation actions block. */
-export function applyFindings(plan: CompiledPlan, batch: Batch, findings: Finding[]): BatchValidation {
+/** The validation of `batch` from its {@link findingsOf}: the results, and what the plan's validation `actions` block. */
+export function applyFindings(actions: Readonly<Required<DataPlanValidationActions>>, batch: Batch, findings: Finding[]): BatchValidation {
   if (findings.length === 0) return { results: [], findings, blocked: NOTHING_BLOCKED, batch };
-  const { blocked, batch: kept } = blockUnplanned(plan.actions, batch, findings);
+  const { blocked, batch: kept } = blockUnplanned(actions, batch, findings);
   return { results: findings.map((f) => f.result), findings, blocked, batch: kept };
 }
 
@@ -108,5 +108,5 @@ export function applyFindings(plan: CompiledPlan, batch: Batch, findings: Findin
  * the batch. The input batch is not modified.
  */
 export function validateBatch(plan: CompiledPlan, batch: Batch): BatchValidation {
-  return applyFindings(plan, batch, findingsOf(plan, batch));
+  return applyFindings(plan.actions, batch, findingsOf(plan, batch));
 }

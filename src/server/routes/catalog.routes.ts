@@ -7,7 +7,7 @@ import { draftPlan } from '../../catalog/plan-draft.ts';
 import { BadRequest } from '../../kernel/errors.ts';
 import type { WorkspaceId } from '../../kernel/ids.ts';
 import { ENVIRONMENTS } from '../../model/event-types.ts';
-import type { EnforcedPlan } from '../../planning/plan-registry.ts';
+import type { CompiledVersion } from '../../planning/plan-registry.ts';
 import { errorBody } from './error-body.schema.ts';
 import { versionDocumentSchema } from './plan-document.schema.ts';
 import { platformCaller, type PlatformCallerDeps } from './platform-caller.ts';
@@ -15,7 +15,7 @@ import { platformCaller, type PlatformCallerDeps } from './platform-caller.ts';
 export interface CatalogRoutesDeps extends PlatformCallerDeps {
   catalog: CatalogStore;
   /** Each plan's latest active version in a workspace (`PlanRegistry.active`): what coverage is judged by. */
-  activePlans: (ws: WorkspaceId) => Promise<readonly EnforcedPlan[]>;
+  activePlans: (ws: WorkspaceId) => Promise<readonly CompiledVersion[]>;
 }
 
 const PREFIX = '/platform/v2/workspaces/:workspaceId/catalog';
