@@ -112,8 +112,11 @@ export function compilePlanVersion(doc: unknown): CompiledPlan {
   if (!isObject(doc)) throw new BadRequest([problem('The version document must be a JSON object with data_points.')]);
   const rawPoints = doc.data_points ?? [];
   if (!Array.isArray(rawPoints)) throw new BadRequest([problem('version_document.data_points must be an array.')]);
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  const fast = new Ajv({ allErrors: false, strict: false });
+  // Ajv's optimisation pass over the code it generates does not make a check faster once V8 has
+  // optimised it (~0.4 µs per bench event either way), but it doubles each data point's compile time.
+  const options = { strict: false, code: { optimize: false } } as const;
+  const ajv = new Ajv({ ...options, allErrors: true });
+  const fast = new Ajv({ ...options, allErrors: false });
   // mParticle's validator (ajv 6) checks the standard formats (date-time, email, uri...) in ajv's "fast" mode.
   addFormats(ajv, { mode: 'fast' });
   addFormats(fast, { mode: 'fast' });
