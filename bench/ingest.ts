@@ -5,7 +5,7 @@ import { BodyPool, type BodyStats } from './lib/bodies.ts';
 import { topSelfTime, type SelfTime } from './lib/cpuprofile.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { Child, cpuSeconds, freePort, threadCpuSeconds, waitForJson } from './lib/procs.ts';
-import { countersByLabel, countersMatching, histogramQuantile, parseHistogram, sumCounter } from './lib/stats.ts';
+import { countersByLabel, countersMatching, countersSince, histogramQuantile, histogramSince, parseHistogram, sumCounter } from './lib/stats.ts';
 import { API_KEY, API_SECRET, BASIC_AUTH, CLIENT_ID, CLIENT_SECRET, RESULTS, ROOT } from './lib/setup.ts';
 
 /**
@@ -96,8 +96,8 @@ export function quantaEnv(dataDir: string, port?: number): NodeJS.ProcessEnv {
 
 export const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
-/** The closed-loop load of `o` on `/v2/bulkevents`, each request a fresh body of `pool`. */
-export function driveBulk(o: IngestOptions, pool: BodyPool): (port: number) => Promise<LoadResult> {
+/** The closed-loop load of `o` on `/v2/bulkevents`, each request a fresh body of `pool`, after `warmupS` seconds not measured. */
+export function driveBulk(o: IngestOptions, pool: BodyPool, warmupS = o.warmup): (port: number) => Promise<LoadResult> {
   return (port) =>
     runLoad({
       port,
@@ -105,7 +105,7 @@ export function driveBulk(o: IngestOptions, pool: BodyPool): (port: number) => P
       headers: { 'content-type': 'application/json', authorization: BASIC_AUTH },
       connections: o.connections,
       durationMs: o.duration * 1000,
-      warmupMs: o.warmup * 1000,
+      warmupMs: warmupS * 1000,
       nextBody: () => pool.next(),
       eventsPerRequest: pool.eventsPerRequest,
       okStatus: 202,
@@ -118,10 +118,8 @@ export async function runIngest(o: IngestOptions): Promise<void> {
   const pool = new BodyPool({ batchesPerRequest: o.batches, eventsPerBatch: o.events });
   const s = pool.stats;
   log(`${s.poolSize} bodies, ${s.distinctUsers} distinct users, avg ${kb(s.avgRequestBytes)} per request, largest batch ${kb(s.maxBatchBytes)}`);
-  const drive = driveBulk(o, pool);
-
-  const ceiling = await runCeiling(drive);
-  const quanta = await runQuanta(o, pool, drive);
+  const ceiling = await runCeiling(driveBulk(o, pool));
+  const quanta = await runQuanta(o, pool, driveBulk(o, pool, 0));
 
   const ratio = quanta.result.eventsPerS / ceiling.result.eventsPerS;
   const report = formatReport(o, s, ceiling, quanta, ratio);
@@ -186,6 +184,13 @@ export async function runQuanta(
     await waitForJson<{ status: string }>(`${base}/healthz`, (b) => b.status === 'ok', { timeoutMs: 60_000, child });
     await options.prepare?.(base);
     await preflight(base, pool);
+    if (o.warmup > 0) {
+      // Measured warm: the ingest path and the processor's (the JIT, a plan's validators, the worker threads).
+      log(`${label} on port ${port} (data dir ${dataDir}): warming up, ${o.warmup} s of load, then processing catches up...`);
+      await driveBulk({ ...o, duration: o.warmup }, pool, 0)(port);
+      await caughtUp(base, child, o.drainTimeout);
+    }
+    const before = await (await fetch(`${base}/metrics`)).text();
     log(`${label} on port ${port} (data dir ${dataDir}): driving /v2/bulkevents...`);
     const cpuAtStart = cpuSeconds(child.proc.pid);
     const threadsAtStart = threadCpuSeconds(child.proc.pid);
@@ -193,18 +198,7 @@ export async function runQuanta(
     if (!child.running) throw new Error(`${label} exited during the load:\n${child.output()}`);
     log('load stopped; waiting for processing to catch up (log_lag 0)...');
     const t0 = Date.now();
-    let lastReport = t0;
-    await waitForJson<{ log_lag: number }>(
-      `${base}/healthz`,
-      (b) => {
-        if (Date.now() - lastReport > 5000) {
-          lastReport = Date.now();
-          log(`  log_lag ${b.log_lag}`);
-        }
-        return b.log_lag === 0;
-      },
-      { timeoutMs: o.drainTimeout * 1000, intervalMs: 50, child },
-    );
+    await caughtUp(base, child, o.drainTimeout);
     const drainS = (Date.now() - t0) / 1000;
     const events = (result.ok + result.warmupOk) * pool.eventsPerRequest;
     const cpuUsPerEvent = ((cpuSeconds(child.proc.pid) - cpuAtStart) * 1e6) / events;
@@ -212,7 +206,9 @@ export async function runQuanta(
       .map(([name, s]): [string, number] => [name, ((s - (threadsAtStart.get(name) ?? 0)) * 1e6) / events])
       .sort((a, b) => b[1] - a[1]);
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    const h = parseHistogram(metrics, 'quanta_processing_lag_seconds');
+    // Only what the measured load did: the warm-up's events are in the metrics too.
+    const lagSeconds = parseHistogram(metrics, 'quanta_processing_lag_seconds');
+    const h = lagSeconds && histogramSince(lagSeconds, parseHistogram(before, 'quanta_processing_lag_seconds'));
     const lag = h && {
       p50Ms: Math.round(histogramQuantile(h, 0.5).value * 1000),
       p99Ms: Math.round(histogramQuantile(h, 0.99).value * 1000),
@@ -220,8 +216,9 @@ export async function runQuanta(
       count: h.count,
       meanMs: h.count ? Math.round((h.sum / h.count) * 1000) : NaN,
     };
-    const eventsAcceptedMetric = sumCounter(metrics, 'quanta_events_accepted_total');
-    const expected = (result.ok + result.warmupOk + 1) * pool.eventsPerRequest;
+    const since = (name: string) => sumCounter(metrics, name) - sumCounter(before, name);
+    const eventsAcceptedMetric = since('quanta_events_accepted_total');
+    const expected = events;
     if (result.errors === 0 && eventsAcceptedMetric !== expected) {
       log(`warning: ${label}: quanta_events_accepted_total is ${eventsAcceptedMetric}, the bench counted ${expected} events answered 202`);
     }
@@ -248,9 +245,12 @@ export async function runQuanta(
       cpuUsPerEvent,
       cpuByThread,
       eventsAcceptedMetric,
-      rejectedMetric: sumCounter(metrics, 'quanta_requests_rejected_total'),
-      stageOutcomes: countersByLabel(metrics, 'quanta_pipeline_stage_outcomes_total', ['stage', 'outcome']),
-      planCounters: countersMatching(metrics, /plan/),
+      rejectedMetric: since('quanta_requests_rejected_total'),
+      stageOutcomes: countersSince(
+        countersByLabel(metrics, 'quanta_pipeline_stage_outcomes_total', ['stage', 'outcome']),
+        countersByLabel(before, 'quanta_pipeline_stage_outcomes_total', ['stage', 'outcome']),
+      ),
+      planCounters: countersSince(countersMatching(metrics, /plan/), countersMatching(before, /plan/)),
       ...(profile ? { profile } : {}),
     };
   } finally {
@@ -258,6 +258,22 @@ export async function runQuanta(
     if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     if (profDir) rmSync(profDir, { recursive: true, force: true });
   }
+}
+
+/** Resolves once Quanta's processor has caught up with its log (`/healthz` reports `log_lag` 0), reporting the lag every 5 s. */
+async function caughtUp(base: string, child: Child, timeoutS: number): Promise<void> {
+  let lastReport = Date.now();
+  await waitForJson<{ log_lag: number }>(
+    `${base}/healthz`,
+    (b) => {
+      if (Date.now() - lastReport > 5000) {
+        lastReport = Date.now();
+        log(`  log_lag ${b.log_lag}`);
+      }
+      return b.log_lag === 0;
+    },
+    { timeoutMs: timeoutS * 1000, intervalMs: 50, child },
+  );
 }
 
 /** One request before measuring, so a refused body fails loudly instead of as 100% non-202s. */

@@ -16,7 +16,9 @@ import { quantile } from './lib/stats.ts';
  * `/v2/bulkevents`, one with the 100-point plan of `ingest --plan` named in every batch; then
  * `quanta replay` runs on each in turn, in child processes, and reports the CPU it used per event:
  * every thread, and the main thread (the event loop requests share). The unplanned replay is the
- * ceiling measured in the same run.
+ * ceiling measured in the same run. Each replay is a fresh process, as `quanta replay` is, so the
+ * figures include warming up: the JIT, and the plan's validators (one function per data point,
+ * each optimised separately), which take a few hundred thousand events to reach their speed.
  */
 
 export interface ReplayPlanOptions {

@@ -36,11 +36,11 @@ program
   .option('--connections <n>', 'concurrent keep-alive connections (closed loop)', positive(true), 16)
   .option('--batches <n>', 'batches per bulk request (at most 100)', positive(true), 50)
   .option('--events <n>', 'events per batch', positive(true), 5)
-  .option('--warmup <s>', 'unmeasured seconds before each measurement', nonNegative, 2)
+  .option('--warmup <s>', 'seconds of load before each measurement, not measured (Quanta then catches up)', nonNegative, 2)
   .option('--drain-timeout <s>', 'longest wait for processing to catch up after the load', positive(false), 300)
   .option('--cpu-prof', 'run Quanta under node --cpu-prof and print its top self-time functions', false)
   .option('--plan', 'run Quanta twice, unplanned and with a 100-point data plan enforced, and compare', false)
-  .option('--rounds <n>', 'with --plan: unplanned/planned pairs, alternating their order; medians are reported', positive(true), 1)
+  .option('--rounds <n>', 'with --plan: unplanned/planned pairs, alternating their order; medians are reported', positive(true), 4)
   .action(async (options: IngestOptions) => {
     if (options.plan) {
       const { runPlannedIngest } = await import('./ingest-plan.ts');

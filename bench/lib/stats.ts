@@ -64,6 +64,22 @@ export function parseHistogram(text: string, name: string): PromHistogram | unde
   return { buckets, count, sum };
 }
 
+/** What a histogram observed since an earlier snapshot of it (bucket by bucket). */
+export function histogramSince(now: PromHistogram, before: PromHistogram | undefined): PromHistogram {
+  if (!before) return now;
+  const earlier = new Map(before.buckets.map((b) => [b.le, b.count]));
+  return {
+    buckets: now.buckets.map((b) => ({ le: b.le, count: b.count - (earlier.get(b.le) ?? 0) })),
+    count: now.count - before.count,
+    sum: now.sum - before.sum,
+  };
+}
+
+/** Counters minus an earlier snapshot of them, key by key. */
+export function countersSince(now: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(now).map(([k, n]) => [k, n - (before[k] ?? 0)]));
+}
+
 /** Sum of every sample of metric `name` (all label sets) in a Prometheus text exposition. */
 export function sumCounter(text: string, name: string): number {
   let total = 0;
