@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { IdentityRecord } from '../src/identity/identity-store.ts';
@@ -10,7 +10,7 @@ import { type SelfTime, topSelfTime } from './lib/cpuprofile.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { Child, freePort, waitForJson } from './lib/procs.ts';
 import { sumCounter } from './lib/stats.ts';
-import { API_KEY, API_SECRET, BASIC_AUTH, RESULTS, ROOT } from './lib/setup.ts';
+import { API_KEY, API_SECRET, BASIC_AUTH, RESULTS, ROOT, saveResults } from './lib/setup.ts';
 
 /**
  * `npm run bench -- idsync`: IDSync `identify` and `login` throughput and latency of Quanta with
@@ -148,8 +148,6 @@ export async function runIdsync(o: IdsyncOptions): Promise<void> {
     const report = formatReport(o, ceiling, empty, preload, quanta);
     console.log(report);
 
-    mkdirSync(RESULTS, { recursive: true });
-    const file = join(RESULTS, `idsync-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
     const ops = Object.fromEntries(
       quanta.runs.map((r) => {
         const ratio = r.result.requestsPerS / ceiling.requestsPerS;
@@ -170,27 +168,16 @@ export async function runIdsync(o: IdsyncOptions): Promise<void> {
         ];
       }),
     );
-    writeFileSync(
-      file,
-      `${JSON.stringify(
-        {
-          benchmark: 'idsync',
-          startedAt: startedAt.toISOString(),
-          options: o,
-          machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadavgAtEnd: loadavg() },
-          preload: { ...preload, identitiesPerRecord: IDENTITIES_PER_RECORD, chunk: CHUNK },
-          newShare: NEW_SHARE,
-          startup: { emptyDataDir: empty, preloaded: quanta.startup },
-          memoryAfterLoad: quanta.memoryAfterLoad,
-          ...(quanta.profile ? { profile: quanta.profile } : {}),
-          ceiling: figures(ceiling),
-          quanta: ops,
-        },
-        null,
-        2,
-      )}\n`,
-    );
-    console.log(`results: ${file}`);
+
+    saveResults('idsync', 'idsync', startedAt, o, {
+      preload: { ...preload, identitiesPerRecord: IDENTITIES_PER_RECORD, chunk: CHUNK },
+      newShare: NEW_SHARE,
+      startup: { emptyDataDir: empty, preloaded: quanta.startup },
+      memoryAfterLoad: quanta.memoryAfterLoad,
+      ...(quanta.profile ? { profile: quanta.profile } : {}),
+      ceiling: figures(ceiling),
+      quanta: ops,
+    });
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -1,6 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { parseBatch } from '../src/model/batch-parser.ts';
 import { compilePlanVersion } from '../src/planning/plan-compiler.ts';
 import { validateBatch } from '../src/planning/validate.ts';
@@ -33,7 +31,7 @@ import {
   USER_ATTRIBUTE_VIOLATION_RATE,
 } from './lib/bench-plan.ts';
 import { BodyPool, type BodyStats } from './lib/bodies.ts';
-import { CLIENT_ID, CLIENT_SECRET, RESULTS, WORKSPACE_ID } from './lib/setup.ts';
+import { CLIENT_ID, CLIENT_SECRET, saveResults, WORKSPACE_ID } from './lib/setup.ts';
 import { quantile } from './lib/stats.ts';
 
 /**
@@ -93,41 +91,27 @@ export async function runPlannedIngest(o: IngestOptions): Promise<void> {
   const ratio = planned.result.eventsPerS / unplanned.result.eventsPerS;
   console.log(formatReport(o, u, p, ceiling, rounds, unplanned, planned, ratio));
 
-  mkdirSync(RESULTS, { recursive: true });
-  const file = join(RESULTS, `ingest-plan-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        benchmark: 'ingest --plan',
-        startedAt: startedAt.toISOString(),
-        options: o,
-        machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadavgAtEnd: loadavg() },
-        plan: {
-          id: BENCH_PLAN_ID,
-          version: BENCH_PLAN_VERSION,
-          dataPoints: benchPlanDocument().data_points?.length ?? 0,
-          eventViolationRate: EVENT_VIOLATION_RATE,
-          userAttributeViolationRate: USER_ATTRIBUTE_VIOLATION_RATE,
-        },
-        bodies: { unplanned: u, planned: p },
-        ceiling: figures(ceiling.result),
-        unplanned: quantaFigures(unplanned),
-        planned: { ...quantaFigures(planned), eventsNotStored: notStored(planned) },
-        plannedVsUnplanned: ratio,
-        rounds: rounds.map((r) => ({
-          unplanned: quantaFigures(r.unplanned),
-          planned: { ...quantaFigures(r.planned), eventsNotStored: notStored(r.planned) },
-          plannedVsUnplanned: r.planned.result.eventsPerS / r.unplanned.result.eventsPerS,
-        })),
-        unplannedVsCeiling: unplanned.result.eventsPerS / ceiling.result.eventsPerS,
-        targets: { plannedVsUnplanned: { min: TARGET_PLANNED_RATIO, met: ratio >= TARGET_PLANNED_RATIO } },
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  console.log(`results: ${file}`);
+  saveResults('ingest --plan', 'ingest-plan', startedAt, o, {
+    plan: {
+      id: BENCH_PLAN_ID,
+      version: BENCH_PLAN_VERSION,
+      dataPoints: benchPlanDocument().data_points?.length ?? 0,
+      eventViolationRate: EVENT_VIOLATION_RATE,
+      userAttributeViolationRate: USER_ATTRIBUTE_VIOLATION_RATE,
+    },
+    bodies: { unplanned: u, planned: p },
+    ceiling: figures(ceiling.result),
+    unplanned: quantaFigures(unplanned),
+    planned: { ...quantaFigures(planned), eventsNotStored: notStored(planned) },
+    plannedVsUnplanned: ratio,
+    rounds: rounds.map((r) => ({
+      unplanned: quantaFigures(r.unplanned),
+      planned: { ...quantaFigures(r.planned), eventsNotStored: notStored(r.planned) },
+      plannedVsUnplanned: r.planned.result.eventsPerS / r.unplanned.result.eventsPerS,
+    })),
+    unplannedVsCeiling: unplanned.result.eventsPerS / ceiling.result.eventsPerS,
+    targets: { plannedVsUnplanned: { min: TARGET_PLANNED_RATIO, met: ratio >= TARGET_PLANNED_RATIO } },
+  });
 }
 
 /**

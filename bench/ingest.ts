@@ -1,12 +1,12 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BodyPool, type BodyStats } from './lib/bodies.ts';
 import { topSelfTime, type SelfTime } from './lib/cpuprofile.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { Child, cpuSeconds, freePort, threadCpuSeconds, waitForJson } from './lib/procs.ts';
 import { countersByLabel, countersMatching, countersSince, histogramQuantile, histogramSince, parseHistogram, sumCounter } from './lib/stats.ts';
-import { API_KEY, API_SECRET, BASIC_AUTH, CLIENT_ID, CLIENT_SECRET, RESULTS, ROOT } from './lib/setup.ts';
+import { API_KEY, API_SECRET, BASIC_AUTH, CLIENT_ID, CLIENT_SECRET, RESULTS, ROOT, saveResults } from './lib/setup.ts';
 
 /**
  * `npm run bench -- ingest`: the durable ingest throughput of Quanta's `/v2/bulkevents`, against
@@ -125,30 +125,16 @@ export async function runIngest(o: IngestOptions): Promise<void> {
   const report = formatReport(o, s, ceiling, quanta, ratio);
   console.log(report);
 
-  mkdirSync(RESULTS, { recursive: true });
-  const file = join(RESULTS, `ingest-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        benchmark: 'ingest',
-        startedAt: startedAt.toISOString(),
-        options: o,
-        machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadavgAtEnd: loadavg() },
-        bodies: s,
-        ceiling: figures(ceiling.result),
-        quanta: quantaFigures(quanta),
-        ratio,
-        targets: {
-          ratio: { min: TARGET_RATIO, met: ratio >= TARGET_RATIO },
-          processingLagP99Ms: { max: TARGET_LAG_P99_MS, met: quanta.lag !== undefined && quanta.lag.p99Ms < TARGET_LAG_P99_MS },
-        },
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  console.log(`results: ${file}`);
+  saveResults('ingest', 'ingest', startedAt, o, {
+    bodies: s,
+    ceiling: figures(ceiling.result),
+    quanta: quantaFigures(quanta),
+    ratio,
+    targets: {
+      ratio: { min: TARGET_RATIO, met: ratio >= TARGET_RATIO },
+      processingLagP99Ms: { max: TARGET_LAG_P99_MS, met: quanta.lag !== undefined && quanta.lag.p99Ms < TARGET_LAG_P99_MS },
+    },
+  });
 }
 
 export async function runCeiling(drive: (port: number) => Promise<LoadResult>): Promise<Target> {

@@ -1,5 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBenchPlan } from './ingest-plan.ts';
 import { fmt, type IngestOptions, log, quantaEnv, runQuanta } from './ingest.ts';
@@ -7,7 +7,7 @@ import { benchPlanContext, plannedShape } from './lib/bench-plan.ts';
 import { BodyPool } from './lib/bodies.ts';
 import { runLoad } from './lib/load.ts';
 import { Child } from './lib/procs.ts';
-import { BASIC_AUTH, RESULTS, ROOT } from './lib/setup.ts';
+import { BASIC_AUTH, ROOT, saveResults } from './lib/setup.ts';
 import { quantile } from './lib/stats.ts';
 
 /**
@@ -132,22 +132,8 @@ export async function runReplayPlan(o: ReplayPlanOptions): Promise<void> {
       `${fmt(fp.mainUsPerEvent - fu.mainUsPerEvent, 1)} µs on the main thread (${fmt((fp.mainUsPerEvent / fu.mainUsPerEvent) * 100, 1)}%)`,
   ].join('\n');
   console.log(report);
-  mkdirSync(RESULTS, { recursive: true });
-  const file = join(RESULTS, `replay-plan-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        benchmark: 'replay-plan',
-        startedAt: startedAt.toISOString(),
-        options: o,
-        machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadavgAtEnd: loadavg() },
-        unplanned: { ...fu, replays: u.replays },
-        planned: { ...fp, replays: p.replays },
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  console.log(`results: ${file}`);
+  saveResults('replay-plan', 'replay-plan', startedAt, o, {
+    unplanned: { ...fu, replays: u.replays },
+    planned: { ...fp, replays: p.replays },
+  });
 }

@@ -1,5 +1,7 @@
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The project root, where Quanta is started from. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -13,3 +15,15 @@ export const BASIC_AUTH = `Basic ${Buffer.from(`${API_KEY}:${API_SECRET}`).toStr
 export const CLIENT_ID = 'bench-client';
 export const CLIENT_SECRET = 'bench-client-secret';
 export const WORKSPACE_ID = 1;
+
+/**
+ * Writes a run's figures to `bench/results/<file>-<start time>.json`, after what every result
+ * file starts with (the benchmark, its start, options and machine), and prints where.
+ */
+export function saveResults(benchmark: string, file: string, startedAt: Date, options: object, figures: Record<string, unknown>): void {
+  mkdirSync(RESULTS, { recursive: true });
+  const path = join(RESULTS, `${file}-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadavgAtEnd: loadavg() };
+  writeFileSync(path, `${JSON.stringify({ benchmark, startedAt: startedAt.toISOString(), options, machine, ...figures }, null, 2)}\n`);
+  console.log(`results: ${path}`);
+}
