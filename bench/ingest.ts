@@ -96,8 +96,15 @@ export function quantaEnv(dataDir: string, port?: number): NodeJS.ProcessEnv {
 
 export const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
-/** The closed-loop load of `o` on `/v2/bulkevents`, each request a fresh body of `pool`, after `warmupS` seconds not measured. */
-export function driveBulk(o: IngestOptions, pool: BodyPool, warmupS = o.warmup): (port: number) => Promise<LoadResult> {
+/**
+ * The closed-loop load of `o` on `/v2/bulkevents`, each request a fresh body of `pool`, after
+ * `warmupS` seconds not measured (default `o.warmup`), stopping early after `maxRequests`.
+ */
+export function driveBulk(
+  o: IngestOptions,
+  pool: BodyPool,
+  { warmupS = o.warmup, maxRequests }: { warmupS?: number; maxRequests?: number } = {},
+): (port: number) => Promise<LoadResult> {
   return (port) =>
     runLoad({
       port,
@@ -106,6 +113,7 @@ export function driveBulk(o: IngestOptions, pool: BodyPool, warmupS = o.warmup):
       connections: o.connections,
       durationMs: o.duration * 1000,
       warmupMs: warmupS * 1000,
+      ...(maxRequests === undefined ? {} : { maxRequests }),
       nextBody: () => pool.next(),
       eventsPerRequest: pool.eventsPerRequest,
       okStatus: 202,
@@ -119,7 +127,7 @@ export async function runIngest(o: IngestOptions): Promise<void> {
   const s = pool.stats;
   log(`${s.poolSize} bodies, ${s.distinctUsers} distinct users, avg ${kb(s.avgRequestBytes)} per request, largest batch ${kb(s.maxBatchBytes)}`);
   const ceiling = await runCeiling(driveBulk(o, pool));
-  const quanta = await runQuanta(o, pool, driveBulk(o, pool, 0));
+  const quanta = await runQuanta(o, pool, driveBulk(o, pool, { warmupS: 0 }));
 
   const ratio = quanta.result.eventsPerS / ceiling.result.eventsPerS;
   const report = formatReport(o, s, ceiling, quanta, ratio);
@@ -173,7 +181,7 @@ export async function runQuanta(
     if (o.warmup > 0) {
       // Measured warm: the ingest path and the processor's (the JIT, a plan's validators, the worker threads).
       log(`${label} on port ${port} (data dir ${dataDir}): warming up, ${o.warmup} s of load, then processing catches up...`);
-      await driveBulk({ ...o, duration: o.warmup }, pool, 0)(port);
+      await driveBulk({ ...o, duration: o.warmup }, pool, { warmupS: 0 })(port);
       await caughtUp(base, child, o.drainTimeout);
     }
     const before = await (await fetch(`${base}/metrics`)).text();
@@ -204,9 +212,8 @@ export async function runQuanta(
     };
     const since = (name: string) => sumCounter(metrics, name) - sumCounter(before, name);
     const eventsAcceptedMetric = since('quanta_events_accepted_total');
-    const expected = events;
-    if (result.errors === 0 && eventsAcceptedMetric !== expected) {
-      log(`warning: ${label}: quanta_events_accepted_total is ${eventsAcceptedMetric}, the bench counted ${expected} events answered 202`);
+    if (result.errors === 0 && eventsAcceptedMetric !== events) {
+      log(`warning: ${label}: quanta_events_accepted_total is ${eventsAcceptedMetric}, the bench counted ${events} events answered 202`);
     }
     const code = await child.stop('SIGTERM');
     if (code !== 0) log(`warning: ${label} exited with code ${code}:\n${child.output()}`);

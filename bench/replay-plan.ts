@@ -2,12 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBenchPlan } from './ingest-plan.ts';
-import { fmt, type IngestOptions, log, quantaEnv, runQuanta } from './ingest.ts';
+import { driveBulk, fmt, type IngestOptions, log, quantaEnv, runQuanta } from './ingest.ts';
 import { benchPlanContext, plannedShape } from './lib/bench-plan.ts';
 import { BodyPool } from './lib/bodies.ts';
-import { runLoad } from './lib/load.ts';
 import { Child } from './lib/procs.ts';
-import { BASIC_AUTH, ROOT, saveResults } from './lib/setup.ts';
+import { ROOT, saveResults } from './lib/setup.ts';
 import { quantile } from './lib/stats.ts';
 
 /**
@@ -41,36 +40,23 @@ interface Replay {
 interface Kind {
   name: 'unplanned' | 'planned';
   dataDir: string;
-  /** Events in its log: what each replay processes. */
-  logged: number;
   replays: Replay[];
 }
 
 const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
 
 async function fill(kind: Kind, pool: BodyPool, o: ReplayPlanOptions): Promise<void> {
-  const drive = (port: number) =>
-    runLoad({
-      port,
-      path: '/v2/bulkevents',
-      headers: { 'content-type': 'application/json', authorization: BASIC_AUTH },
-      connections: o.connections,
-      durationMs: 3_600_000,
-      warmupMs: 0,
-      maxRequests: o.requests,
-      nextBody: () => pool.next(),
-      eventsPerRequest: pool.eventsPerRequest,
-      okStatus: 202,
-    });
-  const ingest: IngestOptions = { ...o, duration: 0, warmup: 0, drainTimeout: 600, cpuProf: false, plan: false, rounds: 1 };
-  const run = await runQuanta(ingest, pool, drive, {
+  const ingest: IngestOptions = { ...o, duration: 3600, warmup: 0, drainTimeout: 600, cpuProf: false, plan: false, rounds: 1 };
+  const run = await runQuanta(ingest, pool, driveBulk(ingest, pool, { maxRequests: o.requests }), {
     label: `filling the ${kind.name} log`,
     dataDir: kind.dataDir,
     ...(kind.name === 'planned' ? { prepare: createBenchPlan } : {}),
   });
   if (run.result.ok !== o.requests) throw new Error(`${kind.name}: ${o.requests - run.result.ok} requests were not accepted: ${run.result.samples.join('; ')}`);
-  kind.logged = run.eventsAcceptedMetric;
 }
+
+/** Events in the log a replay processed (every batch has `o.events`): what a planned replay processes, though it stores fewer. */
+const logged = (r: Replay, o: ReplayPlanOptions) => r.batches * o.events;
 
 async function replayOnce(kind: Kind): Promise<Replay> {
   const child = new Child(`replay ${kind.name}`, ['--import', 'tsx', join(ROOT, 'bench', 'lib', 'replay-child.ts')], {
@@ -87,8 +73,8 @@ export async function runReplayPlan(o: ReplayPlanOptions): Promise<void> {
   const startedAt = new Date();
   const options = { batchesPerRequest: o.batches, eventsPerBatch: o.events };
   const kinds: Kind[] = [
-    { name: 'unplanned', dataDir: mkdtempSync(join(tmpdir(), 'quanta-bench-replay-')), logged: 0, replays: [] },
-    { name: 'planned', dataDir: mkdtempSync(join(tmpdir(), 'quanta-bench-replay-')), logged: 0, replays: [] },
+    { name: 'unplanned', dataDir: mkdtempSync(join(tmpdir(), 'quanta-bench-replay-')), replays: [] },
+    { name: 'planned', dataDir: mkdtempSync(join(tmpdir(), 'quanta-bench-replay-')), replays: [] },
   ];
   try {
     const pools = [new BodyPool({ ...options, shape: plannedShape() }), new BodyPool({ ...options, shape: plannedShape(benchPlanContext()) })];
@@ -102,8 +88,8 @@ export async function runReplayPlan(o: ReplayPlanOptions): Promise<void> {
         const r = await replayOnce(kind);
         kind.replays.push(r);
         log(
-          `replay ${rep} of ${o.reps}, ${kind.name}: ${r.events} events stored of ${kind.logged} logged in ${fmt(r.seconds, 1)} s, ` +
-            `CPU ${fmt(r.cpuUs / kind.logged, 1)} µs per event logged (main thread ${fmt(r.mainUs / kind.logged, 1)})`,
+          `replay ${rep} of ${o.reps}, ${kind.name}: ${r.events} events stored of ${logged(r, o)} logged in ${fmt(r.seconds, 1)} s, ` +
+            `CPU ${fmt(r.cpuUs / logged(r, o), 1)} µs per event logged (main thread ${fmt(r.mainUs / logged(r, o), 1)})`,
         );
       }
     }
@@ -111,11 +97,10 @@ export async function runReplayPlan(o: ReplayPlanOptions): Promise<void> {
     for (const kind of kinds) rmSync(kind.dataDir, { recursive: true, force: true });
   }
   const [u, p] = kinds as [Kind, Kind];
-  // Per event logged: the planned replay stores fewer (the plan blocks some), but processes them all.
   const figures = (k: Kind) => ({
-    events: k.logged,
-    cpuUsPerEvent: median(k.replays.map((r) => r.cpuUs / k.logged)),
-    mainUsPerEvent: median(k.replays.map((r) => r.mainUs / k.logged)),
+    events: logged(k.replays[0]!, o),
+    cpuUsPerEvent: median(k.replays.map((r) => r.cpuUs / logged(r, o))),
+    mainUsPerEvent: median(k.replays.map((r) => r.mainUs / logged(r, o))),
     seconds: median(k.replays.map((r) => r.seconds)),
   });
   const fu = figures(u);
