@@ -70,12 +70,12 @@ export async function runPlannedIngest(o: IngestOptions): Promise<void> {
   const findings = checkPoolAgainstPlan(plannedPool);
   log(`the plan's validator finds ${findings} violations in the planned bodies, as intended`);
 
-  const ceiling = await runCeiling(driveBulk(o, unplannedPool));
+  const ceiling = await runCeiling(driveBulk(o, unplannedPool, { warmupS: o.warmup }));
   const rounds: Round[] = [];
   for (let r = 1; r <= o.rounds; r++) {
     const of = o.rounds > 1 ? ` (round ${r} of ${o.rounds})` : '';
-    const runUnplanned = () => runQuanta(o, unplannedPool, driveBulk(o, unplannedPool, { warmupS: 0 }), { label: `quanta unplanned${of}` });
-    const runPlanned = () => runQuanta(o, plannedPool, driveBulk(o, plannedPool, { warmupS: 0 }), { label: `quanta planned${of}`, prepare: createBenchPlan });
+    const runUnplanned = () => runQuanta(o, unplannedPool, driveBulk(o, unplannedPool), { label: `quanta unplanned${of}` });
+    const runPlanned = () => runQuanta(o, plannedPool, driveBulk(o, plannedPool), { label: `quanta planned${of}`, prepare: createBenchPlan });
     // Alternating the order spreads whatever else the machine does over both kinds of run.
     if (r % 2 === 1) {
       const unplanned = await runUnplanned();

@@ -98,12 +98,13 @@ export const log = (message: string) => process.stderr.write(`[bench] ${message}
 
 /**
  * The closed-loop load of `o` on `/v2/bulkevents`, each request a fresh body of `pool`, after
- * `warmupS` seconds not measured (default `o.warmup`), stopping early after `maxRequests`.
+ * `warmupS` seconds not measured (Quanta runs warm up before their load: see {@link runQuanta}),
+ * stopping early after `maxRequests`.
  */
 export function driveBulk(
   o: IngestOptions,
   pool: BodyPool,
-  { warmupS = o.warmup, maxRequests }: { warmupS?: number; maxRequests?: number } = {},
+  { warmupS = 0, maxRequests }: { warmupS?: number; maxRequests?: number } = {},
 ): (port: number) => Promise<LoadResult> {
   return (port) =>
     runLoad({
@@ -126,8 +127,8 @@ export async function runIngest(o: IngestOptions): Promise<void> {
   const pool = new BodyPool({ batchesPerRequest: o.batches, eventsPerBatch: o.events });
   const s = pool.stats;
   log(`${s.poolSize} bodies, ${s.distinctUsers} distinct users, avg ${kb(s.avgRequestBytes)} per request, largest batch ${kb(s.maxBatchBytes)}`);
-  const ceiling = await runCeiling(driveBulk(o, pool));
-  const quanta = await runQuanta(o, pool, driveBulk(o, pool, { warmupS: 0 }));
+  const ceiling = await runCeiling(driveBulk(o, pool, { warmupS: o.warmup }));
+  const quanta = await runQuanta(o, pool, driveBulk(o, pool));
 
   const ratio = quanta.result.eventsPerS / ceiling.result.eventsPerS;
   const report = formatReport(o, s, ceiling, quanta, ratio);
@@ -181,7 +182,7 @@ export async function runQuanta(
     if (o.warmup > 0) {
       // Measured warm: the ingest path and the processor's (the JIT, a plan's validators, the worker threads).
       log(`${label} on port ${port} (data dir ${dataDir}): warming up, ${o.warmup} s of load, then processing catches up...`);
-      await driveBulk({ ...o, duration: o.warmup }, pool, { warmupS: 0 })(port);
+      await driveBulk({ ...o, duration: o.warmup }, pool)(port);
       await caughtUp(base, child, o.drainTimeout);
     }
     const before = await (await fetch(`${base}/metrics`)).text();

@@ -119,13 +119,17 @@ export async function waitForJson<T>(
  */
 export function cpuSeconds(pid: number | undefined): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at state, field 3.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return NaN;
   }
+}
+
+/** User + system seconds in a `/proc` `stat` line (a process's or a thread's). */
+function statCpuSeconds(stat: string): number {
+  // Fields after the command name (which may hold spaces) start at state, field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**
@@ -145,8 +149,7 @@ export function threadCpuSeconds(pid: number | undefined): Map<string, number> {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byGroup.set(name, (byGroup.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+      byGroup.set(name, (byGroup.get(name) ?? 0) + statCpuSeconds(stat));
     } catch {
       // The thread ended between the listing and the read.
     }

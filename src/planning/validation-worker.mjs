@@ -1,6 +1,7 @@
-// Entry of the plan validation worker thread (src/planning/validation-worker.ts). Workers inherit
-// tsx's loader when Quanta runs under tsx; elsewhere (a test runner) it is registered here, and
-// the module imported again under another URL (the failed import is cached under the first).
+// Entry of the plan validation worker thread (src/planning/validation-worker.ts). Node 20 does not
+// pass tsx's loader on to worker threads (under `tsx` or `node --import tsx` alike), so the first
+// import fails and tsx is registered here, the module then imported again under another URL (the
+// failed import is cached under the first); a runtime that does pass the loader imports at once.
 import { nameThread } from '../kernel/thread-name.mjs';
 
 nameThread('quanta-validate');
