@@ -7,8 +7,9 @@ const threadNames = () => readdirSync('/proc/self/task').map((tid) => readFileSy
 describe.runIf(process.platform === 'linux')('nameThread', () => {
   it('names the worker thread that calls it, cut to the 15 characters Linux keeps', async () => {
     const url = new URL('./thread-name.mjs', import.meta.url).href;
+    // The worker listens on its port after naming itself, so that it is still running when its name is read.
     const worker = new Worker(
-      `import { parentPort } from 'node:worker_threads'; const { nameThread } = await import(${JSON.stringify(url)}); nameThread('quanta-test-thread-name'); parentPort.postMessage('named');`,
+      `import { parentPort } from 'node:worker_threads'; const { nameThread } = await import(${JSON.stringify(url)}); nameThread('quanta-test-thread-name'); parentPort.on('message', () => {}); parentPort.postMessage('named');`,
       { eval: true },
     );
     try {
