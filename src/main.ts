@@ -1,28 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { createServer as createHttpsServer } from 'node:https';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
-import { eventStoreStage } from './pipeline/event-store.stage.ts';
-import type { EventStore } from './analytics/event-store.ts';
 import { type Config, ConfigError, loadConfig } from './config/config.ts';
 import { IdentityApi } from './identity/identity-api.ts';
 import { IdentityGraph } from './identity/identity-graph.ts';
-import type { IdentityStore } from './identity/identity-store.ts';
-import type { ProfileStore } from './profiles/profile-store.ts';
-import { ProfileService } from './profiles/profile-service.ts';
 import { ProfileApi } from './profiles/profile-api.ts';
-import { profileStage } from './pipeline/profile.stage.ts';
-import { catalogStage } from './pipeline/catalog.stage.ts';
 import { IdSyncResolver } from './identity/idsync-resolver.ts';
 import { AliasRegistry } from './identity/aliasing.ts';
 import { AliasWorker } from './pipeline/alias-worker.ts';
 import { DEFAULT_STRATEGY, type IdentityStrategy, STRATEGY_PRESETS, type StrategyName } from './identity/strategy.ts';
-import type { EventLog } from './pipeline/event-log.ts';
 import { IngestService } from './pipeline/ingest.ts';
-import { LiveStreamHub, liveStreamStage } from './pipeline/live-stream.ts';
-import { Processor } from './pipeline/processor.ts';
-import type { Stage } from './pipeline/stage.ts';
+import { LiveStreamHub } from './pipeline/live-stream.ts';
+import { ProcessorThread } from './pipeline/processor-thread.ts';
+import { closeStores, openAppStores, planRegistry, type Stores } from './compose.ts';
+import type { ProcessorThreadData } from './processor-main.ts';
 import { bootstrap, type Bootstrapped, strategySettingOf } from './platform/bootstrap.ts';
 import { workspaceForClient } from './platform/access.ts';
 import { InputDirectory } from './platform/credentials.ts';
@@ -33,112 +25,9 @@ import { RateLimiter } from './platform/rate-limiter.ts';
 import { buildApp } from './server/app.ts';
 import { Metrics } from './server/metrics.ts';
 import { loadTls } from './server/tls.ts';
-import { DuckDbEventStore } from './storage/duckdb/duckdb-event-store.ts';
-import { Checkpointer } from './storage/sqlite/checkpointer.ts';
-import { SqliteEventLog } from './storage/sqlite/sqlite-event-log.ts';
-import { SqliteIdentityStore } from './storage/sqlite/sqlite-identity-store.ts';
-import { SqliteProfileStore } from './storage/sqlite/sqlite-profile-store.ts';
-import { SqlitePlatformStore } from './storage/sqlite/sqlite-platform-store.ts';
-import { SqlitePlanStore } from './storage/sqlite/sqlite-plan-store.ts';
-import { SqliteCatalogStore } from './storage/sqlite/sqlite-catalog-store.ts';
-import type { PlanStore } from './planning/plan-store.ts';
-import type { CatalogStore } from './catalog/catalog-store.ts';
-import { notifyingPlanStore, PlanRegistry } from './planning/plan-registry.ts';
-import type { DataQualityStore } from './planning/quality-store.ts';
-import { SqliteQualityStore } from './storage/sqlite/sqlite-quality-store.ts';
-import { ValidationWorker } from './planning/validation-worker.ts';
-import { dataPlanStage } from './pipeline/data-plan.stage.ts';
+import { notifyingPlanStore } from './planning/plan-registry.ts';
 import { Backfill } from './planning/backfill.ts';
 import { QuarantineReader } from './planning/quarantine-reader.ts';
-
-/** The engines behind each storage role. This is the only place that picks adapters. */
-export interface Stores {
-  checkpointer: Checkpointer;
-  log: EventLog;
-  platform: PlatformStore;
-  identity: IdentityStore;
-  profiles: ProfileStore;
-  plans: PlanStore;
-  catalog: CatalogStore;
-  quality: DataQualityStore;
-  events: EventStore;
-}
-
-/** The platform store alone (credentials, settings), e.g. for a CLI beside a running Quanta. */
-export function openPlatformStore(config: Pick<Config, 'dataDir'>, options: { autoCheckpoint?: boolean } = {}): PlatformStore {
-  return new SqlitePlatformStore(join(config.dataDir, 'state.sqlite'), options);
-}
-
-export async function openStores(config: Pick<Config, 'dataDir' | 'log'>): Promise<Stores> {
-  const events = await DuckDbEventStore.open(join(config.dataDir, 'events.duckdb'));
-  const logFile = join(config.dataDir, 'log.sqlite');
-  const stateFile = join(config.dataDir, 'state.sqlite');
-  const noAuto = { autoCheckpoint: false };
-  const stores = {
-    log: new SqliteEventLog({ file: logFile, partitions: config.log.partitions, ...noAuto }),
-    platform: openPlatformStore(config, noAuto),
-    identity: new SqliteIdentityStore(stateFile, noAuto),
-    profiles: new SqliteProfileStore(stateFile, noAuto),
-    plans: new SqlitePlanStore(stateFile, noAuto),
-    catalog: new SqliteCatalogStore(stateFile, noAuto),
-    quality: new SqliteQualityStore(stateFile, noAuto),
-    events,
-  };
-  // Created once the files exist, so its connections see them in WAL mode.
-  return { ...stores, checkpointer: new Checkpointer([logFile, stateFile]) };
-}
-
-export async function closeStores(stores: Stores): Promise<void> {
-  await stores.checkpointer.stop();
-  await stores.log.close();
-  await stores.events.close();
-  await stores.identity.close();
-  await stores.profiles.close();
-  await stores.plans.close();
-  await stores.catalog.close();
-  await stores.quality.close();
-  stores.platform.close();
-}
-
-/** The processor's stages, in DESIGN.md's order. Later capabilities insert theirs here. */
-export function pipelineStages(deps: {
-  stores: Pick<Stores, 'events' | 'quality' | 'catalog'>;
-  plans: PlanRegistry;
-  profiles: ProfileService;
-  hub: LiveStreamHub;
-  metrics?: Metrics;
-}): Stage[] {
-  const { stores, metrics } = deps;
-  return [
-    dataPlanStage({
-      plans: deps.plans,
-      store: stores.quality,
-      hub: deps.hub,
-      validationWorker: () => new ValidationWorker(),
-      ...(metrics ? { violations: metrics.planViolations } : {}),
-    }),
-    catalogStage({ store: stores.catalog }),
-    profileStage({ profiles: deps.profiles, ...(metrics ? { refusedAttributes: metrics.refusedAttributes } : {}) }),
-    eventStoreStage({ store: stores.events, ...(metrics ? { processingLag: metrics.processingLag } : {}) }),
-    liveStreamStage(deps.hub),
-  ];
-}
-
-/** The plans ingest and the processor enforce; a stored version that no longer compiles is logged, not enforced. */
-export function planRegistry(stores: Pick<Stores, 'plans'>, logger: Logger): PlanRegistry {
-  return new PlanRegistry(stores.plans, (planId, version, error) =>
-    logger.error({ err: error, planId, version }, 'stored data plan version does not compile; it is not enforced'),
-  );
-}
-
-export function createProcessor(stores: Stores, stages: Stage[], logger: Logger, metrics?: Metrics): Processor {
-  return new Processor({
-    log: stores.log,
-    stages,
-    logger,
-    ...(metrics ? { onOutcome: (stage, outcome) => metrics.stageOutcomes.inc({ stage, outcome }) } : {}),
-  });
-}
 
 /** Each workspace's IDSync strategy, from its platform setting (read once per workspace). */
 export function identityStrategies(platform: PlatformStore): (ws: WorkspaceId) => IdentityStrategy {
@@ -165,7 +54,7 @@ export async function loadIdentity(stores: Stores) {
 export interface Quanta {
   config: Readonly<Config>;
   app: FastifyInstance;
-  processor: Processor;
+  processor: ProcessorThread;
   stores: Stores;
   bootstrapped: Bootstrapped;
   metrics: Metrics;
@@ -173,15 +62,26 @@ export interface Quanta {
   close(): Promise<void>;
 }
 
-/** Opens the stores, bootstraps the default tenant, and builds the app and the processor. */
+/**
+ * Opens the stores, bootstraps the default tenant, starts the processor on its own thread
+ * (`processor-main.ts`) and builds the app. The event store lives on the processor thread;
+ * `stores.events` reads it from there.
+ */
 export async function createQuanta(config: Readonly<Config>, logger: Logger): Promise<Quanta> {
-  const stores = await openStores(config);
-  const bootstrapped = bootstrap(stores.platform, config.bootstrap);
   const hub = new LiveStreamHub();
-  const metrics = new Metrics(() => stores.log.lag('processor'));
-  const profiles = new ProfileService(stores.profiles);
+  const appStores = openAppStores(config, { keepTail: false });
+  const bootstrapped = bootstrap(appStores.platform, config.bootstrap);
+  const workerData: ProcessorThreadData = { config: { dataDir: config.dataDir, log: config.log, logLevel: config.logLevel } };
+  const thread = await ProcessorThread.start({ entry: new URL('./processor-main.mjs', import.meta.url), workerData, log: appStores.log, hub, logger }).catch(
+    async (error: unknown) => {
+      await closeStores(appStores);
+      throw error;
+    },
+  );
+  const stores: Stores = { ...appStores, events: thread.events };
+  const metrics = new Metrics(() => thread.lag());
+  metrics.addSource(() => thread.metricsText());
   const plans = planRegistry(stores, logger);
-  const processor = createProcessor(stores, pipelineStages({ stores, plans, profiles, hub, metrics }), logger, metrics);
   const tokens = new TokenService(stores.platform);
   const { strategyFor, graph, aliases } = await loadIdentity(stores);
   const inputs = new InputDirectory(stores.platform);
@@ -219,9 +119,15 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     graph,
     aliases,
     aliasDelayMs: config.aliasDelayMs,
-    profileApi: new ProfileApi(profiles, graph, (ws) => strategyFor(ws).loginIds),
+    // Read from the store: the processor thread holds the profiles it changes until it flushes them, before it commits.
+    profileApi: new ProfileApi(stores.profiles, graph, (ws) => strategyFor(ws).loginIds),
     platform: stores.platform,
-    plans: notifyingPlanStore(stores.plans, plans),
+    plans: notifyingPlanStore(stores.plans, {
+      changed: (ws, planId) => {
+        plans.changed(ws, planId);
+        thread.planChanged(ws, planId);
+      },
+    }),
     planRegistry: plans,
     quality: stores.quality,
     quarantine,
@@ -233,15 +139,14 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     hub,
     workspaceFor: (clientId, requested) =>
       workspaceForClient(stores.platform, clientId, requested, bootstrapped.tenant.workspaceId),
-    logLag: () => processor.lag(),
+    logLag: () => thread.lag(),
   });
-  await processor.start();
-  const aliasWorker = new AliasWorker({ registry: aliases, profiles, events: stores.events, logger });
+  const aliasWorker = new AliasWorker({ registry: aliases, profiles: thread.profiles, events: stores.events, logger });
   aliasWorker.start();
   return {
     config,
     app,
-    processor,
+    processor: thread,
     stores,
     bootstrapped,
     metrics,
@@ -249,7 +154,7 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
     async close() {
       await app.close();
       await aliasWorker.stop();
-      await processor.stop();
+      await thread.stop();
       await closeStores(stores);
     },
   };

@@ -1,7 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Config } from '../config/config.ts';
 import type { BackfillResult } from '../planning/backfill.ts';
-import { openPlatformStore } from '../main.ts';
+import { openPlatformStore } from '../compose.ts';
 
 export interface BackfillOptions {
   plan: string;

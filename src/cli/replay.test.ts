@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.ts';
 import { workspaceId } from '../kernel/ids.ts';
-import { closeStores, openStores } from '../main.ts';
+import { closeStores, openStores } from '../compose.ts';
 import { basicAuth, quantaApp } from '../../test/helpers/quanta-app.ts';
 import { replay } from './replay.ts';
 

@@ -1,7 +1,8 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { pino } from 'pino';
 import type { Config } from '../config/config.ts';
-import { closeStores, createProcessor, loadIdentity, openStores, pipelineStages, planRegistry } from '../main.ts';
+import { closeStores, createProcessor, openStores, pipelineStages, planRegistry } from '../compose.ts';
+import { loadIdentity } from '../main.ts';
 import { LiveStreamHub } from '../pipeline/live-stream.ts';
 import { ProfileService } from '../profiles/profile-service.ts';
 import { AliasWorker } from '../pipeline/alias-worker.ts';
@@ -23,8 +24,8 @@ export async function replay(config: Readonly<Config>, options: { progress: bool
   const logger = pino({ level: 'warn' });
   try {
     const profiles = new ProfileService(stores.profiles);
-    const stages = pipelineStages({ stores, plans: planRegistry(stores, logger), profiles, hub: new LiveStreamHub() });
-    const processor = createProcessor(stores, stages, logger);
+    const stages = pipelineStages({ stores, plans: planRegistry(stores, logger), profiles, hub: new LiveStreamHub(), validationThread: true });
+    const processor = createProcessor(stores.log, stages, logger);
     await processor.rewind();
     const total = await processor.lag();
     const bar = options.progress

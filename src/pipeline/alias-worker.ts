@@ -6,7 +6,7 @@ import type { ProfileService } from '../profiles/profile-service.ts';
 
 export interface AliasWorkerDeps {
   registry: AliasRegistry;
-  profiles: ProfileService;
+  profiles: Pick<ProfileService, 'alias'>;
   events: EventStore;
   logger: Logger;
   pollMs?: number;

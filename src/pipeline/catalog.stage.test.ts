@@ -8,7 +8,7 @@ import { envelope } from '../storage/contracts/event-log.contract.ts';
 import { SqliteCatalogStore } from '../storage/sqlite/sqlite-catalog-store.ts';
 import { SqliteEventLog } from '../storage/sqlite/sqlite-event-log.ts';
 import { loadConfig } from '../config/config.ts';
-import { closeStores, openStores } from '../main.ts';
+import { closeStores, openStores } from '../compose.ts';
 import { replay } from '../cli/replay.ts';
 import { basicAuth, quantaApp } from '../../test/helpers/quanta-app.ts';
 import { customEvent, logRecord } from '../../test/helpers/log-records.ts';

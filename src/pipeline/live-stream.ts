@@ -23,22 +23,57 @@ export interface LiveStreamFilter {
 
 type Subscriber = { filter: LiveStreamFilter; send: (message: LiveMessage) => void };
 
-/** mParticle's Live Stream: processed events, fanned out to whoever is watching. */
+/** A subscription as another thread's hub is told of it: what it shows, by id. */
+export interface Watcher {
+  id: number;
+  filter: LiveStreamFilter;
+}
+
+/**
+ * mParticle's Live Stream: processed events, fanned out to whoever is watching. The processor
+ * runs on its own thread, with a hub of its own that mirrors this one's {@link watchers} and
+ * sends each message back to be {@link deliver}ed here.
+ */
 export class LiveStreamHub {
-  private readonly subscribers = new Set<Subscriber>();
+  private readonly subscribers = new Map<number, Subscriber>();
+  private readonly watchersChanged = new Set<() => void>();
+  private nextId = 1;
 
   subscribe(filter: LiveStreamFilter, send: (message: LiveMessage) => void): () => void {
-    const sub = { filter, send };
-    this.subscribers.add(sub);
-    return () => this.subscribers.delete(sub);
+    const id = this.nextId++;
+    this.subscribers.set(id, { filter, send });
+    this.changed();
+    return () => {
+      if (this.subscribers.delete(id)) this.changed();
+    };
   }
 
   get size(): number {
     return this.subscribers.size;
   }
 
+  /** Who watches now: each subscription's id and filter. */
+  watchers(): Watcher[] {
+    return [...this.subscribers].map(([id, { filter }]) => ({ id, filter }));
+  }
+
+  /** Calls `listener` whenever a subscription starts or ends. */
+  onWatchersChanged(listener: () => void): () => void {
+    this.watchersChanged.add(listener);
+    return () => this.watchersChanged.delete(listener);
+  }
+
+  /** Hands a message to one subscription (one another thread's hub matched for it). */
+  deliver(id: number, message: LiveMessage): void {
+    this.subscribers.get(id)?.send(message);
+  }
+
+  private changed(): void {
+    for (const listener of this.watchersChanged) listener();
+  }
+
   publish(event: StoredEvent): void {
-    for (const { filter: f, send } of this.subscribers) {
+    for (const { filter: f, send } of this.subscribers.values()) {
       if (!shows(f, event.workspaceId, event.inputId, event.environment)) continue;
       if (f.eventTypes !== undefined && !f.eventTypes.has(event.eventType)) continue;
       send({ kind: 'event', event });
@@ -47,7 +82,7 @@ export class LiveStreamHub {
 
   /** Shows blocked data to watchers whose filter matches the batch (and, with event types, one of its events). */
   publishBlocked(record: LogRecord, quarantined: Batch): void {
-    for (const { filter: f, send } of this.subscribers) {
+    for (const { filter: f, send } of this.subscribers.values()) {
       if (!shows(f, record.workspaceId, record.inputId, record.batch.environment)) continue;
       if (f.eventTypes !== undefined && !quarantined.events.some((e) => f.eventTypes!.has(e.event_type))) continue;
       send({ kind: 'blocked', blocked: { record, quarantined } });

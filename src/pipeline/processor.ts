@@ -5,6 +5,8 @@ import type { Outcome, Stage } from './stage.ts';
 
 export interface ProcessorDeps {
   log: EventLog;
+  /** Where appends are heard of: the log by default; the app's messages on the processor thread. */
+  appends?: Pick<EventLog, 'onAppend'>;
   stages: readonly Stage[];
   logger: Logger;
   /** The consumer name offsets are committed under. */
@@ -49,7 +51,7 @@ export class Processor {
       for (const s of stages) await s.recover?.(p, committed);
     }
     this.running = true;
-    this.unsubscribe = log.onAppend((partitions) => {
+    this.unsubscribe = (this.deps.appends ?? log).onAppend((partitions) => {
       for (const p of partitions) this.wakers.get(p)?.();
     });
     this.loops = Array.from({ length: log.partitionCount }, (_, p) => this.loop(p));

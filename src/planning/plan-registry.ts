@@ -165,7 +165,7 @@ function latestActive(entry: Entry, applies: (activated: ActivatedEnvironment) =
 }
 
 /** `store`, telling `registry` of every plan it writes, so every writer keeps the cache true. */
-export function notifyingPlanStore(store: PlanStore, registry: PlanRegistry): PlanStore {
+export function notifyingPlanStore(store: PlanStore, registry: Pick<PlanRegistry, 'changed'>): PlanStore {
   const after =
     <A extends unknown[], R>(write: (ws: WorkspaceId, ...rest: A) => Promise<R>, planOf: (...rest: A) => string) =>
     async (ws: WorkspaceId, ...rest: A): Promise<R> => {

@@ -3,7 +3,7 @@ import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { IdentityGraph } from '../identity/identity-graph.ts';
 import type { IdentityRecord } from '../identity/identity-store.ts';
 import { DEVICE_IDENTITY_TYPES, fromApiName, type IdentityType } from '../identity/identity-types.ts';
-import type { ProfileService } from './profile-service.ts';
+import type { ProfileStore } from './profile-store.ts';
 import { newProfile } from './profile.ts';
 
 export const PROFILE_FIELDS = ['device_identities', 'user_identities', 'user_attributes', 'audience_memberships', 'attribution'] as const;
@@ -46,7 +46,8 @@ function identitiesOf(record: IdentityRecord | undefined): { user: Identity[]; d
 /** mParticle's Profile API: a profile by MPID or by an immutable identity, with the fields asked for. */
 export class ProfileApi {
   constructor(
-    private readonly profiles: ProfileService,
+    /** Profiles as last flushed: the processor writes them before it commits what it processed. */
+    private readonly profiles: Pick<ProfileStore, 'get'>,
     private readonly graph: IdentityGraph,
     private readonly immutableIds: (ws: WorkspaceId) => ReadonlySet<IdentityType>,
   ) {}

@@ -1,8 +1,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Quanta's Prometheus metrics, one registry per app so tests do not share counters. */
+/**
+ * Quanta's Prometheus metrics, one registry per app so tests do not share counters. Other
+ * registries (the processor thread's) are shown with it through {@link addSource}.
+ */
 export class Metrics {
   readonly registry = new Registry();
+  private readonly sources: (() => Promise<string>)[] = [];
 
   readonly httpRequests = new Counter({
     name: 'quanta_http_requests_total',
@@ -46,36 +50,9 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly stageOutcomes = new Counter({
-    name: 'quanta_pipeline_stage_outcomes_total',
-    help: 'Pipeline stage outcomes by stage and kind (ok, drop, block, retry, error).',
-    labelNames: ['stage', 'outcome'] as const,
-    registers: [this.registry],
-  });
-
   readonly webForwardingReports = new Counter({
     name: 'quanta_web_forwarding_reports_total',
     help: 'Kit forwarding statistics the Web SDK reported (not stored).',
-    registers: [this.registry],
-  });
-
-  readonly refusedAttributes = new Counter({
-    name: 'quanta_user_attributes_refused_total',
-    help: 'User attributes not stored on a profile because they break a documented limit.',
-    registers: [this.registry],
-  });
-
-  readonly planViolations = new Counter({
-    name: 'quanta_data_plan_violations_total',
-    help: 'Data plan violations found by the data-plan stage, by validation error type.',
-    labelNames: ['type'] as const,
-    registers: [this.registry],
-  });
-
-  readonly processingLag = new Histogram({
-    name: 'quanta_processing_lag_seconds',
-    help: 'Seconds from accepting a batch (202) to its events being durable in the event store.',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
 
@@ -89,5 +66,16 @@ export class Metrics {
         this.set(await logLag());
       },
     });
+  }
+
+  /** Adds the exposition text of another registry (metric names must not clash with this one's). */
+  addSource(text: () => Promise<string>): void {
+    this.sources.push(text);
+  }
+
+  /** Every metric, in the Prometheus text format. */
+  async text(): Promise<string> {
+    const parts = await Promise.all([this.registry.metrics(), ...this.sources.map((source) => source())]);
+    return parts.map((part) => (part.endsWith('\n') ? part : `${part}\n`)).join('');
   }
 }

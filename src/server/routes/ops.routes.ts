@@ -30,7 +30,7 @@ export async function opsRoutes(app: FastifyInstance, deps: OpsRoutesDeps): Prom
     '/metrics',
     { schema: { summary: 'Prometheus metrics', tags: ['Operations'], response: { 200: { type: 'string' } } } },
     async (_request, reply) => {
-      const body = await deps.metrics.registry.metrics();
+      const body = await deps.metrics.text();
       return reply.type(deps.metrics.registry.contentType).send(body);
     },
   );

@@ -19,6 +19,8 @@ export interface SqliteEventLogOptions {
   dedupRetentionMs?: number;
   /** False when a `Checkpointer` thread checkpoints this file. */
   autoCheckpoint?: boolean;
+  /** False to only read and commit offsets (the processor thread): no writer thread is started. */
+  appends?: boolean;
 }
 
 /** The log's tables: the records, the dedup keys seen, consumer offsets and the partition count. */
@@ -57,7 +59,8 @@ export class SqliteEventLog implements EventLog {
    * means re-processing, which stages recover from.
    */
   private readonly reader: Sqlite;
-  private readonly writer: LogWriter;
+  /** None when the log is opened to be read and committed only (`appends: false`). */
+  private readonly writer: LogWriter | undefined;
   private readonly queue: Pending[] = [];
   private scheduled = false;
   /** The group commit the writer thread holds, if any: one at a time, so groups land in order. */
@@ -76,7 +79,7 @@ export class SqliteEventLog implements EventLog {
     const retention = options.dedupRetentionMs ?? 45 * 24 * 3600_000;
     db.prepare('DELETE FROM dedup WHERE at < ?').run(Date.now() - retention);
     db.close();
-    this.writer = new LogWriter(options.file, { autoCheckpoint }, APPEND_SQL);
+    if (options.appends !== false) this.writer = new LogWriter(options.file, { autoCheckpoint }, APPEND_SQL);
     this.reader = openSqlite(options.file, { autoCheckpoint });
     this.reader.pragma('synchronous = NORMAL');
     this.stmt = {
@@ -125,6 +128,7 @@ export class SqliteEventLog implements EventLog {
     const texts = envs.map((env) => JSON.stringify(env));
     let offsets: number[];
     try {
+      if (!this.writer) throw new Error('this event log was opened without appends');
       offsets = await this.writer.write({ now: Date.now(), partitions, texts, dedupKeys: envs.map((env) => env.dedupKey) });
     } catch (error) {
       for (const p of group) p.reject(error);
@@ -188,7 +192,7 @@ export class SqliteEventLog implements EventLog {
   /** Commits what is queued, then closes. */
   async close(): Promise<void> {
     while (this.writing || this.queue.length > 0) await (this.writing ?? this.startWrite());
-    await this.writer.close();
+    await this.writer?.close();
     this.reader.close();
   }
 }

@@ -1,0 +1,67 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { workspaceId } from '../kernel/ids.ts';
+import type { Quanta } from '../main.ts';
+import { basicAuth, quantaApp } from '../../test/helpers/quanta-app.ts';
+import { tempDir } from '../../test/helpers/temp-dir.ts';
+
+const ws = workspaceId(1);
+let q: Quanta | undefined;
+let seq = 0;
+
+afterEach(async () => {
+  await q?.close();
+  q = undefined;
+});
+
+async function send(app: Quanta, events: number): Promise<void> {
+  const res = await app.app.inject({
+    method: 'POST',
+    url: '/v2/events',
+    headers: { authorization: basicAuth(), 'content-type': 'application/json' },
+    payload: {
+      environment: 'production',
+      source_request_id: `thread-${++seq}`,
+      user_identities: { customerid: `thread-user-${seq}` },
+      events: Array.from({ length: events }, (_, i) => ({ event_type: 'custom_event', data: { event_name: `E${i}`, custom_event_type: 'other' } })),
+    },
+  });
+  expect(res.statusCode).toBe(202);
+}
+
+const threadNames = () => readdirSync('/proc/self/task').map((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim());
+
+describe('the processor thread', () => {
+  it('processes on a thread of its own, and the app reads the event store and the metrics through it', async () => {
+    q = await quantaApp();
+    expect(threadNames()).toContain('quanta-process');
+    await send(q, 3);
+    await q.processor.caughtUp();
+    expect(await q.stores.events.count({ workspaceId: ws })).toBe(3);
+    expect((await q.stores.events.list({ workspaceId: ws }, 10)).map((e) => e.eventName).sort()).toEqual(['E0', 'E1', 'E2']);
+    const metrics = await q.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/quanta_pipeline_stage_outcomes_total\{stage="event-store",outcome="ok"\} 1/);
+    expect(metrics.body).toMatch(/quanta_http_requests_total/);
+  });
+
+  it('is started again when it dies, and goes on from its committed offsets: each event stored once', async () => {
+    q = await quantaApp();
+    await send(q, 2);
+    await q.processor.caughtUp();
+    const worker = (q.processor as unknown as { worker: Worker }).worker;
+    await worker.terminate();
+    await expect(q.stores.events.count({ workspaceId: ws })).rejects.toThrow(/processor thread is not running/);
+    await send(q, 4);
+    await q.processor.caughtUp();
+    await expect.poll(() => q!.stores.events.count({ workspaceId: ws }).catch(() => -1), { timeout: 10_000 }).toBe(6);
+  });
+
+  it('that cannot start fails the start with its reason', async () => {
+    const dataDir = tempDir('quanta');
+    // A directory where DuckDB's file must go: the thread cannot open the event store.
+    mkdirSync(join(dataDir, 'events.duckdb'));
+    await expect(quantaApp({ QUANTA_DATA_DIR: dataDir })).rejects.toThrow(/the processor thread could not start: .*events\.duckdb/);
+  });
+});
