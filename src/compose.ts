@@ -49,7 +49,7 @@ export interface Stores {
 /** What the processor reads and writes. */
 export type ProcessorStores = Pick<Stores, 'log' | 'profiles' | 'plans' | 'catalog' | 'quality' | 'events'>;
 
-type StoreConfig = Pick<Config, 'dataDir' | 'log'>;
+type StoreConfig = Pick<Config, 'dataDir' | 'log' | 'eventStore'>;
 
 const files = (config: Pick<Config, 'dataDir'>) => ({
   log: join(config.dataDir, 'log.sqlite'),
@@ -83,7 +83,7 @@ export function openAppStores(config: StoreConfig, options: { keepTail?: boolean
 
 /** Every store, the processor included, in this thread (the CLI's replay). */
 export async function openStores(config: StoreConfig): Promise<Stores> {
-  const events = await DuckDbEventStore.open(files(config).events);
+  const events = await DuckDbEventStore.open(files(config).events, config.eventStore);
   return { ...openAppStores(config), events };
 }
 
@@ -111,7 +111,7 @@ export async function openProcessorStores(config: StoreConfig): Promise<Processo
     plans: new SqlitePlanStore(f.state, noAuto),
     catalog: new SqliteCatalogStore(f.state, noAuto),
     quality: new SqliteQualityStore(f.state, noAuto),
-    events: await DuckDbEventStore.open(f.events),
+    events: await DuckDbEventStore.open(f.events, config.eventStore),
   };
 }
 

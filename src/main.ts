@@ -71,7 +71,8 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger): Pr
   const hub = new LiveStreamHub();
   const appStores = openAppStores(config, { keepTail: false });
   const bootstrapped = bootstrap(appStores.platform, config.bootstrap);
-  const workerData: ProcessorThreadData = { config: { dataDir: config.dataDir, log: config.log, logLevel: config.logLevel } };
+  const { dataDir, log, eventStore, logLevel } = config;
+  const workerData: ProcessorThreadData = { config: { dataDir, log, eventStore, logLevel } };
   const thread = await ProcessorThread.start({ entry: new URL('./processor-main.mjs', import.meta.url), workerData, log: appStores.log, hub, logger }).catch(
     async (error: unknown) => {
       await closeStores(appStores);

@@ -9,7 +9,7 @@ import { ProfileService } from './profiles/profile-service.ts';
 
 /** What the app hands the processor thread it starts (`ProcessorThread`). */
 export interface ProcessorThreadData {
-  config: Pick<Config, 'dataDir' | 'log' | 'logLevel'>;
+  config: Pick<Config, 'dataDir' | 'log' | 'eventStore' | 'logLevel'>;
 }
 
 // The processor thread's composition root: its own connections to the stores, the stages, and

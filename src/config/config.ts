@@ -18,6 +18,8 @@ export interface Config {
     identityStrategy?: StrategyName;
   };
   log: { partitions: number };
+  /** DuckDB's worker threads for the event store (its loads of each processed chunk, and queries). */
+  eventStore: { threads: number };
   /** Origins browsers may call the Web SDK, Identity and pixel routes from; `*` for any. */
   allowedOrigins: string[];
   /** How long an accepted alias request waits before it is applied. */
@@ -89,6 +91,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       ...(strategy ? { identityStrategy: strategy as StrategyName } : {}),
     },
     log: { partitions: int(env, 'QUANTA_LOG_PARTITIONS', 8, 1, 1024) },
+    eventStore: { threads: int(env, 'QUANTA_EVENT_STORE_THREADS', 1, 1, 1024) },
     allowedOrigins: (text(env, 'QUANTA_ALLOWED_ORIGINS') ?? '*').split(',').map((o) => o.trim()).filter(Boolean),
     aliasDelayMs: int(env, 'QUANTA_ALIAS_DELAY_SECONDS', 24 * 3600, 0, 30 * 24 * 3600) * 1000,
     limits: { requestBytes: 256 * 1024, batchBytes: 128 * 1024, batchesPerBulk: 100 },

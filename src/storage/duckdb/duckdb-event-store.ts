@@ -26,10 +26,14 @@ export class DuckDbEventStore implements EventStore {
     private readonly stagingDir: string,
   ) {}
 
-  static async open(file: string): Promise<DuckDbEventStore> {
+  /**
+   * `threads`: DuckDB's worker threads (its default is one per core). The processor loads small
+   * chunks, for which one thread costs far less CPU than several waiting on each other's locks.
+   */
+  static async open(file: string, options: { threads?: number } = {}): Promise<DuckDbEventStore> {
     const stagingDir = file === ':memory:' ? mkdtempSync(join(tmpdir(), 'quanta-events-')) : `${file}.staging`;
     mkdirSync(stagingDir, { recursive: true });
-    const instance = await DuckDBInstance.create(file);
+    const instance = await DuckDBInstance.create(file, { threads: String(options.threads ?? 1) });
     const writer = await instance.connect();
     await writer.run(SCHEMA);
     return new DuckDbEventStore(instance, writer, await instance.connect(), stagingDir);
