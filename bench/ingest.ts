@@ -63,7 +63,8 @@ export interface QuantaRun extends Target {
   stageOutcomes: Record<string, number>;
   /** Every counter whose name mentions a data plan, summed over its labels. */
   planCounters: Record<string, number>;
-  profile?: { file: string; top: SelfTime[] };
+  /** With `--cpu-prof`: the two busiest threads' profiles (the event loop and the processor thread). */
+  profiles?: { file: string; top: SelfTime[] }[];
 }
 
 export interface QuantaRunOptions {
@@ -218,18 +219,18 @@ export async function runQuanta(
     }
     const code = await child.stop('SIGTERM');
     if (code !== 0) log(`warning: ${label} exited with code ${code}:\n${child.output()}`);
-    let profile: QuantaRun['profile'];
+    let profiles: QuantaRun['profiles'];
     if (profDir) {
+      // One file per thread; the two biggest are the app's event loop and the processor thread.
       const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
-      const biggest = files.map((f) => join(profDir, f)).sort((a, b) => statSync(b).size - statSync(a).size)[0];
-      if (biggest) {
-        mkdirSync(RESULTS, { recursive: true });
-        const kept = join(RESULTS, `quanta-${Date.now()}.cpuprofile`);
-        copyFileSync(biggest, kept);
-        profile = { file: kept, top: topSelfTime(kept, 20) };
-      } else {
-        log('warning: no .cpuprofile was written');
-      }
+      const biggest = files.map((f) => join(profDir, f)).sort((a, b) => statSync(b).size - statSync(a).size).slice(0, 2);
+      if (biggest.length === 0) log('warning: no .cpuprofile was written');
+      mkdirSync(RESULTS, { recursive: true });
+      profiles = biggest.map((file, i) => {
+        const kept = join(RESULTS, `quanta-${Date.now()}-${i}.cpuprofile`);
+        copyFileSync(file, kept);
+        return { file: kept, top: topSelfTime(kept, 20) };
+      });
     }
     return {
       name: label,
@@ -245,7 +246,7 @@ export async function runQuanta(
         countersByLabel(before, 'quanta_pipeline_stage_outcomes_total', ['stage', 'outcome']),
       ),
       planCounters: countersSince(countersMatching(metrics, /plan/), countersMatching(before, /plan/)),
-      ...(profile ? { profile } : {}),
+      ...(profiles ? { profiles } : {}),
     };
   } finally {
     await child.stop('SIGTERM');
@@ -311,7 +312,7 @@ export function quantaFigures(quanta: QuantaRun) {
     requestsRejectedMetric: quanta.rejectedMetric,
     stageOutcomes: quanta.stageOutcomes,
     planCounters: quanta.planCounters,
-    ...(quanta.profile ? { profile: quanta.profile } : {}),
+    ...(quanta.profiles ? { profiles: quanta.profiles } : {}),
   };
 }
 
@@ -329,13 +330,12 @@ export const lagText = (lag: ProcessingLag) =>
 export const threadCpuText = (quanta: QuantaRun) =>
   `CPU µs per event by thread: ${quanta.cpuByThread.map(([name, us]) => `${name} ${fmt(us, 1)}`).join(', ')}`;
 
-/** The profile's top self-time functions, as report lines. */
+/** Each profile's top self-time functions, as report lines. */
 export function profileLines(quanta: QuantaRun): string[] {
-  if (!quanta.profile) return [];
-  return [
-    `${quanta.name} CPU profile (${quanta.profile.file}), top self time:`,
-    ...quanta.profile.top.map((t) => `  ${fmt(t.percent, 1).padStart(5)}%  ${fmt(t.ms, 0).padStart(7)} ms  ${t.fn}  ${t.where}`),
-  ];
+  return (quanta.profiles ?? []).flatMap((profile) => [
+    `${quanta.name} CPU profile of a thread (${profile.file}), top self time:`,
+    ...profile.top.map((t) => `  ${fmt(t.percent, 1).padStart(5)}%  ${fmt(t.ms, 0).padStart(7)} ms  ${t.fn}  ${t.where}`),
+  ]);
 }
 
 function formatReport(o: IngestOptions, s: BodyStats, ceiling: Target, quanta: QuantaRun, ratio: number): string {

@@ -30,7 +30,7 @@ export class PipelineMetrics {
   readonly processingLag = new Histogram({
     name: 'quanta_processing_lag_seconds',
     help: 'Seconds from accepting a batch (202) to its events being durable in the event store.',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20, 30, 60, 120],
     registers: [this.registry],
   });
 }
