@@ -65,11 +65,11 @@ export function openPlatformStore(config: Pick<Config, 'dataDir'>, options: { au
   return new SqlitePlatformStore(files(config).state, options);
 }
 
-/** Every store but the event store. `keepTail: false` when the log's reader does not feed the processor. */
-export function openAppStores(config: StoreConfig, options: { keepTail?: boolean } = {}): Omit<Stores, 'events'> {
+/** Every store but the event store. */
+export function openAppStores(config: StoreConfig): Omit<Stores, 'events'> {
   const f = files(config);
   const stores = {
-    log: new SqliteEventLog({ file: f.log, partitions: config.log.partitions, ...(options.keepTail === false ? { tailCacheSize: 0 } : {}), ...noAuto }),
+    log: new SqliteEventLog({ file: f.log, partitions: config.log.partitions, ...noAuto }),
     platform: openPlatformStore(config, noAuto),
     identity: new SqliteIdentityStore(f.state, noAuto),
     profiles: new SqliteProfileStore(f.state, noAuto),
@@ -106,7 +106,7 @@ export async function closeStores(stores: Omit<Stores, 'events'> & Partial<Pick<
 export async function openProcessorStores(config: StoreConfig): Promise<ProcessorStores> {
   const f = files(config);
   return {
-    log: new SqliteEventLog({ file: f.log, partitions: config.log.partitions, tailCacheSize: 0, appends: false, ...noAuto }),
+    log: new SqliteEventLog({ file: f.log, partitions: config.log.partitions, appends: false, ...noAuto }),
     profiles: new SqliteProfileStore(f.state, noAuto),
     plans: new SqlitePlanStore(f.state, noAuto),
     catalog: new SqliteCatalogStore(f.state, noAuto),

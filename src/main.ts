@@ -69,7 +69,7 @@ export interface Quanta {
  */
 export async function createQuanta(config: Readonly<Config>, logger: Logger): Promise<Quanta> {
   const hub = new LiveStreamHub();
-  const appStores = openAppStores(config, { keepTail: false });
+  const appStores = openAppStores(config);
   const bootstrapped = bootstrap(appStores.platform, config.bootstrap);
   const { dataDir, log, eventStore, logLevel } = config;
   const workerData: ProcessorThreadData = { config: { dataDir, log, eventStore, logLevel } };

@@ -8,10 +8,3 @@ eventLogContract(
   async (file) => new SqliteEventLog({ file, partitions: 4 }),
   () => join(tempDir('log'), 'log.sqlite'),
 );
-
-// The tail cache must not change what is read: a log with no cache reads the same records.
-eventLogContract(
-  'SQLite without a tail cache',
-  async (file) => new SqliteEventLog({ file, partitions: 3, tailCacheSize: 0 }),
-  () => join(tempDir('log'), 'log.sqlite'),
-);

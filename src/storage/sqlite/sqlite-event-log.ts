@@ -13,8 +13,6 @@ interface Pending {
 export interface SqliteEventLogOptions {
   file: string;
   partitions?: number;
-  /** How many recent envelopes to keep parsed in memory so the processor need not re-parse them. */
-  tailCacheSize?: number;
   /** How long a `dedupKey` is remembered (mParticle keeps source_request_id 30 to 60 days). */
   dedupRetentionMs?: number;
   /** False when a `Checkpointer` thread checkpoints this file. */
@@ -66,14 +64,11 @@ export class SqliteEventLog implements EventLog {
   /** The group commit the writer thread holds, if any: one at a time, so groups land in order. */
   private writing: Promise<void> | undefined;
   private readonly listeners = new Set<(p: ReadonlySet<number>) => void>();
-  private readonly tail = new Map<number, { env: Envelope; text: string }>();
-  private readonly tailCacheSize: number;
   private readonly stmt;
 
   constructor(options: SqliteEventLogOptions) {
     const autoCheckpoint = options.autoCheckpoint ?? true;
     const db = openSqlite(options.file, { autoCheckpoint });
-    this.tailCacheSize = options.tailCacheSize ?? 20_000;
     db.exec(LOG_SCHEMA);
     this.partitionCount = fixPartitionCount(db, options.partitions ?? 8);
     const retention = options.dedupRetentionMs ?? 45 * 24 * 3600_000;
@@ -83,8 +78,7 @@ export class SqliteEventLog implements EventLog {
     this.reader = openSqlite(options.file, { autoCheckpoint });
     this.reader.pragma('synchronous = NORMAL');
     this.stmt = {
-      offsets: this.reader.prepare('SELECT offset FROM log WHERE partition = ? AND offset > ? ORDER BY offset LIMIT ?').pluck(),
-      payload: this.reader.prepare('SELECT payload FROM log WHERE offset = ?').pluck(),
+      records: this.reader.prepare('SELECT offset, payload FROM log WHERE partition = ? AND offset > ? ORDER BY offset LIMIT ?').raw(),
       commit: this.reader.prepare(
         'INSERT INTO consumer_offsets (consumer, partition, offset) VALUES (?, ?, ?) ' +
           'ON CONFLICT (consumer, partition) DO UPDATE SET offset = excluded.offset',
@@ -139,33 +133,16 @@ export class SqliteEventLog implements EventLog {
       if (offset === DUPLICATE) return { duplicate: true };
       const partition = partitions[i]!;
       grown.add(partition);
-      this.tail.set(offset, { env: envs[i]!, text: texts[i]! });
       return { duplicate: false, partition, offset };
     });
-    this.trimTail();
     let at = 0;
     for (const p of group) p.resolve(outcomes.slice(at, (at += p.envelopes.length)));
     if (grown.size > 0) for (const l of this.listeners) l(grown);
   }
 
-  private trimTail(): void {
-    const excess = this.tail.size - this.tailCacheSize;
-    if (excess <= 0) return;
-    let n = 0;
-    for (const key of this.tail.keys()) {
-      if (n++ >= excess) break;
-      this.tail.delete(key);
-    }
-  }
-
   async read(partition: number, afterOffset: number, limit: number): Promise<LogRecord[]> {
-    const offsets = this.stmt.offsets.all(partition, afterOffset, limit) as number[];
-    return offsets.map((offset) => {
-      const cached = this.tail.get(offset);
-      const text = cached?.text ?? (this.stmt.payload.get(offset) as string);
-      const env = cached?.env ?? (JSON.parse(text) as Envelope);
-      return withText({ ...env, partition, offset }, text);
-    });
+    const rows = this.stmt.records.all(partition, afterOffset, limit) as [number, string][];
+    return rows.map(([offset, text]) => withText({ ...(JSON.parse(text) as Envelope), partition, offset }, text));
   }
 
   onAppend(listener: (partitions: ReadonlySet<number>) => void): () => void {
