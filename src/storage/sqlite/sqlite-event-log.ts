@@ -71,10 +71,12 @@ export class SqliteEventLog implements EventLog {
     const db = openSqlite(options.file, { autoCheckpoint });
     db.exec(LOG_SCHEMA);
     this.partitionCount = fixPartitionCount(db, options.partitions ?? 8);
-    const retention = options.dedupRetentionMs ?? 45 * 24 * 3600_000;
-    db.prepare('DELETE FROM dedup WHERE at < ?').run(Date.now() - retention);
+    if (options.appends !== false) {
+      const retention = options.dedupRetentionMs ?? 45 * 24 * 3600_000;
+      db.prepare('DELETE FROM dedup WHERE at < ?').run(Date.now() - retention);
+      this.writer = new LogWriter(options.file, { autoCheckpoint }, APPEND_SQL);
+    }
     db.close();
-    if (options.appends !== false) this.writer = new LogWriter(options.file, { autoCheckpoint }, APPEND_SQL);
     this.reader = openSqlite(options.file, { autoCheckpoint });
     this.reader.pragma('synchronous = NORMAL');
     this.stmt = {
