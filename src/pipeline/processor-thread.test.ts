@@ -4,7 +4,8 @@ import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { workspaceId } from '../kernel/ids.ts';
 import type { Quanta } from '../main.ts';
-import { basicAuth, quantaApp } from '../../test/helpers/quanta-app.ts';
+import { basicAuth, bearerAuth, quantaApp } from '../../test/helpers/quanta-app.ts';
+import { PLAN, screen } from '../../test/fixtures/data-plan.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
 
 const ws = workspaceId(1);
@@ -56,6 +57,37 @@ describe('the processor thread', () => {
     await send(q, 4);
     await q.processor.caughtUp();
     await expect.poll(() => q!.stores.events.count({ workspaceId: ws }).catch(() => -1), { timeout: 10_000 }).toBe(6);
+  });
+
+  it('enforces a plan version changed while it runs, not the one it had read before', async () => {
+    q = await quantaApp();
+    const app = q;
+    const bearer = await bearerAuth(app);
+    const plans = (method: 'POST' | 'PATCH', url: string, payload: unknown) =>
+      app.app.inject({ method, url: `/platform/v2/workspaces/1/plans${url}`, headers: { authorization: bearer, 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+    const created = await plans('POST', '', {
+      data_plan_id: 'relay',
+      data_plan_name: 'Relay',
+      data_plan_versions: [{ version: 1, activated_environment: 'production', version_document: PLAN }],
+    });
+    expect(created.statusCode, created.body).toBe(200);
+    const nowhere = async () => {
+      const res = await app.app.inject({
+        method: 'POST',
+        url: '/v2/events',
+        headers: { authorization: basicAuth(), 'content-type': 'application/json' },
+        payload: { environment: 'production', source_request_id: `relay-${++seq}`, events: [screen('Nowhere')], context: { data_plan: { plan_id: 'relay' } } },
+      });
+      expect(res.statusCode, res.body).toBe(202);
+      await app.processor.caughtUp();
+      return (await app.stores.events.list({ workspaceId: ws, eventType: 'screen_view' }, 10)).length;
+    };
+    // Unplanned: blocked by version 1, which the processor thread has now read.
+    expect(await nowhere()).toBe(0);
+    const planned = { ...PLAN, data_points: [...PLAN.data_points!, { match: { type: 'screen_view', criteria: { screen_name: 'Nowhere' } }, validator: { type: 'json_schema', definition: {} } }] };
+    const updated = await plans('PATCH', '/relay/versions/1', { version: 1, version_document: planned, activated_environment: 'production' });
+    expect(updated.statusCode, updated.body).toBe(200);
+    expect(await nowhere()).toBe(1);
   });
 
   it('that cannot start fails the start with its reason', async () => {
