@@ -59,7 +59,7 @@ type FromThread =
   | { t: 'result'; id: number; value: unknown }
   | { t: 'error'; id: number; message: string }
   | { t: 'live'; id: number; message: LiveMessage }
-  | { t: 'stopped' };
+  | { t: 'stopped'; error?: string };
 
 /**
  * The processor thread's side: builds the processor with `build`, starts it, answers the app's
@@ -78,7 +78,7 @@ export async function serveProcessor(port: MessagePort, build: (appends: AppendS
     port.close();
     return;
   }
-  const { processor, events, profiles, plans, hub, metrics } = parts;
+  const { events, profiles, plans, hub, metrics } = parts;
   const calls: Calls = {
     'events.count': (filter) => events.count(filter),
     'events.list': (filter, limit) => events.list(filter, limit),
@@ -106,17 +106,22 @@ export async function serveProcessor(port: MessagePort, build: (appends: AppendS
         return;
       }
       case 'stop':
-        void processor
-          .stop()
-          .then(() => parts.close())
-          .finally(() => {
-            send({ t: 'stopped' });
-            port.close();
-          });
+        void stop(parts).then((error) => {
+          send({ t: 'stopped', ...(error === undefined ? {} : { error }) });
+          port.close();
+        });
         return;
     }
   });
   send({ t: 'ready' });
+}
+
+/** Stops the processor and closes the stores, even when stopping failed; says what failed. */
+async function stop(parts: ProcessorParts): Promise<string | undefined> {
+  const failures: unknown[] = [];
+  await parts.processor.stop().catch((error: unknown) => failures.push(error));
+  await parts.close().catch((error: unknown) => failures.push(error));
+  return failures.length === 0 ? undefined : failures.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
 }
 
 export interface ProcessorThreadOptions {
@@ -229,6 +234,7 @@ export class ProcessorThread {
           case 'live':
             return hub.deliver(message.id, message.message);
           case 'stopped':
+            if (message.error) logger.error({ error: message.error }, 'the processor thread did not stop cleanly');
             return;
         }
       });
