@@ -105,13 +105,15 @@ export async function closeStores(stores: Omit<Stores, 'events'> & Partial<Pick<
  */
 export async function openProcessorStores(config: StoreConfig): Promise<ProcessorStores> {
   const f = files(config);
+  // First, so that a DuckDB file that cannot be opened leaves nothing else open.
+  const events = await DuckDbEventStore.open(f.events, config.eventStore);
   return {
     log: new SqliteEventLog({ file: f.log, partitions: config.log.partitions, appends: false, ...noAuto }),
     profiles: new SqliteProfileStore(f.state, noAuto),
     plans: new SqlitePlanStore(f.state, noAuto),
     catalog: new SqliteCatalogStore(f.state, noAuto),
     quality: new SqliteQualityStore(f.state, noAuto),
-    events: await DuckDbEventStore.open(f.events, config.eventStore),
+    events,
   };
 }
 

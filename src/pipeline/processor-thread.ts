@@ -69,15 +69,18 @@ type FromThread =
 export async function serveProcessor(port: MessagePort, build: (appends: AppendSignal) => Promise<ProcessorParts>): Promise<void> {
   const send = (message: FromThread) => port.postMessage(message);
   const appends = new AppendSignal();
-  let parts: ProcessorParts;
+  let built: ProcessorParts | undefined;
   try {
-    parts = await build(appends);
-    await parts.processor.start();
+    built = await build(appends);
+    await built.processor.start();
   } catch (error) {
-    send({ t: 'failed', message: error instanceof Error ? error.message : String(error) });
+    // What the reason names matters more than a failure to close after it.
+    await built?.close().catch(() => undefined);
+    send({ t: 'failed', message: messageOf(error) });
     port.close();
     return;
   }
+  const parts = built;
   const { events, profiles, plans, hub, metrics } = parts;
   const calls: Calls = {
     'events.count': (filter) => events.count(filter),
@@ -101,7 +104,7 @@ export async function serveProcessor(port: MessagePort, build: (appends: AppendS
         const { id, name, args } = message;
         void (calls[name] as (...a: unknown[]) => Promise<unknown>)(...args).then(
           (value) => send({ t: 'result', id, value }),
-          (error: unknown) => send({ t: 'error', id, message: error instanceof Error ? error.message : String(error) }),
+          (error: unknown) => send({ t: 'error', id, message: messageOf(error) }),
         );
         return;
       }
@@ -121,8 +124,10 @@ async function stop(parts: ProcessorParts): Promise<string | undefined> {
   const failures: unknown[] = [];
   await parts.processor.stop().catch((error: unknown) => failures.push(error));
   await parts.close().catch((error: unknown) => failures.push(error));
-  return failures.length === 0 ? undefined : failures.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
+  return failures.length === 0 ? undefined : failures.map(messageOf).join('; ');
 }
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export interface ProcessorThreadOptions {
   /** The thread's entry: a module that builds the processor and calls {@link serveProcessor} on `parentPort`. */
