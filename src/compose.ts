@@ -65,6 +65,28 @@ export function openPlatformStore(config: Pick<Config, 'dataDir'>, options: { au
   return new SqlitePlatformStore(files(config).state, options);
 }
 
+/** What both threads keep in the state file beside identities and the platform. */
+type SharedStateStores = Pick<Stores, 'profiles' | 'plans' | 'catalog' | 'quality'>;
+
+function openSharedState(stateFile: string): SharedStateStores {
+  return {
+    profiles: new SqliteProfileStore(stateFile, noAuto),
+    plans: new SqlitePlanStore(stateFile, noAuto),
+    catalog: new SqliteCatalogStore(stateFile, noAuto),
+    quality: new SqliteQualityStore(stateFile, noAuto),
+  };
+}
+
+/** Closes the log, the event store (when this thread has it) and the shared state stores. */
+async function closeCommon(stores: Pick<Stores, 'log'> & Partial<Pick<Stores, 'events'>> & SharedStateStores): Promise<void> {
+  await stores.log.close();
+  await stores.events?.close();
+  await stores.profiles.close();
+  await stores.plans.close();
+  await stores.catalog.close();
+  await stores.quality.close();
+}
+
 /** Every store but the event store. */
 export function openAppStores(config: StoreConfig): Omit<Stores, 'events'> {
   const f = files(config);
@@ -72,10 +94,7 @@ export function openAppStores(config: StoreConfig): Omit<Stores, 'events'> {
     log: new SqliteEventLog({ file: f.log, partitions: config.log.partitions, ...noAuto }),
     platform: openPlatformStore(config, noAuto),
     identity: new SqliteIdentityStore(f.state, noAuto),
-    profiles: new SqliteProfileStore(f.state, noAuto),
-    plans: new SqlitePlanStore(f.state, noAuto),
-    catalog: new SqliteCatalogStore(f.state, noAuto),
-    quality: new SqliteQualityStore(f.state, noAuto),
+    ...openSharedState(f.state),
   };
   // Created once the files exist, so its connections see them in WAL mode.
   return { ...stores, checkpointer: new Checkpointer([f.log, f.state]) };
@@ -89,13 +108,8 @@ export async function openStores(config: StoreConfig): Promise<Stores> {
 
 export async function closeStores(stores: Omit<Stores, 'events'> & Partial<Pick<Stores, 'events'>>): Promise<void> {
   await stores.checkpointer.stop();
-  await stores.log.close();
-  await stores.events?.close();
+  await closeCommon(stores);
   await stores.identity.close();
-  await stores.profiles.close();
-  await stores.plans.close();
-  await stores.catalog.close();
-  await stores.quality.close();
   stores.platform.close();
 }
 
@@ -109,22 +123,12 @@ export async function openProcessorStores(config: StoreConfig): Promise<Processo
   const events = await DuckDbEventStore.open(f.events, config.eventStore);
   return {
     log: new SqliteEventLog({ file: f.log, partitions: config.log.partitions, appends: false, ...noAuto }),
-    profiles: new SqliteProfileStore(f.state, noAuto),
-    plans: new SqlitePlanStore(f.state, noAuto),
-    catalog: new SqliteCatalogStore(f.state, noAuto),
-    quality: new SqliteQualityStore(f.state, noAuto),
+    ...openSharedState(f.state),
     events,
   };
 }
 
-export async function closeProcessorStores(stores: ProcessorStores): Promise<void> {
-  await stores.log.close();
-  await stores.events.close();
-  await stores.profiles.close();
-  await stores.plans.close();
-  await stores.catalog.close();
-  await stores.quality.close();
-}
+export const closeProcessorStores = (stores: ProcessorStores): Promise<void> => closeCommon(stores);
 
 /** The processor's stages, in DESIGN.md's order. Later capabilities insert theirs here. */
 export function pipelineStages(deps: {

@@ -30,6 +30,11 @@ export interface EventLog {
   close(): Promise<void>;
 }
 
+/** Resolves once `consumer` has committed every record appended so far (polling its lag). */
+export async function consumerCaughtUp(log: Pick<EventLog, 'lag'>, consumer: string, pollMs = 20): Promise<void> {
+  while ((await log.lag(consumer)) > 0) await new Promise((r) => setTimeout(r, pollMs));
+}
+
 /** FNV-1a over `workspace:mpid`: a stable partition for a user on every engine. */
 export function partitionOf(workspaceId: number, mpid: string, partitionCount: number): number {
   const key = `${workspaceId}:${mpid}`;

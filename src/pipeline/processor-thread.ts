@@ -5,10 +5,10 @@ import type { EventFilter, EventStore, StoredEvent } from '../analytics/event-st
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { PlanRegistry } from '../planning/plan-registry.ts';
 import type { ProfileService } from '../profiles/profile-service.ts';
-import type { EventLog } from './event-log.ts';
+import { consumerCaughtUp, type EventLog } from './event-log.ts';
 import type { LiveMessage, LiveStreamHub, Watcher } from './live-stream.ts';
 import type { PipelineMetrics } from './pipeline-metrics.ts';
-import type { Processor } from './processor.ts';
+import { type Processor, PROCESSOR_CONSUMER } from './processor.ts';
 
 /** What the processor thread's composition root builds; {@link serveProcessor} runs it. */
 export interface ProcessorParts {
@@ -138,7 +138,6 @@ export interface ProcessorThreadOptions {
   /** The app's live stream hub, whose watchers the thread serves. */
   hub: LiveStreamHub;
   logger: Logger;
-  consumer?: string;
 }
 
 /**
@@ -198,12 +197,12 @@ export class ProcessorThread {
 
   /** Records not yet processed. */
   lag(): Promise<number> {
-    return this.options.log.lag(this.options.consumer ?? 'processor');
+    return this.options.log.lag(PROCESSOR_CONSUMER);
   }
 
   /** Resolves once every record appended so far has been processed. */
-  async caughtUp(pollMs = 20): Promise<void> {
-    while ((await this.lag()) > 0) await new Promise((r) => setTimeout(r, pollMs));
+  caughtUp(pollMs = 20): Promise<void> {
+    return consumerCaughtUp(this.options.log, PROCESSOR_CONSUMER, pollMs);
   }
 
   /** Finishes the records in hand, commits them, closes the thread's stores and ends the thread. */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { EventLog } from './event-log.ts';
+import { consumerCaughtUp, type EventLog } from './event-log.ts';
 import type { LogRecord } from '../model/envelope.ts';
 import type { Outcome, Stage } from './stage.ts';
 
@@ -18,6 +18,9 @@ export interface ProcessorDeps {
   /** Tries of a stage that throws before the record is given up (and logged). */
   maxStageErrors?: number;
 }
+
+/** The consumer name a processor commits its offsets under unless told otherwise. */
+export const PROCESSOR_CONSUMER = 'processor';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -39,7 +42,7 @@ export class Processor {
   private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly deps: ProcessorDeps) {
-    this.consumer = deps.consumer ?? 'processor';
+    this.consumer = deps.consumer ?? PROCESSOR_CONSUMER;
     this.readLimit = deps.readLimit ?? 2000;
   }
 
@@ -73,8 +76,8 @@ export class Processor {
   }
 
   /** Resolves once every record appended so far has been processed. */
-  async caughtUp(pollMs = 20): Promise<void> {
-    while ((await this.lag()) > 0) await sleep(pollMs);
+  caughtUp(pollMs = 20): Promise<void> {
+    return consumerCaughtUp(this.deps.log, this.consumer, pollMs);
   }
 
   /**
