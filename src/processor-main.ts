@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { closeProcessorStores, createProcessor, openProcessorStores, pipelineStages, planRegistry } from './compose.ts';
 import type { Config } from './config/config.ts';
-import { LiveStreamHub } from './pipeline/live-stream.ts';
+import { LiveStreamHub } from './livestream/live-stream.ts';
 import { PipelineMetrics } from './pipeline/pipeline-metrics.ts';
 import { serveProcessor } from './pipeline/processor-thread.ts';
 import { ProfileService } from './profiles/profile-service.ts';

@@ -3,9 +3,9 @@ import { pino } from 'pino';
 import type { Config } from '../config/config.ts';
 import { closeStores, createProcessor, openStores, pipelineStages, planRegistry } from '../compose.ts';
 import { loadIdentity } from '../main.ts';
-import { LiveStreamHub } from '../pipeline/live-stream.ts';
+import { LiveStreamHub } from '../livestream/live-stream.ts';
 import { ProfileService } from '../profiles/profile-service.ts';
-import { AliasWorker } from '../pipeline/alias-worker.ts';
+import { AliasWorker } from '../identity/alias-worker.ts';
 
 export interface ReplayResult {
   batches: number;

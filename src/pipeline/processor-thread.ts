@@ -6,7 +6,7 @@ import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { PlanRegistry } from '../planning/plan-registry.ts';
 import type { ProfileService } from '../profiles/profile-service.ts';
 import { consumerCaughtUp, type EventLog } from './event-log.ts';
-import type { LiveMessage, LiveStreamHub, Watcher } from './live-stream.ts';
+import type { LiveMessage, LiveStreamHub, Watcher } from '../livestream/live-stream.ts';
 import type { PipelineMetrics } from './pipeline-metrics.ts';
 import { type Processor, PROCESSOR_CONSUMER } from './processor.ts';
 

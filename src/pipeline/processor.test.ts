@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventStoreStage } from './event-store.stage.ts';
+import { eventStoreStage } from '../analytics/event-store.stage.ts';
 import { workspaceId } from '../kernel/ids.ts';
 import { DuckDbEventStore } from '../storage/duckdb/duckdb-event-store.ts';
 import { envelope } from '../storage/contracts/event-log.contract.ts';
 import { SqliteEventLog } from '../storage/sqlite/sqlite-event-log.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
 import { Processor } from './processor.ts';
-import { drop, ok, retry, type Stage } from './stage.ts';
+import { drop, ok, retry, type Stage } from '../model/stage.ts';
 import type { LogRecord } from '../model/envelope.ts';
 
 const logger = pino({ level: 'silent' });

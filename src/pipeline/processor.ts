@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { consumerCaughtUp, type EventLog } from './event-log.ts';
 import type { LogRecord } from '../model/envelope.ts';
-import type { Outcome, Stage } from './stage.ts';
+import type { Outcome, Stage } from '../model/stage.ts';
 
 export interface ProcessorDeps {
   log: EventLog;

@@ -6,21 +6,21 @@ import { MalformedJson } from '../kernel/errors.ts';
 import { parseJsonLossless } from '../kernel/lossless-json.ts';
 import { handleError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
-import { eventsRoutes, type EventsRoutesDeps } from './routes/events.routes.ts';
-import { identityRoutes, type IdentityRoutesDeps } from './routes/identity.routes.ts';
-import { profileRoutes, type ProfileRoutesDeps } from './routes/profile.routes.ts';
-import { identityExplainRoutes, type IdentityExplainRoutesDeps } from './routes/identity-explain.routes.ts';
-import { aliasRoutes, type AliasRoutesDeps } from './routes/alias.routes.ts';
-import { pixelRoutes, type PixelRoutesDeps } from './routes/pixel.routes.ts';
-import { webRoutes, type WebRoutesDeps } from './routes/web.routes.ts';
+import { eventsRoutes, type EventsRoutesDeps } from '../sources/events-api/events.routes.ts';
+import { identityRoutes, type IdentityRoutesDeps } from '../identity/identity.routes.ts';
+import { profileRoutes, type ProfileRoutesDeps } from '../profiles/profile.routes.ts';
+import { identityExplainRoutes, type IdentityExplainRoutesDeps } from '../identity/identity-explain.routes.ts';
+import { aliasRoutes, type AliasRoutesDeps } from '../identity/alias.routes.ts';
+import { pixelRoutes, type PixelRoutesDeps } from '../sources/pixel/pixel.routes.ts';
+import { webRoutes, type WebRoutesDeps } from '../sources/web/web.routes.ts';
 import { registerCors } from './cors.ts';
-import { liveStreamRoutes, type LiveStreamRoutesDeps } from './routes/livestream.routes.ts';
-import { oauthRoutes } from './routes/oauth.routes.ts';
-import { opsRoutes, type OpsRoutesDeps } from './routes/ops.routes.ts';
-import { segmentRoutes, type SegmentRoutesDeps } from './routes/segment.routes.ts';
-import { plansRoutes, type PlansRoutesDeps } from './routes/plans.routes.ts';
-import { dataQualityRoutes, type DataQualityRoutesDeps } from './routes/data-quality.routes.ts';
-import { catalogRoutes, type CatalogRoutesDeps } from './routes/catalog.routes.ts';
+import { liveStreamRoutes, type LiveStreamRoutesDeps } from '../livestream/livestream.routes.ts';
+import { oauthRoutes } from '../platform/oauth.routes.ts';
+import { opsRoutes, type OpsRoutesDeps } from './ops.routes.ts';
+import { segmentRoutes, type SegmentRoutesDeps } from '../sources/segment/segment.routes.ts';
+import { plansRoutes, type PlansRoutesDeps } from '../planning/plans.routes.ts';
+import { dataQualityRoutes, type DataQualityRoutesDeps } from '../planning/data-quality.routes.ts';
+import { catalogRoutes, type CatalogRoutesDeps } from '../catalog/catalog.routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,0 +1,264 @@
+import type { Counter } from 'prom-client';
+import { eventIdOf } from '../analytics/event-row.ts';
+import type { Batch, BatchEvent } from '../model/batch.ts';
+import { type LogRecord, loggedTextOf, withEdits } from '../model/envelope.ts';
+import { anythingBlocked } from './blocking.ts';
+import { matchKey, type ValidationErrorType, type ValidationResult } from './data-plan.ts';
+import type { EnforcedPlan, PlanRegistry } from './plan-registry.ts';
+import type { DataQualityStore, NewBlockedBatch, ViolationCount } from './quality-store.ts';
+import { blockMetadata, quarantineBatch } from './quarantine.ts';
+import { applyFindings, type BatchValidation, type Finding, validateBatch } from './validate.ts';
+import type { ValidationWorker } from './validation-worker.ts';
+import type { LiveStreamHub } from '../livestream/live-stream.ts';
+import { CountedOffsets } from '../model/counted-offsets.ts';
+import { block, ok, type Stage } from '../model/stage.ts';
+
+export interface DataPlanStageDeps {
+  plans: PlanRegistry;
+  store: DataQualityStore;
+  hub?: LiveStreamHub;
+  /** Counts violations by type, and blocked data points by kind. */
+  violations?: Pick<Counter, 'inc'>;
+  /**
+   * Starts a worker thread that validates each chunk's batches off the event loop (made when the
+   * first chunk naming a plan comes). Without it, or once it failed, batches are validated in place.
+   */
+  validationWorker?: () => ValidationWorker;
+}
+
+/** What an event's violations are reported under: its match key, or its event type when no data point can describe it. */
+function subjectOf(finding: Finding): string {
+  const match = finding.result.data.match;
+  return match ? matchKey(match) : 'unplannable';
+}
+
+type PlanVersionOf = Pick<ViolationCount, 'workspaceId' | 'planId' | 'version'>;
+
+/** Violation counts by plan version, subject, violation type and key. */
+class ViolationCounts {
+  private readonly byId = new Map<string, ViolationCount>();
+
+  /** The id of a plan version, built once per record for {@link addOne}. */
+  static versionId(v: PlanVersionOf): string {
+    return `${v.workspaceId}\u0000${v.planId}\u0000${v.version}\u0000`;
+  }
+
+  /** Counts one violation seen at `atMs` against `version` (whose {@link versionId} is `versionId`). */
+  addOne(version: PlanVersionOf, versionId: string, subject: string, type: ValidationErrorType, key: string, atMs: number): void {
+    const known = this.byId.get(`${versionId}${subject}\u0000${type}\u0000${key}`);
+    if (!known) {
+      this.merge({ ...version, subject, violationType: type, key, count: 1, firstSeenMs: atMs, lastSeenMs: atMs }, versionId);
+      return;
+    }
+    known.count++;
+    if (atMs < known.firstSeenMs) known.firstSeenMs = atMs;
+    if (atMs > known.lastSeenMs) known.lastSeenMs = atMs;
+  }
+
+  /** Adds a count (a new one, or one put back after a failed flush). */
+  merge(c: ViolationCount, versionId = ViolationCounts.versionId(c)): void {
+    const id = `${versionId}${c.subject}\u0000${c.violationType}\u0000${c.key}`;
+    const known = this.byId.get(id);
+    if (!known) {
+      this.byId.set(id, c);
+      return;
+    }
+    known.count += c.count;
+    known.firstSeenMs = Math.min(known.firstSeenMs, c.firstSeenMs);
+    known.lastSeenMs = Math.max(known.lastSeenMs, c.lastSeenMs);
+  }
+
+  values(): ViolationCount[] {
+    return [...this.byId.values()];
+  }
+}
+
+/** Whether two records name the same plan and version from the same workspace and environment. */
+function sameNamedPlan(a: LogRecord, b: LogRecord): boolean {
+  const x = a.batch.context?.data_plan;
+  const y = b.batch.context?.data_plan;
+  return (
+    a.workspaceId === b.workspaceId &&
+    a.batch.environment === b.batch.environment &&
+    x?.plan_id === y?.plan_id &&
+    (x?.plan_version ?? undefined) === (y?.plan_version ?? undefined)
+  );
+}
+
+/**
+ * The record with the kept batch, each remaining event tagged with its violations (`violations`,
+ * beside `event_type` and `data`), and the user attribute and identity results in
+ * `context.data_plan.validation_results`. It tells how it differs from the logged record
+ * ({@link withEdits}), so the event store need not serialise it anew.
+ */
+function tagged(record: LogRecord, kept: Batch, v: BatchValidation): LogRecord {
+  const byEvent = new Map<number, ValidationResult>();
+  const userResults: ValidationResult[] = [];
+  for (const f of v.findings) {
+    if (f.part === 'event') byEvent.set(f.index, f.result);
+    else userResults.push(f.result);
+  }
+  const dropped = new Set(v.blocked.events.map((e) => e.event_index));
+  const attributesRemoved = new Set(v.blocked.event_attributes.map((a) => a.event_index));
+  const eventIndex: number[] = [];
+  const changedData = new Set<number>();
+  for (let i = 0; i < kept.events.length + dropped.size; i++) {
+    if (dropped.has(i)) continue;
+    if (attributesRemoved.has(i)) changedData.add(eventIndex.length);
+    eventIndex.push(i);
+  }
+  const events = kept.events.map((event, j): BatchEvent => {
+    const result = byEvent.get(eventIndex[j]!);
+    return result ? { ...event, violations: result.data.validation_errors } : event;
+  });
+  const named = kept.context?.data_plan;
+  const batch =
+    !named || userResults.length === 0
+      ? { ...kept, events }
+      : { ...kept, events, context: { ...kept.context, data_plan: { ...named, validation_results: userResults } } };
+  return withEdits({ ...record, batch }, record, {
+    eventIndex,
+    changedData,
+    userAttributesChanged: Object.keys(v.blocked.user_attributes).length > 0,
+    userIdentitiesChanged: Object.keys(v.blocked.user_identities).length > 0,
+  });
+}
+
+/**
+ * The data-plan stage (first in the pipeline): validates each batch naming a plan in
+ * `context.data_plan` against the pinned version, or the latest one active in the batch's
+ * environment; tags violations on the events; removes what the version's validation actions
+ * block and keeps what it blocked in the quarantine (the batch itself stays in the log) for a backfill; counts
+ * violations per plan version. Batches without a plan, or naming one with no enforceable version,
+ * pass untouched.
+ *
+ * Exactly once: quarantined batches are keyed by their log position, and violation counts are
+ * committed with each partition's last counted offset ({@link CountedOffsets}), so records re-run
+ * after a crash change the batch the same way but are not counted again.
+ */
+export function dataPlanStage(deps: DataPlanStageDeps): Stage {
+  const counted = new CountedOffsets();
+  let blocked: NewBlockedBatch[] = [];
+  let counts = new ViolationCounts();
+  /** Violations counted since the metric was last told, by type (a labelled `inc` per violation costs more). */
+  const byType = new Map<string, number>();
+  /** What the worker found in the records of the chunk in hand, with the plan version it used. */
+  const prepared = new WeakMap<LogRecord, { plan: EnforcedPlan; findings: Finding[] }>();
+  let worker: ValidationWorker | undefined;
+
+  /** The plan version a record's batch is validated against, if it names one that can be enforced. */
+  async function planOf(record: LogRecord): Promise<EnforcedPlan | undefined> {
+    const named = record.batch.context?.data_plan;
+    if (!named?.plan_id) return undefined;
+    return deps.plans.choose(record.workspaceId, named.plan_id, named.plan_version ?? undefined, record.batch.environment);
+  }
+
+  function count(record: LogRecord, plan: EnforcedPlan, v: BatchValidation): void {
+    const version = { workspaceId: record.workspaceId, planId: plan.planId, version: plan.version };
+    const versionId = ViolationCounts.versionId(version);
+    for (const f of v.findings) {
+      const subject = subjectOf(f);
+      for (const e of f.result.data.validation_errors) {
+        const type = e.validation_error_type;
+        counts.addOne(version, versionId, subject, type, e.key ?? '', record.receivedAtMs);
+        byType.set(type, (byType.get(type) ?? 0) + 1);
+      }
+    }
+  }
+
+  return {
+    name: 'data-plan',
+    async prepare(records) {
+      if (!deps.validationWorker || worker?.usable === false) return;
+      const items: { text: string; plan: EnforcedPlan }[] = [];
+      const of: LogRecord[] = [];
+      // A chunk's batches mostly name one plan: resolve it again only when the name changes.
+      let last: { record: LogRecord; plan: EnforcedPlan | undefined } | undefined;
+      for (const record of records) {
+        if (!record.batch.context?.data_plan?.plan_id) continue;
+        const plan = last && sameNamedPlan(last.record, record) ? last.plan : await planOf(record);
+        last = { record, plan };
+        const text = plan && loggedTextOf(record);
+        if (!plan || text === undefined) continue;
+        items.push({ text, plan });
+        of.push(record);
+      }
+      if (items.length === 0) return;
+      worker ??= deps.validationWorker();
+      const found = await worker.findings(items);
+      found.forEach((findings, i) => {
+        if (findings) prepared.set(of[i]!, { plan: items[i]!.plan, findings });
+      });
+    },
+    async run(record) {
+      // A prepared record is validated against the version its chunk resolved (a new version applies from the next chunk).
+      const pre = prepared.get(record);
+      const plan = pre?.plan ?? (await planOf(record));
+      if (!plan) return ok(record);
+      let v: BatchValidation;
+      if (pre) {
+        v = applyFindings(plan.actions, record.batch, pre.findings);
+      } else {
+        // In place: compiled here on first use; a version that does not compile is not enforced.
+        const compiled = plan.compiled;
+        if (!compiled) return ok(record);
+        v = validateBatch(compiled, record.batch);
+      }
+      if (v.findings.length === 0) return ok(record);
+      const idAt = (i: number) => eventIdOf(record.offset, i).toString();
+      const metadata = anythingBlocked(v.blocked) ? blockMetadata(record.batch, v.blocked, idAt) : undefined;
+      if (counted.claim(record)) {
+        count(record, plan, v);
+        if (metadata) {
+          blocked.push({
+            workspaceId: record.workspaceId,
+            inputId: record.inputId,
+            mpid: record.mpid,
+            planId: plan.planId,
+            version: plan.version,
+            partition: record.partition,
+            offset: record.offset,
+            receivedAtMs: record.receivedAtMs,
+            wholeBatch: v.blocked.batch,
+            metadata,
+          });
+        }
+      }
+      if (metadata && deps.hub && deps.hub.size > 0) deps.hub.publishBlocked(record, quarantineBatch(record.batch, plan, metadata, idAt));
+      if (!v.batch) return block(`plan ${plan.planId} v${plan.version} blocks the whole batch`);
+      return ok(tagged(record, v.batch, v));
+    },
+    async flush() {
+      if (!counted.hasPending) return;
+      const flush = { blocked, violations: counts.values(), offsets: counted.take() };
+      blocked = [];
+      counts = new ViolationCounts();
+      try {
+        await deps.store.record(flush);
+      } catch (error) {
+        // Put them back: the processor retries the flush before it commits.
+        blocked = [...flush.blocked, ...blocked];
+        for (const c of flush.violations) counts.merge(c);
+        counted.putBack(flush.offsets);
+        throw error;
+      }
+      counted.saved(flush.offsets);
+      for (const [type, n] of byType) deps.violations?.inc({ type }, n);
+      byType.clear();
+    },
+    async recover() {
+      counted.load(await deps.store.appliedOffsets());
+    },
+    async close() {
+      await worker?.close();
+      worker = undefined;
+    },
+    async reset() {
+      blocked = [];
+      counts = new ViolationCounts();
+      byType.clear();
+      counted.reset();
+      await deps.store.resetViolations();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BadRequest, UnsupportedMediaType } from '../../kernel/errors.ts';
+import { batchSchema } from '../../model/batch.schema.ts';
+import type { InputDirectory } from '../../platform/credentials.ts';
+import type { Input } from '../../platform/platform-store.ts';
+import type { IngestService } from '../../pipeline/ingest.ts';
+import type { Metrics } from '../../server/metrics.ts';
+import { errorBody } from '../../server/error-body.schema.ts';
+
+export interface EventsRoutesDeps {
+  ingest: IngestService;
+  inputs: InputDirectory;
+  metrics: Metrics;
+}
+
+
+const responses = {
+  202: { description: 'Accepted: the batches are durable in the event log.', type: 'null' },
+  400: { description: 'Malformed JSON, a wrong type, a missing required field or a limit exceeded.', ...errorBody },
+  401: { description: 'The Authorization header is missing.', ...errorBody },
+  403: { description: 'The API key and secret are present but not valid.', ...errorBody },
+  413: { description: 'The request body is over 256 KB.', ...errorBody },
+  415: { description: 'The body is not sent as application/json.', ...errorBody },
+  429: { description: 'The input exceeded its batches-per-second limit; see Retry-After.', ...errorBody },
+};
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    input?: Input;
+  }
+}
+
+/** mParticle's Events API: `/v2/events`, `/v2/bulkevents` and `/v2/bulkevents/historical`. */
+export async function eventsRoutes(scope: FastifyInstance, deps: EventsRoutesDeps): Promise<void> {
+  const { ingest, inputs, metrics } = deps;
+
+  scope.decorateRequest('input', undefined);
+  scope.addHook('onRequest', async (request) => {
+    request.input = inputs.authenticateBasic(request.headers.authorization);
+    const type = request.headers['content-type'];
+    if (!type || !JSON_TYPE.test(type)) {
+      throw new UnsupportedMediaType(`Content-Type ${type ? `"${type}"` : 'is missing'}; send the batch as application/json.`);
+    }
+  });
+  scope.addHook('onError', async (_request, _reply, error) => {
+    metrics.requestsRejected.inc({ code: (error as { code?: string }).code ?? 'INTERNAL_ERROR' });
+  });
+
+  const route = (url: string, bulk: boolean, historical: boolean, summary: string) =>
+    scope.post(
+      url,
+      {
+        schema: {
+          summary,
+          tags: ['Events API'],
+          security: [{ basic: [] }],
+          body: bulk ? { type: 'array', maxItems: 100, items: batchSchema } : batchSchema,
+          response: responses,
+        },
+      },
+      async (request: FastifyRequest, reply) => {
+        if (request.body === undefined) throw new BadRequest([{ code: 'BAD_REQUEST', message: 'The request body is empty; send an event batch.' }]);
+        const input = request.input!;
+        const result = await ingest.ingest({
+          input,
+          body: request.body,
+          bodyBytes: Number(request.headers['content-length'] ?? Infinity),
+          bulk,
+          historical,
+          channel: 'server_to_server',
+          ip: request.ip,
+        });
+        if (input.rateLimitPerSecond > 0) void reply.header('x-mp-rate-limit-percentage-used', String(result.rateLimitPercentUsed));
+        return reply.code(202).send();
+      },
+    );
+
+  route('/v2/events', false, false, 'Send one event batch');
+  route('/v2/bulkevents', true, false, 'Send up to 100 event batches');
+  route('/v2/bulkevents/historical', true, true, 'Send historical batches (events over 72 hours old)');
+}
