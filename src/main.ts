@@ -1,171 +1,35 @@
-import type { FastifyInstance } from 'fastify';
 import { createServer as createHttpsServer } from 'node:https';
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
+import { CAPABILITIES } from './capabilities.ts';
 import { type Config, ConfigError, loadConfig } from './config/config.ts';
-import { IdentityApi } from './identity/identity-api.ts';
-import { IdentityGraph } from './identity/identity-graph.ts';
-import { ProfileApi } from './profiles/profile-api.ts';
-import { IdSyncResolver } from './identity/idsync-resolver.ts';
-import { AliasRegistry } from './identity/aliasing.ts';
-import { AliasWorker } from './identity/alias-worker.ts';
-import { DEFAULT_STRATEGY, type IdentityStrategy, STRATEGY_PRESETS, type StrategyName } from './identity/strategy.ts';
-import { IngestService } from './pipeline/ingest.ts';
-import { LiveStreamHub } from './livestream/live-stream.ts';
-import { ProcessorThread } from './pipeline/processor-thread.ts';
-import { closeStores, openAppStores, planRegistry, type Stores } from './compose.ts';
 import type { ProcessorThreadData } from './processor-main.ts';
-import { bootstrap, type Bootstrapped, strategySettingOf } from './platform/bootstrap.ts';
-import { workspaceForClient } from './platform/access.ts';
-import { InputDirectory } from './platform/credentials.ts';
-import { TokenService } from './platform/oauth.ts';
-import type { PlatformStore } from './platform/platform-store.ts';
-import type { WorkspaceId } from './kernel/ids.ts';
-import { RateLimiter } from './platform/rate-limiter.ts';
-import { buildApp } from './server/app.ts';
-import { Metrics } from './server/metrics.ts';
+import { createQuanta as createRuntime, type Quanta } from './runtime/app-runtime.ts';
 import { loadTls } from './server/tls.ts';
-import { notifyingPlanStore } from './planning/plan-registry.ts';
-import { Backfill } from './planning/backfill.ts';
-import { QuarantineReader } from './planning/quarantine-reader.ts';
+import { openStorage } from './storage/engines.ts';
 
-/** Each workspace's IDSync strategy, from its platform setting (read once per workspace). */
-export function identityStrategies(platform: PlatformStore): (ws: WorkspaceId) => IdentityStrategy {
-  const cache = new Map<WorkspaceId, IdentityStrategy>();
-  return (ws) => {
-    let strategy = cache.get(ws);
-    if (!strategy) {
-      const name = platform.setting(strategySettingOf(ws)) as StrategyName | undefined;
-      strategy = (name && STRATEGY_PRESETS[name]) || DEFAULT_STRATEGY;
-      cache.set(ws, strategy);
-    }
-    return strategy;
-  };
-}
-
-/** The identity side of Quanta: each workspace's strategy, the graph in memory, the alias requests. */
-export async function loadIdentity(stores: Stores) {
-  const strategyFor = identityStrategies(stores.platform);
-  const graph = await IdentityGraph.load({ store: stores.identity, strategyFor });
-  const aliases = await AliasRegistry.load(stores.identity, graph, strategyFor);
-  return { strategyFor, graph, aliases };
-}
-
-export interface Quanta {
-  config: Readonly<Config>;
-  app: FastifyInstance;
-  processor: ProcessorThread;
-  stores: Stores;
-  bootstrapped: Bootstrapped;
-  metrics: Metrics;
-  aliasWorker: AliasWorker;
-  close(): Promise<void>;
-}
+export type { Quanta };
 
 /**
- * Opens the stores, bootstraps the default tenant, starts the processor on its own thread
- * (`processor-main.ts`) and builds the app. The event store lives on the processor thread;
- * `stores.events` reads it from there.
+ * The composition root: Quanta's capabilities (src/capabilities.ts) on the embedded engines
+ * (storage/engines.ts), with the processor on its own thread (`processor-main.ts`). The app is
+ * built, not yet listening.
  */
-export async function createQuanta(config: Readonly<Config>, logger: Logger): Promise<Quanta> {
-  const hub = new LiveStreamHub();
-  const appStores = openAppStores(config);
-  const bootstrapped = bootstrap(appStores.platform, config.bootstrap);
-  const { dataDir, log, eventStore, logLevel } = config;
-  const workerData: ProcessorThreadData = { config: { dataDir, log, eventStore, logLevel } };
-  const thread = await ProcessorThread.start({ entry: new URL('./processor-main.mjs', import.meta.url), workerData, log: appStores.log, hub, logger }).catch(
-    async (error: unknown) => {
-      await closeStores(appStores);
-      throw error;
-    },
-  );
-  const stores: Stores = { ...appStores, events: thread.events };
-  const metrics = new Metrics(() => thread.lag());
-  metrics.addSource(() => thread.metricsText());
-  const plans = planRegistry(stores, logger);
-  const tokens = new TokenService(stores.platform);
-  const { strategyFor, graph, aliases } = await loadIdentity(stores);
-  const inputs = new InputDirectory(stores.platform);
-  const ingest = new IngestService({
-    log: stores.log,
-    resolver: new IdSyncResolver(graph),
-    limits: config.limits,
-    rateLimiter: new RateLimiter(),
-    onAccepted: (input, r) => {
-      const label = { input: String(input.id) };
-      metrics.batchesAccepted.inc(label, r.batches - r.duplicates);
-      metrics.eventsAccepted.inc(label, r.events);
-      metrics.duplicateBatches.inc(r.duplicates);
-    },
-    planExists: (ws, planId, version) => plans.exists(ws, planId, version),
+export function createQuanta(config: Readonly<Config>, logger: Logger): Promise<Quanta> {
+  const workerData: ProcessorThreadData = { config };
+  return createRuntime(config, logger, {
+    capabilities: CAPABILITIES,
+    storage: openStorage(config, 'app'),
+    processor: { entry: new URL('./processor-main.mjs', import.meta.url), workerData },
   });
-  const quarantine = new QuarantineReader(stores.quality, async (partition, offset) => {
-    const [record] = await stores.log.read(partition, offset - 1, 1);
-    return record?.offset === offset ? record.batch : undefined;
-  });
-  const backfill = new Backfill({
-    store: stores.quality,
-    quarantine,
-    plans,
-    inputOf: (id) => stores.platform.inputs().find((i) => i.id === id),
-    resend: (input, batches) => ingest.ingest({ input, body: batches, bodyBytes: Infinity, bulk: true, channel: 'server_to_server', ip: null, internal: true }),
-  });
-  const app = await buildApp({
-    logger,
-    metrics,
-    requestBytes: config.limits.requestBytes,
-    allowedOrigins: config.allowedOrigins,
-    ingest,
-    identity: new IdentityApi(graph),
-    graph,
-    aliases,
-    aliasDelayMs: config.aliasDelayMs,
-    // Read from the store: the processor thread holds the profiles it changes until it flushes them, before it commits.
-    profileApi: new ProfileApi(stores.profiles, graph, (ws) => strategyFor(ws).loginIds),
-    platform: stores.platform,
-    plans: notifyingPlanStore(stores.plans, {
-      changed: (ws, planId) => {
-        plans.changed(ws, planId);
-        thread.planChanged(ws, planId);
-      },
-    }),
-    planRegistry: plans,
-    quality: stores.quality,
-    quarantine,
-    backfill,
-    catalog: stores.catalog,
-    activePlans: (ws) => plans.active(ws),
-    inputs,
-    tokens,
-    hub,
-    workspaceFor: (clientId, requested) =>
-      workspaceForClient(stores.platform, clientId, requested, bootstrapped.tenant.workspaceId),
-    logLag: () => thread.lag(),
-  });
-  const aliasWorker = new AliasWorker({ registry: aliases, profiles: thread.profiles, events: stores.events, logger });
-  aliasWorker.start();
-  return {
-    config,
-    app,
-    processor: thread,
-    stores,
-    bootstrapped,
-    metrics,
-    aliasWorker,
-    async close() {
-      await app.close();
-      await aliasWorker.stop();
-      await thread.stop();
-      await closeStores(stores);
-    },
-  };
 }
 
 /** Starts Quanta on the configured listeners and prints where it is and how to reach it. */
 export async function startQuanta(config: Readonly<Config>): Promise<Quanta> {
   const logger = pino({ level: config.logLevel, base: { service: 'quanta' } });
   const quanta = await createQuanta(config, logger);
-  const { app, bootstrapped: b } = quanta;
+  const { app } = quanta;
+  const b = quanta.use('bootstrapped');
   const tls = await loadTls(config.tls, config.dataDir);
   const httpsServer = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => app.routing(req, res)) : undefined;
   let httpsClosed = Promise.resolve();

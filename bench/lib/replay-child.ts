@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { CAPABILITIES } from '../../src/capabilities.ts';
 import { replay } from '../../src/cli/replay.ts';
 import { loadConfig } from '../../src/config/config.ts';
+import { openStorage } from '../../src/storage/engines.ts';
 
 /**
  * Runs `quanta replay` on the data dir of `QUANTA_DATA_DIR` and prints, as one JSON line, what it
@@ -19,7 +21,8 @@ function threadCpuNs(): number {
 
 const cpuBefore = process.cpuUsage();
 const mainBefore = threadCpuNs();
-const result = await replay(loadConfig(), { progress: false });
+const config = loadConfig();
+const result = await replay(config, { capabilities: CAPABILITIES, storage: openStorage(config, 'cli'), progress: false });
 const cpu = process.cpuUsage(cpuBefore);
 const mainUs = (threadCpuNs() - mainBefore) / 1000;
 process.stdout.write(`${JSON.stringify({ ...result, cpuUs: cpu.user + cpu.system, mainUs })}\n`);

@@ -8,8 +8,7 @@ import { envelope } from '../storage/contracts/event-log.contract.ts';
 import { SqliteCatalogStore } from '../storage/sqlite/sqlite-catalog-store.ts';
 import { SqliteEventLog } from '../storage/sqlite/sqlite-event-log.ts';
 import { loadConfig } from '../config/config.ts';
-import { closeStores, openStores } from '../compose.ts';
-import { replay } from '../cli/replay.ts';
+import { replayDataDir, withStores } from '../../test/helpers/data-dir.ts';
 import { basicAuth, quantaApp } from '../../test/helpers/quanta-app.ts';
 import { customEvent, logRecord } from '../../test/helpers/log-records.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
@@ -165,13 +164,10 @@ describe('catalogStage', () => {
     expect(live).toEqual({ 'custom_event:navigation:Replayed': 3, 'custom_event:navigation:Replayed.i': 3, user_attributes: 3, 'user_attributes.n': 3 });
 
     const config = loadConfig({ QUANTA_DATA_DIR: q.config.dataDir });
-    await replay(config, { progress: false });
-    await replay(config, { progress: false });
-    const stores = await openStores(config);
-    try {
+    await replayDataDir(config);
+    await replayDataDir(config);
+    await withStores(config, ['catalog'], async (stores) => {
       expect(await counts(stores.catalog)).toEqual(live);
-    } finally {
-      await closeStores(stores);
-    }
+    });
   });
 });

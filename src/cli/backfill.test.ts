@@ -8,17 +8,19 @@ import { workspaceId } from '../kernel/ids.ts';
 import type { Quanta } from '../main.ts';
 import { PLAN, screen } from '../../test/fixtures/data-plan.ts';
 import { basicAuth, bearerAuth, quantaApp } from '../../test/helpers/quanta-app.ts';
+import { openStorage } from '../storage/engines.ts';
 import { backfill, BackfillError } from './backfill.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
+const stored = (config: ReturnType<typeof loadConfig>) => () => openStorage(config, 'cli');
 let q: Quanta;
 let url: string;
 let bearer: string;
 
 const api = (method: string, path: string, body: unknown) =>
   q.app.inject({ method: method as 'POST', url: path, headers: { authorization: bearer, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
-const nowhere = async () => q.stores.events.count({ workspaceId: workspaceId(1), eventType: 'screen_view' });
+const nowhere = async () => q.use('events').count({ workspaceId: workspaceId(1), eventType: 'screen_view' });
 
 beforeAll(async () => {
   q = await quantaApp({ QUANTA_RATE_LIMIT: '0' });
@@ -62,7 +64,7 @@ describe('quanta backfill', () => {
     }).catch((e: { code: number; stderr: string }) => e);
     expect(failed).toMatchObject({ code: 1, stderr: expect.stringMatching(/quanta backfill: 404: The specified plan ID nope/) });
     const config = loadConfig({ QUANTA_DATA_DIR: q.config.dataDir });
-    await expect(backfill(config, { plan: 'app', workspace: 1, chunk: 2, progress: false, url: 'http://127.0.0.1:9' })).rejects.toThrow(
+    await expect(backfill(config, { plan: 'app', workspace: 1, chunk: 2, progress: false, url: 'http://127.0.0.1:9' }, stored(config))).rejects.toThrow(
       BackfillError,
     );
   });
@@ -71,11 +73,11 @@ describe('quanta backfill', () => {
     const v2 = { ...PLAN, data_points: [...PLAN.data_points!, { match: { type: 'screen_view', criteria: { screen_name: 'Later' } }, validator: { type: 'json_schema', definition: {} } }] };
     expect((await api('POST', '/platform/v2/workspaces/1/plans/app/versions', { version: 2, activated_environment: 'production', version_document: v2 })).statusCode).toBe(200);
     const config = loadConfig({ QUANTA_DATA_DIR: q.config.dataDir });
-    const totals = await backfill(config, { plan: 'app', workspace: 1, chunk: 2, progress: false, url });
+    const totals = await backfill(config, { plan: 'app', workspace: 1, chunk: 2, progress: false, url }, stored(config));
     expect(totals).toEqual({ target_version: 2, examined: 5, sent: 5, blocked_again: 0, nothing_to_send: 0, requests: 3 });
     await q.processor.caughtUp();
     expect(await nowhere()).toBe(5);
-    const again = await backfill(config, { plan: 'app', workspace: 1, chunk: 2, progress: false, url });
+    const again = await backfill(config, { plan: 'app', workspace: 1, chunk: 2, progress: false, url }, stored(config));
     expect(again).toMatchObject({ examined: 0, sent: 0 });
     await q.processor.caughtUp();
     expect(await nowhere()).toBe(5);

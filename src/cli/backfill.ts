@@ -1,7 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Config } from '../config/config.ts';
 import type { BackfillResult } from '../planning/backfill.ts';
-import { openPlatformStore } from '../compose.ts';
+import type { Storage } from '../runtime/storage.ts';
 
 export interface BackfillOptions {
   plan: string;
@@ -29,17 +29,18 @@ export interface BackfillTotals extends Omit<BackfillResult, 'remaining' | 'last
 export class BackfillError extends Error {}
 
 /** The API client to call with: the options', else the bootstrap variables', else the one the data dir stores. */
-function credentials(config: Readonly<Config>, o: BackfillOptions): { clientId: string; clientSecret: string } {
+async function credentials(config: Readonly<Config>, o: BackfillOptions, storage: () => Storage): Promise<{ clientId: string; clientSecret: string }> {
   if (o.clientId && o.clientSecret) return { clientId: o.clientId, clientSecret: o.clientSecret };
   const { clientId, clientSecret } = config.bootstrap;
   if (clientId && clientSecret) return { clientId, clientSecret };
-  const platform = openPlatformStore(config);
+  const stores = storage();
   try {
+    const platform = await stores.open('platform');
     const id = platform.setting('bootstrap.client_id');
     const secret = platform.setting('bootstrap.client_secret');
     if (id && secret) return { clientId: id, clientSecret: secret };
   } finally {
-    platform.close();
+    await stores.close();
   }
   throw new BackfillError(`No API client: pass --client-id and --client-secret (or set QUANTA_CLIENT_ID/QUANTA_CLIENT_SECRET); ${config.dataDir} has none stored.`);
 }
@@ -58,11 +59,12 @@ async function call(url: string, init: RequestInit): Promise<unknown> {
 
 /**
  * Backfills a plan's blocked data through a running Quanta's API, `chunk` blocked batches per
- * request, with a progress bar over the blocked batches waiting when it starts.
+ * request, with a progress bar over the blocked batches waiting when it starts. `storage` opens the
+ * data dir's stores, for the API client the data dir keeps when none is given.
  */
-export async function backfill(config: Readonly<Config>, o: BackfillOptions): Promise<BackfillTotals> {
+export async function backfill(config: Readonly<Config>, o: BackfillOptions, storage: () => Storage): Promise<BackfillTotals> {
   const base = (o.url ?? `http://127.0.0.1:${config.port}`).replace(/\/$/, '');
-  const { clientId, clientSecret } = credentials(config, o);
+  const { clientId, clientSecret } = await credentials(config, o, storage);
   const token = (await call(`${base}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

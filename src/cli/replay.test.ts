@@ -3,9 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.ts';
 import { workspaceId } from '../kernel/ids.ts';
-import { closeStores, openStores } from '../compose.ts';
+import { replayDataDir, withStores } from '../../test/helpers/data-dir.ts';
 import { basicAuth, quantaApp } from '../../test/helpers/quanta-app.ts';
-import { replay } from './replay.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -29,16 +28,14 @@ describe('quanta replay', () => {
   it('rebuilds the event store from the log, each event once', async () => {
     const q = await seeded();
     const config = loadConfig({ QUANTA_DATA_DIR: q.config.dataDir });
-    const stores = await openStores(config);
-    await stores.events.clear();
-    await closeStores(stores);
-    const r = await replay(config, { progress: false });
+    await withStores(config, ['events'], (stores) => stores.events.clear());
+    const r = await replayDataDir(config);
     expect(r).toMatchObject({ batches: 5, events: 10 });
-    const again = await replay(config, { progress: false });
+    const again = await replayDataDir(config);
     expect(again.events).toBe(10);
-    const check = await openStores(config);
-    expect(await check.events.count({ workspaceId: workspaceId(1), eventType: 'screen_view' })).toBe(5);
-    await closeStores(check);
+    await withStores(config, ['events'], async (check) => {
+      expect(await check.events.count({ workspaceId: workspaceId(1), eventType: 'screen_view' })).toBe(5);
+    });
   });
 
   it('runs as a command and says what it did', async () => {

@@ -1,11 +1,9 @@
-import { SingleBar, Presets } from 'cli-progress';
+import { Presets, SingleBar } from 'cli-progress';
 import { pino } from 'pino';
 import type { Config } from '../config/config.ts';
-import { closeStores, createProcessor, openStores, pipelineStages, planRegistry } from '../compose.ts';
-import { loadIdentity } from '../main.ts';
-import { LiveStreamHub } from '../livestream/live-stream.ts';
-import { ProfileService } from '../profiles/profile-service.ts';
-import { AliasWorker } from '../identity/alias-worker.ts';
+import type { Capability } from '../runtime/capability.ts';
+import { buildProcessor } from '../runtime/processor-runtime.ts';
+import type { Storage } from '../runtime/storage.ts';
 
 export interface ReplayResult {
   batches: number;
@@ -13,19 +11,27 @@ export interface ReplayResult {
   seconds: number;
 }
 
+export interface ReplayOptions {
+  /** The capabilities whose processor parts rebuild their stores. */
+  capabilities: readonly Capability[];
+  /** The data dir's stores, opened by this command (role `cli`). */
+  storage: Storage;
+  progress: boolean;
+}
+
 /**
  * Rebuilds every derived store from the event log: forgets what the stages derived, rewinds
- * the processor to the start of the log and processes it all again. Quanta must be stopped
- * (the event store is opened exclusively).
+ * the processor to the start of the log and processes it all again, then lets the capabilities
+ * redo what is not in the log (aliasing's copies). Quanta must be stopped (the event store is
+ * opened exclusively).
  */
-export async function replay(config: Readonly<Config>, options: { progress: boolean }): Promise<ReplayResult> {
+export async function replay(config: Readonly<Config>, options: ReplayOptions): Promise<ReplayResult> {
   const started = Date.now();
-  const stores = await openStores(config);
-  const logger = pino({ level: 'warn' });
+  const { storage } = options;
+  const built = await buildProcessor(options.capabilities, { config, logger: pino({ level: 'warn' }), storage });
+  let result: ReplayResult;
   try {
-    const profiles = new ProfileService(stores.profiles);
-    const stages = pipelineStages({ stores, plans: planRegistry(stores, logger), profiles, hub: new LiveStreamHub(), validationThread: true });
-    const processor = createProcessor(stores.log, stages, logger);
+    const { processor } = built;
     await processor.rewind();
     const total = await processor.lag();
     const bar = options.progress
@@ -38,16 +44,19 @@ export async function replay(config: Readonly<Config>, options: { progress: bool
       await new Promise((r) => setTimeout(r, 100));
     }
     await processor.stop();
-    // Aliasing copied data that is not in the log: apply the completed requests again.
-    const { aliases } = await loadIdentity(stores);
-    await new AliasWorker({ registry: aliases, profiles, events: stores.events, logger }).reapplyCompleted();
+    await built.replayed();
     bar?.update(total);
     bar?.stop();
-    const workspaces = stores.platform.inputs().map((i) => i.workspaceId);
-    let events = 0;
-    for (const ws of new Set(workspaces)) events += await stores.events.count({ workspaceId: ws });
-    return { batches: total, events, seconds: (Date.now() - started) / 1000 };
-  } finally {
-    await closeStores(stores);
+    const events = await storage.open('events');
+    const workspaces = new Set((await storage.open('platform')).inputs().map((i) => i.workspaceId));
+    let stored = 0;
+    for (const ws of workspaces) stored += await events.count({ workspaceId: ws });
+    result = { batches: total, events: stored, seconds: (Date.now() - started) / 1000 };
+  } catch (error) {
+    await built.close();
+    throw error;
   }
+  const failures = await built.close();
+  if (failures.length > 0) throw new AggregateError(failures, 'the replay did not close its stores cleanly');
+  return result;
 }

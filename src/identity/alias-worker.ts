@@ -7,7 +7,7 @@ import type { ProfileService } from '../profiles/profile-service.ts';
 export interface AliasWorkerDeps {
   registry: AliasRegistry;
   profiles: Pick<ProfileService, 'alias'>;
-  events: EventStore;
+  events: Pick<EventStore, 'copyEvents'>;
   logger: Logger;
   pollMs?: number;
 }

@@ -47,8 +47,8 @@ describe('alias requests', () => {
       end_unixtime_ms: t0 + 2 * DAY,
     });
     expect(res.statusCode).toBe(202);
-    await q.aliasWorker.runDue();
-    const events = await q.stores.events.list({ workspaceId: ws, mpid: known as Mpid }, 10);
+    await q.use('aliasWorker').runDue();
+    const events = await q.use('events').list({ workspaceId: ws, mpid: known as Mpid }, 10);
     expect(events.map((e) => [e.eventName, e.aliasedFrom])).toEqual([
       ['Middle', anon],
       ['attribution', anon],
@@ -68,11 +68,11 @@ describe('alias requests', () => {
     expect((await post('/v1/identity/alias', { request_id: 'alias-2', source_mpid: anon, destination_mpid: other, start_unixtime_ms: t0, end_unixtime_ms: t0 + 3 * DAY })).statusCode).toBe(202);
     // The source was the destination of an earlier request.
     expect((await post('/v1/identity/alias', { request_id: 'alias-3', source_mpid: known, destination_mpid: other })).statusCode).toBe(202);
-    await q.aliasWorker.runDue();
+    await q.use('aliasWorker').runDue();
     const byId = new Map((await q.stores.identity.loadAliases()).map((a) => [a.id, a]));
     expect(byId.get('alias-2')).toMatchObject({ status: 'rejected', detail: expect.stringMatching(/overlapping time range/) });
     expect(byId.get('alias-3')).toMatchObject({ status: 'rejected', detail: expect.stringMatching(/was the destination of an earlier/) });
-    expect(await q.stores.events.count({ workspaceId: ws, mpid: other as Mpid })).toBe(0);
+    expect(await q.use('events').count({ workspaceId: ws, mpid: other as Mpid })).toBe(0);
   });
 
   it('are taken from the Web SDK as it sends them, key in the path', async () => {

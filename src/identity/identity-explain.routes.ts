@@ -2,16 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { explainIdentities } from './explain.ts';
 import type { IdentityGraph } from './identity-graph.ts';
 import { BadRequest, NotFound } from '../kernel/errors.ts';
-import { parseMpid, type WorkspaceId } from '../kernel/ids.ts';
+import { parseMpid } from '../kernel/ids.ts';
 import { stringifyLossless } from '../kernel/lossless-json.ts';
-import { workspaceForClient } from '../platform/access.ts';
-import type { TokenService } from '../platform/oauth.ts';
-import type { PlatformStore } from '../platform/platform-store.ts';
+import { callerOf } from '../server/tenant-scope.ts';
 
 export interface IdentityExplainRoutesDeps {
   graph: IdentityGraph;
-  tokens: TokenService;
-  platform: PlatformStore;
 }
 
 /**
@@ -32,8 +28,7 @@ export async function identityExplainRoutes(app: FastifyInstance, deps: Identity
       },
     },
     async (request, reply) => {
-      const clientId = deps.tokens.verify(request.headers.authorization);
-      const ws = workspaceForClient(deps.platform, clientId, request.params.workspaceId, request.params.workspaceId as WorkspaceId);
+      const ws = callerOf(request).workspaceId;
       const mpid = parseMpid(request.params.mpid);
       if (!mpid) throw new BadRequest([{ code: 'BAD_REQUEST', message: `"${request.params.mpid}" is not an mpid (a signed 64-bit integer).` }]);
       const explained = await explainIdentities(deps.graph, ws, mpid);

@@ -127,7 +127,7 @@ describe('Identity API', () => {
     );
     expect(res.statusCode).toBe(202);
     await q.processor.caughtUp();
-    const [event] = await q.stores.events.list({ workspaceId: workspaceId(1), mpid: mpid as never }, 5);
+    const [event] = await q.use('events').list({ workspaceId: workspaceId(1), mpid: mpid as never }, 5);
     expect(event?.eventName).toBe('Resolved');
   });
 });
@@ -138,7 +138,7 @@ describe('bulk batches of one new user', () => {
     expect((await post('/v2/bulkevents', [batch(1), batch(2), batch(3)])).statusCode).toBe(202);
     await q.processor.caughtUp();
     const mpid = (await post('/identity/v1/search', identify({ customerid: 'bulk-same-user' }))).json().mpid as string;
-    const events = await q.stores.events.list({ workspaceId: workspaceId(1), mpid: mpid as never }, 10);
+    const events = await q.use('events').list({ workspaceId: workspaceId(1), mpid: mpid as never }, 10);
     expect(events.map((e) => e.eventName)).toEqual(['Bulk 1', 'Bulk 2', 'Bulk 3']);
   });
 });
@@ -175,7 +175,7 @@ describe('a workspace configured for another identity strategy', () => {
       const known = (await call('/identity/v1/login', identify({ customerid: 'link-1', ios_idfv: 'link-device' }, { previous_mpid: anon }))).json();
       expect(known.mpid).not.toBe(anon);
       expect(known.is_logged_in).toBe(true);
-      expect(linked.bootstrapped.identityStrategy).toBe('profile_link');
+      expect(linked.use('bootstrapped').identityStrategy).toBe('profile_link');
     } finally {
       await linked.close();
     }

@@ -1,15 +1,15 @@
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { Batch } from '../model/batch.ts';
-import type { IdentityResolver } from '../pipeline/ingest.ts';
 import type { IdentityGraph } from './identity-graph.ts';
 import { identitiesOfBatch } from './identity-types.ts';
 
 /**
  * Resolves Events API batches at the edge with IDSync: a batch that names its `mpid` keeps it
  * (and its identities are added to that profile); one that does not is identified by its user
- * and device identities, exactly as an `identify` request with them would be.
+ * and device identities, exactly as an `identify` request with them would be. Ingest's
+ * `IdentityResolver` (the seam is the write path's; this implements it structurally).
  */
-export class IdSyncResolver implements IdentityResolver {
+export class IdSyncResolver {
   constructor(private readonly graph: IdentityGraph) {}
 
   async resolve(ws: WorkspaceId, batch: Batch): Promise<Mpid> {

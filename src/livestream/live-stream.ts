@@ -23,53 +23,28 @@ export interface LiveStreamFilter {
 
 type Subscriber = { filter: LiveStreamFilter; send: (message: LiveMessage) => void };
 
-/** A subscription as another thread's hub is told of it: what it shows, by id. */
-export interface Watcher {
-  id: number;
-  filter: LiveStreamFilter;
+/** Where watchers subscribe: the hub itself, or (on the app thread) the processor thread's hub. */
+export interface LiveSubscriptions {
+  /** Sends `send` every message that `filter` shows, until the returned function is called. */
+  subscribe(filter: LiveStreamFilter, send: (message: LiveMessage) => void): () => void;
 }
 
 /**
- * mParticle's Live Stream: processed events, fanned out to whoever is watching. The processor
- * runs on its own thread, with a hub of its own that mirrors this one's {@link watchers} and
- * sends each message back to be {@link deliver}ed here.
+ * mParticle's Live Stream: processed events, fanned out to whoever is watching. One hub, where
+ * the processor runs; watchers on the app thread subscribe to it through the processor thread.
  */
-export class LiveStreamHub {
+export class LiveStreamHub implements LiveSubscriptions {
   private readonly subscribers = new Map<number, Subscriber>();
-  private readonly watchersChanged = new Set<() => void>();
   private nextId = 1;
 
   subscribe(filter: LiveStreamFilter, send: (message: LiveMessage) => void): () => void {
     const id = this.nextId++;
     this.subscribers.set(id, { filter, send });
-    this.changed();
-    return () => {
-      if (this.subscribers.delete(id)) this.changed();
-    };
+    return () => this.subscribers.delete(id);
   }
 
   get size(): number {
     return this.subscribers.size;
-  }
-
-  /** Who watches now: each subscription's id and filter. */
-  watchers(): Watcher[] {
-    return [...this.subscribers].map(([id, { filter }]) => ({ id, filter }));
-  }
-
-  /** Calls `listener` whenever a subscription starts or ends. */
-  onWatchersChanged(listener: () => void): () => void {
-    this.watchersChanged.add(listener);
-    return () => this.watchersChanged.delete(listener);
-  }
-
-  /** Hands a message to one subscription (one another thread's hub matched for it). */
-  deliver(id: number, message: LiveMessage): void {
-    this.subscribers.get(id)?.send(message);
-  }
-
-  private changed(): void {
-    for (const listener of this.watchersChanged) listener();
   }
 
   publish(event: StoredEvent): void {

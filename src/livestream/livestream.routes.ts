@@ -4,10 +4,11 @@ import { stringifyLossless } from '../kernel/lossless-json.ts';
 import { BadRequest } from '../kernel/errors.ts';
 import { ENVIRONMENTS, EVENT_TYPES } from '../model/event-types.ts';
 import type { TokenService } from '../platform/oauth.ts';
-import type { BlockedMessage, LiveStreamHub } from './live-stream.ts';
+import type { BlockedMessage, LiveSubscriptions } from './live-stream.ts';
 
 export interface LiveStreamRoutesDeps {
-  hub: LiveStreamHub;
+  /** Where watchers subscribe (the processor thread's hub, through the app's side of it). */
+  live: LiveSubscriptions;
   tokens: TokenService;
   /** The workspace a token's client may watch: the requested one, or its default. Throws 403. */
   workspaceFor: (clientId: string, requested: number | undefined) => number;
@@ -99,7 +100,7 @@ export async function liveStreamRoutes(app: FastifyInstance, deps: LiveStreamRou
         'x-accel-buffering': 'no',
       });
       res.write(': connected to the Quanta live stream\n\n');
-      const unsubscribe = deps.hub.subscribe(
+      const unsubscribe = deps.live.subscribe(
         {
           workspaceId,
           ...(input_id !== undefined ? { inputId: input_id } : {}),

@@ -23,14 +23,16 @@ export interface IngestLimits {
   batchesPerBulk: number;
 }
 
-/** Whether the data plan (and version, if given) a batch names exists in the workspace. */
-export type PlanLookup = (workspaceId: WorkspaceId, planId: string, version: number | undefined) => Promise<boolean>;
+/**
+ * A rule another capability adds to the write path (the data plans a batch names must exist):
+ * the problems it finds with a request's valid batches, each naming its batch when `bulk`. A
+ * request with any problem is refused (400) and nothing of it is appended.
+ */
+export type BatchCheck = (workspaceId: WorkspaceId, batches: readonly Batch[], bulk: boolean) => Promise<ErrorDetail[]>;
 
 export interface IngestDeps {
   log: EventLog;
   resolver: IdentityResolver;
-  /** Checks `context.data_plan`; batches naming a plan that does not exist are refused. */
-  planExists?: PlanLookup;
   /** The per-input batches-per-second limit; a request over it is refused (429) before any append. */
   rateLimiter?: RateLimiter;
   /** Told of every accepted request (metrics), whichever route it came through. */
@@ -71,14 +73,23 @@ const HISTORICAL_MIN_AGE_MS = 72 * 3600_000;
  */
 export class IngestService {
   private readonly now: () => number;
+  private readonly checks: BatchCheck[] = [];
 
   constructor(private readonly deps: IngestDeps) {
     this.now = deps.now ?? Date.now;
   }
 
+  /** Adds a rule every request's batches must pass (see {@link BatchCheck}). */
+  addCheck(check: BatchCheck): void {
+    this.checks.push(check);
+  }
+
   async ingest(req: IngestRequest): Promise<IngestResult> {
     const batches = this.parse(req);
-    await this.checkPlans(req.input.workspaceId, batches, req.bulk);
+    for (const check of this.checks) {
+      const problems = await check(req.input.workspaceId, batches, req.bulk);
+      if (problems.length > 0) throw new BadRequest(problems);
+    }
     const rateLimitPercentUsed = req.internal ? 0 : (this.deps.rateLimiter?.take(req.input.id, req.input.rateLimitPerSecond, batches.length) ?? 0);
     const receivedAtMs = this.now();
     const envelopes: Envelope[] = [];
@@ -107,29 +118,6 @@ export class IngestService {
     const result = { batches: envelopes.length, events, duplicates, rateLimitPercentUsed };
     this.deps.onAccepted?.(req.input, result);
     return result;
-  }
-
-  private async checkPlans(ws: WorkspaceId, batches: Batch[], bulk: boolean): Promise<void> {
-    if (!this.deps.planExists) return;
-    const problems: ErrorDetail[] = [];
-    // A request's batches mostly name one plan: look each plan and version up once.
-    const known = new Map<string, boolean>();
-    for (const [i, batch] of batches.entries()) {
-      const plan = batch.context?.data_plan;
-      if (!plan) continue;
-      const version = plan.plan_version ?? undefined;
-      const key = `${plan.plan_id}\u0000${version}`;
-      let exists = known.get(key);
-      if (exists === undefined) known.set(key, (exists = await this.deps.planExists(ws, plan.plan_id, version)));
-      if (!exists) {
-        const at = bulk ? `[${i}].` : '';
-        problems.push({
-          code: 'BAD_REQUEST',
-          message: `${at}context.data_plan names plan "${plan.plan_id}"${version === undefined ? '' : ` version ${version}`}, which does not exist in this workspace; create it with the Data Planning API or fix the batch.`,
-        });
-      }
-    }
-    if (problems.length > 0) throw new BadRequest(problems);
   }
 
   private parse(req: IngestRequest): Batch[] {

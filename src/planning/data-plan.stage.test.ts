@@ -1,14 +1,13 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { inputId, parseMpid, workspaceId } from '../kernel/ids.ts';
 import type { Batch } from '../model/batch.ts';
-import { type LogRecord, withText } from '../model/envelope.ts';
-import { ValidationWorker } from './validation-worker.ts';
+import type { LogRecord } from '../model/envelope.ts';
 import { PlanRegistry } from './plan-registry.ts';
 import type { VersionDocument } from './plan-store.ts';
 import { SqlitePlanStore } from '../storage/sqlite/sqlite-plan-store.ts';
 import { SqliteQualityStore } from '../storage/sqlite/sqlite-quality-store.ts';
-import { batchOf, CASES, PLAN, screen, search } from '../../test/fixtures/data-plan.ts';
+import { batchOf, PLAN, screen, search } from '../../test/fixtures/data-plan.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
 import { dataPlanStage } from './data-plan.stage.ts';
 import { type LiveMessage, LiveStreamHub } from '../livestream/live-stream.ts';
@@ -131,75 +130,5 @@ describe('data-plan stage', () => {
     registry.changed(ws, 'p');
     outcome = await stage.run(record(2, batch));
     expect(outcome.kind === 'ok' && outcome.record.batch.events).toHaveLength(1);
-  });
-});
-
-describe('data-plan stage with a validation worker', () => {
-  it('validates a prepared chunk on the worker thread exactly as in place', async () => {
-    const { registry, quality } = await setup();
-    const worker = new ValidationWorker();
-    closers.push(() => worker.close());
-    const inPlace = dataPlanStage({ plans: registry, store: quality });
-    const threaded = dataPlanStage({ plans: registry, store: quality, validationWorker: () => worker });
-    const otherVersion = { ...withUnplanned(), context: { data_plan: { plan_id: 'p', plan_version: 7 } } };
-    const batches = [...Object.values(CASES).map(planned), otherVersion, withUnplanned(), batchOf([screen('Nowhere')]), planned(batchOf([screen('Home')]))];
-    const records = batches.map((b, i) => {
-      const r = { ...record(100 + i, b), ip: '10.0.0.1' };
-      return withText(r, JSON.stringify(r));
-    });
-    const found = vi.spyOn(worker, 'findings');
-    await threaded.prepare!(records);
-    expect(found).toHaveBeenCalledTimes(1);
-    for (const r of records) expect(await threaded.run(r)).toEqual(await inPlace.run(r));
-    // A text the worker cannot read leaves that record to be validated in place; the worker carries on.
-    const unreadable = withText(record(200, withUnplanned()), 'not json');
-    await threaded.prepare!([unreadable, records[0]!]);
-    expect(worker.usable).toBe(true);
-    expect(await threaded.run(unreadable)).toEqual(await inPlace.run(unreadable));
-  });
-
-  it('leaves compiling to the worker, and passes batches naming a version that does not compile untouched', async () => {
-    const { registry, quality, plans } = await setup();
-    const broken = { data_points: [{ match: { type: 'session_start' }, validator: { type: 'json_schema', definition: { type: 'nonsense' } } }] };
-    const audit = { created_on: '2026-01-01T00:00:00Z', created_by: 'test' };
-    await plans.createVersion(ws, { ...audit, data_plan_id: 'p', version: 2, activated_environment: 'none', version_document: broken as VersionDocument });
-    // The plans the stage is given count how often the event loop asks for compiled schemas.
-    let compiledOnLoop = 0;
-    const counting = Object.create(registry) as PlanRegistry;
-    counting.choose = async (...args) => {
-      const plan = await registry.choose(...args);
-      if (!plan) return undefined;
-      const { planId, version, stored, actions } = plan;
-      return {
-        planId,
-        version,
-        stored,
-        actions,
-        get compiled() {
-          compiledOnLoop++;
-          return plan.compiled;
-        },
-      };
-    };
-    const worker = new ValidationWorker();
-    closers.push(() => worker.close());
-    const threaded = dataPlanStage({ plans: counting, store: quality, validationWorker: () => worker });
-    const inPlace = dataPlanStage({ plans: registry, store: quality });
-    const logged = (r: LogRecord) => withText(r, JSON.stringify(r));
-    const good = [withUnplanned(), planned(batchOf([screen('Home')]))].map((b, i) => logged(record(10 + i, b)));
-    const badRecord = logged(record(20, { ...withUnplanned(), context: { data_plan: { plan_id: 'p', plan_version: 2 } } }));
-    await threaded.prepare!([...good, badRecord]);
-    for (const r of good) expect(await threaded.run(r)).toEqual(await inPlace.run(r));
-    expect(compiledOnLoop).toBe(0);
-    expect(await threaded.run(badRecord)).toEqual({ kind: 'ok', record: badRecord });
-    expect(compiledOnLoop).toBe(1);
-  });
-
-  it('validates in place a chunk the worker was not given', async () => {
-    const { registry, quality } = await setup();
-    const threaded = dataPlanStage({ plans: registry, store: quality, validationWorker: () => new ValidationWorker() });
-    const outcome = await threaded.run(record(1, withUnplanned()));
-    expect(outcome.kind === 'ok' && outcome.record.batch.events.map((e) => e.violations?.length ?? 0)).toEqual([1]);
-    await threaded.close!();
   });
 });

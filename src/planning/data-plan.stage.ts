@@ -1,14 +1,13 @@
 import type { Counter } from 'prom-client';
 import { eventIdOf } from '../analytics/event-row.ts';
 import type { Batch, BatchEvent } from '../model/batch.ts';
-import { type LogRecord, loggedTextOf, withEdits } from '../model/envelope.ts';
+import { type LogRecord, withEdits } from '../model/envelope.ts';
 import { anythingBlocked } from './blocking.ts';
 import { matchKey, type ValidationErrorType, type ValidationResult } from './data-plan.ts';
 import type { EnforcedPlan, PlanRegistry } from './plan-registry.ts';
 import type { DataQualityStore, NewBlockedBatch, ViolationCount } from './quality-store.ts';
 import { blockMetadata, quarantineBatch } from './quarantine.ts';
-import { applyFindings, type BatchValidation, type Finding, validateBatch } from './validate.ts';
-import type { ValidationWorker } from './validation-worker.ts';
+import { type BatchValidation, type Finding, validateBatch } from './validate.ts';
 import type { LiveStreamHub } from '../livestream/live-stream.ts';
 import { CountedOffsets } from '../model/counted-offsets.ts';
 import { block, ok, type Stage } from '../model/stage.ts';
@@ -19,11 +18,6 @@ export interface DataPlanStageDeps {
   hub?: LiveStreamHub;
   /** Counts violations by type, and blocked data points by kind. */
   violations?: Pick<Counter, 'inc'>;
-  /**
-   * Starts a worker thread that validates each chunk's batches off the event loop (made when the
-   * first chunk naming a plan comes). Without it, or once it failed, batches are validated in place.
-   */
-  validationWorker?: () => ValidationWorker;
 }
 
 /** What an event's violations are reported under: its match key, or its event type when no data point can describe it. */
@@ -71,18 +65,6 @@ class ViolationCounts {
   values(): ViolationCount[] {
     return [...this.byId.values()];
   }
-}
-
-/** Whether two records name the same plan and version from the same workspace and environment. */
-function sameNamedPlan(a: LogRecord, b: LogRecord): boolean {
-  const x = a.batch.context?.data_plan;
-  const y = b.batch.context?.data_plan;
-  return (
-    a.workspaceId === b.workspaceId &&
-    a.batch.environment === b.batch.environment &&
-    x?.plan_id === y?.plan_id &&
-    (x?.plan_version ?? undefined) === (y?.plan_version ?? undefined)
-  );
 }
 
 /**
@@ -142,9 +124,6 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
   let counts = new ViolationCounts();
   /** Violations counted since the metric was last told, by type (a labelled `inc` per violation costs more). */
   const byType = new Map<string, number>();
-  /** What the worker found in the records of the chunk in hand, with the plan version it used. */
-  const prepared = new WeakMap<LogRecord, { plan: EnforcedPlan; findings: Finding[] }>();
-  let worker: ValidationWorker | undefined;
 
   /** The plan version a record's batch is validated against, if it names one that can be enforced. */
   async function planOf(record: LogRecord): Promise<EnforcedPlan | undefined> {
@@ -168,42 +147,13 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
 
   return {
     name: 'data-plan',
-    async prepare(records) {
-      if (!deps.validationWorker || worker?.usable === false) return;
-      const items: { text: string; plan: EnforcedPlan }[] = [];
-      const of: LogRecord[] = [];
-      // A chunk's batches mostly name one plan: resolve it again only when the name changes.
-      let last: { record: LogRecord; plan: EnforcedPlan | undefined } | undefined;
-      for (const record of records) {
-        if (!record.batch.context?.data_plan?.plan_id) continue;
-        const plan = last && sameNamedPlan(last.record, record) ? last.plan : await planOf(record);
-        last = { record, plan };
-        const text = plan && loggedTextOf(record);
-        if (!plan || text === undefined) continue;
-        items.push({ text, plan });
-        of.push(record);
-      }
-      if (items.length === 0) return;
-      worker ??= deps.validationWorker();
-      const found = await worker.findings(items);
-      found.forEach((findings, i) => {
-        if (findings) prepared.set(of[i]!, { plan: items[i]!.plan, findings });
-      });
-    },
     async run(record) {
-      // A prepared record is validated against the version its chunk resolved (a new version applies from the next chunk).
-      const pre = prepared.get(record);
-      const plan = pre?.plan ?? (await planOf(record));
+      const plan = await planOf(record);
       if (!plan) return ok(record);
-      let v: BatchValidation;
-      if (pre) {
-        v = applyFindings(plan.actions, record.batch, pre.findings);
-      } else {
-        // In place: compiled here on first use; a version that does not compile is not enforced.
-        const compiled = plan.compiled;
-        if (!compiled) return ok(record);
-        v = validateBatch(compiled, record.batch);
-      }
+      // Compiled on first use; a version that does not compile is not enforced.
+      const compiled = plan.compiled;
+      if (!compiled) return ok(record);
+      const v = validateBatch(compiled, record.batch);
       if (v.findings.length === 0) return ok(record);
       const idAt = (i: number) => eventIdOf(record.offset, i).toString();
       const metadata = anythingBlocked(v.blocked) ? blockMetadata(record.batch, v.blocked, idAt) : undefined;
@@ -248,10 +198,6 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
     },
     async recover() {
       counted.load(await deps.store.appliedOffsets());
-    },
-    async close() {
-      await worker?.close();
-      worker = undefined;
     },
     async reset() {
       blocked = [];

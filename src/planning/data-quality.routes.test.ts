@@ -29,7 +29,7 @@ const upload = async (batches: Batch[]) => {
   expect(res.statusCode, res.body).toBe(202);
   await q.processor.caughtUp();
 };
-const storedEvents = async () => q.stores.events.list({ workspaceId: ws }, 1000);
+const storedEvents = async () => q.use('events').list({ workspaceId: ws }, 1000);
 
 /** PLAN, blocking unplanned identities too (Quanta's extension). */
 const V1: DataPlanDocument = {

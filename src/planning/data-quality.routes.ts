@@ -8,9 +8,9 @@ import type { PlanRegistry } from './plan-registry.ts';
 import type { DataQualityStore } from './quality-store.ts';
 import type { QuarantineReader } from './quarantine-reader.ts';
 import { errorBody } from '../server/error-body.schema.ts';
-import { platformCaller, type PlatformCallerDeps } from '../server/platform-caller.ts';
+import { callerOf } from '../server/tenant-scope.ts';
 
-export interface DataQualityRoutesDeps extends PlatformCallerDeps {
+export interface DataQualityRoutesDeps {
   quality: DataQualityStore;
   quarantine: QuarantineReader;
   planRegistry: PlanRegistry;
@@ -99,7 +99,6 @@ const checkBackfillBody = (() => {
  * backfill of blocked data, with the Data Planning API's Bearer tokens.
  */
 export async function dataQualityRoutes(app: FastifyInstance, deps: DataQualityRoutesDeps): Promise<void> {
-  const caller = platformCaller(deps);
   const send = (reply: FastifyReply, body: unknown) => reply.type('application/json').send(stringifyLossless(body));
   const knownPlan = async (ws: WorkspaceId, planId: string) => {
     if (!(await deps.planRegistry.exists(ws, planId, undefined))) throw new NotFound(`The specified plan ID ${planId} in workspace ${ws} was not found.`);
@@ -121,7 +120,7 @@ export async function dataQualityRoutes(app: FastifyInstance, deps: DataQualityR
       },
     },
     async (request, reply) => {
-      const { ws } = caller(request);
+      const ws = callerOf(request).workspaceId;
       const { planId } = request.params;
       await knownPlan(ws, planId);
       const counts = await deps.quality.violations(ws, planId, request.query.version);
@@ -167,7 +166,7 @@ export async function dataQualityRoutes(app: FastifyInstance, deps: DataQualityR
       },
     },
     async (request, reply) => {
-      const { ws } = caller(request);
+      const ws = callerOf(request).workspaceId;
       const { planId } = request.params;
       await knownPlan(ws, planId);
       const { version, pending, after = 0, limit = 100 } = request.query;
@@ -229,7 +228,7 @@ export async function dataQualityRoutes(app: FastifyInstance, deps: DataQualityR
       },
     },
     async (request, reply) => {
-      const { ws } = caller(request);
+      const ws = callerOf(request).workspaceId;
       checkBackfillBody(request.body);
       const body = request.body ?? {};
       const fromMs = timeOf('from', body.from);

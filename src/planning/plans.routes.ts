@@ -1,27 +1,14 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { BadRequest, Conflict, NotFound, PayloadTooLarge } from '../kernel/errors.ts';
-import type { WorkspaceId } from '../kernel/ids.ts';
-import type { TokenService } from '../platform/oauth.ts';
-import type { PlatformStore } from '../platform/platform-store.ts';
-import { parseNewPlan, parseNewVersion, parsePlanChanges, parseVersionChanges } from './plan-document.ts';
-import {
-  ACTIVATED_ENVIRONMENTS,
-  type DataPlan,
-  type DataPlanVersion,
-  type PlanStore,
-} from './plan-store.ts';
-import { handleError } from '../server/errors.ts';
-import { platformCaller } from '../server/platform-caller.ts';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PayloadTooLarge } from '../kernel/errors.ts';
 import { errorBody } from '../server/error-body.schema.ts';
+import { handleError } from '../server/errors.ts';
+import { callerOf } from '../server/tenant-scope.ts';
 import { versionDocumentSchema } from './plan-document.schema.ts';
-import { compilePlanVersion } from './plan-compiler.ts';
-import { validateBatch } from './validate.ts';
-import { parseBatch } from '../model/batch-parser.ts';
+import type { PlanService } from './plan-service.ts';
+import { ACTIVATED_ENVIRONMENTS } from './plan-store.ts';
 
 export interface PlansRoutesDeps {
-  plans: PlanStore;
-  tokens: TokenService;
-  platform: PlatformStore;
+  plans: PlanService;
 }
 
 /** mParticle's limit on a data plan document. */
@@ -76,17 +63,6 @@ const planSchema = {
 };
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));
 
-const planNotFound = (ws: WorkspaceId, planId: string) => new NotFound(`The specified plan ID ${planId} in workspace ${ws} was not found.`);
-const versionNotFound = (ws: WorkspaceId, planId: string, version: number) =>
-  new NotFound(`The specified version ${version} in plan ID ${planId} was not found in workspace ${ws}.`);
-const badRequest = (message: string) => new BadRequest([{ code: 'BAD_REQUEST', message }]);
-
-/** A plan as listed: its versions without their documents (mParticle leaves data points out). */
-const summary = (plan: DataPlan): DataPlan => ({
-  ...plan,
-  data_plan_versions: plan.data_plan_versions.map(({ version_document: _doc, ...v }) => v as DataPlanVersion),
-});
-
 /**
  * mParticle's Data Planning API, plan management: plans and plan versions under
  * `/platform/v2/workspaces/{workspace_id}/plans`, with Bearer tokens from `/oauth/token`.
@@ -98,16 +74,19 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
     handleError(tooLarge ? new PayloadTooLarge('The data plan document is larger than 10 MB; split it into smaller plans.') : error, request, reply);
   });
 
-  const caller = platformCaller(deps);
+  const { plans } = deps;
   const send = (reply: FastifyReply, body: unknown) => reply.type('application/json').send(JSON.stringify(body));
+  /** The workspace in the path and who calls, as the tenant scope checked them. */
+  const caller = (request: FastifyRequest) => {
+    const { clientId, workspaceId } = callerOf(request);
+    return { ws: workspaceId, actor: { clientId } };
+  };
   const schema = (summaryText: string, tag: string, extra: Record<string, unknown>) => ({
     summary: summaryText,
     tags: [PLAN_TAG, tag],
     security: [{ bearer: [] }],
     ...extra,
   });
-  const now = () => new Date().toISOString();
-  const by = (clientId: string) => `client_id:${clientId}`;
 
   app.get<{ Params: { workspaceId: number } }>(
     PREFIX,
@@ -118,8 +97,7 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
       }),
     },
     async (request, reply) => {
-      const { ws } = caller(request);
-      return send(reply, (await deps.plans.listPlans(ws)).map(summary));
+      return send(reply, await plans.list(caller(request).ws));
     },
   );
 
@@ -134,18 +112,8 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
       }),
     },
     async (request, reply) => {
-      const { clientId, ws } = caller(request);
-      const input = parseNewPlan(request.body);
-      const stamp = { created_on: now(), created_by: by(clientId) };
-      const plan: DataPlan = {
-        ...input,
-        ...stamp,
-        data_plan_versions: input.data_plan_versions.map((v) => ({ ...v, data_plan_id: input.data_plan_id, ...stamp })),
-      };
-      if (!(await deps.plans.createPlan(ws, plan))) {
-        throw new Conflict(`A data plan with ID ${plan.data_plan_id} already exists in workspace ${ws}; choose another data_plan_id.`);
-      }
-      return send(reply, await deps.plans.getPlan(ws, plan.data_plan_id));
+      const { ws, actor } = caller(request);
+      return send(reply, await plans.create(ws, request.body, actor));
     },
   );
 
@@ -164,12 +132,7 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
       }),
     },
     async (request, reply) => {
-      caller(request);
-      const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as { document?: unknown; batch?: unknown };
-      const plan = compilePlanVersion(body.document);
-      const parsed = parseBatch(body.batch, 'batch');
-      if (!parsed.ok) throw new BadRequest(parsed.problems);
-      return send(reply, { results: validateBatch(plan, parsed.batch).results });
+      return send(reply, { results: plans.validate(request.body) });
     },
   );
 
@@ -177,10 +140,7 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
     `${PREFIX}/:planId`,
     { schema: schema('A data plan with all its versions', 'Data Plan', { params: planParams, response: { 200: planSchema, ...errors(401, 403, 404) } }) },
     async (request, reply) => {
-      const { ws } = caller(request);
-      const plan = await deps.plans.getPlan(ws, request.params.planId);
-      if (!plan) throw planNotFound(ws, request.params.planId);
-      return send(reply, plan);
+      return send(reply, await plans.get(caller(request).ws, request.params.planId));
     },
   );
 
@@ -195,16 +155,8 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
       }),
     },
     async (request, reply) => {
-      const { clientId, ws } = caller(request);
-      const { planId } = request.params;
-      const plan = await deps.plans.getPlan(ws, planId);
-      if (!plan) throw planNotFound(ws, planId);
-      const changes = parsePlanChanges(request.body, planId);
-      const { data_plan_versions: _versions, ...header } = plan;
-      if (!(await deps.plans.updatePlan(ws, { ...header, ...changes, last_modified_on: now(), last_modified_by: by(clientId) }))) {
-        throw planNotFound(ws, planId);
-      }
-      return send(reply, await deps.plans.getPlan(ws, planId));
+      const { ws, actor } = caller(request);
+      return send(reply, await plans.update(ws, request.params.planId, request.body, actor));
     },
   );
 
@@ -217,8 +169,7 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
       }),
     },
     async (request, reply) => {
-      const { ws } = caller(request);
-      if (!(await deps.plans.deletePlan(ws, request.params.planId))) throw planNotFound(ws, request.params.planId);
+      await plans.delete(caller(request).ws, request.params.planId);
       return reply.status(204).send();
     },
   );
@@ -234,16 +185,8 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
       }),
     },
     async (request, reply) => {
-      const { clientId, ws } = caller(request);
-      const { planId } = request.params;
-      const input = parseNewVersion(request.body);
-      const version: DataPlanVersion = { ...input, data_plan_id: planId, created_on: now(), created_by: by(clientId) };
-      const outcome = await deps.plans.createVersion(ws, version);
-      if (outcome === 'no-plan') throw planNotFound(ws, planId);
-      if (outcome === 'exists') {
-        throw new Conflict(`Version ${version.version} of plan ${planId} already exists; change it with PATCH or choose another version.`);
-      }
-      return send(reply, version);
+      const { ws, actor } = caller(request);
+      return send(reply, await plans.createVersion(ws, request.params.planId, request.body, actor));
     },
   );
 
@@ -256,11 +199,8 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
       }),
     },
     async (request, reply) => {
-      const { ws } = caller(request);
       const { planId, version } = request.params;
-      const found = await deps.plans.getVersion(ws, planId, version);
-      if (!found) throw versionNotFound(ws, planId, version);
-      return send(reply, found);
+      return send(reply, await plans.getVersion(caller(request).ws, planId, version));
     },
   );
 
@@ -275,18 +215,9 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
       }),
     },
     async (request, reply) => {
-      const { clientId, ws } = caller(request);
+      const { ws, actor } = caller(request);
       const { planId, version } = request.params;
-      const found = await deps.plans.getVersion(ws, planId, version);
-      if (!found) throw versionNotFound(ws, planId, version);
-      const updated: DataPlanVersion = {
-        ...found,
-        ...parseVersionChanges(request.body, version),
-        last_modified_on: now(),
-        last_modified_by: by(clientId),
-      };
-      if (!(await deps.plans.updateVersion(ws, updated))) throw versionNotFound(ws, planId, version);
-      return send(reply, updated);
+      return send(reply, await plans.updateVersion(ws, planId, version, request.body, actor));
     },
   );
 
@@ -299,16 +230,8 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
       }),
     },
     async (request, reply) => {
-      const { ws } = caller(request);
       const { planId, version } = request.params;
-      const plan = await deps.plans.getPlan(ws, planId);
-      const found = plan?.data_plan_versions.find((v) => v.version === version);
-      if (!plan || !found) throw versionNotFound(ws, planId, version);
-      if (plan.data_plan_versions.length === 1) throw badRequest('Unable to delete plan version - plans must contain at least one plan version.');
-      if (found.activated_environment === 'production') {
-        throw badRequest('Unable to delete plan version - this version is active in prod and cannot be deleted.');
-      }
-      if (!(await deps.plans.deleteVersion(ws, planId, version))) throw versionNotFound(ws, planId, version);
+      await plans.deleteVersion(caller(request).ws, planId, version);
       return reply.status(204).send();
     },
   );

@@ -1,16 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequest, Forbidden } from '../kernel/errors.ts';
-import { parseMpid, type WorkspaceId } from '../kernel/ids.ts';
+import { BadRequest } from '../kernel/errors.ts';
+import { parseMpid } from '../kernel/ids.ts';
 import { stringifyLossless } from '../kernel/lossless-json.ts';
-import type { TokenService } from '../platform/oauth.ts';
-import type { PlatformStore } from '../platform/platform-store.ts';
+import { callerOf } from '../server/tenant-scope.ts';
 import { parseFields, PROFILE_FIELDS, type ProfileApi } from './profile-api.ts';
-import { workspaceForClient } from '../platform/access.ts';
 
 export interface ProfileRoutesDeps {
   profileApi: ProfileApi;
-  tokens: TokenService;
-  platform: PlatformStore;
 }
 
 interface TenantParams {
@@ -30,22 +26,16 @@ const fieldsQuery = {
 };
 const profileBody = { type: 'object', additionalProperties: true, description: 'mpid, created and last stored times, opt-out and the fields asked for' };
 
-/** mParticle's Profile API under `/userprofile/v1`, with Bearer tokens from `/oauth/token`. */
+/**
+ * mParticle's Profile API under `/userprofile/v1`, with Bearer tokens from `/oauth/token`: a
+ * tenant scope's routes (the token, and that the path's org, account and workspace are the
+ * caller's, are checked before they run).
+ */
 export async function profileRoutes(app: FastifyInstance, deps: ProfileRoutesDeps): Promise<void> {
-  /** The workspace in the path, if the token's client may read it and the path's org and account are its own. */
-  const workspace = (request: FastifyRequest, p: TenantParams): WorkspaceId => {
-    const clientId = deps.tokens.verify(request.headers.authorization);
-    const ws = workspaceForClient(deps.platform, clientId, p.workspaceId, p.workspaceId as WorkspaceId);
-    const tenant = deps.platform.tenantOf(ws)!;
-    if (tenant.orgId !== p.orgId || tenant.accountId !== p.accountId) {
-      throw new Forbidden(`Workspace ${ws} is not in org ${p.orgId} and account ${p.accountId}.`);
-    }
-    return ws;
-  };
   const send = (reply: FastifyReply, body: Record<string, unknown>) => reply.type('application/json').send(stringifyLossless(body));
 
   const byMpid = async (request: FastifyRequest<{ Params: TenantParams & { mpid: string }; Querystring: { fields?: string } }>, reply: FastifyReply) => {
-    const ws = workspace(request, request.params);
+    const ws = callerOf(request).workspaceId;
     const fields = parseFields(request.query.fields);
     const mpid = parseMpid(request.params.mpid);
     if (!mpid) throw new BadRequest([{ code: 'BAD_REQUEST', message: `"${request.params.mpid}" is not an mpid (a signed 64-bit integer).` }]);
@@ -82,7 +72,7 @@ export async function profileRoutes(app: FastifyInstance, deps: ProfileRoutesDep
       },
     },
     async (request, reply) => {
-      const ws = workspace(request, request.params);
+      const ws = callerOf(request).workspaceId;
       const fields = parseFields(request.query.fields);
       return send(reply, await deps.profileApi.resolve(ws, request.body, fields));
     },

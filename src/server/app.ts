@@ -4,23 +4,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import type { Logger } from 'pino';
 import { MalformedJson } from '../kernel/errors.ts';
 import { parseJsonLossless } from '../kernel/lossless-json.ts';
+import type { RoutePlugin } from '../runtime/capability.ts';
+import { registerCors } from './cors.ts';
 import { handleError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
-import { eventsRoutes, type EventsRoutesDeps } from '../sources/events-api/events.routes.ts';
-import { identityRoutes, type IdentityRoutesDeps } from '../identity/identity.routes.ts';
-import { profileRoutes, type ProfileRoutesDeps } from '../profiles/profile.routes.ts';
-import { identityExplainRoutes, type IdentityExplainRoutesDeps } from '../identity/identity-explain.routes.ts';
-import { aliasRoutes, type AliasRoutesDeps } from '../identity/alias.routes.ts';
-import { pixelRoutes, type PixelRoutesDeps } from '../sources/pixel/pixel.routes.ts';
-import { webRoutes, type WebRoutesDeps } from '../sources/web/web.routes.ts';
-import { registerCors } from './cors.ts';
-import { liveStreamRoutes, type LiveStreamRoutesDeps } from '../livestream/livestream.routes.ts';
-import { oauthRoutes } from '../platform/oauth.routes.ts';
 import { opsRoutes, type OpsRoutesDeps } from './ops.routes.ts';
-import { segmentRoutes, type SegmentRoutesDeps } from '../sources/segment/segment.routes.ts';
-import { plansRoutes, type PlansRoutesDeps } from '../planning/plans.routes.ts';
-import { dataQualityRoutes, type DataQualityRoutesDeps } from '../planning/data-quality.routes.ts';
-import { catalogRoutes, type CatalogRoutesDeps } from '../catalog/catalog.routes.ts';
+import { type TenantAuth, tenantScope } from './tenant-scope.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -29,25 +18,25 @@ declare module 'fastify' {
   }
 }
 
-export interface AppDeps
-  extends EventsRoutesDeps,
-    IdentityRoutesDeps,
-    IdentityExplainRoutesDeps,
-    AliasRoutesDeps,
-    PixelRoutesDeps,
-    WebRoutesDeps,
-    ProfileRoutesDeps,
-    LiveStreamRoutesDeps,
-    OpsRoutesDeps,
-    SegmentRoutesDeps,
-    PlansRoutesDeps,
-    DataQualityRoutesDeps,
-    CatalogRoutesDeps {
+/** A route plugin and the options (services) it is given. */
+export interface RouteRegistration {
+  plugin: RoutePlugin<unknown>;
+  options: unknown;
+}
+
+export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   requestBytes: number;
   /** Origins browsers may call from (`*`: any). */
   allowedOrigins: readonly string[];
+  /** What the capabilities registered: routes at the root, and routes naming a tenant in the path. */
+  routes: readonly RouteRegistration[];
+  tenantRoutes: readonly RouteRegistration[];
+  /** The one check of a tenant route's caller (the platform capability's). */
+  tenantAuth: TenantAuth;
+  /** Batches in the log not yet processed, for `/healthz`. */
+  logLag: OpsRoutesDeps['logLag'];
 }
 
 /**
@@ -122,19 +111,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
   });
-  await app.register(eventsRoutes, deps);
-  await app.register(identityRoutes, deps);
-  await app.register(profileRoutes, deps);
-  await app.register(identityExplainRoutes, deps);
-  await app.register(aliasRoutes, deps);
-  await app.register(pixelRoutes, deps);
-  await app.register(webRoutes, deps);
-  await app.register(oauthRoutes, deps);
-  await app.register(liveStreamRoutes, deps);
-  await app.register(opsRoutes, deps);
-  await app.register(segmentRoutes, deps);
-  await app.register(plansRoutes, deps);
-  await app.register(dataQualityRoutes, deps);
-  await app.register(catalogRoutes, deps);
+  await app.register(opsRoutes, { metrics: deps.metrics, logLag: deps.logLag });
+  for (const { plugin, options } of deps.routes) await app.register(plugin, options as never);
+  await app.register(tenantScope(deps.tenantAuth, deps.tenantRoutes));
   return app;
 }

@@ -1,8 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * Quanta's Prometheus metrics, one registry per app so tests do not share counters. Other
- * registries (the processor thread's) are shown with it through {@link addSource}.
+ * The app thread's Prometheus registry, one per app so tests do not share counters: the HTTP
+ * metrics, the process's and the log lag here; each capability adds its own metrics to
+ * {@link registry} (its context's `metrics`). Other registries (the processor thread's) are shown
+ * with it through {@link addSource}.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -20,39 +22,6 @@ export class Metrics {
     help: 'HTTP request duration by route.',
     labelNames: ['route'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
-
-  readonly batchesAccepted = new Counter({
-    name: 'quanta_batches_accepted_total',
-    help: 'Event batches made durable in the event log.',
-    labelNames: ['input'] as const,
-    registers: [this.registry],
-  });
-
-  readonly eventsAccepted = new Counter({
-    name: 'quanta_events_accepted_total',
-    help: 'Events made durable in the event log.',
-    labelNames: ['input'] as const,
-    registers: [this.registry],
-  });
-
-  readonly duplicateBatches = new Counter({
-    name: 'quanta_batches_duplicate_total',
-    help: 'Batches not appended again because their source_request_id was seen before.',
-    registers: [this.registry],
-  });
-
-  readonly requestsRejected = new Counter({
-    name: 'quanta_requests_rejected_total',
-    help: 'Ingest requests refused, by error code.',
-    labelNames: ['code'] as const,
-    registers: [this.registry],
-  });
-
-  readonly webForwardingReports = new Counter({
-    name: 'quanta_web_forwarding_reports_total',
-    help: 'Kit forwarding statistics the Web SDK reported (not stored).',
     registers: [this.registry],
   });
 

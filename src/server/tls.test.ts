@@ -39,7 +39,7 @@ describe('TLS', () => {
     expect(https).toBeDefined();
     expect(existsSync(join(q.config.dataDir, 'tls', 'self-signed.crt'))).toBe(true);
     expect((await httpsCall(`${https}/healthz`, 'GET')).status).toBe(200);
-    const key = q.bootstrapped.input;
+    const key = q.use('bootstrapped').input;
     const res = await httpsCall(`${https}/v2/events`, 'POST', '{"events":[{"event_type":"screen_view","data":{"screen_name":"Secure"}}]}', {
       authorization: `Basic ${Buffer.from(`${key.apiKey}:${key.apiSecret}`).toString('base64')}`,
       'content-type': 'application/json',
@@ -50,7 +50,7 @@ describe('TLS', () => {
   it('prints the URLs, the data dir and the credentials it generated', () => {
     expect(banner).toMatch(/HTTP\s+http:\/\/127\.0\.0\.1:\d+/);
     expect(banner).toContain(q.config.dataDir);
-    expect(banner).toContain(`${q.bootstrapped.input.apiKey}   (generated now, stored)`);
-    expect(banner).toContain(q.bootstrapped.client.clientSecret);
+    expect(banner).toContain(`${q.use('bootstrapped').input.apiKey}   (generated now, stored)`);
+    expect(banner).toContain(q.use('bootstrapped').client.clientSecret);
   });
 });

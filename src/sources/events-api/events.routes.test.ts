@@ -32,7 +32,7 @@ function post(url: string, payload: unknown, headers: Record<string, string> = {
 
 async function stored(): Promise<number> {
   await q.processor.caughtUp();
-  return q.stores.events.count({ workspaceId: ws });
+  return q.use('events').count({ workspaceId: ws });
 }
 
 beforeAll(async () => {
@@ -55,7 +55,7 @@ describe('POST /v2/events', () => {
     const res = await post('/v2/events', `{"mpid": ${mpid}, "events":[{"event_type":"screen_view","data":{"screen_name":"Big"}}]}`);
     expect(res.statusCode).toBe(202);
     await q.processor.caughtUp();
-    const [e] = await q.stores.events.list({ workspaceId: ws, mpid: mpid as never }, 5);
+    const [e] = await q.use('events').list({ workspaceId: ws, mpid: mpid as never }, 5);
     expect(e?.mpid).toBe(mpid);
     expect(e?.eventName).toBe('Big');
   });
@@ -91,7 +91,7 @@ describe('POST /v2/bulkevents', () => {
     });
     expect((await post('/v2/bulkevents', [b])).statusCode).toBe(202);
     await q.processor.caughtUp();
-    const all = await q.stores.events.list({ workspaceId: ws }, 10_000);
+    const all = await q.use('events').list({ workspaceId: ws }, 10_000);
     const mine = all.filter((e) => e.sourceRequestId === b.source_request_id);
     expect(mine.map((e) => [e.eventType, e.eventName])).toEqual([
       ['screen_view', 'Cart'],
@@ -191,7 +191,7 @@ describe('rate limit', () => {
       expect(second.headers['x-mp-rate-limit-exceeded']).toBe('"app"');
       expect(second.json().errors[0].code).toBe('RATE_LIMITED');
       await limited.processor.caughtUp();
-      expect(await limited.stores.events.count({ workspaceId: ws })).toBe(60);
+      expect(await limited.use('events').count({ workspaceId: ws })).toBe(60);
     } finally {
       await limited.close();
     }

@@ -4,13 +4,14 @@ import { batchSchema } from '../../model/batch.schema.ts';
 import type { InputDirectory } from '../../platform/credentials.ts';
 import type { Input } from '../../platform/platform-store.ts';
 import type { IngestService } from '../../pipeline/ingest.ts';
-import type { Metrics } from '../../server/metrics.ts';
+import type { Counter } from 'prom-client';
 import { errorBody } from '../../server/error-body.schema.ts';
 
 export interface EventsRoutesDeps {
   ingest: IngestService;
   inputs: InputDirectory;
-  metrics: Metrics;
+  /** Requests refused, by error code (`quanta_requests_rejected_total`). */
+  rejected: Pick<Counter<'code'>, 'inc'>;
 }
 
 
@@ -34,7 +35,7 @@ declare module 'fastify' {
 
 /** mParticle's Events API: `/v2/events`, `/v2/bulkevents` and `/v2/bulkevents/historical`. */
 export async function eventsRoutes(scope: FastifyInstance, deps: EventsRoutesDeps): Promise<void> {
-  const { ingest, inputs, metrics } = deps;
+  const { ingest, inputs, rejected } = deps;
 
   scope.decorateRequest('input', undefined);
   scope.addHook('onRequest', async (request) => {
@@ -45,7 +46,7 @@ export async function eventsRoutes(scope: FastifyInstance, deps: EventsRoutesDep
     }
   });
   scope.addHook('onError', async (_request, _reply, error) => {
-    metrics.requestsRejected.inc({ code: (error as { code?: string }).code ?? 'INTERNAL_ERROR' });
+    rejected.inc({ code: (error as { code?: string }).code ?? 'INTERNAL_ERROR' });
   });
 
   const route = (url: string, bulk: boolean, historical: boolean, summary: string) =>

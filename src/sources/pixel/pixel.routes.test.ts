@@ -17,7 +17,7 @@ const pixel = (query: string, headers: Record<string, string> = {}) => q.app.inj
 
 async function stored() {
   await q.processor.caughtUp();
-  return q.stores.events.list({ workspaceId: ws }, 1000);
+  return q.use('events').list({ workspaceId: ws }, 1000);
 }
 
 describe('pixel service', () => {

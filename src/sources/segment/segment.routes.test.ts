@@ -39,7 +39,7 @@ const id = (prefix: string) => `${prefix}-${++seq}`;
 
 async function allEvents(): Promise<StoredEvent[]> {
   await q.processor.caughtUp();
-  return q.stores.events.list({ workspaceId: ws }, 100_000);
+  return q.use('events').list({ workspaceId: ws }, 100_000);
 }
 async function eventsOf(messageId: string): Promise<StoredEvent[]> {
   return (await allEvents()).filter((e) => e.sourceRequestId === messageId);
@@ -356,7 +356,7 @@ describe('rate limit', () => {
       expect(second.statusCode).toBe(429);
       expect(Number(second.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       await limited.processor.caughtUp();
-      expect(await limited.stores.events.count({ workspaceId: ws })).toBe(80);
+      expect(await limited.use('events').count({ workspaceId: ws })).toBe(80);
     } finally {
       await limited.close();
     }

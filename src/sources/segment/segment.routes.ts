@@ -16,13 +16,14 @@ import {
   type SegmentMapResult,
 } from './segment-mapping.ts';
 import { handleError } from '../../server/errors.ts';
-import type { Metrics } from '../../server/metrics.ts';
+import type { Counter } from 'prom-client';
 import { errorBody } from '../../server/error-body.schema.ts';
 
 export interface SegmentRoutesDeps {
   ingest: IngestService;
   inputs: InputDirectory;
-  metrics: Metrics;
+  /** Requests refused, by error code (`quanta_requests_rejected_total`). */
+  rejected: Pick<Counter<'code'>, 'inc'>;
 }
 
 /**
@@ -102,7 +103,7 @@ const summaries: Record<SegmentCallType | 'batch', string> = {
  * `200 {"success": true}` that Segment's API answers.
  */
 export async function segmentRoutes(scope: FastifyInstance, deps: SegmentRoutesDeps): Promise<void> {
-  const { ingest, inputs, metrics } = deps;
+  const { ingest, inputs, rejected } = deps;
   /** The input named by a valid Basic header, checked before the body is read. */
   const headerInputs = new WeakMap<FastifyRequest, Input>();
 
@@ -133,7 +134,7 @@ export async function segmentRoutes(scope: FastifyInstance, deps: SegmentRoutesD
     return out;
   });
   scope.addHook('onError', async (_request, _reply, error) => {
-    metrics.requestsRejected.inc({ code: (error as { code?: string }).code ?? 'INTERNAL_ERROR' });
+    rejected.inc({ code: (error as { code?: string }).code ?? 'INTERNAL_ERROR' });
   });
   scope.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

@@ -55,7 +55,7 @@ describe('Web SDK routes', () => {
       }
     }
     await q.processor.caughtUp();
-    const names = (await q.stores.events.list({ workspaceId: ws }, 1000)).map((e) => e.eventName);
+    const names = (await q.use('events').list({ workspaceId: ws }, 1000)).map((e) => e.eventName);
     expect(names).toEqual(expect.arrayContaining(['Landing', 'Web Button Clicked', 'purchase']));
   });
 
@@ -120,12 +120,12 @@ describe('Web SDK routes', () => {
 
   it.each(bad)('answer %s with a clear error and store nothing', async (_name, send, status, message) => {
     await q.processor.caughtUp();
-    const before = await q.stores.events.count({ workspaceId: ws });
+    const before = await q.use('events').count({ workspaceId: ws });
     const res = await send();
     expect(res.statusCode).toBe(status);
     expect(res.json().errors.map((e: { message: string }) => e.message).join(' | ')).toMatch(message);
     await q.processor.caughtUp();
-    expect(await q.stores.events.count({ workspaceId: ws })).toBe(before);
+    expect(await q.use('events').count({ workspaceId: ws })).toBe(before);
   });
 });
 
@@ -140,7 +140,7 @@ describe('legacy V2 uploads', () => {
     const res = await q.app.inject({ method: 'POST', url: `/webevents/v2/JS/${API_KEY}/Events`, headers: { 'content-type': 'text/plain' }, payload: JSON.stringify(messages) });
     expect(res.statusCode).toBe(202);
     await q.processor.caughtUp();
-    const mine = (await q.stores.events.list({ workspaceId: ws }, 1000)).filter((e) => e.sessionUuid === 'v2-session');
+    const mine = (await q.use('events').list({ workspaceId: ws }, 1000)).filter((e) => e.sessionUuid === 'v2-session');
     expect(mine.map((e) => [e.eventType, e.eventName, e.customEventType])).toEqual([
       ['custom_event', 'V2 Clicked', 'navigation'],
       ['screen_view', 'V2 Home', null],

@@ -13,7 +13,8 @@ export interface WebRoutesDeps {
   inputs: InputDirectory;
   /** For the data plan the SDK asks for in its config request. */
   planRegistry: PlanRegistry;
-  metrics: { webForwardingReports: Pick<Counter, 'inc'> };
+  /** Kit forwarding reports received (`quanta_web_forwarding_reports_total`). */
+  forwardingReports: Pick<Counter, 'inc'>;
 }
 
 /**
@@ -133,7 +134,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebRoutesDeps): Prom
         inputOf(request.params.key);
         const body = request.body as { data?: unknown } | unknown[] | undefined;
         const reports = Array.isArray(body) ? body.length : Array.isArray((body as { data?: unknown })?.data) ? ((body as { data: unknown[] }).data.length) : 1;
-        deps.metrics.webForwardingReports.inc(reports);
+        deps.forwardingReports.inc(reports);
         return reply.code(202).send();
       },
     );

@@ -2,8 +2,9 @@
 // that copying the WAL back into the database never stalls the event loop. PASSIVE checkpoints
 // neither wait for nor block the writers.
 import Database from 'better-sqlite3';
-import { nameThread } from '../../kernel/thread-name.mjs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { nameThread } from '../../kernel/thread-name.mjs';
+import { Peer } from '../../kernel/thread-rpc.mjs';
 
 nameThread('quanta-checkpt');
 
@@ -22,15 +23,17 @@ const timer = setInterval(() => {
     }
   }
 }, intervalMs);
-parentPort.on('message', (message) => {
-  if (message !== 'stop') return;
-  clearInterval(timer);
-  for (const db of dbs) {
-    try {
-      db.pragma('wal_checkpoint(PASSIVE)');
-    } finally {
-      db.close();
+
+new Peer(parentPort).serve({
+  /** A last checkpoint, then the connections close. */
+  stop() {
+    clearInterval(timer);
+    for (const db of dbs) {
+      try {
+        db.pragma('wal_checkpoint(PASSIVE)');
+      } finally {
+        db.close();
+      }
     }
-  }
-  parentPort.postMessage('stopped');
+  },
 });

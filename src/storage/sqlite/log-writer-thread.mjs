@@ -1,10 +1,11 @@
-// The event log's writer thread (see ./log-writer.ts): each request is one transaction on its own
-// connection, fsync'ed before the reply, running the statements it was started with (the log's SQL
+// The event log's writer thread (see ./log-writer.ts): each `write` is one transaction on its own
+// connection, fsync'ed before it answers, running the statements it was started with (the log's SQL
 // lives in sqlite-event-log.ts). Plain JavaScript so that it starts without a TypeScript loader,
 // in tens of milliseconds.
 import Database from 'better-sqlite3';
-import { nameThread } from '../../kernel/thread-name.mjs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { nameThread } from '../../kernel/thread-name.mjs';
+import { Peer } from '../../kernel/thread-rpc.mjs';
 
 nameThread('quanta-logwrite');
 
@@ -22,15 +23,11 @@ const write = db.transaction((request) =>
   }),
 );
 
-parentPort.on('message', (request) => {
-  if (request === 'close') {
+new Peer(parentPort).serve({
+  write,
+  close() {
     db.close();
-    parentPort.close();
-    return;
-  }
-  try {
-    parentPort.postMessage({ id: request.id, offsets: write(request) });
-  } catch (error) {
-    parentPort.postMessage({ id: request.id, error: { message: String(error?.message ?? error), code: error?.code } });
-  }
+    // Ends the thread once this answer is sent.
+    setImmediate(() => parentPort.close());
+  },
 });

@@ -1,8 +1,13 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../config/config.ts';
-import { startQuanta } from '../main.ts';
-import { replay } from './replay.ts';
-import { backfill, BackfillError, type BackfillOptions } from './backfill.ts';
+import { CAPABILITIES } from './capabilities.ts';
+import { backfill, BackfillError, type BackfillOptions } from './cli/backfill.ts';
+import { replay } from './cli/replay.ts';
+import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { startQuanta } from './main.ts';
+import { openStorage } from './storage/engines.ts';
+
+// The `quanta` command's composition root: each command is given the capabilities and the
+// stores it runs on (the commands themselves live in cli/).
 
 function config(): Readonly<Config> {
   try {
@@ -39,7 +44,7 @@ program
   .action(async () => {
     const c = config();
     try {
-      const r = await replay(c, { progress: process.stderr.isTTY === true });
+      const r = await replay(c, { capabilities: CAPABILITIES, storage: openStorage(c, 'cli'), progress: process.stderr.isTTY === true });
       console.log(`Replayed ${r.batches} batches into ${r.events} stored events in ${r.seconds.toFixed(1)} s (data dir ${c.dataDir}).`);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -77,7 +82,7 @@ program
   .action(async (o: Omit<BackfillOptions, 'progress'>) => {
     const c = config();
     try {
-      const t = await backfill(c, { ...o, progress: process.stderr.isTTY === true });
+      const t = await backfill(c, { ...o, progress: process.stderr.isTTY === true }, () => openStorage(c, 'cli'));
       const verb = o.dryRun ? 'Would send' : 'Sent';
       console.log(
         `${verb} ${t.sent} of ${t.examined} blocked batches of plan ${o.plan} against version ${t.target_version}` +

@@ -40,8 +40,8 @@ describe('the processor thread', () => {
     expect(threadNames()).toContain('quanta-process');
     await send(q, 3);
     await q.processor.caughtUp();
-    expect(await q.stores.events.count({ workspaceId: ws })).toBe(3);
-    expect((await q.stores.events.list({ workspaceId: ws }, 10)).map((e) => e.eventName).sort()).toEqual(['E0', 'E1', 'E2']);
+    expect(await q.use('events').count({ workspaceId: ws })).toBe(3);
+    expect((await q.use('events').list({ workspaceId: ws }, 10)).map((e) => e.eventName).sort()).toEqual(['E0', 'E1', 'E2']);
     const metrics = await q.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/quanta_pipeline_stage_outcomes_total\{stage="event-store",outcome="ok"\} 1/);
     expect(metrics.body).toMatch(/quanta_http_requests_total/);
@@ -53,10 +53,10 @@ describe('the processor thread', () => {
     await q.processor.caughtUp();
     const worker = (q.processor as unknown as { worker: Worker }).worker;
     await worker.terminate();
-    await expect(q.stores.events.count({ workspaceId: ws })).rejects.toThrow(/processor thread is not running/);
+    await expect(q.use('events').count({ workspaceId: ws })).rejects.toThrow(/processor thread is not running/);
     await send(q, 4);
     await q.processor.caughtUp();
-    await expect.poll(() => q!.stores.events.count({ workspaceId: ws }).catch(() => -1), { timeout: 10_000 }).toBe(6);
+    await expect.poll(() => q!.use('events').count({ workspaceId: ws }).catch(() => -1), { timeout: 10_000 }).toBe(6);
   });
 
   it('enforces a plan version changed while it runs, not the one it had read before', async () => {
@@ -80,7 +80,7 @@ describe('the processor thread', () => {
       });
       expect(res.statusCode, res.body).toBe(202);
       await app.processor.caughtUp();
-      return (await app.stores.events.list({ workspaceId: ws, eventType: 'screen_view' }, 10)).length;
+      return (await app.use('events').list({ workspaceId: ws, eventType: 'screen_view' }, 10)).length;
     };
     // Unplanned: blocked by version 1, which the processor thread has now read.
     expect(await nowhere()).toBe(0);

@@ -1,0 +1,19 @@
+import type { Capability } from '../runtime/capability.ts';
+import { liveStreamStage } from './live-stream.ts';
+import { liveStreamRoutes } from './livestream.routes.ts';
+
+/** The Live Stream: processed events and blocked data, as they pass, to whoever watches (last stage). */
+export const livestream: Capability = {
+  name: 'livestream',
+  processor(ctx) {
+    ctx.stage(liveStreamStage(ctx.live));
+  },
+  app(ctx) {
+    const access = ctx.use('access');
+    ctx.routes(liveStreamRoutes, {
+      live: ctx.live,
+      tokens: ctx.use('tokens'),
+      workspaceFor: (clientId: string, requested: number | undefined) => access.workspaceFor(clientId, requested),
+    });
+  },
+};

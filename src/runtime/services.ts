@@ -1,0 +1,49 @@
+/**
+ * The services one thread's capabilities share, by name: each provided once, by the capability
+ * that owns it, and used by those registered after it (src/capabilities.ts's order). A name used
+ * before it is provided is a mistake in that order, reported at start-up with both names.
+ */
+export class Services<S extends object> {
+  private readonly provided = new Map<keyof S, { service: unknown; by: string }>();
+
+  constructor(private readonly thread: string) {}
+
+  provide<K extends keyof S>(name: K, service: S[K], by: string): void {
+    const earlier = this.provided.get(name);
+    if (earlier) throw new Error(`${by} provides the ${this.thread} service "${String(name)}", which ${earlier.by} provides already`);
+    this.provided.set(name, { service, by });
+  }
+
+  use<K extends keyof S>(name: K, by: string): S[K] {
+    const found = this.provided.get(name);
+    if (!found) {
+      throw new Error(
+        `${by} uses the ${this.thread} service "${String(name)}", which no capability registered before it provides; ` +
+          'register the capability that provides it earlier in src/capabilities.ts',
+      );
+    }
+    return found.service as S[K];
+  }
+}
+
+/** Close hooks, run in reverse order of registration; every one runs even when one fails. */
+export class Closers {
+  private readonly closers: (() => Promise<void> | void)[] = [];
+
+  add(close: () => Promise<void> | void): void {
+    this.closers.push(close);
+  }
+
+  /** Runs every hook, latest first; the failures, if any, are returned (not thrown). */
+  async run(): Promise<unknown[]> {
+    const failures: unknown[] = [];
+    for (const close of this.closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    return failures;
+  }
+}
