@@ -10,7 +10,7 @@ import { ENVIRONMENTS } from '../model/event-types.ts';
 import type { CompiledVersion } from '../planning/plan-registry.ts';
 import { errorBody } from '../server/error-body.schema.ts';
 import { callerOf } from '../server/tenant-scope.ts';
-import { versionDocumentSchema } from '../planning/plan-document.schema.ts';
+import { versionDocumentSchema } from '../planning/plan-document.openapi.ts';
 
 export interface CatalogRoutesDeps {
   catalog: CatalogStore;

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { STRATEGIES, type StrategyName } from '../identity/strategy.ts';
+import { STRATEGIES, type StrategyName } from '../model/identity-types.ts';
 
 /** Quanta's configuration, parsed once from the environment and frozen. */
 export interface Config {

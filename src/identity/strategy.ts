@@ -1,7 +1,8 @@
 import type { IdentityType } from './identity-types.ts';
 
-export const STRATEGIES = ['profile_conversion', 'profile_link', 'profile_isolation', 'best_match'] as const;
-export type StrategyName = (typeof STRATEGIES)[number];
+import type { StrategyName } from '../model/identity-types.ts';
+
+export { STRATEGIES, type StrategyName } from '../model/identity-types.ts';
 
 /** A workspace's IDSync configuration (mParticle's identity strategy settings). */
 export interface IdentityStrategy {

@@ -35,3 +35,7 @@ export function normalizeIdentityType(key: string): UserIdentityType | undefined
   if (alias) return alias;
   return (USER_IDENTITY_TYPES as readonly string[]).includes(key) ? (key as UserIdentityType) : undefined;
 }
+
+/** mParticle's IDSync identity strategies, by the names a workspace's settings use. */
+export const STRATEGIES = ['profile_conversion', 'profile_link', 'profile_isolation', 'best_match'] as const;
+export type StrategyName = (typeof STRATEGIES)[number];

@@ -3,7 +3,7 @@ import { PayloadTooLarge } from '../kernel/errors.ts';
 import { errorBody } from '../server/error-body.schema.ts';
 import { handleError } from '../server/errors.ts';
 import { callerOf } from '../server/tenant-scope.ts';
-import { versionDocumentSchema } from './plan-document.schema.ts';
+import { versionDocumentSchema } from './plan-document.openapi.ts';
 import type { PlanService } from './plan-service.ts';
 import { ACTIVATED_ENVIRONMENTS } from './plan-store.ts';
 

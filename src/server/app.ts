@@ -8,7 +8,7 @@ import type { RoutePlugin } from '../runtime/capability.ts';
 import { registerCors } from './cors.ts';
 import { handleError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
-import { opsRoutes, type OpsRoutesDeps } from './ops.routes.ts';
+import { opsRoutes, type OpsRoutesDeps } from './ops-routes.ts';
 import { type TenantAuth, tenantScope } from './tenant-scope.ts';
 
 declare module 'fastify' {
