@@ -1,10 +1,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { CAPABILITIES } from './capabilities.ts';
 import { backfill, BackfillError, type BackfillOptions } from './cli/backfill.ts';
+import { describeAll, describeStore, migrate, MigrateError } from './cli/migrate.ts';
 import { replay } from './cli/replay.ts';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { startQuanta } from './main.ts';
 import { openStorage } from './storage/engines.ts';
+import type { MigrationReport } from './storage/migrations.ts';
 
 // The `quanta` command's composition root: each command is given the capabilities and the
 // stores it runs on (the commands themselves live in cli/).
@@ -52,6 +54,31 @@ program
         console.error(`quanta replay: the data dir ${c.dataDir} is in use. Stop the running Quanta first, then replay.`);
       } else {
         console.error(`quanta replay failed: ${message}`);
+      }
+      process.exit(1);
+    }
+  });
+
+program
+  .command('migrate')
+  .description("bring the data dir's stores to this version's schema (starting Quanta does it too); stop the server first")
+  .action(async () => {
+    const c = config();
+    const reports: MigrationReport[] = [];
+    try {
+      await migrate(c, openStorage(c, 'cli'), (r) => {
+        reports.push(r);
+        for (const line of describeStore(r)) console.log(line);
+      });
+      console.log(describeAll(reports, c.dataDir));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof MigrateError) {
+        console.error(`quanta migrate: ${message}`);
+      } else if (/lock/i.test(message)) {
+        console.error(`quanta migrate: the data dir ${c.dataDir} is in use. Stop the running Quanta first, then migrate.`);
+      } else {
+        console.error(`quanta migrate failed: ${message}`);
       }
       process.exit(1);
     }

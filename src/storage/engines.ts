@@ -36,6 +36,12 @@ const noAuto = { autoCheckpoint: false };
 
 /** How each kind of store is opened; the compiler lists a kind a capability added without an adapter. */
 const ADAPTERS: { [K in keyof StoreKinds]: (o: Opening) => StoreKinds[K] | Promise<StoreKinds[K]> } = {
+  // First, so that a command finding the data dir in use (DuckDB's lock) has opened nothing else.
+  events: ({ config, role, files }) => {
+    // DuckDB allows one process, and Quanta one connection, per file: the processor's.
+    if (role === 'app') throw new Error('the event store is opened by the processor thread only; read it through its calls (events.*)');
+    return DuckDbEventStore.open(files.events, config.eventStore);
+  },
   // The processor thread reads and commits the log; only the app thread and the CLI append.
   log: ({ config, role, files }) => new SqliteEventLog({ file: files.log, partitions: config.log.partitions, appends: role !== 'processor', ...noAuto }),
   platform: ({ files }) => new SqlitePlatformStore(files.state, noAuto),
@@ -44,11 +50,6 @@ const ADAPTERS: { [K in keyof StoreKinds]: (o: Opening) => StoreKinds[K] | Promi
   plans: ({ files }) => new SqlitePlanStore(files.state, noAuto),
   catalog: ({ files }) => new SqliteCatalogStore(files.state, noAuto),
   quality: ({ files }) => new SqliteQualityStore(files.state, noAuto),
-  events: ({ config, role, files }) => {
-    // DuckDB allows one process, and Quanta one connection, per file: the processor's.
-    if (role === 'app') throw new Error('the event store is opened by the processor thread only; read it through its calls (events.*)');
-    return DuckDbEventStore.open(files.events, config.eventStore);
-  },
 };
 
 /** Every kind of store, in the order `quanta migrate` reports them. */

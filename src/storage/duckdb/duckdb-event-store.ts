@@ -7,7 +7,8 @@ import type { EventFilter, EventStore, StoredEvent } from '../../analytics/event
 import type { LogRecord } from '../../model/envelope.ts';
 import { inputId, type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
 import type { Environment, EventType } from '../../model/event-types.ts';
-import { COPY_EVENTS, lineOf, loadStatements, SCHEMA } from './event-store-sql.ts';
+import { COPY_EVENTS, EVENT_STORE_MIGRATIONS, EVENTS_WIDE_VIEW, lineOf, loadStatements } from './event-store-sql.ts';
+import { migrateDuckDb } from './migrate-duckdb.ts';
 
 /**
  * The embedded event store: one DuckDB file (tables in `event-store-sql.ts`). An append writes
@@ -35,7 +36,16 @@ export class DuckDbEventStore implements EventStore {
     mkdirSync(stagingDir, { recursive: true });
     const instance = await DuckDBInstance.create(file, { threads: String(options.threads ?? 1) });
     const writer = await instance.connect();
-    await writer.run(SCHEMA);
+    try {
+      await migrateDuckDb(writer, 'events', EVENT_STORE_MIGRATIONS);
+      await writer.run(EVENTS_WIDE_VIEW);
+    } catch (error) {
+      // A store that does not open leaves nothing open: the file stays free for another try.
+      writer.closeSync();
+      instance.closeSync();
+      rmSync(stagingDir, { recursive: true, force: true });
+      throw error;
+    }
     return new DuckDbEventStore(instance, writer, await instance.connect(), stagingDir);
   }
 

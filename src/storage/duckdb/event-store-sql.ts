@@ -1,14 +1,14 @@
 import { derivedColumnsOf, platformOf } from '../../analytics/event-row.ts';
 import { editsOf, envelopeJson, type LogRecord, type TextEdits } from '../../model/envelope.ts';
+import type { DuckDbMigration } from './migrate-duckdb.ts';
 
 /**
- * The event store's tables. `events` has one row per event, with the columns analytics filters
- * and groups by and the event's `data` as JSON; `batches` has one row per batch with what all its
- * events share (user attributes and identities, device and application info), so those are
- * stored once, not once per event. The view `events_wide` joins them: one row per event with
- * everything.
+ * The event store's tables as first released (the `violations` column came later). `events` has
+ * one row per event, with the columns analytics filters and groups by and the event's `data` as
+ * JSON; `batches` has one row per batch with what all its events share (user attributes and
+ * identities, device and application info), so those are stored once, not once per event.
  */
-export const SCHEMA = `
+const TABLES = `
   CREATE TABLE IF NOT EXISTS events (
     event_id BIGINT NOT NULL,
     workspace_id INTEGER NOT NULL,
@@ -24,10 +24,8 @@ export const SCHEMA = `
     session_uuid VARCHAR,
     source_message_id VARCHAR,
     data JSON NOT NULL,
-    aliased_from BIGINT,
-    violations JSON
+    aliased_from BIGINT
   );
-  ALTER TABLE events ADD COLUMN IF NOT EXISTS violations JSON;
   CREATE TABLE IF NOT EXISTS batches (
     partition INTEGER NOT NULL,
     log_offset BIGINT NOT NULL,
@@ -41,7 +39,22 @@ export const SCHEMA = `
     user_identities JSON NOT NULL,
     device_info JSON,
     application_info JSON
-  );
+  );`;
+
+/** The event store's schema, run by ./migrate-duckdb.ts when the store opens. */
+export const EVENT_STORE_MIGRATIONS: readonly DuckDbMigration[] = [
+  { version: 1, description: 'events and batches tables', up: TABLES },
+  // `IF NOT EXISTS`: data dirs made before versioning have it already (0.1 created it with the table).
+  { version: 2, description: "events.violations: each event's data plan violations", up: 'ALTER TABLE events ADD COLUMN IF NOT EXISTS violations JSON' },
+];
+
+/**
+ * `events_wide` joins the tables: one row per event with everything. It is not a migration but
+ * is redefined on every open, after them: a view holds no data, so redefining it costs nothing,
+ * and the data dir then always has the definition of the code that opens it, without each
+ * migration that changes `events` or `batches` having to remember to redefine it.
+ */
+export const EVENTS_WIDE_VIEW = `
   CREATE OR REPLACE VIEW events_wide AS
     SELECT e.*, b.input_id, b.received_at, b.source_request_id, b.platform, b.user_attributes,
            b.user_identities, b.device_info, b.application_info

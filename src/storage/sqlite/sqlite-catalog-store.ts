@@ -11,7 +11,8 @@ import {
 } from '../../catalog/catalog.ts';
 import type { WorkspaceId } from '../../kernel/ids.ts';
 import type { Environment } from '../../model/event-types.ts';
-import { openSqlite, type Sqlite } from './open.ts';
+import { openSqliteStore, type SqliteMigration } from './migrate-sqlite.ts';
+import type { Sqlite } from './open.ts';
 
 interface PointRow {
   point_key: string;
@@ -56,6 +57,30 @@ const toPoint = (ws: WorkspaceId, r: PointRow, attributes: CatalogAttribute[]): 
   attributes,
 });
 
+/** The catalog store's schema in the state file, run by ./migrate-sqlite.ts when the store opens. */
+export const CATALOG_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    description: 'catalog points, attributes and applied offsets',
+    up: `
+      CREATE TABLE IF NOT EXISTS catalog_points (
+        workspace_id INTEGER NOT NULL, point_key TEXT NOT NULL, match TEXT NOT NULL, category TEXT NOT NULL,
+        name TEXT NOT NULL, count INTEGER NOT NULL, first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL,
+        environments TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, point_key)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS catalog_attributes (
+        workspace_id INTEGER NOT NULL, point_key TEXT NOT NULL, name TEXT NOT NULL, count INTEGER NOT NULL,
+        first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL, types TEXT NOT NULL, examples TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, point_key, name)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS catalog_offsets (
+        partition INTEGER PRIMARY KEY, applied_offset INTEGER NOT NULL
+      );
+    `,
+  },
+];
+
 /**
  * The Catalog in SQLite: a row per data point and per attribute, merged in JavaScript by the
  * domain's `mergePoint` rules, and the applied offset per log partition in the same transaction.
@@ -72,23 +97,7 @@ export class SqliteCatalogStore implements CatalogStore {
 
   /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
   constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
-    this.db = openSqlite(file, options);
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS catalog_points (
-        workspace_id INTEGER NOT NULL, point_key TEXT NOT NULL, match TEXT NOT NULL, category TEXT NOT NULL,
-        name TEXT NOT NULL, count INTEGER NOT NULL, first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL,
-        environments TEXT NOT NULL,
-        PRIMARY KEY (workspace_id, point_key)
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS catalog_attributes (
-        workspace_id INTEGER NOT NULL, point_key TEXT NOT NULL, name TEXT NOT NULL, count INTEGER NOT NULL,
-        first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL, types TEXT NOT NULL, examples TEXT NOT NULL,
-        PRIMARY KEY (workspace_id, point_key, name)
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS catalog_offsets (
-        partition INTEGER PRIMARY KEY, applied_offset INTEGER NOT NULL
-      );
-    `);
+    this.db = openSqliteStore(file, 'catalog', CATALOG_MIGRATIONS, options);
     const selectPoint = this.db.prepare('SELECT * FROM catalog_points WHERE workspace_id = ? AND point_key = ?');
     const countPoints = this.db.prepare('SELECT count(*) FROM catalog_points WHERE workspace_id = ?').pluck();
     const upsertPoint = this.db.prepare(

@@ -2,6 +2,7 @@ import type { AppendOutcome, EventLog } from '../../pipeline/event-log.ts';
 import { partitionOf } from '../../pipeline/event-log.ts';
 import { type Envelope, type LogRecord, withText } from '../../model/envelope.ts';
 import { DUPLICATE, LogWriter } from './log-writer.ts';
+import { openSqliteStore, type SqliteMigration } from './migrate-sqlite.ts';
 import { openSqlite, type Sqlite } from './open.ts';
 
 interface Pending {
@@ -36,6 +37,11 @@ export const LOG_SCHEMA = `
   ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`;
 
+/** The log's schema, run by ./migrate-sqlite.ts when the log opens; version 1 is {@link LOG_SCHEMA}. */
+export const LOG_MIGRATIONS: readonly SqliteMigration[] = [
+  { version: 1, description: 'log records, dedup keys, consumer offsets and meta', up: LOG_SCHEMA },
+];
+
 /** How the writer thread appends: a dedup key is kept unless seen before; a record gets the next offset. */
 export const APPEND_SQL = {
   dedup: 'INSERT OR IGNORE INTO dedup (key, at) VALUES (?, ?)',
@@ -68,8 +74,7 @@ export class SqliteEventLog implements EventLog {
 
   constructor(options: SqliteEventLogOptions) {
     const autoCheckpoint = options.autoCheckpoint ?? true;
-    const db = openSqlite(options.file, { autoCheckpoint });
-    db.exec(LOG_SCHEMA);
+    const db = openSqliteStore(options.file, 'log', LOG_MIGRATIONS, { autoCheckpoint });
     this.partitionCount = fixPartitionCount(db, options.partitions ?? 8);
     if (options.appends !== false) {
       const retention = options.dedupRetentionMs ?? 45 * 24 * 3600_000;

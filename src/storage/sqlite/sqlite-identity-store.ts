@@ -1,7 +1,8 @@
 import type { AliasRecord, IdentityEvent, IdentityRecord, IdentityStore } from '../../identity/identity-store.ts';
 import type { Identities } from '../../identity/identity-types.ts';
 import { type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
-import { openSqlite, type Sqlite } from './open.ts';
+import { openSqliteStore, type SqliteMigration } from './migrate-sqlite.ts';
+import type { Sqlite } from './open.ts';
 
 interface RecordRow {
   workspace_id: number;
@@ -22,6 +23,28 @@ interface EventRow {
   reason: string;
 }
 
+/** The identity store's schema in the state file, run by ./migrate-sqlite.ts when the store opens. */
+export const IDENTITY_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    description: 'identity records, identity events and alias requests',
+    up: `
+      CREATE TABLE IF NOT EXISTS identity_records (
+        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, identities TEXT NOT NULL,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, mpid)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS identity_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, at INTEGER NOT NULL, action TEXT NOT NULL,
+        type TEXT, value TEXT, previous_value TEXT, reason TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS identity_events_by_mpid ON identity_events (workspace_id, mpid, id);
+      CREATE TABLE IF NOT EXISTS alias_requests (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID;
+    `,
+  },
+];
+
 /**
  * The identity graph in SQLite. Saves made in the same turn of the event loop are committed
  * together (group commit), each resolving once its group is committed. Commits are not fsync'ed
@@ -37,22 +60,8 @@ export class SqliteIdentityStore implements IdentityStore {
 
   /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
   constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
-    this.db = openSqlite(file, options);
+    this.db = openSqliteStore(file, 'identity', IDENTITY_MIGRATIONS, options);
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS identity_records (
-        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, identities TEXT NOT NULL,
-        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-        PRIMARY KEY (workspace_id, mpid)
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS identity_events (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, at INTEGER NOT NULL, action TEXT NOT NULL,
-        type TEXT, value TEXT, previous_value TEXT, reason TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS identity_events_by_mpid ON identity_events (workspace_id, mpid, id);
-      CREATE TABLE IF NOT EXISTS alias_requests (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID;
-    `);
     const upsertAlias = this.db.prepare(
       'INSERT INTO alias_requests (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc',
     );

@@ -1,6 +1,25 @@
 import type { WorkspaceId } from '../../kernel/ids.ts';
 import type { DataPlan, DataPlanHeader, DataPlanVersion, PlanStore } from '../../planning/plan-store.ts';
-import { openSqlite, type Sqlite } from './open.ts';
+import { openSqliteStore, type SqliteMigration } from './migrate-sqlite.ts';
+import type { Sqlite } from './open.ts';
+
+/** The plan store's schema in the state file, run by ./migrate-sqlite.ts when the store opens. */
+export const PLAN_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    description: 'data plans and their versions',
+    up: `
+      CREATE TABLE IF NOT EXISTS data_plans (
+        workspace_id INTEGER NOT NULL, plan_id TEXT NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, plan_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS data_plan_versions (
+        workspace_id INTEGER NOT NULL, plan_id TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, plan_id, version)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
 
 /**
  * Data plans in SQLite, one JSON document per plan and one per version. Plans are configuration,
@@ -22,17 +41,7 @@ export class SqlitePlanStore implements PlanStore {
 
   /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
   constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
-    this.db = openSqlite(file, options);
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS data_plans (
-        workspace_id INTEGER NOT NULL, plan_id TEXT NOT NULL, doc TEXT NOT NULL,
-        PRIMARY KEY (workspace_id, plan_id)
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS data_plan_versions (
-        workspace_id INTEGER NOT NULL, plan_id TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,
-        PRIMARY KEY (workspace_id, plan_id, version)
-      ) WITHOUT ROWID;
-    `);
+    this.db = openSqliteStore(file, 'plans', PLAN_MIGRATIONS, options);
     const insertPlan = this.db.prepare('INSERT OR IGNORE INTO data_plans (workspace_id, plan_id, doc) VALUES (?, ?, ?)');
     const insertVersion = this.db.prepare(
       'INSERT OR IGNORE INTO data_plan_versions (workspace_id, plan_id, version, doc) VALUES (?, ?, ?, ?)',

@@ -1,6 +1,7 @@
 import { inputId, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
 import type { ApiClient, Input, PlatformStore, Tenant } from '../../platform/platform-store.ts';
-import { openSqlite, type Sqlite } from './open.ts';
+import { openSqliteStore, type SqliteMigration } from './migrate-sqlite.ts';
+import type { Sqlite } from './open.ts';
 
 interface InputRow {
   id: number;
@@ -22,14 +23,12 @@ const toInput = (r: InputRow): Input => ({
   allowKeyOnly: r.allow_key_only === 1,
 });
 
-/** The platform part of the state store, in SQLite. */
-export class SqlitePlatformStore implements PlatformStore {
-  private readonly db: Sqlite;
-
-  /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
-  constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
-    this.db = openSqlite(file, options);
-    this.db.exec(`
+/** The platform store's schema in the state file, run by ./migrate-sqlite.ts when the store opens. */
+export const PLATFORM_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    description: 'tenants, inputs, API clients, OAuth tokens and settings',
+    up: `
       CREATE TABLE IF NOT EXISTS tenants (
         workspace_id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, org_id INTEGER NOT NULL
       );
@@ -49,7 +48,17 @@ export class SqlitePlatformStore implements PlatformStore {
         token_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, expires_at INTEGER NOT NULL
       );
       CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    `);
+    `,
+  },
+];
+
+/** The platform part of the state store, in SQLite. */
+export class SqlitePlatformStore implements PlatformStore {
+  private readonly db: Sqlite;
+
+  /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
+  constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
+    this.db = openSqliteStore(file, 'platform', PLATFORM_MIGRATIONS, options);
   }
 
   saveTenant(t: Tenant): void {

@@ -1,7 +1,22 @@
 import { type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
 import type { Profile } from '../../profiles/profile.ts';
 import type { ProfileStore } from '../../profiles/profile-store.ts';
-import { openSqlite, type Sqlite } from './open.ts';
+import { openSqliteStore, type SqliteMigration } from './migrate-sqlite.ts';
+import type { Sqlite } from './open.ts';
+
+/** The profile store's schema in the state file, run by ./migrate-sqlite.ts when the store opens. */
+export const PROFILE_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    description: 'profiles',
+    up: `
+      CREATE TABLE IF NOT EXISTS profiles (
+        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, mpid)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
 
 /**
  * Profiles in SQLite, one JSON document per profile. Commits are not fsync'ed one by one: a
@@ -14,14 +29,8 @@ export class SqliteProfileStore implements ProfileStore {
 
   /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
   constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
-    this.db = openSqlite(file, options);
+    this.db = openSqliteStore(file, 'profiles', PROFILE_MIGRATIONS, options);
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS profiles (
-        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, doc TEXT NOT NULL,
-        PRIMARY KEY (workspace_id, mpid)
-      ) WITHOUT ROWID;
-    `);
     const upsert = this.db.prepare(
       `INSERT INTO profiles (workspace_id, mpid, doc) VALUES (?, ?, ?)
        ON CONFLICT (workspace_id, mpid) DO UPDATE SET doc = excluded.doc`,

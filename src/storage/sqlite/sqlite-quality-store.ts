@@ -7,7 +7,8 @@ import type {
   QualityFlush,
   ViolationCount,
 } from '../../planning/quality-store.ts';
-import { openSqlite, type Sqlite } from './open.ts';
+import { openSqliteStore, type SqliteMigration } from './migrate-sqlite.ts';
+import type { Sqlite } from './open.ts';
 
 interface BlockedRow {
   id: number;
@@ -36,21 +37,12 @@ interface ViolationRow {
   last_seen_ms: number;
 }
 
-/**
- * Blocked data and violation counts in SQLite (the state file). Counts are derived data and are
- * written with `synchronous = NORMAL` like profiles; blocked batches are rebuilt from the log by
- * a replay if a power cut loses the last commits.
- */
-export class SqliteQualityStore implements DataQualityStore {
-  private readonly db: Sqlite;
-  private readonly recordTx;
-  private readonly selectOffsets;
-  private readonly markTx;
-
-  constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
-    this.db = openSqlite(file, options);
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`
+/** The quality store's schema in the state file, run by ./migrate-sqlite.ts when the store opens. */
+export const QUALITY_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    description: 'quarantine, plan violation counts and applied offsets',
+    up: `
       CREATE TABLE IF NOT EXISTS quarantine (
         id INTEGER PRIMARY KEY,
         workspace_id INTEGER NOT NULL, input_id INTEGER NOT NULL, mpid TEXT NOT NULL,
@@ -68,7 +60,24 @@ export class SqliteQualityStore implements DataQualityStore {
         PRIMARY KEY (workspace_id, plan_id, version, subject, violation_type, key)
       ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS quality_offsets (partition INTEGER PRIMARY KEY, log_offset INTEGER NOT NULL);
-    `);
+    `,
+  },
+];
+
+/**
+ * Blocked data and violation counts in SQLite (the state file). Counts are derived data and are
+ * written with `synchronous = NORMAL` like profiles; blocked batches are rebuilt from the log by
+ * a replay if a power cut loses the last commits.
+ */
+export class SqliteQualityStore implements DataQualityStore {
+  private readonly db: Sqlite;
+  private readonly recordTx;
+  private readonly selectOffsets;
+  private readonly markTx;
+
+  constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
+    this.db = openSqliteStore(file, 'quality', QUALITY_MIGRATIONS, options);
+    this.db.pragma('synchronous = NORMAL');
     const insertBlocked = this.db.prepare(`
       INSERT OR IGNORE INTO quarantine
         (workspace_id, input_id, mpid, plan_id, version, partition, log_offset, received_at_ms, whole_batch, metadata)
