@@ -147,6 +147,8 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
 
   return {
     name: 'data-plan',
+    // Plans change through the API on another thread: each chunk is validated against the store's plans as they are now.
+    prepare: () => deps.plans.refresh(),
     async run(record) {
       const plan = await planOf(record);
       if (!plan) return ok(record);

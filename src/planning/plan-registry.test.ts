@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { workspaceId } from '../kernel/ids.ts';
 import { SqlitePlanStore } from '../storage/sqlite/sqlite-plan-store.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
-import { activeIn, notifyingPlanStore, PlanRegistry } from './plan-registry.ts';
+import { activeIn, PlanRegistry } from './plan-registry.ts';
+import { PlanService } from './plan-service.ts';
 import type { ActivatedEnvironment, DataPlanVersion } from './plan-store.ts';
 
 const ws = workspaceId(1);
@@ -13,13 +14,15 @@ const version = (n: number, activated: ActivatedEnvironment, document: unknown =
   ({ ...audit, data_plan_id: 'p', version: n, activated_environment: activated, version_document: document }) as DataPlanVersion;
 
 let store: SqlitePlanStore | undefined;
+let file = '';
 afterEach(async () => {
   await store?.close();
   store = undefined;
 });
 
 async function registryWith(versions: DataPlanVersion[], onBad?: (id: string, v: number) => void) {
-  store = new SqlitePlanStore(join(tempDir('registry'), 'state.sqlite'));
+  file = join(tempDir('registry'), 'state.sqlite');
+  store = new SqlitePlanStore(file);
   await store.createPlan(ws, { ...audit, data_plan_id: 'p', data_plan_name: 'P', data_plan_versions: versions });
   return new PlanRegistry(store, onBad);
 }
@@ -44,15 +47,38 @@ describe('PlanRegistry', () => {
     expect(await registry.versions(ws, 'p')).toEqual([1, 2, 3]);
   });
 
-  it('forgets a plan written through the notifying store', async () => {
+  it('forgets a plan written through the Data Planning API\'s service', async () => {
     const registry = await registryWith([version(1, 'production')]);
-    const notifying = notifyingPlanStore(store!, registry);
+    const service = new PlanService(store!, (w, planId) => registry.changed(w, planId));
+    const actor = { clientId: 'c' };
     expect(await registry.exists(ws, 'p', 2)).toBe(false);
-    await notifying.createVersion(ws, version(2, 'production'));
+    await service.createVersion(ws, 'p', { version: 2, activated_environment: 'production', version_document: doc }, actor);
     expect(await registry.exists(ws, 'p', 2)).toBe(true);
     expect((await registry.resolve(ws, 'p', undefined, 'production'))?.version).toBe(2);
-    await notifying.deletePlan(ws, 'p');
+    await service.delete(ws, 'p');
     expect(await registry.exists(ws, 'p', undefined)).toBe(false);
+  });
+
+  it('sees what another connection wrote once refreshed, and keeps its cache while nothing changed', async () => {
+    const registry = await registryWith([version(1, 'production')]);
+    await registry.refresh();
+    const chosen = await registry.choose(ws, 'p', undefined, 'production');
+    // Another thread's or process's connection to the same file.
+    const elsewhere = new SqlitePlanStore(file);
+    try {
+      await elsewhere.createVersion(ws, version(2, 'production'));
+      expect(await registry.exists(ws, 'p', 2)).toBe(false);
+      await registry.refresh();
+      expect(await registry.exists(ws, 'p', 2)).toBe(true);
+      expect((await registry.choose(ws, 'p', undefined, 'production'))?.version).toBe(2);
+      await registry.refresh();
+      expect(await registry.choose(ws, 'p', 1, 'production')).not.toBe(chosen);
+      const again = await registry.choose(ws, 'p', 1, 'production');
+      await registry.refresh();
+      expect(await registry.choose(ws, 'p', 1, 'production')).toBe(again);
+    } finally {
+      await elsewhere.close();
+    }
   });
 
   it('reports a stored version that no longer compiles once, and does not enforce it', async () => {

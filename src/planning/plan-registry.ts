@@ -13,9 +13,8 @@ export interface EnforcedPlan {
   /** What its `settings.validation_actions` block, read without compiling anything. */
   readonly actions: Readonly<Required<DataPlanValidationActions>>;
   /**
-   * Every data point's schema compiled, on first use (the processor's validation worker compiles
-   * its own copy, so the event loop compiles a version only to validate in place); undefined when
-   * the version does not compile, which is reported once.
+   * Every data point's schema compiled, on first use (a version is compiled only where it is
+   * enforced or read); undefined when the version does not compile, which is reported once.
    */
   readonly compiled: CompiledPlan | undefined;
 }
@@ -45,18 +44,29 @@ export function activeIn(activated: ActivatedEnvironment, environment: Environme
 }
 
 /**
- * The plans ingest and the processor enforce, compiled once per version and cached in memory.
- * The Data Planning API calls {@link changed} after every write, so the next batch sees the new
- * version. A stored document that no longer compiles is reported once and never enforced: a bad
- * plan must not stop ingestion.
+ * The plans ingest and the processor enforce, compiled once per version and cached in memory:
+ * a cache of the plan store, which owns them. A writer on this thread tells it of its writes
+ * ({@link changed}, as the Data Planning API's service does); a reader elsewhere (the processor
+ * thread, another process) calls {@link refresh} before a unit of work, which forgets everything
+ * when the store's revision moved. A stored document that no longer compiles is reported once and
+ * never enforced: a bad plan must not stop ingestion.
  */
 export class PlanRegistry {
   private readonly plans = new Map<string, Entry | null>();
+  /** The store's revision the cache holds; undefined until the first refresh. */
+  private revision: number | undefined;
 
   constructor(
     private readonly store: PlanStore,
     private readonly onBadPlan: (planId: string, version: number, error: unknown) => void = () => undefined,
   ) {}
+
+  /** Forgets what is cached when the store's plans changed since the last refresh (one read of the store). */
+  async refresh(): Promise<void> {
+    const revision = await this.store.revision();
+    if (revision !== this.revision) this.plans.clear();
+    this.revision = revision;
+  }
 
   /** Forget what is cached about a plan (it was created, updated or deleted). */
   changed(ws: WorkspaceId, planId: string): void {
@@ -162,29 +172,4 @@ function latestActive(entry: Entry, applies: (activated: ActivatedEnvironment) =
     if (applies(stored.activated_environment) && (latest === undefined || version > latest)) latest = version;
   }
   return latest;
-}
-
-/** `store`, telling `registry` of every plan it writes, so every writer keeps the cache true. */
-export function notifyingPlanStore(store: PlanStore, registry: Pick<PlanRegistry, 'changed'>): PlanStore {
-  const after =
-    <A extends unknown[], R>(write: (ws: WorkspaceId, ...rest: A) => Promise<R>, planOf: (...rest: A) => string) =>
-    async (ws: WorkspaceId, ...rest: A): Promise<R> => {
-      try {
-        return await write.call(store, ws, ...rest);
-      } finally {
-        registry.changed(ws, planOf(...rest));
-      }
-    };
-  return {
-    createPlan: after(store.createPlan, (plan) => plan.data_plan_id),
-    getPlan: (ws, planId) => store.getPlan(ws, planId),
-    listPlans: (ws) => store.listPlans(ws),
-    updatePlan: after(store.updatePlan, (plan) => plan.data_plan_id),
-    deletePlan: after(store.deletePlan, (planId) => planId),
-    createVersion: after(store.createVersion, (version) => version.data_plan_id),
-    getVersion: (ws, planId, version) => store.getVersion(ws, planId, version),
-    updateVersion: after(store.updateVersion, (version) => version.data_plan_id),
-    deleteVersion: after(store.deleteVersion, (planId) => planId),
-    close: () => store.close(),
-  };
 }

@@ -73,5 +73,10 @@ export interface PlanStore {
   updateVersion(ws: WorkspaceId, version: DataPlanVersion): Promise<boolean>;
   /** Deletes a version; `false` if there was no such version. */
   deleteVersion(ws: WorkspaceId, planId: string, version: number): Promise<boolean>;
+  /**
+   * A number that grows with every write that changes a plan or a version, in any workspace,
+   * through any connection: what a cache of plans (`PlanRegistry.refresh`) checks to stay true.
+   */
+  revision(): Promise<number>;
   close(): Promise<void>;
 }

@@ -1,5 +1,4 @@
 import { Counter } from 'prom-client';
-import type { WorkspaceId } from '../kernel/ids.ts';
 import type { Capability, ProcessorContext, AppContext } from '../runtime/capability.ts';
 import { Backfill } from './backfill.ts';
 import { dataPlanStage } from './data-plan.stage.ts';
@@ -21,10 +20,6 @@ declare module '../runtime/capability.ts' {
   interface AppServices {
     /** The plans of every workspace, compiled where they are used (the Web SDK's config, the catalog's coverage, the backfill). */
     planRegistry: PlanRegistry;
-  }
-  interface ProcessorCalls {
-    /** A plan was written: the processor's registry forgets what it cached of it. */
-    'plans.changed': (ws: WorkspaceId, planId: string) => Promise<void>;
   }
 }
 
@@ -48,10 +43,8 @@ export const planning: Capability = {
     const platform = await ctx.store('platform');
     const log = await ctx.store('log');
     const ingest = ctx.use('ingest');
-    const plans = new PlanService(await ctx.store('plans'), (ws, planId) => {
-      registry.changed(ws, planId);
-      ctx.call('plans.changed', ws, planId).catch((error: unknown) => ctx.logger.warn({ err: error, planId }, 'the processor thread was not told of a plan change'));
-    });
+    // The processor thread's registry sees these writes by the store's revision (see PlanRegistry).
+    const plans = new PlanService(await ctx.store('plans'), (ws, planId) => registry.changed(ws, planId));
     ingest.addCheck(planReferenceCheck((ws, planId, version) => registry.exists(ws, planId, version)));
     const quarantine = new QuarantineReader(quality, async (partition, offset) => {
       const [record] = await log.read(partition, offset - 1, 1);
@@ -77,6 +70,5 @@ export const planning: Capability = {
       registers: [ctx.metrics],
     });
     ctx.stage(dataPlanStage({ plans: registry, store: await ctx.store('quality'), hub: ctx.live, violations }));
-    ctx.expose('plans.changed', async (ws, planId) => registry.changed(ws, planId));
   },
 };

@@ -114,5 +114,32 @@ export function planStoreContract(name: string, open: (location: string) => Prom
       expect(await store.createPlan(ws, plan('p'))).toBe(true);
       expect((await store.getPlan(ws, 'p'))?.data_plan_versions).toEqual([]);
     });
+
+    it('bumps its revision with every write that changes a plan, and only then, as another connection sees it', async () => {
+      const reader = await open(location);
+      try {
+        const seen = [await reader.revision()];
+        const step = async (write: () => Promise<unknown>) => {
+          await write();
+          seen.push(await reader.revision());
+        };
+        await step(() => store.createPlan(ws, plan('p', [version('p', 1)])));
+        await step(() => store.createPlan(ws, plan('p')));
+        await step(() => store.updatePlan(ws, { ...plan('p'), data_plan_name: 'Renamed' }));
+        await step(() => store.createVersion(ws, version('p', 2)));
+        await step(() => store.createVersion(ws, version('p', 2)));
+        await step(() => store.updateVersion(ws, version('p', 2, { activated_environment: 'production' })));
+        await step(() => store.getPlan(ws, 'p'));
+        await step(() => store.deleteVersion(ws, 'p', 2));
+        await step(() => store.deleteVersion(ws, 'p', 2));
+        await step(() => store.deletePlan(ws, 'p'));
+        await step(() => store.deletePlan(ws, 'p'));
+        const grew = seen.slice(1).map((r, i) => r > seen[i]!);
+        // Writes that changed nothing (a taken id, an existing version, a missing one) and reads leave it as it was.
+        expect(grew).toEqual([true, false, true, true, false, true, false, true, false, true, false]);
+      } finally {
+        await reader.close();
+      }
+    });
   });
 }

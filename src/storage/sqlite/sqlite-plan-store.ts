@@ -19,6 +19,14 @@ export const PLAN_MIGRATIONS: readonly SqliteMigration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: 'the plans revision, bumped by every plan write',
+    up: `
+      CREATE TABLE plan_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
+      INSERT INTO plan_revision (id, revision) VALUES (1, 0);
+    `,
+  },
 ];
 
 /**
@@ -38,6 +46,9 @@ export class SqlitePlanStore implements PlanStore {
   private readonly updatePlanStmt;
   private readonly updateVersionStmt;
   private readonly deleteVersionStmt;
+  private readonly selectRevision;
+  /** Runs a write and, when it changed something, bumps the revision in the same transaction. */
+  private readonly counted: <T>(write: () => T, changed: (result: T) => boolean) => T;
 
   /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
   constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
@@ -63,6 +74,14 @@ export class SqlitePlanStore implements PlanStore {
     this.deleteVersionStmt = this.db.prepare('DELETE FROM data_plan_versions WHERE workspace_id = ? AND plan_id = ? AND version = ?');
     const deletePlan = this.db.prepare('DELETE FROM data_plans WHERE workspace_id = ? AND plan_id = ?');
     const deleteVersions = this.db.prepare('DELETE FROM data_plan_versions WHERE workspace_id = ? AND plan_id = ?');
+    this.selectRevision = this.db.prepare('SELECT revision FROM plan_revision WHERE id = 1').pluck();
+    const bump = this.db.prepare('UPDATE plan_revision SET revision = revision + 1 WHERE id = 1');
+    const counted = this.db.transaction((write: () => unknown, changed: (result: unknown) => boolean) => {
+      const result = write();
+      if (changed(result)) bump.run();
+      return result;
+    });
+    this.counted = counted as <T>(write: () => T, changed: (result: T) => boolean) => T;
 
     this.createPlanTx = this.db.transaction((ws: WorkspaceId, plan: DataPlan): boolean => {
       const { data_plan_versions: versions, ...header } = plan;
@@ -85,7 +104,7 @@ export class SqlitePlanStore implements PlanStore {
   }
 
   async createPlan(ws: WorkspaceId, plan: DataPlan): Promise<boolean> {
-    return this.createPlanTx(ws, plan);
+    return this.counted(() => this.createPlanTx(ws, plan), Boolean);
   }
 
   async getPlan(ws: WorkspaceId, planId: string): Promise<DataPlan | undefined> {
@@ -110,15 +129,15 @@ export class SqlitePlanStore implements PlanStore {
 
   async updatePlan(ws: WorkspaceId, plan: DataPlanHeader): Promise<boolean> {
     const { data_plan_versions: _ignored, ...header } = plan as DataPlanHeader & { data_plan_versions?: unknown };
-    return this.updatePlanStmt.run(JSON.stringify(header), ws, plan.data_plan_id).changes > 0;
+    return this.counted(() => this.updatePlanStmt.run(JSON.stringify(header), ws, plan.data_plan_id).changes > 0, Boolean);
   }
 
   async deletePlan(ws: WorkspaceId, planId: string): Promise<boolean> {
-    return this.deletePlanTx(ws, planId);
+    return this.counted(() => this.deletePlanTx(ws, planId), Boolean);
   }
 
   async createVersion(ws: WorkspaceId, version: DataPlanVersion): Promise<'created' | 'no-plan' | 'exists'> {
-    return this.createVersionTx(ws, version);
+    return this.counted(() => this.createVersionTx(ws, version), (outcome) => outcome === 'created');
   }
 
   async getVersion(ws: WorkspaceId, planId: string, version: number): Promise<DataPlanVersion | undefined> {
@@ -127,11 +146,15 @@ export class SqlitePlanStore implements PlanStore {
   }
 
   async updateVersion(ws: WorkspaceId, version: DataPlanVersion): Promise<boolean> {
-    return this.updateVersionStmt.run(JSON.stringify(version), ws, version.data_plan_id, version.version).changes > 0;
+    return this.counted(() => this.updateVersionStmt.run(JSON.stringify(version), ws, version.data_plan_id, version.version).changes > 0, Boolean);
   }
 
   async deleteVersion(ws: WorkspaceId, planId: string, version: number): Promise<boolean> {
-    return this.deleteVersionStmt.run(ws, planId, version).changes > 0;
+    return this.counted(() => this.deleteVersionStmt.run(ws, planId, version).changes > 0, Boolean);
+  }
+
+  async revision(): Promise<number> {
+    return this.selectRevision.get() as number;
   }
 
   async close(): Promise<void> {
