@@ -59,6 +59,27 @@ describe('the processor thread', () => {
     await expect.poll(() => q!.use('events').count({ workspaceId: ws }).catch(() => -1), { timeout: 10_000 }).toBe(6);
   });
 
+  it('keeps the live stream\'s watchers across a restart: the thread\'s hub matches, the app hands each message to its watcher', async () => {
+    q = await quantaApp();
+    const app = q;
+    const seen: string[] = [];
+    const stop = app.processor.live.subscribe({ workspaceId: ws, eventTypes: new Set(['custom_event']) }, (m) => {
+      if (m.kind === 'event') seen.push(m.event.eventName ?? '');
+    });
+    await send(app, 2);
+    await expect.poll(() => seen.length).toBe(2);
+    await (app.processor as unknown as { worker: Worker }).worker.terminate();
+    // The thread is started again after a second; the watcher is subscribed to the new one.
+    await expect.poll(() => app.use('events').count({ workspaceId: ws }).catch(() => -1), { timeout: 10_000 }).toBe(2);
+    await send(app, 1);
+    await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(3);
+    stop();
+    await send(app, 1);
+    await app.processor.caughtUp();
+    expect(await app.use('events').count({ workspaceId: ws })).toBe(4);
+    expect(seen).toEqual(['E0', 'E1', 'E0']);
+  });
+
   it('enforces a plan version changed while it runs, not the one it had read before', async () => {
     q = await quantaApp();
     const app = q;
