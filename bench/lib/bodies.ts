@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * Realistic `/v2/bulkevents` bodies, shaped like the Node SDK's (see
- * /work/shared/fixtures/real-clients/node-sdk.json), generated once before measuring.
+ * test/fixtures/real-clients/node-sdk.json), generated once before measuring.
  *
  * Every batch's `source_request_id` is a fixed-width slot in the body's bytes; `next()` copies a
  * pre-built body and writes a fresh id into each slot, so Quanta never sees a duplicate while

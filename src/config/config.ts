@@ -47,7 +47,7 @@ function text(env: Env, name: string): string | undefined {
 }
 
 /**
- * Reads the bootstrap variables of DESIGN.md. Throws `ConfigError` with a message that says
+ * Reads Quanta's environment variables (the README's Configuration table). Throws `ConfigError` with a message that says
  * which variable is wrong and what to set instead.
  */
 export function loadConfig(env: Env = process.env): Readonly<Config> {

@@ -8,8 +8,8 @@ import type { Envelope } from '../model/envelope.ts';
 import type { EventLog } from './event-log.ts';
 
 /**
- * Resolves the user a batch belongs to, at the edge, before the log append (DESIGN.md's data
- * flow): IDSync. Called for every batch, those that name their `mpid` included. The batches of
+ * Resolves the user a batch belongs to, at the edge, before the log append (ARCHITECTURE.md's
+ * data flow): IDSync. Called for every batch, those that name their `mpid` included. The batches of
  * one request are resolved concurrently, in order: an implementation must make its lookup and
  * in-memory change before its first `await`, so a later batch of the same user sees an earlier
  * one's profile.

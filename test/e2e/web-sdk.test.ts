@@ -8,7 +8,7 @@ import { readLog, readProfile, withEventStore } from '../helpers/stores.ts';
 
 /**
  * Compatibility with the real mParticle Web SDK (`@mparticle/web-sdk` 2.68.0) in headless Debian
- * Chromium, configured as /work/shared/fixtures/real-clients/README.md recorded it: the CNAME
+ * Chromium, configured as the recorded requests in test/fixtures/real-clients/websdk.json were: the CNAME
  * `domain` option pointing at Quanta's HTTPS listener (self-signed certificate), so the SDK calls
  * `https://{domain}/tags/JS/v2/`, `/identity/v1/`, `/webevents/v3/JS/` and `/webevents/v1/identity/`
  * (its `Constants.CNAMEUrlPaths`, applied in `processCustomBaseUrls` of src/store.ts) across origins

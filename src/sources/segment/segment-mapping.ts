@@ -3,9 +3,8 @@ import type { Batch, BatchEvent, UserIdentities } from '../../model/batch.ts';
 
 /**
  * Segment's HTTP API messages mapped to mParticle event batches, as mParticle's
- * "Segment-to-mParticle Migration Reference" describes (reference/mparticle/developers/
- * migration-segment-reference.md, "Mapping Quick Reference" and the identify/track/page
- * sections). Pure functions: the route authenticates and hands the result to IngestService,
+ * "Segment-to-mParticle Migration Reference" describes (its "Mapping Quick Reference" and the
+ * identify/track/page sections). Pure functions: the route authenticates and hands the result to IngestService,
  * which validates, resolves (IDSync) and stores each batch like any Events API batch.
  *
  * One Segment message becomes one mParticle batch (the user's identities, attributes, device and
