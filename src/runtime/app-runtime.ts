@@ -52,8 +52,16 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger, opt
     return thread;
   };
   const live: LiveSubscriptions = { subscribe: (filter, send) => running().live.subscribe(filter, send) };
-  // The processor thread starts while the capabilities build (identities load...).
+  // The processor thread starts while the capabilities build (identities load...); its failure is
+  // handled where it is awaited.
   const starting = ProcessorThread.start({ ...options.processor, log, logger });
+  starting.catch(() => undefined);
+  const abandon = async () => {
+    await starting.then((t) => t.stop()).catch(() => undefined);
+    await closers.run();
+    await storage.close().catch(() => undefined);
+  };
+  let app: FastifyInstance;
   try {
     for (const capability of capabilities) {
       if (!capability.app) continue;
@@ -74,31 +82,23 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger, opt
       };
       await capability.app(ctx);
     }
-  } catch (error) {
-    await starting.then((t) => t.stop()).catch(() => undefined);
-    await closers.run();
-    await storage.close().catch(() => undefined);
-    throw error;
-  }
-  try {
     thread = await starting;
+    metrics.addSource(() => running().metricsText());
+    app = await buildApp({
+      logger,
+      metrics,
+      requestBytes: config.limits.requestBytes,
+      allowedOrigins: config.allowedOrigins,
+      routes,
+      tenantRoutes,
+      tenantAuth: services.use('tenantAuth', 'the app runtime'),
+      logLag: () => running().lag(),
+    });
   } catch (error) {
-    await closers.run();
-    await storage.close().catch(() => undefined);
+    await abandon();
     throw error;
   }
-  metrics.addSource(() => running().metricsText());
   const processor = thread;
-  const app = await buildApp({
-    logger,
-    metrics,
-    requestBytes: config.limits.requestBytes,
-    allowedOrigins: config.allowedOrigins,
-    routes,
-    tenantRoutes,
-    tenantAuth: services.use('tenantAuth', 'the app runtime'),
-    logLag: () => processor.lag(),
-  });
   for (const job of jobs) job.start();
   return {
     config,
