@@ -1,5 +1,5 @@
 import type { Capability } from '../runtime/capability.ts';
-import { liveStreamStage } from './live-stream.ts';
+import { liveStreamStage } from './live-stream.stage.ts';
 import { liveStreamRoutes } from './livestream.routes.ts';
 
 /** The Live Stream: processed events and blocked data, as they pass, to whoever watches (last stage). */

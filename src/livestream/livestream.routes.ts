@@ -4,7 +4,7 @@ import { stringifyLossless } from '../kernel/lossless-json.ts';
 import { BadRequest } from '../kernel/errors.ts';
 import { ENVIRONMENTS, EVENT_TYPES } from '../model/event-types.ts';
 import type { TokenService } from '../platform/oauth.ts';
-import type { BlockedMessage, LiveSubscriptions } from './live-stream.ts';
+import type { BlockedMessage, LiveSubscriptions } from '../pipeline/live-stream.ts';
 
 export interface LiveStreamRoutesDeps {
   /** Where watchers subscribe (the processor thread's hub, through the app's side of it). */

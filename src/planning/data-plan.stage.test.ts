@@ -10,7 +10,7 @@ import { SqliteQualityStore } from '../storage/sqlite/sqlite-quality-store.ts';
 import { batchOf, PLAN, screen, search } from '../../test/fixtures/data-plan.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
 import { dataPlanStage } from './data-plan.stage.ts';
-import { type LiveMessage, LiveStreamHub } from '../livestream/live-stream.ts';
+import { type LiveMessage, LiveStreamHub } from '../pipeline/live-stream.ts';
 
 const ws = workspaceId(1);
 const closers: (() => Promise<void>)[] = [];

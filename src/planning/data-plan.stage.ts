@@ -8,14 +8,20 @@ import type { EnforcedPlan, PlanRegistry } from './plan-registry.ts';
 import type { DataQualityStore, NewBlockedBatch, ViolationCount } from './quality-store.ts';
 import { blockMetadata, quarantineBatch } from './quarantine.ts';
 import { type BatchValidation, type Finding, validateBatch } from './validate.ts';
-import type { LiveStreamHub } from '../livestream/live-stream.ts';
 import { CountedOffsets } from '../model/counted-offsets.ts';
 import { block, ok, type Stage } from '../model/stage.ts';
+
+/** Where blocked data is shown as it is blocked: the live stream's hub (`LiveStreamHub`, which the runtime holds). */
+export interface BlockedPublisher {
+  /** Watchers subscribed now. */
+  readonly size: number;
+  publishBlocked(record: LogRecord, quarantined: Batch): void;
+}
 
 export interface DataPlanStageDeps {
   plans: PlanRegistry;
   store: DataQualityStore;
-  hub?: LiveStreamHub;
+  hub?: BlockedPublisher;
   /** Counts violations by type, and blocked data points by kind. */
   violations?: Pick<Counter, 'inc'>;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import type { LiveSubscriptions } from '../livestream/live-stream.ts';
+import type { LiveSubscriptions } from '../pipeline/live-stream.ts';
 import { PROCESSOR_CONSUMER } from '../pipeline/processor.ts';
 import { buildApp, type RouteRegistration } from '../server/app.ts';
 import { Metrics } from '../server/metrics.ts';

@@ -1,11 +1,13 @@
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.ts';
-import type { LiveStreamHub, LiveSubscriptions } from '../livestream/live-stream.ts';
+import type { LiveStreamHub, LiveSubscriptions } from '../pipeline/live-stream.ts';
 import type { Stage } from '../model/stage.ts';
 import type { EventLog } from '../pipeline/event-log.ts';
+import type { RoutePlugin } from '../server/route-plugin.ts';
 import type { TenantAuth } from '../server/tenant-scope.ts';
+
+export type { RoutePlugin };
 
 /**
  * The stores of every capability, by kind. Each capability adds its kinds from its module file
@@ -42,9 +44,6 @@ export interface ProcessorCalls {}
 type AsyncFn = (...args: never[]) => Promise<unknown>;
 type CallArgs<K extends keyof ProcessorCalls> = ProcessorCalls[K] extends (...args: infer A) => Promise<unknown> ? A : never;
 type CallResult<K extends keyof ProcessorCalls> = ProcessorCalls[K] extends (...args: never[]) => Promise<infer R> ? R : never;
-
-/** A route plugin: fastify's, given the options (the services) it uses and nothing else. */
-export type RoutePlugin<O> = (app: FastifyInstance, options: O) => Promise<void>;
 
 /** Something that runs in the background while Quanta serves (a poller, a worker). */
 export interface Job {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Counter, Registry } from 'prom-client';
 import type { Config } from '../config/config.ts';
-import { LiveStreamHub } from '../livestream/live-stream.ts';
+import { LiveStreamHub } from '../pipeline/live-stream.ts';
 import type { Stage } from '../model/stage.ts';
 import type { EventLog } from '../pipeline/event-log.ts';
 import { Processor } from '../pipeline/processor.ts';

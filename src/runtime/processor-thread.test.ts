@@ -68,6 +68,8 @@ describe('the processor thread', () => {
     });
     await send(app, 2);
     await expect.poll(() => seen.length).toBe(2);
+    // Ended while idle: a thread ended in the middle of a DuckDB write takes the process with it.
+    await app.processor.caughtUp();
     await (app.processor as unknown as { worker: Worker }).worker.terminate();
     // The thread is started again after a second; the watcher is subscribed to the new one.
     await expect.poll(() => app.use('events').count({ workspaceId: ws }).catch(() => -1), { timeout: 10_000 }).toBe(2);

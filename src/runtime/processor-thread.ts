@@ -1,7 +1,7 @@
 import { type MessagePort, Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { Peer } from '../kernel/thread-rpc.mjs';
-import type { LiveMessage, LiveStreamFilter, LiveSubscriptions } from '../livestream/live-stream.ts';
+import type { LiveMessage, LiveStreamFilter, LiveSubscriptions } from '../pipeline/live-stream.ts';
 import { consumerCaughtUp, type EventLog } from '../pipeline/event-log.ts';
 import { PROCESSOR_CONSUMER } from '../pipeline/processor.ts';
 import type { ProcessorCalls } from './capability.ts';

@@ -4,11 +4,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import type { Logger } from 'pino';
 import { MalformedJson } from '../kernel/errors.ts';
 import { parseJsonLossless } from '../kernel/lossless-json.ts';
-import type { RoutePlugin } from '../runtime/capability.ts';
 import { registerCors } from './cors.ts';
 import { handleError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { opsRoutes, type OpsRoutesDeps } from './ops-routes.ts';
+import type { RoutePlugin } from './route-plugin.ts';
 import { type TenantAuth, tenantScope } from './tenant-scope.ts';
 
 declare module 'fastify' {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller } from '../platform/access.ts';
-import type { RoutePlugin } from '../runtime/capability.ts';
+import type { RoutePlugin } from './route-plugin.ts';
 
 export type { Caller };
 

@@ -1,8 +1,6 @@
 import type { StoredEvent } from '../analytics/event-store.ts';
 import type { Batch } from '../model/batch.ts';
 import type { LogRecord } from '../model/envelope.ts';
-import { ok, type Stage } from '../model/stage.ts';
-import { storedEventsOf } from '../analytics/event-row.ts';
 
 /** A batch the data-plan stage blocked something from: its quarantine copy and where it came from. */
 export interface BlockedMessage {
@@ -31,7 +29,8 @@ export interface LiveSubscriptions {
 
 /**
  * mParticle's Live Stream: processed events, fanned out to whoever is watching. One hub, where
- * the processor runs; watchers on the app thread subscribe to it through the processor thread.
+ * the processor runs (the runtime holds it; stages publish to it); watchers on the app thread
+ * subscribe to it through the processor thread.
  */
 export class LiveStreamHub implements LiveSubscriptions {
   private readonly subscribers = new Map<number, Subscriber>();
@@ -71,15 +70,4 @@ function shows(f: LiveStreamFilter, workspaceId: number, inputId: number, enviro
     (f.inputId === undefined || f.inputId === inputId) &&
     (f.environment === undefined || f.environment === environment)
   );
-}
-
-/** The last stage: shows each processed event to live stream watchers. Costs nothing unwatched. */
-export function liveStreamStage(hub: LiveStreamHub): Stage {
-  return {
-    name: 'live-stream',
-    run(record) {
-      if (hub.size > 0) for (const event of storedEventsOf(record)) hub.publish(event);
-      return ok(record);
-    },
-  };
 }
