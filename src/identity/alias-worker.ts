@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import type { EventStore } from '../analytics/event-store.ts';
 import type { AliasRegistry } from './aliasing.ts';
 import type { AliasRecord } from './identity-store.ts';
-import type { ProfileService } from '../profiles/profile-service.ts';
+import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 
 export interface AliasWorkerDeps {
   registry: AliasRegistry;
-  profiles: Pick<ProfileService, 'alias'>;
+  /** Aliasing's profile effects (the profiles capability's `ProfileService.alias`). */
+  profiles: { alias(ws: WorkspaceId, source: Mpid, destination: Mpid): Promise<void> };
   events: Pick<EventStore, 'copyEvents'>;
   logger: Logger;
   pollMs?: number;
