@@ -42,6 +42,21 @@ export interface EventFilter {
   eventType?: EventType;
 }
 
+/** Which events a {@link EventStore.scan} reads: one workspace's, never aliasing's copies. */
+export interface EventScan {
+  workspaceId: WorkspaceId;
+  /** Only these event types (all when absent). */
+  eventTypes?: readonly EventType[];
+  /** Only events at or after this time. */
+  sinceMs?: number;
+  /**
+   * Only events from these log positions: per partition, at or below the offset (a partition not
+   * named is not read). How a computation from history hands over to one kept as records are
+   * processed without counting an event twice or missing one.
+   */
+  upTo?: ReadonlyMap<number, number>;
+}
+
 /**
  * The event store for analytics (storage role "event store").
  *
@@ -67,5 +82,11 @@ export interface EventStore {
   copyEvents(workspaceId: WorkspaceId, from: Mpid, to: Mpid, startMs: number, endMs: number): Promise<number>;
   count(filter: EventFilter): Promise<number>;
   list(filter: EventFilter, limit: number): Promise<StoredEvent[]>;
+  /**
+   * Reads every event the scan selects, ordered by user, then event time, then log position (the
+   * order they were processed in), handing them to `onChunk` a chunk at a time (a user's events
+   * may span chunks); the next chunk is read once `onChunk` resolves.
+   */
+  scan(query: EventScan, onChunk: (events: StoredEvent[]) => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storedEventsOf } from '../../analytics/event-row.ts';
-import type { EventStore } from '../../analytics/event-store.ts';
+import type { EventScan, EventStore, StoredEvent } from '../../analytics/event-store.ts';
 import { inputId, parseMpid, workspaceId, type Mpid } from '../../kernel/ids.ts';
 import type { Batch } from '../../model/batch.ts';
 import { type LogRecord, withEdits, withText } from '../../model/envelope.ts';
@@ -143,6 +143,40 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
       // Copies are not copied again.
       expect(await store.copyEvents(ws, parseMpid('7') as Mpid, parseMpid('8') as Mpid, 0, 5000)).toBe(0);
       expect(await store.count({ workspaceId: ws, mpid: parseMpid('5') as Mpid })).toBe(3);
+    });
+
+    it('scans a workspace\'s events by user, time and log position, by type, time and log position, without aliasing\'s copies', async () => {
+      const at = (partition: number, offset: number, ts: number, mpid: string, type: 'screen_view' | 'session_start' = 'screen_view') =>
+        logRecord(partition, offset, { events: [{ event_type: type, data: type === 'screen_view' ? { screen_name: `s${offset}`, timestamp_unixtime_ms: ts } : { timestamp_unixtime_ms: ts } }] }, mpid);
+      await store.append([at(0, 1, 3000, '6'), at(0, 2, 1000, '6'), at(1, 3, 2000, '5'), at(1, 4, 2000, '5', 'session_start'), at(0, 5, 500, '6')]);
+      await store.copyEvents(ws, parseMpid('5') as Mpid, parseMpid('6') as Mpid, 0, 5000);
+      const scan = async (query: Omit<EventScan, 'workspaceId'>) => {
+        const chunks: StoredEvent[][] = [];
+        await store.scan({ workspaceId: ws, ...query }, async (events) => void chunks.push(events));
+        return chunks.flat().map((e) => [e.mpid, e.timestampMs, e.logOffset]);
+      };
+      expect(await scan({})).toEqual([
+        ['5', 2000, 3],
+        ['5', 2000, 4],
+        ['6', 500, 5],
+        ['6', 1000, 2],
+        ['6', 3000, 1],
+      ]);
+      expect(await scan({ eventTypes: ['session_start'] })).toEqual([['5', 2000, 4]]);
+      expect(await scan({ sinceMs: 1000 })).toEqual([
+        ['5', 2000, 3],
+        ['5', 2000, 4],
+        ['6', 1000, 2],
+        ['6', 3000, 1],
+      ]);
+      expect(await scan({ upTo: new Map([[0, 2]]) })).toEqual([
+        ['6', 1000, 2],
+        ['6', 3000, 1],
+      ]);
+      expect(await scan({ upTo: new Map() })).toEqual([]);
+      const other: StoredEvent[] = [];
+      await store.scan({ workspaceId: workspaceId(2) }, async (events) => void other.push(...events));
+      expect(other).toEqual([]);
     });
 
     it('clears everything and keeps data across a reopen', async () => {

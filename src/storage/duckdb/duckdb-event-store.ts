@@ -3,7 +3,7 @@ import { writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EventFilter, EventStore, StoredEvent } from '../../analytics/event-store.ts';
+import type { EventFilter, EventScan, EventStore, StoredEvent } from '../../analytics/event-store.ts';
 import type { LogRecord } from '../../model/envelope.ts';
 import { inputId, type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
 import type { Environment, EventType } from '../../model/event-types.ts';
@@ -99,6 +99,36 @@ export class DuckDbEventStore implements EventStore {
       params,
     );
     return r.getRowObjectsJS().map(toStoredEvent);
+  }
+
+  async scan(query: EventScan, onChunk: (events: StoredEvent[]) => Promise<void>): Promise<void> {
+    const clauses = ['workspace_id = $1', 'aliased_from IS NULL'];
+    const params: (string | number)[] = [query.workspaceId];
+    if (query.eventTypes) {
+      if (query.eventTypes.length === 0) return;
+      clauses.push(`event_type IN (${query.eventTypes.map((t) => (params.push(t), `$${params.length}`)).join(', ')})`);
+    }
+    if (query.sinceMs !== undefined) {
+      params.push(query.sinceMs);
+      clauses.push(`event_time >= make_timestamp($${params.length}::BIGINT * 1000)`);
+    }
+    if (query.upTo) {
+      if (query.upTo.size === 0) return;
+      const ranges = [...query.upTo].map(([partition, offset]) => `(partition = ${Math.trunc(partition)} AND log_offset <= ${Math.trunc(offset)})`);
+      clauses.push(`(${ranges.join(' OR ')})`);
+    }
+    // A connection of its own: a long scan must not hold up the reader's counts and lists.
+    const connection = await this.instance.connect();
+    try {
+      const result = await connection.stream(
+        `SELECT *, epoch_ms(event_time) AS ts, epoch_ms(received_at) AS rcv, mpid::VARCHAR AS mpid_text, aliased_from::VARCHAR AS aliased_text
+         FROM events_wide WHERE ${clauses.join(' AND ')} ORDER BY mpid, event_time, log_offset, event_index`,
+        params,
+      );
+      for await (const rows of result.yieldRowObjectJs()) await onChunk(rows.map(toStoredEvent));
+    } finally {
+      connection.closeSync();
+    }
   }
 
   async close(): Promise<void> {
