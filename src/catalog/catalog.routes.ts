@@ -4,7 +4,8 @@ import { ATTRIBUTE_TYPES, CATALOG_CATEGORIES, CATALOG_POINT_TYPES } from './cata
 import type { CatalogStore } from './catalog-store.ts';
 import { type CatalogQuery, catalogView, filterPoints, parseCatalogFilter } from './catalog-view.ts';
 import { draftPlan } from './plan-draft.ts';
-import { BadRequest } from '../kernel/errors.ts';
+import { CatalogQueryInvalid } from './catalog-errors.ts';
+import { problem } from '../kernel/errors.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
 import { ENVIRONMENTS } from '../model/event-types.ts';
 import type { CompiledVersion } from '../planning/plan-registry.ts';
@@ -111,7 +112,7 @@ export async function catalogRoutes(app: FastifyInstance, deps: CatalogRoutesDep
   const send = (reply: FastifyReply, body: unknown) => reply.type('application/json').send(JSON.stringify(body));
   // A caller without a valid token learns nothing of the query's rules: 401 before any 400.
   const onRequest = async (request: FastifyRequest) => void deps.tokens.verify(request.headers.authorization);
-  const schemaErrorFormatter = (problems: ErrorObject[]) => new BadRequest(problems.map((e) => ({ code: 'BAD_REQUEST', message: queryProblem(e) })));
+  const schemaErrorFormatter = (problems: ErrorObject[]) => new CatalogQueryInvalid(problems.map((e) => problem(queryProblem(e))));
   type Request = { Params: { workspaceId: number }; Querystring: CatalogQuery };
 
   app.get<Request>(

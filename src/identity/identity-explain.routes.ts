@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { explainIdentities } from './explain.ts';
 import type { IdentityGraph } from './identity-graph.ts';
-import { BadRequest, NotFound } from '../kernel/errors.ts';
+import { MpidInvalid, MpidUnknown } from './identity-errors.ts';
 import { parseMpid, type WorkspaceId } from '../kernel/ids.ts';
 import { stringifyLossless } from '../kernel/lossless-json.ts';
 import { workspaceForClient } from '../platform/access.ts';
@@ -35,9 +35,9 @@ export async function identityExplainRoutes(app: FastifyInstance, deps: Identity
       const clientId = deps.tokens.verify(request.headers.authorization);
       const ws = workspaceForClient(deps.platform, clientId, request.params.workspaceId, request.params.workspaceId as WorkspaceId);
       const mpid = parseMpid(request.params.mpid);
-      if (!mpid) throw new BadRequest([{ code: 'BAD_REQUEST', message: `"${request.params.mpid}" is not an mpid (a signed 64-bit integer).` }]);
+      if (!mpid) throw new MpidInvalid(request.params.mpid);
       const explained = await explainIdentities(deps.graph, ws, mpid);
-      if (!explained) throw new NotFound(`No user has mpid ${mpid} in workspace ${ws}.`);
+      if (!explained) throw new MpidUnknown(mpid, ws);
       return reply.type('application/json').send(stringifyLossless(explained));
     },
   );

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { StoredEvent } from '../analytics/event-store.ts';
 import { stringifyLossless } from '../kernel/lossless-json.ts';
-import { BadRequest } from '../kernel/errors.ts';
+import { EventTypeUnknown } from './livestream-errors.ts';
 import { ENVIRONMENTS, EVENT_TYPES } from '../model/event-types.ts';
 import type { TokenService } from '../platform/oauth.ts';
 import type { BlockedMessage, LiveStreamHub } from './live-stream.ts';
@@ -87,9 +87,7 @@ export async function liveStreamRoutes(app: FastifyInstance, deps: LiveStreamRou
       const workspaceId = deps.workspaceFor(clientId, workspace_id);
       const types = event_type?.split(',').map((t) => t.trim()).filter(Boolean);
       const unknown = types?.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t)) ?? [];
-      if (unknown.length > 0) {
-        throw new BadRequest([{ code: 'BAD_REQUEST', message: `Unknown event_type ${unknown.join(', ')}; use: ${EVENT_TYPES.join(', ')}.` }]);
-      }
+      if (unknown.length > 0) throw new EventTypeUnknown(unknown);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {

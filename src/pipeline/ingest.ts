@@ -1,4 +1,4 @@
-import { BadRequest, type ErrorDetail } from '../kernel/errors.ts';
+import { type ErrorDetail, problem } from '../kernel/errors.ts';
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { Batch, SourceChannel } from '../model/batch.ts';
 import { parseBatch } from '../model/batch-parser.ts';
@@ -6,6 +6,7 @@ import type { Input } from '../platform/platform-store.ts';
 import type { RateLimiter } from '../platform/rate-limiter.ts';
 import type { Envelope } from '../model/envelope.ts';
 import type { EventLog } from './event-log.ts';
+import { BatchInvalid, BatchNotObject, BatchPlanUnknown, BulkEmpty, BulkNotArray, BulkTooLarge } from './ingest-errors.ts';
 
 /**
  * Resolves the user a batch belongs to, at the edge, before the log append (DESIGN.md's data
@@ -123,27 +124,26 @@ export class IngestService {
       if (exists === undefined) known.set(key, (exists = await this.deps.planExists(ws, plan.plan_id, version)));
       if (!exists) {
         const at = bulk ? `[${i}].` : '';
-        problems.push({
-          code: 'BAD_REQUEST',
-          message: `${at}context.data_plan names plan "${plan.plan_id}"${version === undefined ? '' : ` version ${version}`}, which does not exist in this workspace; create it with the Data Planning API or fix the batch.`,
-        });
+        problems.push(
+          problem(
+            `${at}context.data_plan names plan "${plan.plan_id}"${version === undefined ? '' : ` version ${version}`}, which does not exist in this workspace; create it with the Data Planning API or fix the batch.`,
+          ),
+        );
       }
     }
-    if (problems.length > 0) throw new BadRequest(problems);
+    if (problems.length > 0) throw new BatchPlanUnknown(problems);
   }
 
   private parse(req: IngestRequest): Batch[] {
     const { limits } = this.deps;
     let raw: unknown[];
     if (req.bulk) {
-      if (!Array.isArray(req.body)) throw bad('The request body must be a JSON array of event batches.');
-      if (req.body.length === 0) throw bad('The request body is an empty array; send at least one event batch.');
-      if (req.body.length > limits.batchesPerBulk) {
-        throw bad(`The request has ${req.body.length} batches; send at most ${limits.batchesPerBulk} per request.`);
-      }
+      if (!Array.isArray(req.body)) throw new BulkNotArray();
+      if (req.body.length === 0) throw new BulkEmpty();
+      if (req.body.length > limits.batchesPerBulk) throw new BulkTooLarge(req.body.length, limits.batchesPerBulk);
       raw = req.body;
     } else {
-      if (Array.isArray(req.body)) throw bad('The request body must be one event batch (a JSON object); send arrays to /v2/bulkevents.');
+      if (Array.isArray(req.body)) throw new BatchNotObject();
       raw = [req.body];
     }
     const problems: ErrorDetail[] = [];
@@ -151,10 +151,7 @@ export class IngestService {
     raw.forEach((value, i) => {
       const where = req.bulk ? `[${i}]` : '';
       if (req.bodyBytes > limits.batchBytes && JSON.stringify(value).length > limits.batchBytes) {
-        problems.push({
-          code: 'BAD_REQUEST',
-          message: `${where ? `Batch ${where}` : 'The batch'} is larger than ${limits.batchBytes / 1024} KB; split it into smaller batches.`,
-        });
+        problems.push(problem(`${where ? `Batch ${where}` : 'The batch'} is larger than ${limits.batchBytes / 1024} KB; split it into smaller batches.`));
         return;
       }
       const r = parseBatch(value, where);
@@ -164,27 +161,23 @@ export class IngestService {
         batches.push(r.batch);
       }
     });
-    if (problems.length > 0) throw new BadRequest(problems);
+    if (problems.length > 0) throw new BatchInvalid(problems);
     return batches;
   }
 
   private historicalProblems(batch: Batch, where: string): ErrorDetail[] {
     const at = where ? `${where}.` : '';
-    if (batch.events.length === 0) return [{ code: 'BAD_REQUEST', message: `${at}events: a historical batch must contain events.` }];
+    if (batch.events.length === 0) return [problem(`${at}events: a historical batch must contain events.`)];
     const cutoff = this.now() - HISTORICAL_MIN_AGE_MS;
     return batch.events.flatMap((e, i): ErrorDetail[] => {
       const ts = e.data.timestamp_unixtime_ms;
       if (typeof ts !== 'number') {
-        return [{ code: 'BAD_REQUEST', message: `${at}events[${i}].data.timestamp_unixtime_ms is required for historical data.` }];
+        return [problem(`${at}events[${i}].data.timestamp_unixtime_ms is required for historical data.`)];
       }
       if (ts > cutoff) {
-        return [{ code: 'BAD_REQUEST', message: `${at}events[${i}].data.timestamp_unixtime_ms is less than 72 hours old; send it to /v2/bulkevents.` }];
+        return [problem(`${at}events[${i}].data.timestamp_unixtime_ms is less than 72 hours old; send it to /v2/bulkevents.`)];
       }
       return [];
     });
   }
-}
-
-function bad(message: string): BadRequest {
-  return new BadRequest([{ code: 'BAD_REQUEST', message }]);
 }

@@ -1,5 +1,5 @@
-import { Forbidden } from '../kernel/errors.ts';
 import { workspaceId, type WorkspaceId } from '../kernel/ids.ts';
+import { WorkspaceForbidden } from './platform-errors.ts';
 import type { PlatformStore } from './platform-store.ts';
 
 /**
@@ -16,7 +16,7 @@ export function workspaceForClient(
   const tenant = store.tenantOf(ws);
   const client = store.apiClient(clientId);
   if (!tenant || !client || tenant.orgId !== client.orgId) {
-    throw new Forbidden(`Workspace ${ws} does not exist or does not belong to this API client's organisation.`);
+    throw new WorkspaceForbidden(ws);
   }
   return ws;
 }

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequest, Forbidden } from '../kernel/errors.ts';
 import { parseMpid, type WorkspaceId } from '../kernel/ids.ts';
 import { stringifyLossless } from '../kernel/lossless-json.ts';
 import type { TokenService } from '../platform/oauth.ts';
 import type { PlatformStore } from '../platform/platform-store.ts';
 import { parseFields, PROFILE_FIELDS, type ProfileApi } from './profile-api.ts';
 import { workspaceForClient } from '../platform/access.ts';
+import { MpidInvalid } from '../identity/identity-errors.ts';
+import { TenantMismatch } from './profile-errors.ts';
 
 export interface ProfileRoutesDeps {
   profileApi: ProfileApi;
@@ -38,7 +39,7 @@ export async function profileRoutes(app: FastifyInstance, deps: ProfileRoutesDep
     const ws = workspaceForClient(deps.platform, clientId, p.workspaceId, p.workspaceId as WorkspaceId);
     const tenant = deps.platform.tenantOf(ws)!;
     if (tenant.orgId !== p.orgId || tenant.accountId !== p.accountId) {
-      throw new Forbidden(`Workspace ${ws} is not in org ${p.orgId} and account ${p.accountId}.`);
+      throw new TenantMismatch(ws, p.orgId, p.accountId);
     }
     return ws;
   };
@@ -48,7 +49,7 @@ export async function profileRoutes(app: FastifyInstance, deps: ProfileRoutesDep
     const ws = workspace(request, request.params);
     const fields = parseFields(request.query.fields);
     const mpid = parseMpid(request.params.mpid);
-    if (!mpid) throw new BadRequest([{ code: 'BAD_REQUEST', message: `"${request.params.mpid}" is not an mpid (a signed 64-bit integer).` }]);
+    if (!mpid) throw new MpidInvalid(request.params.mpid);
     return send(reply, await deps.profileApi.byMpid(ws, mpid, fields));
   };
   const schema = (summary: string) => ({
