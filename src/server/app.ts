@@ -4,7 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import type { Logger } from 'pino';
 import { parseJsonLossless } from '../kernel/lossless-json.ts';
 import { handleError } from './errors.ts';
-import { MalformedJson } from './http-errors.ts';
+import { MalformedJson, RouteNotFound } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { eventsRoutes, type EventsRoutesDeps } from '../sources/events-api/events.routes.ts';
 import { identityRoutes, type IdentityRoutesDeps } from '../identity/identity.routes.ts';
@@ -90,11 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (closing) void reply.header('connection', 'close');
     return payload;
   });
-  app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({
-      errors: [{ code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}; see /openapi.json.` }],
-    });
-  });
+  app.setNotFoundHandler((request, reply) => handleError(new RouteNotFound(request.method, request.url.split('?')[0]!), request, reply));
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode });
