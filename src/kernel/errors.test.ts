@@ -1,5 +1,7 @@
+import Database from 'better-sqlite3';
+import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { BadRequest, defineError, NotFound, problem, problemList, QuantaError, registeredErrors } from './errors.ts';
+import { BadRequest, decodeError, defineError, encodeError, NotFound, problem, problemList, QuantaError, registeredErrors, type WireError } from './errors.ts';
 
 const Missing = defineError('QUANTA_TEST_THING_MISSING', {
   status: 404,
@@ -12,6 +14,19 @@ const Throttled = defineError('QUANTA_TEST_THING_THROTTLED', {
   headers: (seconds: number) => ({ 'retry-after': String(seconds) }),
 });
 const Refused = defineError('QUANTA_TEST_GRANT_REFUSED', { status: 400, bodyCode: 'UNSUPPORTED_GRANT_TYPE', message: () => 'No.' });
+
+/** Through a real MessageChannel, as between the app and the processor thread. */
+async function acrossThreads(wire: WireError): Promise<WireError> {
+  const { port1, port2 } = new MessageChannel();
+  try {
+    const received = new Promise<WireError>((resolve) => port2.once('message', resolve));
+    port1.postMessage(wire);
+    return await received;
+  } finally {
+    port1.close();
+    port2.close();
+  }
+}
 
 describe('defineError', () => {
   it('makes a class of the status, with the registered code, the body word and the typed message', () => {
@@ -57,5 +72,51 @@ describe('defineError', () => {
         { code: 'QUANTA_TEST_GRANT_REFUSED', status: 400, bodyCode: 'UNSUPPORTED_GRANT_TYPE' },
       ]),
     );
+  });
+});
+
+describe('encodeError and decodeError', () => {
+  it('bring a registered error back as its class, with its code, status, message, problems and headers', async () => {
+    for (const sent of [new Missing('plan', 3), new Invalid([problem('a'), problem('b')]), new Throttled(2), new Refused()]) {
+      const received = decodeError(await acrossThreads(encodeError(sent)));
+      expect(received).toBeInstanceOf(sent.constructor);
+      expect(received).toBeInstanceOf(QuantaError);
+      const coded = received as QuantaError;
+      expect({ code: coded.code, status: coded.status, message: coded.message, problems: coded.problems, headers: coded.headers }).toEqual({
+        code: sent.code,
+        status: sent.status,
+        message: sent.message,
+        problems: sent.problems,
+        headers: sent.headers,
+      });
+      expect(coded.details()).toEqual(sent.details());
+      expect(coded.stack).toBe(sent.stack);
+    }
+  });
+
+  it('bring any other error back as an Error with its name, message and code (SQLite errors included)', async () => {
+    const db = new Database(':memory:');
+    let sqliteError: unknown;
+    try {
+      db.exec('SELECT * FROM no_such_table');
+    } catch (error) {
+      sqliteError = error;
+    } finally {
+      db.close();
+    }
+    const received = decodeError(await acrossThreads(encodeError(sqliteError)));
+    expect(received).toBeInstanceOf(Error);
+    expect(received).toMatchObject({ name: 'SqliteError', message: 'no such table: no_such_table', code: 'SQLITE_ERROR' });
+
+    const plain = decodeError(await acrossThreads(encodeError(new TypeError('bad'))));
+    expect(plain).toMatchObject({ name: 'TypeError', message: 'bad' });
+    expect('code' in plain).toBe(false);
+    expect(decodeError(encodeError('thrown text')).message).toBe('thrown text');
+  });
+
+  it('bring a code this thread never registered back as an Error with that code', () => {
+    const received = decodeError({ kind: 'quanta', code: 'QUANTA_ELSEWHERE_DEFINED', problems: ['x'], headers: {} });
+    expect(received).not.toBeInstanceOf(QuantaError);
+    expect(received).toMatchObject({ message: 'x', code: 'QUANTA_ELSEWHERE_DEFINED' });
   });
 });

@@ -79,7 +79,7 @@ export abstract class QuantaError extends Error {
   /** Extra response headers (Retry-After, WWW-Authenticate...). */
   readonly headers: ErrorHeaders;
 
-  /** Called by the classes {@link defineError} makes. */
+  /** Called by the classes {@link defineError} makes, and by {@link decodeError} with what it received. */
   constructor(rendered: string | readonly (string | ErrorDetail)[], headers: ErrorHeaders = {}) {
     const problems = typeof rendered === 'string' ? [rendered] : rendered.map((p) => (typeof p === 'string' ? p : p.message));
     super(problems.join('; '));
@@ -167,3 +167,38 @@ export function defineError<S extends ErrorStatus, A extends unknown[]>(code: Er
   register(Defined, { code, status: spec.status, bodyCode: spec.bodyCode ?? BODY_CODES[spec.status] });
   return Defined as unknown as DefinedError<S, A>;
 }
+
+/** An error as plain data, for `postMessage` between threads (which would drop its class). */
+export type WireError =
+  | { readonly kind: 'quanta'; readonly code: string; readonly problems: readonly string[]; readonly headers: ErrorHeaders; readonly stack?: string }
+  | { readonly kind: 'other'; readonly name: string; readonly message: string; readonly code?: string; readonly stack?: string };
+
+export function encodeError(error: unknown): WireError {
+  if (error instanceof QuantaError) {
+    return { kind: 'quanta', code: error.code, problems: [...error.problems], headers: { ...error.headers }, ...stackOf(error) };
+  }
+  if (!(error instanceof Error)) return { kind: 'other', name: 'Error', message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return { kind: 'other', name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}), ...stackOf(error) };
+}
+
+/**
+ * A registered error comes back as an instance of its class (this thread must have loaded the
+ * module defining it); any other error as an `Error` with its name, message and `code`.
+ */
+export function decodeError(wire: WireError): Error {
+  const type = wire.kind === 'quanta' ? registry.get(wire.code)?.type : undefined;
+  let error: Error;
+  if (wire.kind === 'quanta' && type) {
+    // The template's arguments are gone: build it from what it rendered, with its class's prototype.
+    error = Reflect.construct(QuantaError, [wire.problems, wire.headers], type) as QuantaError;
+  } else {
+    error = new Error(wire.kind === 'quanta' ? wire.problems.join('; ') : wire.message);
+    if (wire.kind === 'other') error.name = wire.name;
+    if (wire.code !== undefined) Object.assign(error, { code: wire.code });
+  }
+  if (wire.stack !== undefined) error.stack = wire.stack;
+  return error;
+}
+
+const stackOf = (error: Error) => (error.stack === undefined ? {} : { stack: error.stack });
