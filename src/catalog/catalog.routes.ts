@@ -12,6 +12,7 @@ import type { CompiledVersion } from '../planning/plan-registry.ts';
 import { errorBody } from '../server/error-body.schema.ts';
 import { versionDocumentSchema } from '../planning/plan-document.schema.ts';
 import { platformCaller, type PlatformCallerDeps } from '../server/platform-caller.ts';
+import { workspaceIdParam } from '../server/path-params.ts';
 
 export interface CatalogRoutesDeps extends PlatformCallerDeps {
   catalog: CatalogStore;
@@ -25,7 +26,7 @@ const TAG = 'Catalog';
 const params = {
   type: 'object',
   required: ['workspaceId'],
-  properties: { workspaceId: { type: 'integer', minimum: 1, description: 'The workspace whose data points to list' } },
+  properties: { workspaceId: { ...workspaceIdParam, description: 'The workspace whose data points to list' } },
 };
 const QUERY_FIELDS = ['category', 'search', 'environment', 'seen_after', 'seen_before'] as const;
 const querystring = {

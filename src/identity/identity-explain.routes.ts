@@ -7,6 +7,7 @@ import { stringifyLossless } from '../kernel/lossless-json.ts';
 import { workspaceForClient } from '../platform/access.ts';
 import type { TokenService } from '../platform/oauth.ts';
 import type { PlatformStore } from '../platform/platform-store.ts';
+import { workspaceIdParam } from '../server/path-params.ts';
 
 export interface IdentityExplainRoutesDeps {
   graph: IdentityGraph;
@@ -27,7 +28,7 @@ export async function identityExplainRoutes(app: FastifyInstance, deps: Identity
         summary: 'Why each identity is on a profile, and the profile\'s identity history',
         tags: ['Identity'],
         security: [{ bearer: [] }],
-        params: { type: 'object', properties: { workspaceId: { type: 'integer' }, mpid: { type: 'string' } } },
+        params: { type: 'object', properties: { workspaceId: workspaceIdParam, mpid: { type: 'string' } } },
         response: { 200: { type: 'object', additionalProperties: true } },
       },
     },

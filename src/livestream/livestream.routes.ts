@@ -5,6 +5,7 @@ import { EventTypeUnknown } from './livestream-errors.ts';
 import { ENVIRONMENTS, EVENT_TYPES } from '../model/event-types.ts';
 import type { TokenService } from '../platform/oauth.ts';
 import type { BlockedMessage, LiveStreamHub } from './live-stream.ts';
+import { workspaceIdParam } from '../server/path-params.ts';
 
 export interface LiveStreamRoutesDeps {
   hub: LiveStreamHub;
@@ -67,7 +68,7 @@ export async function liveStreamRoutes(app: FastifyInstance, deps: LiveStreamRou
         querystring: {
           type: 'object',
           properties: {
-            workspace_id: { type: 'integer', minimum: 1, description: 'Defaults to the bootstrap workspace.' },
+            workspace_id: { ...workspaceIdParam, description: 'Defaults to the bootstrap workspace.' },
             input_id: { type: 'integer', minimum: 1 },
             environment: { type: 'string', enum: [...ENVIRONMENTS] },
             event_type: { type: 'string', description: `Comma-separated event types: ${EVENT_TYPES.join(', ')}` },

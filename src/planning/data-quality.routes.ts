@@ -10,6 +10,7 @@ import type { DataQualityStore } from './quality-store.ts';
 import type { QuarantineReader } from './quarantine-reader.ts';
 import { errorBody } from '../server/error-body.schema.ts';
 import { platformCaller, type PlatformCallerDeps } from '../server/platform-caller.ts';
+import { workspaceIdParam } from '../server/path-params.ts';
 
 export interface DataQualityRoutesDeps extends PlatformCallerDeps {
   quality: DataQualityStore;
@@ -28,7 +29,7 @@ const TAGS = ['Data Planning API', 'Data Quality'];
 const planParams = {
   type: 'object',
   required: ['workspaceId', 'planId'],
-  properties: { workspaceId: { type: 'integer' }, planId: { type: 'string', description: 'Slug ID of the data plan' } },
+  properties: { workspaceId: workspaceIdParam, planId: { type: 'string', description: 'Slug ID of the data plan' } },
 };
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

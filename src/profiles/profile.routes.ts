@@ -6,6 +6,7 @@ import type { PlatformStore } from '../platform/platform-store.ts';
 import { parseFields, PROFILE_FIELDS, type ProfileApi } from './profile-api.ts';
 import { workspaceForClient } from '../platform/access.ts';
 import { MpidInvalid } from '../identity/identity-errors.ts';
+import { accountIdParam, orgIdParam, workspaceIdParam } from '../server/path-params.ts';
 import { TenantMismatch } from './profile-errors.ts';
 
 export interface ProfileRoutesDeps {
@@ -23,7 +24,7 @@ interface TenantParams {
 const tenantParams = {
   type: 'object',
   required: ['orgId', 'accountId', 'workspaceId'],
-  properties: { orgId: { type: 'integer' }, accountId: { type: 'integer' }, workspaceId: { type: 'integer' } },
+  properties: { orgId: orgIdParam, accountId: accountIdParam, workspaceId: workspaceIdParam },
 };
 const fieldsQuery = {
   type: 'object',

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { parseJsonLossless } from '../kernel/lossless-json.ts';
 import { handleError } from './errors.ts';
 import { MalformedJson, RouteNotFound } from './http-errors.ts';
+import { pathParamsValidator } from './path-params.ts';
 import type { Metrics } from './metrics.ts';
 import { eventsRoutes, type EventsRoutesDeps } from '../sources/events-api/events.routes.ts';
 import { identityRoutes, type IdentityRoutesDeps } from '../identity/identity.routes.ts';
@@ -63,7 +64,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { strict: false } },
   });
   const partsAjv = new Ajv({ coerceTypes: true, useDefaults: true, strict: false });
-  app.setValidatorCompiler(({ httpPart, schema }) => (httpPart === 'body' ? () => true : partsAjv.compile(schema)));
+  app.setValidatorCompiler(({ httpPart, schema }) =>
+    httpPart === 'body' ? () => true : httpPart === 'params' ? pathParamsValidator(partsAjv, schema) : partsAjv.compile(schema),
+  );
   app.removeAllContentTypeParsers();
   const parseJson = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
     const text = body.toString();

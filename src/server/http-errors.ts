@@ -1,5 +1,6 @@
 /** Errors of HTTP itself, whatever the route: bodies, content types, paths, origins, and the 500. */
-import { defineError } from '../kernel/errors.ts';
+import { defineError, problem } from '../kernel/errors.ts';
+import { MAX_ID } from '../kernel/ids.ts';
 
 export const MalformedJson = defineError('QUANTA_HTTP_JSON_MALFORMED', {
   status: 400,
@@ -30,6 +31,12 @@ export const ContentLengthMismatch = defineError('QUANTA_HTTP_CONTENT_LENGTH_MIS
 export const RequestInvalid = defineError('QUANTA_HTTP_REQUEST_INVALID', {
   status: 400,
   message: (message: string) => message,
+});
+
+export const PathIdInvalid = defineError('QUANTA_HTTP_PATH_ID_INVALID', {
+  status: 400,
+  message: (invalid: readonly { name: string; value: string }[]) =>
+    invalid.map(({ name, value }) => problem(`Path parameter ${name} must be a whole number from 1 to ${MAX_ID}, not "${value}".`)),
 });
 
 export const RouteNotFound = defineError('QUANTA_HTTP_ROUTE_NOT_FOUND', {

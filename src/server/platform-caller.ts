@@ -3,6 +3,7 @@ import { workspaceId, type WorkspaceId } from '../kernel/ids.ts';
 import { workspaceForClient } from '../platform/access.ts';
 import type { TokenService } from '../platform/oauth.ts';
 import type { PlatformStore } from '../platform/platform-store.ts';
+import { PathIdInvalid } from './http-errors.ts';
 
 export interface PlatformCallerDeps {
   tokens: TokenService;
@@ -17,6 +18,9 @@ export function platformCaller(deps: PlatformCallerDeps) {
   return (request: FastifyRequest<{ Params: { workspaceId: number } }>): { clientId: string; ws: WorkspaceId } => {
     const clientId = deps.tokens.verify(request.headers.authorization);
     const requested = request.params.workspaceId;
+    // Path integers are read as safe integers, but a route whose schema does not bound its workspace
+    // id (plans.routes.ts, for now) lets 0 and negatives through.
+    if (requested < 1) throw new PathIdInvalid([{ name: 'workspaceId', value: String(requested) }]);
     return { clientId, ws: workspaceForClient(deps.platform, clientId, requested, workspaceId(requested)) };
   };
 }
