@@ -1,4 +1,5 @@
-import { BadRequest, type ErrorDetail } from '../kernel/errors.ts';
+import { type ErrorDetail, problem } from '../kernel/errors.ts';
+import { CatalogQueryInvalid } from './catalog-errors.ts';
 import type { Environment } from '../model/event-types.ts';
 import type { CompiledPlan, CompiledPoint } from '../planning/plan-compiler.ts';
 import type { CompiledVersion } from '../planning/plan-registry.ts';
@@ -36,8 +37,8 @@ export interface CatalogQuery {
 }
 
 /**
- * Reads the Catalog API's filters; throws a `BadRequest` naming each date that is not ISO 8601
- * and a range that ends before it starts.
+ * Reads the Catalog API's filters; throws a {@link CatalogQueryInvalid} naming each date that is
+ * not ISO 8601 and a range that ends before it starts.
  */
 export function parseCatalogFilter(query: CatalogQuery): CatalogFilter {
   const problems: ErrorDetail[] = [];
@@ -47,7 +48,7 @@ export function parseCatalogFilter(query: CatalogQuery): CatalogFilter {
     // A time of day without an offset is read as UTC, as a date alone is, whatever the server's zone.
     const ms = isIsoDate(value) ? Date.parse(/T[\d:.,]*$/.test(value) ? `${value}Z` : value) : NaN;
     if (Number.isNaN(ms)) {
-      problems.push({ code: 'BAD_REQUEST', message: `${field} must be an ISO 8601 date or date-time, like 2024-05-01 or 2024-05-01T12:00:00Z (got "${value}").` });
+      problems.push(problem(`${field} must be an ISO 8601 date or date-time, like 2024-05-01 or 2024-05-01T12:00:00Z (got "${value}").`));
       return undefined;
     }
     return ms;
@@ -55,9 +56,9 @@ export function parseCatalogFilter(query: CatalogQuery): CatalogFilter {
   const seenAfterMs = date('seen_after');
   const seenBeforeMs = date('seen_before');
   if (seenAfterMs !== undefined && seenBeforeMs !== undefined && seenBeforeMs <= seenAfterMs) {
-    problems.push({ code: 'BAD_REQUEST', message: 'seen_before must be later than seen_after.' });
+    problems.push(problem('seen_before must be later than seen_after.'));
   }
-  if (problems.length > 0) throw new BadRequest(problems);
+  if (problems.length > 0) throw new CatalogQueryInvalid(problems);
   const search = query.search?.trim().toLowerCase();
   return {
     ...(query.category !== undefined ? { category: query.category } : {}),

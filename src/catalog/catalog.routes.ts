@@ -4,7 +4,9 @@ import { ATTRIBUTE_TYPES, CATALOG_CATEGORIES, CATALOG_POINT_TYPES } from './cata
 import type { CatalogStore } from './catalog-store.ts';
 import { type CatalogQuery, catalogView, filterPoints, parseCatalogFilter } from './catalog-view.ts';
 import { draftPlan } from './plan-draft.ts';
-import { BadRequest } from '../kernel/errors.ts';
+import { CatalogQueryInvalid } from './catalog-errors.ts';
+import { problem } from '../kernel/errors.ts';
+import { workspaceIdParam } from '../server/path-params.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
 import { ENVIRONMENTS } from '../model/event-types.ts';
 import type { CompiledVersion } from '../planning/plan-registry.ts';
@@ -24,7 +26,7 @@ const TAG = 'Catalog';
 const params = {
   type: 'object',
   required: ['workspaceId'],
-  properties: { workspaceId: { type: 'integer', minimum: 1, description: 'The workspace whose data points to list' } },
+  properties: { workspaceId: { ...workspaceIdParam, description: 'The workspace whose data points to list' } },
 };
 const QUERY_FIELDS = ['category', 'search', 'environment', 'seen_after', 'seen_before'] as const;
 const querystring = {
@@ -107,7 +109,7 @@ function queryProblem(e: ErrorObject): string {
  */
 export async function catalogRoutes(app: FastifyInstance, deps: CatalogRoutesDeps): Promise<void> {
   const send = (reply: FastifyReply, body: unknown) => reply.type('application/json').send(JSON.stringify(body));
-  const schemaErrorFormatter = (problems: ErrorObject[]) => new BadRequest(problems.map((e) => ({ code: 'BAD_REQUEST', message: queryProblem(e) })));
+  const schemaErrorFormatter = (problems: ErrorObject[]) => new CatalogQueryInvalid(problems.map((e) => problem(queryProblem(e))));
   type Request = { Params: { workspaceId: number }; Querystring: CatalogQuery };
 
   app.get<Request>(

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AliasRegistry } from './aliasing.ts';
-import { BadRequest } from '../kernel/errors.ts';
+import { AliasBodyInvalid, AliasKeyMismatch } from './identity-errors.ts';
 import type { InputDirectory } from '../platform/credentials.ts';
 
 export interface AliasRoutesDeps {
@@ -29,7 +29,7 @@ const accepted = { 202: { description: 'Accepted; applied after the alias delay'
 
 function objectBody(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BadRequest([{ code: 'BAD_REQUEST', message: 'The request body must be a JSON alias request.' }]);
+    throw new AliasBodyInvalid();
   }
   return body as Record<string, unknown>;
 }
@@ -96,7 +96,7 @@ export async function aliasRoutes(app: FastifyInstance, deps: AliasRoutesDeps): 
       const input = deps.inputs.authenticatePathKey(request.params.key);
       const b = objectBody(request.body);
       if (b.api_key !== undefined && b.api_key !== request.params.key) {
-        throw new BadRequest([{ code: 'BAD_REQUEST', message: 'api_key in the body differs from the key in the path.' }]);
+        throw new AliasKeyMismatch();
       }
       const data = objectBody(b.data ?? null) as AliasBody;
       await accept(input.workspaceId, { ...data, request_id: typeof b.request_id === 'string' ? b.request_id : null });

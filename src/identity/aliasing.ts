@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequest, type ErrorDetail, Forbidden } from '../kernel/errors.ts';
+import { type ErrorDetail, problem } from '../kernel/errors.ts';
 import { type Mpid, parseMpid, type WorkspaceId } from '../kernel/ids.ts';
+import { AliasInvalid, AliasingUnavailable } from './identity-errors.ts';
 import type { IdentityGraph } from './identity-graph.ts';
 import type { AliasRecord, IdentityEvent, IdentityReason, IdentityStore } from './identity-store.ts';
 import type { IdentityStrategy } from './strategy.ts';
@@ -45,16 +46,16 @@ export class AliasRegistry {
   async accept(ws: WorkspaceId, input: AliasInput, delayMs: number): Promise<AliasRecord> {
     const strategy = this.strategyFor(ws).name;
     if (strategy === 'profile_isolation' || strategy === 'best_match') {
-      throw new Forbidden(`Aliasing is not available with the ${strategy} identity strategy (only default, profile conversion and profile link).`);
+      throw new AliasingUnavailable(strategy);
     }
     const problems: ErrorDetail[] = [];
-    const bad = (message: string) => problems.push({ code: 'BAD_REQUEST', message });
+    const bad = (message: string) => problems.push(problem(message));
     const source = parseMpid(input.sourceMpid);
     const destination = parseMpid(input.destinationMpid);
     if (!source) bad('source_mpid is required: the MPID of the profile whose data is copied.');
     if (!destination) bad('destination_mpid is required: the MPID of the profile that receives the data.');
     if (!optionalTime(input.startMs) || !optionalTime(input.endMs)) bad('start_unixtime_ms and end_unixtime_ms must be Unix times in milliseconds.');
-    if (problems.length > 0) throw new BadRequest(problems);
+    if (problems.length > 0) throw new AliasInvalid(problems);
     if (source === destination) bad('The source MPID is the same as the destination MPID.');
     for (const [name, mpid] of [['source', source], ['destination', destination]] as const) {
       if (!this.graph.record(ws, mpid!)) bad(`The ${name} MPID ${mpid} does not exist.`);
@@ -64,7 +65,7 @@ export class AliasRegistry {
     const startMs = (input.startMs as number | null | undefined) ?? endMs - ALIAS_MAX_SPAN_MS;
     if (startMs > endMs) bad('The time range is invalid: start_unixtime_ms is after end_unixtime_ms.');
     else if (endMs - startMs > ALIAS_MAX_SPAN_MS) bad('The time range is invalid: it spans more than 90 days.');
-    if (problems.length > 0) throw new BadRequest(problems);
+    if (problems.length > 0) throw new AliasInvalid(problems);
     const alias: AliasRecord = {
       id: input.requestId || randomUUID(),
       workspaceId: ws,

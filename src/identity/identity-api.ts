@@ -1,7 +1,8 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { BadRequest, type ErrorDetail, NotFound } from '../kernel/errors.ts';
+import { type ErrorDetail, problem } from '../kernel/errors.ts';
 import { type Mpid, parseMpid, type WorkspaceId } from '../kernel/ids.ts';
 import type { IdentityChangeRequest, IdentityGraph, IdSyncRequest } from './identity-graph.ts';
+import { IdentityRequestInvalid, IdentityTypeUnknown, KnownIdentitiesEmpty, MpidInvalid, MpidUnknown, NoMatchingUser } from './identity-errors.ts';
 import { fromApiName, type Identities, toApiName } from './identity-types.ts';
 
 /** The body `identify`, `login`, `logout` and `search` answer with (Identity API reference). */
@@ -48,16 +49,15 @@ const validateModify = ajv.compile({
 
 function check(validate: ValidateFunction, body: unknown): void {
   if (validate(body)) return;
-  throw new BadRequest(
-    (validate.errors ?? []).map((e) => ({
-      code: 'BAD_REQUEST',
-      message: `${e.instancePath ? `Field "${e.instancePath.slice(1).replaceAll('/', '.')}"` : 'The body'} ${e.message ?? 'is invalid'}.`,
-    })),
+  throw new IdentityRequestInvalid(
+    (validate.errors ?? []).map((e) =>
+      problem(`${e.instancePath ? `Field "${e.instancePath.slice(1).replaceAll('/', '.')}"` : 'The body'} ${e.message ?? 'is invalid'}.`),
+    ),
   );
 }
 
 function unknownType(key: string): ErrorDetail {
-  return { code: 'BAD_REQUEST', message: `"${key}" is not an identity type of the Identity API.` };
+  return problem(`"${key}" is not an identity type of the Identity API.`);
 }
 
 /** Reads `known_identities`, naming every unknown identity type. */
@@ -69,10 +69,8 @@ function knownIdentities(raw: Record<string, string | null>, allowEmpty: boolean
     if (!type) problems.push(unknownType(key));
     else if (value !== null && value !== '') known[type] = value;
   }
-  if (problems.length > 0) throw new BadRequest(problems);
-  if (!allowEmpty && Object.keys(known).length === 0) {
-    throw new BadRequest([{ code: 'BAD_REQUEST', message: 'known_identities must contain at least one identity.' }]);
-  }
+  if (problems.length > 0) throw new IdentityTypeUnknown(problems);
+  if (!allowEmpty && Object.keys(known).length === 0) throw new KnownIdentitiesEmpty();
   return known;
 }
 
@@ -103,13 +101,13 @@ export class IdentityApi {
     check(validateIdentify, body);
     const known = knownIdentities((body as { known_identities: Record<string, string | null> }).known_identities, false);
     const found = this.graph.search(ws, known);
-    if (!found) throw new NotFound('No user matches these identities.');
+    if (!found) throw new NoMatchingUser();
     return { context: null, mpid: found.mpid, matched_identities: toApi(found.matched), is_ephemeral: false, is_logged_in: false };
   }
 
   async modify(ws: WorkspaceId, mpidText: string, body: unknown): Promise<Record<string, never>> {
     const mpid = parseMpid(mpidText);
-    if (!mpid) throw new BadRequest([{ code: 'BAD_REQUEST', message: `"${mpidText}" is not an mpid (a signed 64-bit integer).` }]);
+    if (!mpid) throw new MpidInvalid(mpidText);
     check(validateModify, body);
     const raw = (body as { identity_changes: { identity_type: string; old_value?: string | null; new_value?: string | null }[]; request_id?: string | null });
     const problems: ErrorDetail[] = [];
@@ -119,8 +117,8 @@ export class IdentityApi {
       if (!type) problems.push(unknownType(c.identity_type));
       else changes.push({ type, oldValue: c.old_value ?? null, newValue: c.new_value === '' ? null : (c.new_value ?? null) });
     }
-    if (problems.length > 0) throw new BadRequest(problems);
-    if (!(await this.graph.modify(ws, mpid as Mpid, changes, raw.request_id ?? null))) throw new NotFound(`No user has mpid ${mpid}.`);
+    if (problems.length > 0) throw new IdentityTypeUnknown(problems);
+    if (!(await this.graph.modify(ws, mpid as Mpid, changes, raw.request_id ?? null))) throw new MpidUnknown(mpid);
     return {};
   }
 }

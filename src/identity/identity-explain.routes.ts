@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { explainIdentities } from './explain.ts';
 import type { IdentityGraph } from './identity-graph.ts';
-import { BadRequest, NotFound } from '../kernel/errors.ts';
+import { MpidInvalid, MpidUnknown } from './identity-errors.ts';
 import { parseMpid } from '../kernel/ids.ts';
 import { stringifyLossless } from '../kernel/lossless-json.ts';
+import { workspaceIdParam } from '../server/path-params.ts';
 import { callerOf } from '../server/tenant-scope.ts';
 
 export interface IdentityExplainRoutesDeps {
@@ -23,16 +24,16 @@ export async function identityExplainRoutes(app: FastifyInstance, deps: Identity
         summary: 'Why each identity is on a profile, and the profile\'s identity history',
         tags: ['Identity'],
         security: [{ bearer: [] }],
-        params: { type: 'object', properties: { workspaceId: { type: 'integer' }, mpid: { type: 'string' } } },
+        params: { type: 'object', properties: { workspaceId: workspaceIdParam, mpid: { type: 'string' } } },
         response: { 200: { type: 'object', additionalProperties: true } },
       },
     },
     async (request, reply) => {
       const ws = callerOf(request).workspaceId;
       const mpid = parseMpid(request.params.mpid);
-      if (!mpid) throw new BadRequest([{ code: 'BAD_REQUEST', message: `"${request.params.mpid}" is not an mpid (a signed 64-bit integer).` }]);
+      if (!mpid) throw new MpidInvalid(request.params.mpid);
       const explained = await explainIdentities(deps.graph, ws, mpid);
-      if (!explained) throw new NotFound(`No user has mpid ${mpid} in workspace ${ws}.`);
+      if (!explained) throw new MpidUnknown(mpid, ws);
       return reply.type('application/json').send(stringifyLossless(explained));
     },
   );

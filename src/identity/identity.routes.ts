@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IdentityApi } from './identity-api.ts';
-import { BadRequest } from '../kernel/errors.ts';
 import type { InputDirectory } from '../platform/credentials.ts';
 import type { Input } from '../platform/platform-store.ts';
 import { errorBody } from '../server/error-body.schema.ts';
+import { BodyEmpty } from '../server/http-errors.ts';
 
 export interface IdentityRoutesDeps {
   identity: IdentityApi;
@@ -46,7 +46,7 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRoutesD
       body: request.rawBody ?? '',
     });
   const body = (request: FastifyRequest): unknown => {
-    if (request.body === undefined) throw new BadRequest([{ code: 'BAD_REQUEST', message: 'The request body is empty; send a JSON identity request.' }]);
+    if (request.body === undefined) throw new BodyEmpty('a JSON identity request');
     return request.body;
   };
 

@@ -31,9 +31,10 @@ export interface WireError {
   [field: string]: unknown;
 }
 
+/** How errors cross: plain data out of `encodeError`, an error again out of `decodeError` (see kernel/errors.ts's codecs). */
 export interface PeerOptions {
-  encodeError?: (error: unknown) => WireError;
-  decodeError?: (wire: WireError) => Error;
+  encodeError?: (error: unknown) => object;
+  decodeError?: (wire: never) => Error;
 }
 
 /** What a `Peer` needs of a port: a `Worker`, `parentPort` and a `MessagePort` all are. */

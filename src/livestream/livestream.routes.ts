@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { StoredEvent } from '../analytics/event-store.ts';
 import { stringifyLossless } from '../kernel/lossless-json.ts';
-import { BadRequest } from '../kernel/errors.ts';
+import { EventTypeUnknown } from './livestream-errors.ts';
+import { workspaceIdParam } from '../server/path-params.ts';
 import { ENVIRONMENTS, EVENT_TYPES } from '../model/event-types.ts';
 import type { TokenService } from '../platform/oauth.ts';
 import type { BlockedMessage, LiveSubscriptions } from '../pipeline/live-stream.ts';
@@ -68,7 +69,7 @@ export async function liveStreamRoutes(app: FastifyInstance, deps: LiveStreamRou
         querystring: {
           type: 'object',
           properties: {
-            workspace_id: { type: 'integer', minimum: 1, description: 'Defaults to the bootstrap workspace.' },
+            workspace_id: { ...workspaceIdParam, description: 'Defaults to the bootstrap workspace.' },
             input_id: { type: 'integer', minimum: 1 },
             environment: { type: 'string', enum: [...ENVIRONMENTS] },
             event_type: { type: 'string', description: `Comma-separated event types: ${EVENT_TYPES.join(', ')}` },
@@ -88,9 +89,7 @@ export async function liveStreamRoutes(app: FastifyInstance, deps: LiveStreamRou
       const workspaceId = deps.workspaceFor(clientId, workspace_id);
       const types = event_type?.split(',').map((t) => t.trim()).filter(Boolean);
       const unknown = types?.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t)) ?? [];
-      if (unknown.length > 0) {
-        throw new BadRequest([{ code: 'BAD_REQUEST', message: `Unknown event_type ${unknown.join(', ')}; use: ${EVENT_TYPES.join(', ')}.` }]);
-      }
+      if (unknown.length > 0) throw new EventTypeUnknown(unknown);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { ErrorDetail } from '../kernel/errors.ts';
+import { type ErrorDetail, problem } from '../kernel/errors.ts';
 import { parseMpid } from '../kernel/ids.ts';
 import type { Batch, BatchEvent, EventData, UserIdentities } from './batch.ts';
 import { batchSchema, eventDataSchemas } from './batch.schema.ts';
@@ -53,10 +53,7 @@ export function parseBatch(value: unknown, where = ''): ParseResult {
     const { event_type: type, data } = event as Record<string, unknown>;
     const at = `${where}${where ? '.' : ''}events[${i}]`;
     if (typeof type === 'string' && type !== '' && !isEventType(type)) {
-      problems.push({
-        code: 'BAD_REQUEST',
-        message: `${at}.event_type "${type}" is not an event type; use one of: ${EVENT_TYPES.join(', ')}.`,
-      });
+      problems.push(problem(`${at}.event_type "${type}" is not an event type; use one of: ${EVENT_TYPES.join(', ')}.`));
     } else if (isEventType(type)) {
       check(validateData[type], data ?? {}, `${at}.data`, problems);
     }
@@ -65,7 +62,7 @@ export function parseBatch(value: unknown, where = ''): ParseResult {
   if (raw.mpid !== undefined && raw.mpid !== null && raw.mpid !== '') {
     mpid = parseMpid(raw.mpid);
     if (mpid === undefined) {
-      problems.push({ code: 'BAD_REQUEST', message: `${prefix(where)}mpid must be a signed 64-bit integer, not zero.` });
+      problems.push(problem(`${prefix(where)}mpid must be a signed 64-bit integer, not zero.`));
     }
   }
   if (problems.length > 0) return { ok: false, problems };
@@ -116,11 +113,11 @@ function prefix(where: string): string {
 }
 
 function fail(message: string): ParseResult {
-  return { ok: false, problems: [{ code: 'BAD_REQUEST', message }] };
+  return { ok: false, problems: [problem(message)] };
 }
 
 function describe(errors: ErrorObject[] | null | undefined, where: string): ErrorDetail[] {
-  return (errors ?? []).map((e) => ({ code: 'BAD_REQUEST', message: explain(e, where) }));
+  return (errors ?? []).map((e) => problem(explain(e, where)));
 }
 
 function explain(e: ErrorObject, where: string): string {

@@ -1,4 +1,4 @@
-import { BadRequest, type ErrorDetail } from '../kernel/errors.ts';
+import { type ErrorDetail, problem } from '../kernel/errors.ts';
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { Batch, SourceChannel } from '../model/batch.ts';
 import { parseBatch } from '../model/batch-parser.ts';
@@ -6,10 +6,11 @@ import type { Input } from '../platform/platform-store.ts';
 import type { RateLimiter } from '../platform/rate-limiter.ts';
 import type { Envelope } from '../model/envelope.ts';
 import type { EventLog } from './event-log.ts';
+import { BatchInvalid, BatchNotObject, BulkEmpty, BulkNotArray, BulkTooLarge } from './ingest-errors.ts';
 
 /**
- * Resolves the user a batch belongs to, at the edge, before the log append (ARCHITECTURE.md's
- * data flow): IDSync. Called for every batch, those that name their `mpid` included. The batches of
+ * Resolves the user a batch belongs to, at the edge, before the log append (DESIGN.md's data
+ * flow): IDSync. Called for every batch, those that name their `mpid` included. The batches of
  * one request are resolved concurrently, in order: an implementation must make its lookup and
  * in-memory change before its first `await`, so a later batch of the same user sees an earlier
  * one's profile.
@@ -25,10 +26,10 @@ export interface IngestLimits {
 
 /**
  * A rule another capability adds to the write path (the data plans a batch names must exist):
- * the problems it finds with a request's valid batches, each naming its batch when `bulk`. A
- * request with any problem is refused (400) and nothing of it is appended.
+ * it throws a coded error (400) for a request's valid batches it refuses, naming each batch when
+ * `bulk`; nothing of a refused request is appended.
  */
-export type BatchCheck = (workspaceId: WorkspaceId, batches: readonly Batch[], bulk: boolean) => Promise<ErrorDetail[]>;
+export type BatchCheck = (workspaceId: WorkspaceId, batches: readonly Batch[], bulk: boolean) => Promise<void>;
 
 export interface IngestDeps {
   log: EventLog;
@@ -86,10 +87,7 @@ export class IngestService {
 
   async ingest(req: IngestRequest): Promise<IngestResult> {
     const batches = this.parse(req);
-    for (const check of this.checks) {
-      const problems = await check(req.input.workspaceId, batches, req.bulk);
-      if (problems.length > 0) throw new BadRequest(problems);
-    }
+    for (const check of this.checks) await check(req.input.workspaceId, batches, req.bulk);
     const rateLimitPercentUsed = req.internal ? 0 : (this.deps.rateLimiter?.take(req.input.id, req.input.rateLimitPerSecond, batches.length) ?? 0);
     const receivedAtMs = this.now();
     const envelopes: Envelope[] = [];
@@ -124,14 +122,12 @@ export class IngestService {
     const { limits } = this.deps;
     let raw: unknown[];
     if (req.bulk) {
-      if (!Array.isArray(req.body)) throw bad('The request body must be a JSON array of event batches.');
-      if (req.body.length === 0) throw bad('The request body is an empty array; send at least one event batch.');
-      if (req.body.length > limits.batchesPerBulk) {
-        throw bad(`The request has ${req.body.length} batches; send at most ${limits.batchesPerBulk} per request.`);
-      }
+      if (!Array.isArray(req.body)) throw new BulkNotArray();
+      if (req.body.length === 0) throw new BulkEmpty();
+      if (req.body.length > limits.batchesPerBulk) throw new BulkTooLarge(req.body.length, limits.batchesPerBulk);
       raw = req.body;
     } else {
-      if (Array.isArray(req.body)) throw bad('The request body must be one event batch (a JSON object); send arrays to /v2/bulkevents.');
+      if (Array.isArray(req.body)) throw new BatchNotObject();
       raw = [req.body];
     }
     const problems: ErrorDetail[] = [];
@@ -139,10 +135,7 @@ export class IngestService {
     raw.forEach((value, i) => {
       const where = req.bulk ? `[${i}]` : '';
       if (req.bodyBytes > limits.batchBytes && JSON.stringify(value).length > limits.batchBytes) {
-        problems.push({
-          code: 'BAD_REQUEST',
-          message: `${where ? `Batch ${where}` : 'The batch'} is larger than ${limits.batchBytes / 1024} KB; split it into smaller batches.`,
-        });
+        problems.push(problem(`${where ? `Batch ${where}` : 'The batch'} is larger than ${limits.batchBytes / 1024} KB; split it into smaller batches.`));
         return;
       }
       const r = parseBatch(value, where);
@@ -152,27 +145,23 @@ export class IngestService {
         batches.push(r.batch);
       }
     });
-    if (problems.length > 0) throw new BadRequest(problems);
+    if (problems.length > 0) throw new BatchInvalid(problems);
     return batches;
   }
 
   private historicalProblems(batch: Batch, where: string): ErrorDetail[] {
     const at = where ? `${where}.` : '';
-    if (batch.events.length === 0) return [{ code: 'BAD_REQUEST', message: `${at}events: a historical batch must contain events.` }];
+    if (batch.events.length === 0) return [problem(`${at}events: a historical batch must contain events.`)];
     const cutoff = this.now() - HISTORICAL_MIN_AGE_MS;
     return batch.events.flatMap((e, i): ErrorDetail[] => {
       const ts = e.data.timestamp_unixtime_ms;
       if (typeof ts !== 'number') {
-        return [{ code: 'BAD_REQUEST', message: `${at}events[${i}].data.timestamp_unixtime_ms is required for historical data.` }];
+        return [problem(`${at}events[${i}].data.timestamp_unixtime_ms is required for historical data.`)];
       }
       if (ts > cutoff) {
-        return [{ code: 'BAD_REQUEST', message: `${at}events[${i}].data.timestamp_unixtime_ms is less than 72 hours old; send it to /v2/bulkevents.` }];
+        return [problem(`${at}events[${i}].data.timestamp_unixtime_ms is less than 72 hours old; send it to /v2/bulkevents.`)];
       }
       return [];
     });
   }
-}
-
-function bad(message: string): BadRequest {
-  return new BadRequest([{ code: 'BAD_REQUEST', message }]);
 }

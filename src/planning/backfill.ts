@@ -1,4 +1,4 @@
-import { NotFound } from '../kernel/errors.ts';
+import { BackfillInputGone, PlanNotFound, PlanVersionNotFound } from './plan-errors.ts';
 import type { InputId, WorkspaceId } from '../kernel/ids.ts';
 import type { Batch } from '../model/batch.ts';
 import type { Input } from '../platform/platform-store.ts';
@@ -120,7 +120,7 @@ export class Backfill {
     if (!req.dryRun) {
       for (const [id, group] of byInput) {
         const input = this.deps.inputOf(id);
-        if (!input) throw new NotFound(`Input ${id}, which the blocked data came in on, no longer exists; the data cannot be backfilled through it.`);
+        if (!input) throw new BackfillInputGone(id);
         for (let i = 0; i < group.batches.length; i += RESEND_CHUNK) {
           await this.deps.resend(input, group.batches.slice(i, i + RESEND_CHUNK));
           await this.deps.store.markBackfilled(ws, group.ids.slice(i, i + RESEND_CHUNK), this.now());
@@ -136,10 +136,10 @@ export class Backfill {
 
   private async targetVersion(ws: WorkspaceId, req: BackfillRequest): Promise<number> {
     const versions = await this.deps.plans.versions(ws, req.planId);
-    if (!versions) throw new NotFound(`The specified plan ID ${req.planId} in workspace ${ws} was not found.`);
+    if (!versions) throw new PlanNotFound(ws, req.planId);
     if (req.targetVersion === undefined) return Math.max(...versions);
     if (!versions.includes(req.targetVersion)) {
-      throw new NotFound(`The specified version ${req.targetVersion} in plan ID ${req.planId} was not found in workspace ${ws}.`);
+      throw new PlanVersionNotFound(ws, req.planId, req.targetVersion);
     }
     return req.targetVersion;
   }

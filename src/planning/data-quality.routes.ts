@@ -1,6 +1,8 @@
 import { Ajv } from 'ajv';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { BadRequest, NotFound } from '../kernel/errors.ts';
+import { problem } from '../kernel/errors.ts';
+import { BackfillRequestInvalid, BackfillTimeInvalid, PlanNotFound } from './plan-errors.ts';
+import { workspaceIdParam } from '../server/path-params.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
 import { stringifyLossless } from '../kernel/lossless-json.ts';
 import type { Backfill } from './backfill.ts';
@@ -27,7 +29,7 @@ const TAGS = ['Data Planning API', 'Data Quality'];
 const planParams = {
   type: 'object',
   required: ['workspaceId', 'planId'],
-  properties: { workspaceId: { type: 'integer' }, planId: { type: 'string', description: 'Slug ID of the data plan' } },
+  properties: { workspaceId: workspaceIdParam, planId: { type: 'string', description: 'Slug ID of the data plan' } },
 };
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -36,7 +38,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 function timeOf(field: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) throw new BadRequest([{ code: 'BAD_REQUEST', message: `${field} "${value}" is not a date; use ISO 8601, e.g. 2026-01-31T00:00:00Z.` }]);
+  if (!Number.isFinite(ms)) throw new BackfillTimeInvalid(field, value);
   return ms;
 }
 
@@ -85,11 +87,10 @@ const checkBackfillBody = (() => {
   const validate = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(backfillBody);
   return (body: unknown): void => {
     if (body === undefined || body === null || validate(body)) return;
-    throw new BadRequest(
-      (validate.errors ?? []).map((e) => ({
-        code: 'BAD_REQUEST',
-        message: `body${e.instancePath.replaceAll('/', '.')}${e.keyword === 'additionalProperties' ? `.${String(e.params.additionalProperty)}` : ''} ${e.message ?? 'is invalid'}.`,
-      })),
+    throw new BackfillRequestInvalid(
+      (validate.errors ?? []).map((e) =>
+        problem(`body${e.instancePath.replaceAll('/', '.')}${e.keyword === 'additionalProperties' ? `.${String(e.params.additionalProperty)}` : ''} ${e.message ?? 'is invalid'}.`),
+      ),
     );
   };
 })();
@@ -101,7 +102,7 @@ const checkBackfillBody = (() => {
 export async function dataQualityRoutes(app: FastifyInstance, deps: DataQualityRoutesDeps): Promise<void> {
   const send = (reply: FastifyReply, body: unknown) => reply.type('application/json').send(stringifyLossless(body));
   const knownPlan = async (ws: WorkspaceId, planId: string) => {
-    if (!(await deps.planRegistry.exists(ws, planId, undefined))) throw new NotFound(`The specified plan ID ${planId} in workspace ${ws} was not found.`);
+    if (!(await deps.planRegistry.exists(ws, planId, undefined))) throw new PlanNotFound(ws, planId);
   };
 
   app.get<{ Params: PlanParams; Querystring: { version?: number } }>(

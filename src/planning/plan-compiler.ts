@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
-import { BadRequest, type ErrorDetail } from '../kernel/errors.ts';
+import { type ErrorDetail, problem } from '../kernel/errors.ts';
 import {
   CRITERIALESS_MATCH_TYPES,
   type CriterialessMatchType,
@@ -12,6 +12,7 @@ import {
   type ValidationActionType,
 } from './data-plan.ts';
 import { MatchTree } from './match-tree.ts';
+import { VersionDocumentInvalid } from './plan-errors.ts';
 
 export interface CompiledPoint {
   readonly match: DataPlanMatch;
@@ -39,7 +40,6 @@ const addFormats = addFormatsPlugin as unknown as typeof addFormatsPlugin.defaul
 const ACTIONS: readonly ValidationActionType[] = ['unknown', 'allow', 'drop_event', 'drop_attribute', 'drop_batch'];
 const isMatchType = (v: unknown): v is DataPlanMatchType => (MATCH_TYPES as readonly unknown[]).includes(v);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const problem = (message: string): ErrorDetail => ({ code: 'BAD_REQUEST', message });
 
 /** Every criteria field a match type needs: those with criteria, by name; the criterialess need none. */
 const CRITERIA_FIELDS: Record<Exclude<DataPlanMatchType, CriterialessMatchType>, readonly string[]> = {
@@ -104,14 +104,14 @@ export function validationActions(doc: unknown): Required<DataPlanValidationActi
 
 /**
  * Checks a plan version's `version_document` and compiles each data point's JSON Schema once, with
- * a fresh Ajv per plan so plans never share schema ids. Throws a {@link BadRequest} listing every
- * problem (missing or unknown match type, missing criteria, duplicate data point, non-JSON-Schema
- * validator, schema that does not compile), each naming its data point.
+ * a fresh Ajv per plan so plans never share schema ids. Throws a {@link VersionDocumentInvalid}
+ * listing every problem (missing or unknown match type, missing criteria, duplicate data point,
+ * non-JSON-Schema validator, schema that does not compile), each naming its data point.
  */
 export function compilePlanVersion(doc: unknown): CompiledPlan {
-  if (!isObject(doc)) throw new BadRequest([problem('The version document must be a JSON object with data_points.')]);
+  if (!isObject(doc)) throw new VersionDocumentInvalid([problem('The version document must be a JSON object with data_points.')]);
   const rawPoints = doc.data_points ?? [];
-  if (!Array.isArray(rawPoints)) throw new BadRequest([problem('version_document.data_points must be an array.')]);
+  if (!Array.isArray(rawPoints)) throw new VersionDocumentInvalid([problem('version_document.data_points must be an array.')]);
   // Ajv's optimisation pass over the code it generates does not make a check faster once V8 has
   // optimised it (~0.4 µs per bench event either way), but it doubles each data point's compile time.
   const options = { strict: false, code: { optimize: false } } as const;
@@ -160,7 +160,7 @@ export function compilePlanVersion(doc: unknown): CompiledPlan {
     }
   });
   const actions = readActions(doc.settings, problems);
-  if (problems.length > 0) throw new BadRequest(problems);
+  if (problems.length > 0) throw new VersionDocumentInvalid(problems);
   const userAttributes = points.get('user_attributes');
   const userIdentities = points.get('user_identities');
   points.delete('user_attributes');

@@ -1,11 +1,12 @@
-import { BadRequest, type ErrorDetail } from '../kernel/errors.ts';
+import { type ErrorDetail, problem as problemOf } from '../kernel/errors.ts';
 import { compilePlanVersion } from './plan-compiler.ts';
+import { PlanBodyNotObject, PlanDocumentInvalid, VersionDocumentInvalid } from './plan-errors.ts';
 import { ACTIVATED_ENVIRONMENTS, type ActivatedEnvironment, type VersionDocument } from './plan-store.ts';
 
 /**
  * The checks on plan documents received by the Data Planning API: each parser returns the fields
- * the client may set, or throws a `BadRequest` listing every problem found. Server-owned fields
- * (`created_*`, `last_modified_*`) are ignored when sent.
+ * the client may set, or throws a {@link PlanDocumentInvalid} listing every problem found.
+ * Server-owned fields (`created_*`, `last_modified_*`) are ignored when sent.
  */
 
 /** A plan id: what mParticle's UI derives from a name, letters, digits, `_` and `-`. */
@@ -47,11 +48,11 @@ export interface VersionChanges {
 }
 
 type Problems = ErrorDetail[];
-const problem = (problems: Problems, message: string) => problems.push({ code: 'BAD_REQUEST', message });
+const problem = (problems: Problems, message: string) => problems.push(problemOf(message));
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function body(value: unknown, what: string): Record<string, unknown> {
-  if (!isObject(value)) throw new BadRequest([{ code: 'BAD_REQUEST', message: `The request body must be a JSON object (${what}).` }]);
+  if (!isObject(value)) throw new PlanBodyNotObject(what);
   return value;
 }
 
@@ -96,8 +97,8 @@ function versionDocument(problems: Problems, value: unknown, path: string): Vers
   try {
     compilePlanVersion(value);
   } catch (error) {
-    if (!(error instanceof BadRequest)) throw error;
-    for (const d of error.details()) problems.push({ ...d, message: `${path}.${d.message}` });
+    if (!(error instanceof VersionDocumentInvalid)) throw error;
+    for (const message of error.problems) problem(problems, `${path}.${message}`);
   }
   return value as VersionDocument;
 }
@@ -114,7 +115,7 @@ function newVersion(problems: Problems, value: Record<string, unknown>, path: st
 }
 
 const done = <T>(problems: Problems, value: T): T => {
-  if (problems.length > 0) throw new BadRequest(problems);
+  if (problems.length > 0) throw new PlanDocumentInvalid(problems);
   return value;
 };
 

@@ -1,6 +1,7 @@
-import type { ErrorDetail } from '../kernel/errors.ts';
+import { type ErrorDetail, problem } from '../kernel/errors.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
 import type { Batch } from '../model/batch.ts';
+import { BatchPlanUnknown } from './plan-errors.ts';
 
 /** Whether the data plan (and version, if given) a batch names exists in the workspace. */
 export type PlanLookup = (workspaceId: WorkspaceId, planId: string, version: number | undefined) => Promise<boolean>;
@@ -11,7 +12,7 @@ export type PlanLookup = (workspaceId: WorkspaceId, planId: string, version: num
  * meets one.
  */
 export function planReferenceCheck(exists: PlanLookup) {
-  return async (ws: WorkspaceId, batches: readonly Batch[], bulk: boolean): Promise<ErrorDetail[]> => {
+  return async (ws: WorkspaceId, batches: readonly Batch[], bulk: boolean): Promise<void> => {
     const problems: ErrorDetail[] = [];
     // A request's batches mostly name one plan: look each plan and version up once.
     const known = new Map<string, boolean>();
@@ -24,12 +25,13 @@ export function planReferenceCheck(exists: PlanLookup) {
       if (found === undefined) known.set(key, (found = await exists(ws, plan.plan_id, version)));
       if (!found) {
         const at = bulk ? `[${i}].` : '';
-        problems.push({
-          code: 'BAD_REQUEST',
-          message: `${at}context.data_plan names plan "${plan.plan_id}"${version === undefined ? '' : ` version ${version}`}, which does not exist in this workspace; create it with the Data Planning API or fix the batch.`,
-        });
+        problems.push(
+          problem(
+            `${at}context.data_plan names plan "${plan.plan_id}"${version === undefined ? '' : ` version ${version}`}, which does not exist in this workspace; create it with the Data Planning API or fix the batch.`,
+          ),
+        );
       }
     }
-    return problems;
+    if (problems.length > 0) throw new BatchPlanUnknown(problems);
   };
 }

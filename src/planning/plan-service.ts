@@ -1,7 +1,15 @@
-import { BadRequest, Conflict, NotFound } from '../kernel/errors.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
 import { parseBatch } from '../model/batch-parser.ts';
 import { compilePlanVersion } from './plan-compiler.ts';
+import {
+  PlanExists,
+  PlanNotFound,
+  PlanVersionExists,
+  PlanVersionInProduction,
+  PlanVersionLast,
+  PlanVersionNotFound,
+  ValidationBatchInvalid,
+} from './plan-errors.ts';
 import { parseNewPlan, parseNewVersion, parsePlanChanges, parseVersionChanges } from './plan-document.ts';
 import type { DataPlan, DataPlanVersion, PlanStore } from './plan-store.ts';
 import type { ValidationResult } from './data-plan.ts';
@@ -12,10 +20,6 @@ export interface Actor {
   clientId: string;
 }
 
-const planNotFound = (ws: WorkspaceId, planId: string) => new NotFound(`The specified plan ID ${planId} in workspace ${ws} was not found.`);
-const versionNotFound = (ws: WorkspaceId, planId: string, version: number) =>
-  new NotFound(`The specified version ${version} in plan ID ${planId} was not found in workspace ${ws}.`);
-const badRequest = (message: string) => new BadRequest([{ code: 'BAD_REQUEST', message }]);
 
 /** A plan as listed: its versions without their documents (mParticle leaves data points out). */
 const summary = (plan: DataPlan): DataPlan => ({
@@ -43,7 +47,7 @@ export class PlanService {
 
   async get(ws: WorkspaceId, planId: string): Promise<DataPlan> {
     const plan = await this.store.getPlan(ws, planId);
-    if (!plan) throw planNotFound(ws, planId);
+    if (!plan) throw new PlanNotFound(ws, planId);
     return plan;
   }
 
@@ -57,7 +61,7 @@ export class PlanService {
       data_plan_versions: input.data_plan_versions.map((v) => ({ ...v, data_plan_id: input.data_plan_id, ...stamp })),
     };
     const created = await this.write(ws, plan.data_plan_id, () => this.store.createPlan(ws, plan));
-    if (!created) throw new Conflict(`A data plan with ID ${plan.data_plan_id} already exists in workspace ${ws}; choose another data_plan_id.`);
+    if (!created) throw new PlanExists(ws, plan.data_plan_id);
     return this.get(ws, plan.data_plan_id);
   }
 
@@ -66,26 +70,26 @@ export class PlanService {
     const { data_plan_versions: _versions, ...header } = await this.get(ws, planId);
     const changes = parsePlanChanges(body, planId);
     const updated = await this.write(ws, planId, () => this.store.updatePlan(ws, { ...header, ...changes, ...this.modified(actor) }));
-    if (!updated) throw planNotFound(ws, planId);
+    if (!updated) throw new PlanNotFound(ws, planId);
     return this.get(ws, planId);
   }
 
   async delete(ws: WorkspaceId, planId: string): Promise<void> {
-    if (!(await this.write(ws, planId, () => this.store.deletePlan(ws, planId)))) throw planNotFound(ws, planId);
+    if (!(await this.write(ws, planId, () => this.store.deletePlan(ws, planId)))) throw new PlanNotFound(ws, planId);
   }
 
   async getVersion(ws: WorkspaceId, planId: string, version: number): Promise<DataPlanVersion> {
     const found = await this.store.getVersion(ws, planId, version);
-    if (!found) throw versionNotFound(ws, planId, version);
+    if (!found) throw new PlanVersionNotFound(ws, planId, version);
     return found;
   }
 
   async createVersion(ws: WorkspaceId, planId: string, body: unknown, actor: Actor): Promise<DataPlanVersion> {
     const version: DataPlanVersion = { ...parseNewVersion(body), data_plan_id: planId, ...this.created(actor) };
     const outcome = await this.write(ws, planId, () => this.store.createVersion(ws, version));
-    if (outcome === 'no-plan') throw planNotFound(ws, planId);
+    if (outcome === 'no-plan') throw new PlanNotFound(ws, planId);
     if (outcome === 'exists') {
-      throw new Conflict(`Version ${version.version} of plan ${planId} already exists; change it with PATCH or choose another version.`);
+      throw new PlanVersionExists(planId, version.version);
     }
     return version;
   }
@@ -94,7 +98,7 @@ export class PlanService {
   async updateVersion(ws: WorkspaceId, planId: string, version: number, body: unknown, actor: Actor): Promise<DataPlanVersion> {
     const found = await this.getVersion(ws, planId, version);
     const updated: DataPlanVersion = { ...found, ...parseVersionChanges(body, version), ...this.modified(actor) };
-    if (!(await this.write(ws, planId, () => this.store.updateVersion(ws, updated)))) throw versionNotFound(ws, planId, version);
+    if (!(await this.write(ws, planId, () => this.store.updateVersion(ws, updated)))) throw new PlanVersionNotFound(ws, planId, version);
     return updated;
   }
 
@@ -102,12 +106,10 @@ export class PlanService {
   async deleteVersion(ws: WorkspaceId, planId: string, version: number): Promise<void> {
     const plan = await this.store.getPlan(ws, planId);
     const found = plan?.data_plan_versions.find((v) => v.version === version);
-    if (!plan || !found) throw versionNotFound(ws, planId, version);
-    if (plan.data_plan_versions.length === 1) throw badRequest('Unable to delete plan version - plans must contain at least one plan version.');
-    if (found.activated_environment === 'production') {
-      throw badRequest('Unable to delete plan version - this version is active in prod and cannot be deleted.');
-    }
-    if (!(await this.write(ws, planId, () => this.store.deleteVersion(ws, planId, version)))) throw versionNotFound(ws, planId, version);
+    if (!plan || !found) throw new PlanVersionNotFound(ws, planId, version);
+    if (plan.data_plan_versions.length === 1) throw new PlanVersionLast();
+    if (found.activated_environment === 'production') throw new PlanVersionInProduction();
+    if (!(await this.write(ws, planId, () => this.store.deleteVersion(ws, planId, version)))) throw new PlanVersionNotFound(ws, planId, version);
   }
 
   /** mParticle's `/plans/validate`: the results of validating a batch against a version document, neither stored. */
@@ -115,7 +117,7 @@ export class PlanService {
     const b = (typeof body === 'object' && body !== null ? body : {}) as { document?: unknown; batch?: unknown };
     const plan = compilePlanVersion(b.document);
     const parsed = parseBatch(b.batch, 'batch');
-    if (!parsed.ok) throw new BadRequest(parsed.problems);
+    if (!parsed.ok) throw new ValidationBatchInvalid(parsed.problems);
     return validateBatch(plan, parsed.batch).results;
   }
 

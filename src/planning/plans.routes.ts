@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PayloadTooLarge } from '../kernel/errors.ts';
+import { PlanDocumentTooLarge } from './plan-errors.ts';
 import { errorBody } from '../server/error-body.schema.ts';
 import { handleError } from '../server/errors.ts';
+import { planVersionParam, workspaceIdParam } from '../server/path-params.ts';
 import { callerOf } from '../server/tenant-scope.ts';
 import { versionDocumentSchema } from './plan-document.openapi.ts';
 import type { PlanService } from './plan-service.ts';
@@ -25,7 +26,7 @@ interface VersionParams extends PlanParams {
 const PREFIX = '/platform/v2/workspaces/:workspaceId/plans';
 const PLAN_TAG = 'Data Planning API';
 
-const workspaceParam = { workspaceId: { type: 'integer', description: 'The workspace holding the plans' } };
+const workspaceParam = { workspaceId: { ...workspaceIdParam, description: 'The workspace holding the plans' } };
 const planParams = {
   type: 'object',
   required: ['workspaceId', 'planId'],
@@ -34,7 +35,7 @@ const planParams = {
 const versionParams = {
   type: 'object',
   required: ['workspaceId', 'planId', 'version'],
-  properties: { ...planParams.properties, version: { type: 'integer', minimum: 1, description: 'The version number' } },
+  properties: { ...planParams.properties, version: { ...planVersionParam, description: 'The version number' } },
 };
 const audit = {
   created_on: { type: 'string', format: 'date-time', readOnly: true },
@@ -71,7 +72,7 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
   // Plan documents may be up to 10 MB, so say so when one is larger (the app's message names 256 KB).
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     const tooLarge = (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE';
-    handleError(tooLarge ? new PayloadTooLarge('The data plan document is larger than 10 MB; split it into smaller plans.') : error, request, reply);
+    handleError(tooLarge ? new PlanDocumentTooLarge() : error, request, reply);
   });
 
   const { plans } = deps;

@@ -1,6 +1,7 @@
-import { BadRequest, Forbidden } from '../kernel/errors.ts';
-import { workspaceId, type WorkspaceId } from '../kernel/ids.ts';
+import { PathIdInvalid } from '../kernel/id-errors.ts';
+import { parseAccountId, parseOrgId, parseWorkspaceId, workspaceId, type WorkspaceId } from '../kernel/ids.ts';
 import type { TokenService } from './oauth.ts';
+import { TenantMismatch, WorkspaceForbidden } from './platform-errors.ts';
 import type { PlatformStore } from './platform-store.ts';
 
 /** Who calls: the Bearer token's API client, and the workspace it may use. */
@@ -9,14 +10,20 @@ export interface Caller {
   workspaceId: WorkspaceId;
 }
 
-/** A tenant id from a path: digits only, positive and exact in a JavaScript number. */
-function tenantIdOf(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) {
-    throw new BadRequest([{ code: 'BAD_REQUEST', message: `${name} "${raw}" is not an id; use a whole number from 1 to ${Number.MAX_SAFE_INTEGER}.` }]);
+/** The tenant ids a path names, parsed (undefined where it names none); a malformed one is a 400 naming it. */
+function tenantIdsOf(params: Readonly<Record<string, string | undefined>>) {
+  const parsers = { workspaceId: parseWorkspaceId, orgId: parseOrgId, accountId: parseAccountId } as const;
+  const ids: Partial<Record<keyof typeof parsers, number>> = {};
+  const invalid: { name: string; value: string }[] = [];
+  for (const [name, parse] of Object.entries(parsers) as [keyof typeof parsers, (text: string) => number | undefined][]) {
+    const text = params[name];
+    if (text === undefined) continue;
+    const id = parse(text);
+    if (id === undefined) invalid.push({ name, value: text });
+    else ids[name] = id;
   }
-  return n;
+  if (invalid.length > 0) throw new PathIdInvalid(invalid);
+  return ids;
 }
 
 /**
@@ -38,14 +45,12 @@ export class PlatformAccess {
    */
   tenant(authorization: string | undefined, params: Readonly<Record<string, string | undefined>>): Caller {
     const clientId = this.tokens.verify(authorization);
-    const requested = tenantIdOf('workspaceId', params.workspaceId);
-    const orgId = tenantIdOf('orgId', params.orgId);
-    const accountId = tenantIdOf('accountId', params.accountId);
+    const { workspaceId: requested, orgId, accountId } = tenantIdsOf(params);
     const ws = this.workspaceFor(clientId, requested);
     if (orgId !== undefined || accountId !== undefined) {
       const tenant = this.store.tenantOf(ws)!;
       if (tenant.orgId !== orgId || tenant.accountId !== accountId) {
-        throw new Forbidden(`Workspace ${ws} is not in org ${orgId} and account ${accountId}.`);
+        throw new TenantMismatch(ws, orgId ?? 0, accountId ?? 0);
       }
     }
     return { clientId, workspaceId: ws };
@@ -57,7 +62,7 @@ export class PlatformAccess {
     const tenant = this.store.tenantOf(ws);
     const client = this.store.apiClient(clientId);
     if (!tenant || !client || tenant.orgId !== client.orgId) {
-      throw new Forbidden(`Workspace ${ws} does not exist or does not belong to this API client's organisation.`);
+      throw new WorkspaceForbidden(ws);
     }
     return ws;
   }

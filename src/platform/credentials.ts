@@ -1,5 +1,18 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { Forbidden, Unauthorized } from '../kernel/errors.ts';
+import {
+  BasicAuthMalformed,
+  BasicAuthMissing,
+  CredentialsForbidden,
+  CredentialsInvalid,
+  HmacDateInvalid,
+  HmacDateMissing,
+  HmacDateSkewed,
+  HmacSignatureInvalid,
+  IdentityAuthMissing,
+  KeyOnlyRefused,
+  MpKeyUnknown,
+  PathKeyUnknown,
+} from './platform-errors.ts';
 import type { Input, PlatformStore } from './platform-store.ts';
 
 /** Decodes `Authorization: Basic base64(user:password)`; undefined when absent or malformed. */
@@ -41,7 +54,7 @@ export class InputDirectory {
   /** The input whose key a browser-facing route carries in its path (web inputs: no secret); 401 if none. */
   authenticatePathKey(apiKey: string): Input {
     const input = this.byKey.get(apiKey);
-    if (!input) throw new Unauthorized('The key in the path does not match any input.', 'Key');
+    if (!input) throw new PathKeyUnknown();
     return input;
   }
 
@@ -52,15 +65,11 @@ export class InputDirectory {
   authenticateBasic(header: string | undefined): Input {
     const creds = parseBasic(header);
     if (!creds) {
-      throw new Unauthorized(
-        header
-          ? 'The Authorization header is not Basic base64(key:secret). Use the input\'s API key and secret.'
-          : 'Missing Authorization header. Send Basic auth with the input\'s API key as user and its secret as password.',
-      );
+      throw header ? new BasicAuthMalformed() : new BasicAuthMissing();
     }
     const input = this.byKey.get(creds.user);
     if (!input || !secretsEqual(input.apiSecret, creds.password)) {
-      throw new Forbidden('The API key and secret do not match any input. Check both in your Quanta start-up output.');
+      throw new CredentialsForbidden();
     }
     return input;
   }
@@ -74,32 +83,32 @@ export class InputDirectory {
     const key = header(req.headers['x-mp-key']);
     if (!key) {
       if (req.headers.authorization === undefined) {
-        throw new Unauthorized('Send Basic auth with the input key and secret, or x-mp-key with Date and x-mp-signature.');
+        throw new IdentityAuthMissing();
       }
       const creds = parseBasic(header(req.headers.authorization));
       const input = creds && this.byKey.get(creds.user);
-      if (!input || !secretsEqual(input.apiSecret, creds.password)) throw new Unauthorized('The API key and secret do not match any input.');
+      if (!input || !secretsEqual(input.apiSecret, creds.password)) throw new CredentialsInvalid();
       return input;
     }
     const input = this.byKey.get(key);
-    if (!input) throw new Unauthorized('The x-mp-key does not match any input.');
+    if (!input) throw new MpKeyUnknown();
     const signature = header(req.headers['x-mp-signature']);
     if (!signature) {
       if (input.allowKeyOnly) return input;
-      throw new Unauthorized('This input does not allow key-only auth: send Date and x-mp-signature (HMAC SHA-256) too.');
+      throw new KeyOnlyRefused();
     }
     const date = header(req.headers.date);
-    if (!date) throw new Unauthorized('HMAC auth needs the Date header that was signed.');
+    if (!date) throw new HmacDateMissing();
     // Clients sign the path as they requested it; mParticle's own clients sign it without
     // Quanta's `/identity` prefix, so both spellings are accepted.
     const paths = [req.path, req.path.replace(/^\/identity(?=\/)/, '')];
     const ok = paths.some((path) => secretsEqual(hmac(input.apiSecret, `${req.method}\n${date}\n${path}${req.body}`), signature.toLowerCase()));
-    if (!ok) throw new Unauthorized('x-mp-signature does not match: sign "METHOD\\nDATE\\nPATH+BODY" with HMAC SHA-256 and the input secret.');
+    if (!ok) throw new HmacSignatureInvalid();
     // A signature is only good near the time it was made, so a captured request cannot be replayed later.
     const signedAt = dateOf(date);
-    if (signedAt === undefined) throw new Unauthorized(`The Date header "${date}" is not a date; send the signing time in ISO 8601, e.g. 20260131T120000Z.`);
+    if (signedAt === undefined) throw new HmacDateInvalid(date);
     if (Math.abs(this.now() - signedAt) > HMAC_DATE_SKEW_MS) {
-      throw new Unauthorized(`The Date header "${date}" is more than 15 minutes from the server's time; sign each request with the current time.`);
+      throw new HmacDateSkewed(date);
     }
     return input;
   }

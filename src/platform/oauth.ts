@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { BadRequest, Unauthorized } from '../kernel/errors.ts';
+import { problem } from '../kernel/errors.ts';
 import { secretsEqual } from './credentials.ts';
+import { ClientCredentialsInvalid, GrantTypeUnsupported, TokenInvalid, TokenMissing, TokenRequestInvalid } from './platform-errors.ts';
 import type { PlatformStore } from './platform-store.ts';
 
 /** mParticle's tokens last 8 hours. */
@@ -28,14 +29,12 @@ export class TokenService {
     const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     const problems = ['client_id', 'client_secret', 'grant_type']
       .filter((k) => typeof b[k] !== 'string' || b[k] === '')
-      .map((k) => ({ code: 'BAD_REQUEST', message: `Required field "${k}" is missing or empty.` }));
-    if (problems.length > 0) throw new BadRequest(problems);
-    if (b.grant_type !== 'client_credentials') {
-      throw new BadRequest([{ code: 'UNSUPPORTED_GRANT_TYPE', message: 'grant_type must be "client_credentials".' }]);
-    }
+      .map((k) => problem(`Required field "${k}" is missing or empty.`));
+    if (problems.length > 0) throw new TokenRequestInvalid(problems);
+    if (b.grant_type !== 'client_credentials') throw new GrantTypeUnsupported();
     const client = this.store.apiClient(b.client_id as string);
     if (!client || !secretsEqual(client.clientSecret, b.client_secret as string)) {
-      throw new Unauthorized('Unknown client_id or wrong client_secret.', 'Bearer');
+      throw new ClientCredentialsInvalid();
     }
     const token = randomBytes(32).toString('base64url');
     this.store.saveToken(hash(token), client.clientId, this.now() + TOKEN_TTL_SECONDS * 1000);
@@ -45,9 +44,9 @@ export class TokenService {
   /** The client id a Bearer token was issued to; throws 401 for a missing, unknown or expired one. */
   verify(header: string | undefined): string {
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) throw new Unauthorized('Missing Bearer token. Get one from POST /oauth/token.', 'Bearer');
+    if (!match) throw new TokenMissing();
     const clientId = this.store.tokenClient(hash(match[1]!), this.now());
-    if (!clientId) throw new Unauthorized('The Bearer token is unknown or expired. Get a new one from POST /oauth/token.', 'Bearer');
+    if (!clientId) throw new TokenInvalid();
     return clientId;
   }
 }

@@ -1,4 +1,4 @@
-import { RateLimited } from '../kernel/errors.ts';
+import { RateLimitExceeded } from './platform-errors.ts';
 
 interface Bucket {
   tokens: number;
@@ -27,7 +27,7 @@ export class RateLimiter {
     b.at = t;
     this.buckets.set(inputId, b);
     if (b.tokens < cost) {
-      throw new RateLimited(Math.max(1, Math.ceil((cost - b.tokens) / perSecond)), 'app');
+      throw new RateLimitExceeded(Math.max(1, Math.ceil((cost - b.tokens) / perSecond)), 'app');
     }
     b.tokens -= cost;
     return Math.round(((capacity - b.tokens) / capacity) * 100);

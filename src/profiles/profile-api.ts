@@ -1,8 +1,9 @@
-import { BadRequest, NotFound } from '../kernel/errors.ts';
+import { type ErrorDetail, problem } from '../kernel/errors.ts';
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { IdentityGraph } from '../identity/identity-graph.ts';
 import type { IdentityRecord } from '../identity/identity-store.ts';
 import { DEVICE_IDENTITY_TYPES, fromApiName, type IdentityType } from '../identity/identity-types.ts';
+import { FieldsMissing, FieldsUnknown, IdentityHasNoProfile, IdentityNotImmutable, ProfileNotFound, ResolveRequestInvalid } from './profile-errors.ts';
 import type { ProfileStore } from './profile-store.ts';
 import { newProfile } from './profile.ts';
 
@@ -21,12 +22,12 @@ const DEVICE_NAMES: Partial<Record<IdentityType, string>> = {
 /** Reads `?fields=`: required, comma-separated, from the documented list. */
 export function parseFields(raw: string | undefined): Set<ProfileField> {
   if (!raw) {
-    throw new BadRequest([{ code: 'BAD_REQUEST', message: `The fields query parameter is required: a comma-separated list of ${PROFILE_FIELDS.join(', ')}.` }]);
+    throw new FieldsMissing(PROFILE_FIELDS);
   }
   const fields = raw.split(',').map((f) => f.trim()).filter(Boolean);
   const unknown = fields.filter((f) => !(PROFILE_FIELDS as readonly string[]).includes(f));
   if (unknown.length > 0) {
-    throw new BadRequest([{ code: 'BAD_REQUEST', message: `Unknown fields ${unknown.join(', ')}; use ${PROFILE_FIELDS.join(', ')}.` }]);
+    throw new FieldsUnknown(unknown, PROFILE_FIELDS);
   }
   return new Set(fields as ProfileField[]);
 }
@@ -55,7 +56,7 @@ export class ProfileApi {
   async byMpid(ws: WorkspaceId, mpid: Mpid, fields: Set<ProfileField>): Promise<Record<string, unknown>> {
     const record = this.graph.record(ws, mpid);
     const stored = await this.profiles.get(ws, mpid);
-    if (!record && !stored) throw new NotFound(`No user profile has mpid ${mpid} in workspace ${ws}.`);
+    if (!record && !stored) throw new ProfileNotFound(mpid, ws);
     const profile = stored ?? newProfile(ws, mpid, record!.createdAtMs);
     const ids = identitiesOf(record);
     const body: Record<string, unknown> = {
@@ -79,23 +80,19 @@ export class ProfileApi {
       environment_type?: unknown;
       identity?: { type?: unknown; value?: unknown } | null;
     };
-    const problems = [];
+    const problems: ErrorDetail[] = [];
     if (b.environment_type !== 'production' && b.environment_type !== 'development') {
-      problems.push({ code: 'BAD_REQUEST', message: 'environment_type must be "production" or "development".' });
+      problems.push(problem('environment_type must be "production" or "development".'));
     }
     const typeName = typeof b.identity?.type === 'string' ? b.identity.type : undefined;
     const value = typeof b.identity?.value === 'string' ? b.identity.value : undefined;
-    if (!typeName || !value) problems.push({ code: 'BAD_REQUEST', message: 'identity.type and identity.value are required strings.' });
-    if (problems.length > 0) throw new BadRequest(problems);
+    if (!typeName || !value) problems.push(problem('identity.type and identity.value are required strings.'));
+    if (problems.length > 0) throw new ResolveRequestInvalid(problems);
     const type = fromApiName(typeName!);
     const immutable = this.immutableIds(ws);
-    if (!type || !immutable.has(type)) {
-      throw new BadRequest([
-        { code: 'BAD_REQUEST', message: `"${typeName}" is not an immutable identity of this workspace; use ${[...immutable].join(', ')}.` },
-      ]);
-    }
+    if (!type || !immutable.has(type)) throw new IdentityNotImmutable(typeName!, [...immutable]);
     const found = this.graph.search(ws, { [type]: value! });
-    if (!found) throw new NotFound(`No user profile has ${type} "${value}".`);
+    if (!found) throw new IdentityHasNoProfile(type, value!);
     return this.byMpid(ws, found.mpid, fields);
   }
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequest } from '../kernel/errors.ts';
+import { MpidInvalid } from '../identity/identity-errors.ts';
 import { parseMpid } from '../kernel/ids.ts';
 import { stringifyLossless } from '../kernel/lossless-json.ts';
+import { accountIdParam, orgIdParam, workspaceIdParam } from '../server/path-params.ts';
 import { callerOf } from '../server/tenant-scope.ts';
 import { parseFields, PROFILE_FIELDS, type ProfileApi } from './profile-api.ts';
 
@@ -18,7 +19,7 @@ interface TenantParams {
 const tenantParams = {
   type: 'object',
   required: ['orgId', 'accountId', 'workspaceId'],
-  properties: { orgId: { type: 'integer' }, accountId: { type: 'integer' }, workspaceId: { type: 'integer' } },
+  properties: { orgId: orgIdParam, accountId: accountIdParam, workspaceId: workspaceIdParam },
 };
 const fieldsQuery = {
   type: 'object',
@@ -38,7 +39,7 @@ export async function profileRoutes(app: FastifyInstance, deps: ProfileRoutesDep
     const ws = callerOf(request).workspaceId;
     const fields = parseFields(request.query.fields);
     const mpid = parseMpid(request.params.mpid);
-    if (!mpid) throw new BadRequest([{ code: 'BAD_REQUEST', message: `"${request.params.mpid}" is not an mpid (a signed 64-bit integer).` }]);
+    if (!mpid) throw new MpidInvalid(request.params.mpid);
     return send(reply, await deps.profileApi.byMpid(ws, mpid, fields));
   };
   const schema = (summary: string) => ({

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { workspaceId } from '../kernel/ids.ts';
+import { pino } from 'pino';
+import { CAPABILITIES } from '../capabilities.ts';
+import { loadConfig } from '../config/config.ts';
 import type { Quanta } from '../main.ts';
+import { PlanNotFound } from '../planning/plan-errors.ts';
+import { openStorage } from '../storage/engines.ts';
+import { failing } from '../../test/fixtures/failing-capability.ts';
+import { createQuanta as createRuntime } from './app-runtime.ts';
 import { basicAuth, bearerAuth, quantaApp } from '../../test/helpers/quanta-app.ts';
 import { PLAN, screen } from '../../test/fixtures/data-plan.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
@@ -111,6 +118,23 @@ describe('the processor thread', () => {
     const updated = await plans('PATCH', '/relay/versions/1', { version: 1, version_document: planned, activated_environment: 'production' });
     expect(updated.statusCode, updated.body).toBe(200);
     expect(await nowhere()).toBe(1);
+  });
+
+  it('passes a coded error thrown on the thread to the app as itself: its class, and its status through a route', async () => {
+    const config = loadConfig({ QUANTA_DATA_DIR: tempDir('quanta'), PORT: '0' });
+    q = await createRuntime(config, pino({ level: 'silent' }), {
+      capabilities: [...CAPABILITIES, failing],
+      storage: openStorage(config, 'app'),
+      processor: { entry: new URL('../../test/fixtures/failing-processor.mjs', import.meta.url), workerData: { config } },
+    });
+    const call = q.processor.call as unknown as (name: string, planId: string) => Promise<never>;
+    const error = await call.call(q.processor, 'test.fail', 'nope').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PlanNotFound);
+    expect(error).toMatchObject({ code: 'QUANTA_PLAN_NOT_FOUND', status: 404, message: 'The specified plan ID nope in workspace 1 was not found.' });
+    const res = await q.app.inject({ method: 'GET', url: '/test/fail/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['x-quanta-error-code']).toBe('QUANTA_PLAN_NOT_FOUND');
+    expect(res.json()).toEqual({ errors: [{ code: 'NOT_FOUND', message: 'The specified plan ID nope in workspace 1 was not found.' }] });
   });
 
   it('that cannot start fails the start with its reason', async () => {

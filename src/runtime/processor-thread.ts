@@ -1,5 +1,6 @@
 import { type MessagePort, Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { CODED_ERRORS } from '../kernel/errors.ts';
 import { Peer } from '../kernel/thread-rpc.mjs';
 import type { LiveMessage, LiveStreamFilter, LiveSubscriptions } from '../pipeline/live-stream.ts';
 import { consumerCaughtUp, type EventLog } from '../pipeline/event-log.ts';
@@ -52,7 +53,7 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * of appends from the app's `appended` events, as its log is opened only to read.
  */
 export function serveProcessor(port: MessagePort, build: (appends: Pick<EventLog, 'onAppend'>) => Promise<BuiltProcessor>): void {
-  const peer = new Peer<Record<never, never>, ToThread, FromThread>(port);
+  const peer = new Peer<Record<never, never>, ToThread, FromThread>(port, CODED_ERRORS);
   const appends = new AppendSignal();
   peer.on('appended', (partitions) => appends.fire(new Set(partitions)));
   let built: BuiltProcessor | undefined;
@@ -177,7 +178,7 @@ export class ProcessorThread {
   private async spawn(): Promise<void> {
     const { entry, workerData, logger } = this.options;
     const worker = new Worker(entry, { workerData });
-    const peer = new Peer<ThreadApi, FromThread, ToThread>(worker);
+    const peer = new Peer<ThreadApi, FromThread, ToThread>(worker, CODED_ERRORS);
     this.worker = worker;
     let started = false;
     peer.on('live', ({ id, message }) => this.watchers.get(id)?.send(message));

@@ -2,10 +2,11 @@ import fastifySwagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { MalformedJson } from '../kernel/errors.ts';
 import { parseJsonLossless } from '../kernel/lossless-json.ts';
 import { registerCors } from './cors.ts';
 import { handleError } from './errors.ts';
+import { MalformedJson, RouteNotFound } from './http-errors.ts';
+import { pathParamsValidator } from './path-params.ts';
 import type { Metrics } from './metrics.ts';
 import { opsRoutes, type OpsRoutesDeps } from './ops-routes.ts';
 import type { RoutePlugin } from './route-plugin.ts';
@@ -50,9 +51,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.requestBytes,
     ajv: { customOptions: { strict: false } },
+    // A URL Fastify cannot route (bad percent-encoding, an over-long param) answers like any error.
+    frameworkErrors: (error, request, reply) => handleError(error, request, reply),
   });
   const partsAjv = new Ajv({ coerceTypes: true, useDefaults: true, strict: false });
-  app.setValidatorCompiler(({ httpPart, schema }) => (httpPart === 'body' ? () => true : partsAjv.compile(schema)));
+  app.setValidatorCompiler(({ httpPart, schema }) =>
+    httpPart === 'body' ? () => true : httpPart === 'params' ? pathParamsValidator(partsAjv, schema) : partsAjv.compile(schema),
+  );
   app.removeAllContentTypeParsers();
   const parseJson = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
     const text = body.toString();
@@ -79,11 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (closing) void reply.header('connection', 'close');
     return payload;
   });
-  app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({
-      errors: [{ code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}; see /openapi.json.` }],
-    });
-  });
+  app.setNotFoundHandler((request, reply) => handleError(new RouteNotFound(request.method, request.url.split('?')[0]!), request, reply));
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode });

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Forbidden } from '../kernel/errors.ts';
+import { OriginForbidden } from './http-errors.ts';
 
 /** The routes browsers call across origins: the Web SDK's, IDSync's and the pixel service's. */
 export const BROWSER_PREFIXES = ['/webevents/', '/identity/', '/tags/', '/pixel/'] as const;
@@ -23,7 +23,7 @@ export function registerCors(app: FastifyInstance, options: CorsOptions): void {
   const decorate = (request: FastifyRequest, reply: FastifyReply): void => {
     const origin = request.headers.origin;
     if (!origin || !isBrowserRoute(request.url)) return;
-    if (!allowed(origin)) throw new Forbidden(`Origin ${origin} is not allowed to call Quanta; add it to QUANTA_ALLOWED_ORIGINS.`);
+    if (!allowed(origin)) throw new OriginForbidden(origin);
     void reply.headers({
       'access-control-allow-origin': origin,
       'access-control-allow-credentials': 'true',

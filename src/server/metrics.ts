@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { QuantaError } from '../kernel/errors.ts';
 
 /**
  * The app thread's Prometheus registry, one per app so tests do not share counters: the HTTP
@@ -47,4 +48,14 @@ export class Metrics {
     const parts = await Promise.all([this.registry.metrics(), ...this.sources.map((source) => source())]);
     return parts.map((part) => (part.endsWith('\n') ? part : `${part}\n`)).join('');
   }
+}
+
+/**
+ * The `code` label of `quanta_requests_rejected_total`: the body's code word (BAD_REQUEST,
+ * FORBIDDEN...), as before codes were registered, so dashboards keep their series; for an error
+ * not coded, its own code.
+ */
+export function rejectionCode(error: unknown): string {
+  if (error instanceof QuantaError) return error.bodyCode;
+  return (error as { code?: string }).code ?? 'INTERNAL_ERROR';
 }

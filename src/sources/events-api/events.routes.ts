@@ -1,11 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, UnsupportedMediaType } from '../../kernel/errors.ts';
+import { EventsContentTypeUnsupported } from './events-errors.ts';
 import { batchSchema } from '../../model/batch.schema.ts';
 import type { InputDirectory } from '../../platform/credentials.ts';
 import type { Input } from '../../platform/platform-store.ts';
 import type { IngestService } from '../../pipeline/ingest.ts';
 import type { Counter } from 'prom-client';
+import { rejectionCode } from '../../server/metrics.ts';
 import { errorBody } from '../../server/error-body.schema.ts';
+import { BodyEmpty } from '../../server/http-errors.ts';
 
 export interface EventsRoutesDeps {
   ingest: IngestService;
@@ -41,12 +43,10 @@ export async function eventsRoutes(scope: FastifyInstance, deps: EventsRoutesDep
   scope.addHook('onRequest', async (request) => {
     request.input = inputs.authenticateBasic(request.headers.authorization);
     const type = request.headers['content-type'];
-    if (!type || !JSON_TYPE.test(type)) {
-      throw new UnsupportedMediaType(`Content-Type ${type ? `"${type}"` : 'is missing'}; send the batch as application/json.`);
-    }
+    if (!type || !JSON_TYPE.test(type)) throw new EventsContentTypeUnsupported(type);
   });
   scope.addHook('onError', async (_request, _reply, error) => {
-    rejected.inc({ code: (error as { code?: string }).code ?? 'INTERNAL_ERROR' });
+    rejected.inc({ code: rejectionCode(error) });
   });
 
   const route = (url: string, bulk: boolean, historical: boolean, summary: string) =>
@@ -62,7 +62,7 @@ export async function eventsRoutes(scope: FastifyInstance, deps: EventsRoutesDep
         },
       },
       async (request: FastifyRequest, reply) => {
-        if (request.body === undefined) throw new BadRequest([{ code: 'BAD_REQUEST', message: 'The request body is empty; send an event batch.' }]);
+        if (request.body === undefined) throw new BodyEmpty('an event batch');
         const input = request.input!;
         const result = await ingest.ingest({
           input,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequest, type ErrorDetail } from '../../kernel/errors.ts';
+import { type ErrorDetail, problem } from '../../kernel/errors.ts';
+import { PixelQueryInvalid } from './pixel-errors.ts';
 import { CUSTOM_EVENT_TYPES } from '../../model/event-types.ts';
 
 export type PixelQuery = Record<string, string | string[] | undefined>;
@@ -33,24 +34,24 @@ export function batchFromPixel(q: PixelQuery, meta: PixelRequestMeta): Record<st
   const problems: ErrorDetail[] = [];
   const name = one(q.n);
   const dt = one(q.dt) ?? 'AppEvent';
-  if (!name) problems.push({ code: 'BAD_REQUEST', message: 'The n parameter (event or page name) is required.' });
-  if (dt !== 'AppEvent' && dt !== 'ScreenView') problems.push({ code: 'BAD_REQUEST', message: `dt=${dt} is not supported; use AppEvent or ScreenView.` });
+  if (!name) problems.push(problem('The n parameter (event or page name) is required.'));
+  if (dt !== 'AppEvent' && dt !== 'ScreenView') problems.push(problem(`dt=${dt} is not supported; use AppEvent or ScreenView.`));
   const ctText = one(q.ct);
   const ct = ctText === undefined ? meta.nowMs : Number(ctText);
-  if (!Number.isSafeInteger(ct)) problems.push({ code: 'BAD_REQUEST', message: 'ct must be the event time in Unix epoch milliseconds.' });
+  if (!Number.isSafeInteger(ct)) problems.push(problem('ct must be the event time in Unix epoch milliseconds.'));
   const etText = (one(q.et) ?? 'Unknown').toLowerCase().replace(/_/g, '');
   const et = CUSTOM_EVENT_TYPES.find((t) => t.replace(/_/g, '') === etText);
-  if (!et) problems.push({ code: 'BAD_REQUEST', message: `et=${one(q.et)} is not a custom event type; use e.g. Navigation, Transaction, Other.` });
+  if (!et) problems.push(problem(`et=${one(q.et)} is not a custom event type; use e.g. Navigation, Transaction, Other.`));
   let consent: unknown;
   const consentText = one(q.consent_state);
   if (consentText) {
     try {
       consent = JSON.parse(consentText);
     } catch {
-      problems.push({ code: 'BAD_REQUEST', message: 'consent_state must be URL-encoded JSON.' });
+      problems.push(problem('consent_state must be URL-encoded JSON.'));
     }
   }
-  if (problems.length > 0) throw new BadRequest(problems);
+  if (problems.length > 0) throw new PixelQueryInvalid(problems);
 
   const lc = list(q.lc).map(Number);
   const data: Record<string, unknown> = {

@@ -1,4 +1,4 @@
-import type { ErrorDetail } from '../../kernel/errors.ts';
+import { type ErrorDetail, problem } from '../../kernel/errors.ts';
 import type { Batch, BatchEvent, UserIdentities } from '../../model/batch.ts';
 
 /**
@@ -410,10 +410,6 @@ function isObject(value: unknown): value is Json {
 
 function kb(bytes: number): string {
   return (bytes / 1024).toFixed(1);
-}
-
-function problem(message: string): ErrorDetail {
-  return { code: 'BAD_REQUEST', message };
 }
 
 function fail(message: string): SegmentMapResult {

@@ -1,7 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from '../../kernel/errors.ts';
 import type { Batch } from '../../model/batch.ts';
 import { parseBasic } from '../../platform/credentials.ts';
 import type { InputDirectory } from '../../platform/credentials.ts';
@@ -15,8 +14,20 @@ import {
   type SegmentCallType,
   type SegmentMapResult,
 } from './segment-mapping.ts';
+import {
+  EncodingUnsupported,
+  GzipInvalid,
+  SegmentAuthMalformed,
+  SegmentBodyTooLarge,
+  SegmentMessagesInvalid,
+  WriteKeyEmpty,
+  WriteKeyMissing,
+  WriteKeyUnknown,
+} from './segment-errors.ts';
 import { handleError } from '../../server/errors.ts';
+import { BodyEmpty } from '../../server/http-errors.ts';
 import type { Counter } from 'prom-client';
+import { rejectionCode } from '../../server/metrics.ts';
 import { errorBody } from '../../server/error-body.schema.ts';
 
 export interface SegmentRoutesDeps {
@@ -111,7 +122,7 @@ export async function segmentRoutes(scope: FastifyInstance, deps: SegmentRoutesD
     const header = request.headers.authorization;
     if (header === undefined || header === '') return;
     const creds = parseBasic(header);
-    if (!creds) throw new Unauthorized('The Authorization header is not Basic base64(writeKey:). Send the writeKey (an input\'s API key) as the user, with an empty password.');
+    if (!creds) throw new SegmentAuthMalformed();
     headerInputs.set(request, inputForWriteKey(inputs, creds.user));
   });
   // Segment libraries may gzip the body (Content-Encoding: gzip); the body limit applies to the
@@ -119,7 +130,7 @@ export async function segmentRoutes(scope: FastifyInstance, deps: SegmentRoutesD
   scope.addHook('preParsing', async (request, _reply, payload) => {
     const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
     if (encoding === 'identity') return payload;
-    if (encoding !== 'gzip') throw new UnsupportedMediaType(`Content-Encoding "${encoding}" is not supported; send the body as is or gzip it.`);
+    if (encoding !== 'gzip') throw new EncodingUnsupported(encoding);
     let encoded = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
@@ -134,19 +145,15 @@ export async function segmentRoutes(scope: FastifyInstance, deps: SegmentRoutesD
     return out;
   });
   scope.addHook('onError', async (_request, _reply, error) => {
-    rejected.inc({ code: (error as { code?: string }).code ?? 'INTERNAL_ERROR' });
+    rejected.inc({ code: rejectionCode(error) });
   });
   scope.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      const limit = request.routeOptions.bodyLimit ?? SEGMENT_LIMITS.batchBytes;
-      const tooLarge = new PayloadTooLarge(
-        `The request body is larger than ${Math.floor(limit / 1024)} KB; Segment allows ${SEGMENT_LIMITS.batchBytes / 1024} KB per batch request and ${SEGMENT_LIMITS.messageBytes / 1024} KB per message. Send fewer messages per batch.`,
-      );
-      handleError(tooLarge, request, reply);
+      handleError(new SegmentBodyTooLarge(request.routeOptions.bodyLimit ?? SEGMENT_LIMITS.batchBytes), request, reply);
       return;
     }
     if (/^Z_/.test(String((error as { code?: unknown }).code))) {
-      handleError(bad(`The body is not valid gzip though Content-Encoding says gzip (${error.message}); send it gzipped or drop the header.`), request, reply);
+      handleError(new GzipInvalid(error.message), request, reply);
       return;
     }
     handleError(error, request, reply);
@@ -167,10 +174,10 @@ export async function segmentRoutes(scope: FastifyInstance, deps: SegmentRoutesD
       },
       async (request, reply) => {
         const body = request.body;
-        if (body === undefined) throw bad(`The request body is empty; send a Segment ${path === 'batch' ? 'batch' : `${path} message`} as JSON.`);
+        if (body === undefined) throw new BodyEmpty(`a Segment ${path === 'batch' ? 'batch' : `${path} message`} as JSON`);
         const input = headerInputs.get(request) ?? inputForBody(inputs, body);
         const mapped = map(body, Date.now());
-        if (!mapped.ok) throw new BadRequest(mapped.problems);
+        if (!mapped.ok) throw new SegmentMessagesInvalid(mapped.problems);
         for (let i = 0; i < mapped.batches.length; i += SEGMENT_INGEST_CHUNK) {
           const chunk: Batch[] = mapped.batches.slice(i, i + SEGMENT_INGEST_CHUNK);
           await ingest.ingest({
@@ -191,21 +198,15 @@ export async function segmentRoutes(scope: FastifyInstance, deps: SegmentRoutesD
 }
 
 function inputForWriteKey(inputs: InputDirectory, writeKey: string): Input {
-  if (writeKey === '') throw new Unauthorized('The writeKey is empty. Send an input\'s API key as the Basic auth user (empty password).');
+  if (writeKey === '') throw new WriteKeyEmpty();
   const input = inputs.byApiKey(writeKey);
-  if (!input) throw new Unauthorized('The writeKey matches no input. Use an input\'s API key (shown at Quanta start-up) as the Segment writeKey.');
+  if (!input) throw new WriteKeyUnknown();
   return input;
 }
 
 /** Without an Authorization header, the writeKey is the body's `writeKey` (as Segment libraries also send it). */
 function inputForBody(inputs: InputDirectory, body: unknown): Input {
   const writeKey = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { writeKey?: unknown }).writeKey : undefined;
-  if (typeof writeKey !== 'string') {
-    throw new Unauthorized('Missing writeKey. Send Basic auth with an input\'s API key as the user and an empty password, or "writeKey" in the body.');
-  }
+  if (typeof writeKey !== 'string') throw new WriteKeyMissing();
   return inputForWriteKey(inputs, writeKey);
-}
-
-function bad(message: string): BadRequest {
-  return new BadRequest([{ code: 'BAD_REQUEST', message }]);
 }

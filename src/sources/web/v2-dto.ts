@@ -1,4 +1,4 @@
-import { BadRequest } from '../../kernel/errors.ts';
+import { MessageNotObject, MessageTypeUnknown } from './web-errors.ts';
 import { PRODUCT_ACTIONS } from '../../model/event-types.ts';
 import type { USER_IDENTITY_TYPES } from '../../model/identity-types.ts';
 
@@ -85,14 +85,10 @@ function commerceData(d: Dto): Dto {
 
 /** One legacy message to one Events API batch (validated afterwards like any other batch). */
 export function batchFromV2Dto(d: unknown, index: number): Dto {
-  if (typeof d !== 'object' || d === null || Array.isArray(d)) {
-    throw new BadRequest([{ code: 'BAD_REQUEST', message: `Message [${index}] must be a JSON object.` }]);
-  }
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) throw new MessageNotObject(index);
   const dto = d as Dto;
   const eventType = MESSAGE_TYPES[Number(dto.dt)];
-  if (!eventType) {
-    throw new BadRequest([{ code: 'BAD_REQUEST', message: `Message [${index}] has dt=${String(dto.dt)}, which is not a Web SDK message type.` }]);
-  }
+  if (!eventType) throw new MessageTypeUnknown(index, dto.dt);
   const data: Dto = {
     timestamp_unixtime_ms: dto.ct ?? null,
     session_uuid: dto.sid ?? null,

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Counter } from 'prom-client';
-import { BadRequest } from '../../kernel/errors.ts';
 import type { InputDirectory } from '../../platform/credentials.ts';
 import type { Input } from '../../platform/platform-store.ts';
 import type { IngestService } from '../../pipeline/ingest.ts';
+import { BodyEmpty } from '../../server/http-errors.ts';
 import { batchFromV2Dto } from './v2-dto.ts';
 import type { PlanRegistry } from '../../planning/plan-registry.ts';
 import { sdkDataPlanResult } from '../../planning/sdk-plan.ts';
@@ -80,7 +80,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebRoutesDeps): Prom
     },
     async (request, reply) => {
       const input = inputOf(request.params.key);
-      if (request.body === undefined) throw new BadRequest([{ code: 'BAD_REQUEST', message: 'The request body is empty; send an event batch.' }]);
+      if (request.body === undefined) throw new BodyEmpty('an event batch');
       await deps.ingest.ingest({
         input,
         body: request.body,
@@ -105,7 +105,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebRoutesDeps): Prom
     },
     async (request, reply) => {
       const input = inputOf(request.params.key);
-      if (request.body === undefined) throw new BadRequest([{ code: 'BAD_REQUEST', message: 'The request body is empty; send a V2 message.' }]);
+      if (request.body === undefined) throw new BodyEmpty('a V2 message');
       const messages = Array.isArray(request.body) ? request.body : [request.body];
       await deps.ingest.ingest({
         input,

@@ -1,0 +1,92 @@
+/** Errors of authentication (input keys, HMAC, Bearer tokens), workspace access and rate limits. */
+import { defineError, problemList } from '../kernel/errors.ts';
+import type { WorkspaceId } from '../kernel/ids.ts';
+
+/** The `WWW-Authenticate` challenge of a 401. */
+export const challenge = (scheme: 'Basic' | 'Bearer' | 'Key') => ({ 'www-authenticate': `${scheme} realm="quanta"` });
+
+const unauthorized = (scheme: 'Basic' | 'Bearer' | 'Key', message: string) => ({ status: 401, message: () => message, headers: challenge(scheme) }) as const;
+
+export const PathKeyUnknown = defineError('QUANTA_AUTH_PATH_KEY_UNKNOWN', unauthorized('Key', 'The key in the path does not match any input.'));
+
+export const BasicAuthMissing = defineError(
+  'QUANTA_AUTH_BASIC_MISSING',
+  unauthorized('Basic', "Missing Authorization header. Send Basic auth with the input's API key as user and its secret as password."),
+);
+
+export const BasicAuthMalformed = defineError(
+  'QUANTA_AUTH_BASIC_MALFORMED',
+  unauthorized('Basic', "The Authorization header is not Basic base64(key:secret). Use the input's API key and secret."),
+);
+
+export const CredentialsForbidden = defineError('QUANTA_AUTH_CREDENTIALS_FORBIDDEN', {
+  status: 403,
+  message: () => 'The API key and secret do not match any input. Check both in your Quanta start-up output.',
+});
+
+export const IdentityAuthMissing = defineError(
+  'QUANTA_AUTH_IDENTITY_MISSING',
+  unauthorized('Basic', 'Send Basic auth with the input key and secret, or x-mp-key with Date and x-mp-signature.'),
+);
+
+export const CredentialsInvalid = defineError('QUANTA_AUTH_CREDENTIALS_INVALID', unauthorized('Basic', 'The API key and secret do not match any input.'));
+
+export const MpKeyUnknown = defineError('QUANTA_AUTH_MP_KEY_UNKNOWN', unauthorized('Basic', 'The x-mp-key does not match any input.'));
+
+export const KeyOnlyRefused = defineError(
+  'QUANTA_AUTH_KEY_ONLY_REFUSED',
+  unauthorized('Basic', 'This input does not allow key-only auth: send Date and x-mp-signature (HMAC SHA-256) too.'),
+);
+
+export const HmacDateMissing = defineError('QUANTA_AUTH_HMAC_DATE_MISSING', unauthorized('Basic', 'HMAC auth needs the Date header that was signed.'));
+
+export const HmacSignatureInvalid = defineError(
+  'QUANTA_AUTH_HMAC_SIGNATURE_INVALID',
+  unauthorized('Basic', 'x-mp-signature does not match: sign "METHOD\\nDATE\\nPATH+BODY" with HMAC SHA-256 and the input secret.'),
+);
+
+export const HmacDateInvalid = defineError('QUANTA_AUTH_HMAC_DATE_INVALID', {
+  status: 401,
+  message: (date: string) => `The Date header "${date}" is not a date; send the signing time in ISO 8601, e.g. 20260131T120000Z.`,
+  headers: challenge('Basic'),
+});
+
+export const HmacDateSkewed = defineError('QUANTA_AUTH_HMAC_DATE_SKEWED', {
+  status: 401,
+  message: (date: string) => `The Date header "${date}" is more than 15 minutes from the server's time; sign each request with the current time.`,
+  headers: challenge('Basic'),
+});
+
+export const TokenRequestInvalid = defineError('QUANTA_AUTH_TOKEN_REQUEST_INVALID', { status: 400, message: problemList });
+
+export const GrantTypeUnsupported = defineError('QUANTA_AUTH_GRANT_TYPE_UNSUPPORTED', {
+  status: 400,
+  bodyCode: 'UNSUPPORTED_GRANT_TYPE',
+  message: () => 'grant_type must be "client_credentials".',
+});
+
+export const ClientCredentialsInvalid = defineError('QUANTA_AUTH_CLIENT_INVALID', unauthorized('Bearer', 'Unknown client_id or wrong client_secret.'));
+
+export const TokenMissing = defineError('QUANTA_AUTH_TOKEN_MISSING', unauthorized('Bearer', 'Missing Bearer token. Get one from POST /oauth/token.'));
+
+export const TokenInvalid = defineError(
+  'QUANTA_AUTH_TOKEN_INVALID',
+  unauthorized('Bearer', 'The Bearer token is unknown or expired. Get a new one from POST /oauth/token.'),
+);
+
+export const WorkspaceForbidden = defineError('QUANTA_AUTH_WORKSPACE_FORBIDDEN', {
+  status: 403,
+  message: (ws: WorkspaceId) => `Workspace ${ws} does not exist or does not belong to this API client's organisation.`,
+});
+
+export const RateLimitExceeded = defineError('QUANTA_INPUT_RATE_LIMITED', {
+  status: 429,
+  message: (retryAfterSeconds: number, limit: string) => `Rate limit exceeded for this ${limit}; retry after ${retryAfterSeconds} s with backoff.`,
+  headers: (retryAfterSeconds: number, limit: string) => ({ 'retry-after': String(retryAfterSeconds), 'x-mp-rate-limit-exceeded': `"${limit}"` }),
+});
+
+/** A tenant route whose org or account is not its workspace's (the Profile API's paths name all three). */
+export const TenantMismatch = defineError('QUANTA_AUTH_TENANT_MISMATCH', {
+  status: 403,
+  message: (ws: WorkspaceId, orgId: number, accountId: number) => `Workspace ${ws} is not in org ${orgId} and account ${accountId}.`,
+});
