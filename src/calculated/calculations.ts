@@ -25,6 +25,10 @@ import { compareAlphabetical, toText } from './values.ts';
  * states from history, from live events and from seeds combine in any grouping, and equal the
  * state of adding all their events in order (for the 100-value limits, see each calculation).
  *
+ * Weights (a product's quantity under `use_product_quantity`) count for `average` and
+ * `most_frequent` only, as the Platform API says ("the product quantity should be used when
+ * calculating Average or Most Frequent"); a sum of prices is not multiplied by quantities.
+ *
  * Values are as mParticle shows them: strings (numbers in plain decimal notation, see
  * `decimal.ts`), timestamps in ISO 8601 UTC, a unique list as an alphabetical array of strings.
  * `count`, `sum` and `unique_values_count` are "0" on an empty state; the others are undefined

@@ -39,12 +39,15 @@ export {
 } from './calculations.ts';
 export {
   addObservation,
+  HOURLY_BUCKETS_UP_TO_MS,
   mergeStates,
   newState,
   nextChangeMs,
   observe,
   prune,
+  rangeOf,
   valueAt,
   type AttributeState,
+  type DateRange,
 } from './windows.ts';
 export { parseSeed, seedCalculationType, type SeedResult } from './seeds.ts';

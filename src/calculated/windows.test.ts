@@ -44,6 +44,15 @@ describe('since', () => {
     expect(observe(def, state, customEvent('Pause', {}, NOW), batchOf([]), NOW)).toBe(state);
     expect(observe(def, state, customEvent('Play', {}, Date.UTC(2025, 0, 1)), batchOf([]), NOW)).toBe(state);
   });
+
+  it('returns the same state when an event counts but changes nothing (since and within)', () => {
+    for (const rest of [{}, within(2)]) {
+      const min = definitionOf('min', { attribute_name: 'n' }, rest);
+      const state = run(min, [batchOf([customEvent('Play', { n: 1 }, NOW - HOUR)])]);
+      expect(observe(min, state, customEvent('Play', { n: 5 }, NOW - HOUR), batchOf([]), NOW)).toBe(state);
+      expect(observe(min, state, customEvent('Play', { n: 0 }, NOW - HOUR), batchOf([]), NOW)).not.toBe(state);
+    }
+  });
 });
 
 describe('within', () => {

@@ -30,7 +30,8 @@ export interface AttributeState {
   readonly buckets: readonly (readonly [number, CalcState])[];
 }
 
-interface Range {
+/** A definition's date range, as {@link rangeOf} computes it. */
+export interface DateRange {
   /** Events before this are not counted (since date, seeding cutoff); -Infinity for none. */
   readonly fromMs: number;
   /** The `within` window's length and bucket size; undefined for `since`. */
@@ -41,10 +42,10 @@ interface Range {
 /** Windows up to this long are kept in hour buckets; longer ones in day buckets. */
 export const HOURLY_BUCKETS_UP_TO_MS = 7 * DAY_MS;
 
-const ranges = new WeakMap<Definition, Range>();
+const ranges = new WeakMap<Definition, DateRange>();
 
 /** The definition's date range, computed once per definition object. */
-export function rangeOf(def: Definition): Range {
+export function rangeOf(def: Definition): DateRange {
   let r = ranges.get(def);
   if (r) return r;
   const tp = def.time_period;
@@ -63,7 +64,7 @@ export function newState(def: Definition): AttributeState {
 }
 
 /**
- * The state after one event (the same state object if the event does not count). An event
+ * The state after one event (the same state object if the event changes nothing). An event
  * before the since date or the seeding cutoff does not count. Call {@link prune} to drop what
  * has left a `within` window.
  */
@@ -84,14 +85,20 @@ export function addObservation(def: Definition, state: AttributeState, o: Observ
   const range = rangeOf(def);
   if (o.atMs < range.fromMs) return state;
   const calc = calculationOf(def.calculation_type);
-  if (range.bucketMs === undefined) return { ...state, base: calc.add(state.base, o) };
+  if (range.bucketMs === undefined) {
+    const base = calc.add(state.base, o);
+    return base === state.base ? state : { ...state, base };
+  }
   const start = Math.floor(o.atMs / range.bucketMs) * range.bucketMs;
   const buckets = [...state.buckets];
   let i = buckets.length;
   while (i > 0 && (buckets[i - 1]?.[0] ?? 0) > start) i -= 1;
   const held = buckets[i - 1];
-  if (held?.[0] === start) buckets[i - 1] = [start, calc.add(held[1], o)];
-  else buckets.splice(i, 0, [start, calc.add(calc.empty(), o)]);
+  if (held?.[0] === start) {
+    const next = calc.add(held[1], o);
+    if (next === held[1]) return state;
+    buckets[i - 1] = [start, next];
+  } else buckets.splice(i, 0, [start, calc.add(calc.empty(), o)]);
   return { ...state, buckets };
 }
 
@@ -114,7 +121,7 @@ export function mergeStates(a: AttributeState, b: AttributeState): AttributeStat
 }
 
 /** Whether a bucket still counts at `nowMs`. */
-function inWindow(range: Range, start: number, nowMs: number): boolean {
+function inWindow(range: DateRange, start: number, nowMs: number): boolean {
   return range.windowMs === undefined || range.bucketMs === undefined || start + range.bucketMs > nowMs - range.windowMs;
 }
 
