@@ -31,6 +31,7 @@ export function needsAttribute(calculation: CalculationType): boolean {
   return !(EVENT_ONLY_CALCULATIONS as readonly string[]).includes(calculation);
 }
 
+/** A condition's `type`: how the attribute's value is read. */
 export const CONDITION_TYPES = ['string', 'number', 'boolean', 'date'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
@@ -75,6 +76,7 @@ export type DateOperator = (typeof OPERATORS_BY_TYPE.date)[number];
 /** What an operator takes: nothing, one `value`, a list of `values`, or `min_value`/`max_value`. */
 export type OperandKind = 'none' | 'value' | 'values' | 'range';
 
+/** What an operator takes (see {@link OperandKind}). */
 export function operandKind(operator: Operator): OperandKind {
   switch (operator) {
     case 'exists':
@@ -91,9 +93,11 @@ export function operandKind(operator: Operator): OperandKind {
   }
 }
 
+/** `time_period.type`. The Platform API's examples also show "all", which it refuses. */
 export const TIME_PERIOD_TYPES = ['since', 'within'] as const;
 export type TimePeriodType = (typeof TIME_PERIOD_TYPES)[number];
 
+/** `time_period.within_unit`. */
 export const WITHIN_UNITS = ['days', 'weeks'] as const;
 export type WithinUnit = (typeof WITHIN_UNITS)[number];
 
@@ -105,9 +109,11 @@ export type WithinUnit = (typeof WITHIN_UNITS)[number];
 export const DATA_POINT_TYPES = ['event', 'event_attribute'] as const;
 export type DataPointType = (typeof DATA_POINT_TYPES)[number];
 
+/** `datapoint.attribute_category`: where the attribute is read (default "event_attribute"). */
 export const ATTRIBUTE_CATEGORIES = ['event_attribute', 'product_attribute', 'promotion_attribute'] as const;
 export type AttributeCategory = (typeof ATTRIBUTE_CATEGORIES)[number];
 
+/** A commerce data point's `custom_event_type` for promotion events (`promotion_action.action`). */
 export const PROMOTION_ACTIONS = ['view', 'click'] as const;
 /**
  * A commerce data point's `custom_event_type` naming events that carry product impressions.
