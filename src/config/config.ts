@@ -25,6 +25,8 @@ export interface Config {
   /** How long an accepted alias request waits before it is applied. */
   aliasDelayMs: number;
   limits: { requestBytes: number; batchBytes: number; batchesPerBulk: number };
+  /** Calculated attributes: how far back a definition may look, and how many a workspace may have active. */
+  calculated: { retentionDays: number; maxActive: number };
 }
 
 export class ConfigError extends Error {}
@@ -95,6 +97,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     allowedOrigins: (text(env, 'QUANTA_ALLOWED_ORIGINS') ?? '*').split(',').map((o) => o.trim()).filter(Boolean),
     aliasDelayMs: int(env, 'QUANTA_ALIAS_DELAY_SECONDS', 24 * 3600, 0, 30 * 24 * 3600) * 1000,
     limits: { requestBytes: 256 * 1024, batchBytes: 128 * 1024, batchesPerBulk: 100 },
+    calculated: {
+      retentionDays: int(env, 'QUANTA_CA_RETENTION_DAYS', 365, 1, 36_500),
+      maxActive: int(env, 'QUANTA_CA_MAX_ACTIVE', 500, 1, 100_000),
+    },
   };
   return Object.freeze(config);
 }
