@@ -5,6 +5,7 @@ import type { Storage, StorageRole } from '../runtime/storage.ts';
 import { DuckDbEventStore } from './duckdb/duckdb-event-store.ts';
 import { Checkpointer } from './sqlite/checkpointer.ts';
 import { openSqlite } from './sqlite/open.ts';
+import { SqliteCalculatedStore } from './sqlite/sqlite-calculated-store.ts';
 import { SqliteCatalogStore } from './sqlite/sqlite-catalog-store.ts';
 import { SqliteEventLog } from './sqlite/sqlite-event-log.ts';
 import { SqliteIdentityStore } from './sqlite/sqlite-identity-store.ts';
@@ -50,6 +51,7 @@ const ADAPTERS: { [K in keyof StoreKinds]: (o: Opening) => StoreKinds[K] | Promi
   plans: ({ files }) => new SqlitePlanStore(files.state, noAuto),
   catalog: ({ files }) => new SqliteCatalogStore(files.state, noAuto),
   quality: ({ files }) => new SqliteQualityStore(files.state, noAuto),
+  calculated: ({ files }) => new SqliteCalculatedStore(files.state, noAuto),
 };
 
 /** Every kind of store, in the order `quanta migrate` reports them. */
