@@ -106,6 +106,8 @@ export interface CalculatedStore {
   putBase(progress: Calculation, states: readonly { mpid: Mpid; state: AttributeState }[]): Promise<void>;
   /** Seeds replace the user's earlier seed of the same attribute. */
   putSeeds(ws: WorkspaceId, seeds: readonly { id: number; mpid: Mpid; state: AttributeState }[]): Promise<void>;
+  /** Forgets every seed of an attribute (its name, calculation type or cutoff changed). */
+  deleteSeeds(ws: WorkspaceId, id: number): Promise<void>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }

@@ -86,6 +86,9 @@ export function calculatedStoreContract(name: string, open: (location: string) =
       await store.putBase(progress, [{ mpid: u1, state: played(7) }, { mpid: u2, state: played(1) }]);
       await store.putSeeds(ws, [{ id: a.id, mpid: u2, state: played(4) }]);
       await store.putSeeds(ws, [{ id: a.id, mpid: u2, state: played(5) }]);
+      await store.putSeeds(ws, [{ id: a.id, mpid: u1, state: played(6) }]);
+      await store.deleteSeeds(ws, a.id);
+      await store.putSeeds(ws, [{ id: a.id, mpid: u2, state: played(5) }]);
       const users = await store.users(ws, [u1, u2, mpid('7')]);
       expect([...users.keys()].sort()).toEqual([u1, u2].sort());
       expect(users.get(u1)).toEqual({ live: new Map([[a.id, { revision: 1, state: played(3) }]]), base: new Map([[a.id, { revision: 1, state: played(7) }]]), seeds: new Map() });

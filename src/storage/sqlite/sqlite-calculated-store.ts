@@ -214,6 +214,10 @@ export class SqliteCalculatedStore implements CalculatedStore {
     this.tx.putSeeds(ws, seeds);
   }
 
+  async deleteSeeds(ws: WorkspaceId, id: number): Promise<void> {
+    this.stmt.deleteSeeds.run(ws, id);
+  }
+
   async reset(): Promise<void> {
     this.db.exec('DELETE FROM ca_live; DELETE FROM ca_base; DELETE FROM ca_calculations; DELETE FROM ca_offsets;');
   }
