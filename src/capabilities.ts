@@ -1,4 +1,5 @@
 import { analytics } from './analytics/analytics.module.ts';
+import { calculated } from './calculated/calculated.module.ts';
 import { catalog } from './catalog/catalog.module.ts';
 import { identity } from './identity/identity.module.ts';
 import { livestream } from './livestream/livestream.module.ts';
@@ -12,7 +13,7 @@ import { sources } from './sources/sources.module.ts';
 /**
  * Quanta's capabilities, one line each. The order matters twice: a capability may use the
  * services of those above it, and the processor runs their stages in this order (data plan,
- * catalog, profile, event store, live stream: blocked data never reaches the catalog, and the
+ * catalog, profile, calculated attributes, event store, live stream: blocked data never reaches the catalog, and the
  * live stream shows what was stored).
  */
 export const CAPABILITIES: readonly Capability[] = [
@@ -23,6 +24,7 @@ export const CAPABILITIES: readonly Capability[] = [
   sources,
   catalog,
   profiles,
+  calculated,
   analytics,
   livestream,
 ];

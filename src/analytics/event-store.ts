@@ -88,5 +88,7 @@ export interface EventStore {
    * may span chunks); the next chunk is read once `onChunk` resolves.
    */
   scan(query: EventScan, onChunk: (events: StoredEvent[]) => Promise<void>): Promise<void>;
+  /** How many users a {@link scan} with this query reads events of (its progress's total). */
+  scanUsers(query: EventScan): Promise<number>;
   close(): Promise<void>;
 }

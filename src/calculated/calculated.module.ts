@@ -1,5 +1,11 @@
+import { PROCESSOR_CONSUMER } from '../pipeline/processor.ts';
 import type { Capability } from '../runtime/capability.ts';
+import { Activation } from './activation.ts';
+import { AttributeRegistry } from './attribute-registry.ts';
+import { CalculatedEngine } from './calculated-engine.ts';
 import type { CalculatedStore } from './calculated-store.ts';
+import { calculatedStage } from './calculated.stage.ts';
+import { userValues } from './user-values.ts';
 
 declare module '../runtime/capability.ts' {
   interface StoreKinds {
@@ -15,4 +21,29 @@ declare module '../runtime/capability.ts' {
  */
 export const calculated: Capability = {
   name: 'calculated',
+  async processor(ctx) {
+    const store = await ctx.store('calculated');
+    const engine = new CalculatedEngine(store);
+    ctx.stage(calculatedStage({ engine, store }));
+    const log = await ctx.store('log');
+    const activation = new Activation({
+      engine,
+      store,
+      // The event store is the analytics capability's; this one only reads it, on the same thread.
+      events: await ctx.store('events'),
+      committed: (partition) => log.committed(PROCESSOR_CONSUMER, partition),
+      logger: ctx.logger,
+    });
+    activation.start();
+    ctx.onClose(() => activation.stop());
+    ctx.onReplayed(() => activation.runDue());
+  },
+  async app(ctx) {
+    const store = await ctx.store('calculated');
+    const registry = new AttributeRegistry(store);
+    ctx.use('profileApi').addAttributeSource(async (ws, mpid) => {
+      await registry.refresh();
+      return userValues(registry.of(ws).all, (await store.users(ws, [mpid])).get(mpid), Date.now());
+    });
+  },
 };

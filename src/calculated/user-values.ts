@@ -1,3 +1,4 @@
+import type { WorkspaceId } from '../kernel/ids.ts';
 import type { CalculatedAttribute, UserCalculatedState } from './calculated-store.ts';
 import type { CalculatedValue } from './calculations.ts';
 import type { Definition } from './definition.ts';
@@ -7,6 +8,7 @@ import { type AttributeState, mergeStates, newState, valueAt } from './windows.t
 /** An attribute as it is computed: its active definition, revived once. */
 export interface ActiveAttribute {
   readonly id: number;
+  readonly workspaceId: WorkspaceId;
   readonly name: string;
   readonly revision: number;
   readonly definition: Definition;
@@ -15,7 +17,9 @@ export interface ActiveAttribute {
 /** The attributes of `stored` that have an active definition, ready to compute. */
 export function activeAttributes(stored: readonly CalculatedAttribute[]): ActiveAttribute[] {
   return stored.flatMap((a) =>
-    a.active_definition ? [{ id: a.id, name: a.name, revision: a.revision, definition: reviveDefinition(a.active_definition) }] : [],
+    a.active_definition
+      ? [{ id: a.id, workspaceId: a.workspaceId, name: a.name, revision: a.revision, definition: reviveDefinition(a.active_definition) }]
+      : [],
   );
 }
 

@@ -44,14 +44,24 @@ function identitiesOf(record: IdentityRecord | undefined): { user: Identity[]; d
   return { user, device };
 }
 
+/** User attributes a profile shows beside its own (calculated attributes): by name, winning over the profile's. */
+export type AttributeSource = (ws: WorkspaceId, mpid: Mpid) => Promise<Record<string, unknown>>;
+
 /** mParticle's Profile API: a profile by MPID or by an immutable identity, with the fields asked for. */
 export class ProfileApi {
+  private readonly sources: AttributeSource[] = [];
+
   constructor(
     /** Profiles as last flushed: the processor writes them before it commits what it processed. */
     private readonly profiles: Pick<ProfileStore, 'get'>,
     private readonly graph: IdentityGraph,
     private readonly immutableIds: (ws: WorkspaceId) => ReadonlySet<IdentityType>,
   ) {}
+
+  /** Adds attributes another capability keeps for users (calculated attributes) to `user_attributes`. */
+  addAttributeSource(source: AttributeSource): void {
+    this.sources.push(source);
+  }
 
   async byMpid(ws: WorkspaceId, mpid: Mpid, fields: Set<ProfileField>): Promise<Record<string, unknown>> {
     const record = this.graph.record(ws, mpid);
@@ -69,7 +79,10 @@ export class ProfileApi {
     if (fields.has('device_identities')) body.device_identities = ids.device;
     if (fields.has('user_identities')) body.user_identities = ids.user;
     body.account_userattributes = null;
-    if (fields.has('user_attributes')) body.user_attributes = { ...profile.userAttributes, ...profile.calculatedAttributes };
+    if (fields.has('user_attributes')) {
+      const added = await Promise.all(this.sources.map((source) => source(ws, mpid)));
+      body.user_attributes = Object.assign({ ...profile.userAttributes, ...profile.calculatedAttributes }, ...added);
+    }
     if (fields.has('audience_memberships')) body.audience_memberships = profile.audienceMemberships;
     if (fields.has('attribution')) body.attribution = profile.attribution;
     return body;

@@ -11,6 +11,10 @@ declare module '../runtime/capability.ts' {
   interface StoreKinds {
     profiles: ProfileStore;
   }
+  interface AppServices {
+    /** The Profile API; other capabilities add the attributes they keep for users (`addAttributeSource`). */
+    profileApi: ProfileApi;
+  }
   interface ProcessorServices {
     /** Profiles in memory on the processor thread, written in its flush. */
     profiles: ProfileService;
@@ -39,6 +43,7 @@ export const profiles: Capability = {
     const strategyFor = ctx.use('strategyFor');
     // Read from the store: the processor thread flushes the profiles it changes before it commits.
     const profileApi = new ProfileApi(await ctx.store('profiles'), ctx.use('graph'), (ws) => strategyFor(ws).loginIds);
+    ctx.provide('profileApi', profileApi);
     ctx.tenantRoutes(profileRoutes, { profileApi });
   },
 };

@@ -174,6 +174,9 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
         ['6', 3000, 1],
       ]);
       expect(await scan({ upTo: new Map() })).toEqual([]);
+      expect(await store.scanUsers({ workspaceId: ws })).toBe(2);
+      expect(await store.scanUsers({ workspaceId: ws, upTo: new Map([[0, 2]]) })).toBe(1);
+      expect(await store.scanUsers({ workspaceId: ws, eventTypes: [] })).toBe(0);
       const other: StoredEvent[] = [];
       await store.scan({ workspaceId: workspaceId(2) }, async (events) => void other.push(...events));
       expect(other).toEqual([]);

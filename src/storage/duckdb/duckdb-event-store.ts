@@ -102,33 +102,27 @@ export class DuckDbEventStore implements EventStore {
   }
 
   async scan(query: EventScan, onChunk: (events: StoredEvent[]) => Promise<void>): Promise<void> {
-    const clauses = ['workspace_id = $1', 'aliased_from IS NULL'];
-    const params: (string | number)[] = [query.workspaceId];
-    if (query.eventTypes) {
-      if (query.eventTypes.length === 0) return;
-      clauses.push(`event_type IN (${query.eventTypes.map((t) => (params.push(t), `$${params.length}`)).join(', ')})`);
-    }
-    if (query.sinceMs !== undefined) {
-      params.push(query.sinceMs);
-      clauses.push(`event_time >= make_timestamp($${params.length}::BIGINT * 1000)`);
-    }
-    if (query.upTo) {
-      if (query.upTo.size === 0) return;
-      const ranges = [...query.upTo].map(([partition, offset]) => `(partition = ${Math.trunc(partition)} AND log_offset <= ${Math.trunc(offset)})`);
-      clauses.push(`(${ranges.join(' OR ')})`);
-    }
+    const where = scanWhere(query);
+    if (!where) return;
     // A connection of its own: a long scan must not hold up the reader's counts and lists.
     const connection = await this.instance.connect();
     try {
       const result = await connection.stream(
         `SELECT *, epoch_ms(event_time) AS ts, epoch_ms(received_at) AS rcv, mpid::VARCHAR AS mpid_text, aliased_from::VARCHAR AS aliased_text
-         FROM events_wide WHERE ${clauses.join(' AND ')} ORDER BY mpid, event_time, log_offset, event_index`,
-        params,
+         FROM events_wide WHERE ${where.sql} ORDER BY mpid, event_time, log_offset, event_index`,
+        where.params,
       );
       for await (const rows of result.yieldRowObjectJs()) await onChunk(rows.map(toStoredEvent));
     } finally {
       connection.closeSync();
     }
+  }
+
+  async scanUsers(query: EventScan): Promise<number> {
+    const where = scanWhere(query);
+    if (!where) return 0;
+    const r = await this.reader.runAndReadAll(`SELECT count(DISTINCT mpid) AS n FROM events WHERE ${where.sql}`, where.params);
+    return Number(r.getRowObjectsJS()[0]?.n ?? 0);
   }
 
   async close(): Promise<void> {
@@ -137,6 +131,26 @@ export class DuckDbEventStore implements EventStore {
     rmSync(this.stagingDir, { recursive: true, force: true });
     this.instance.closeSync();
   }
+}
+
+/** A scan's WHERE clause over `events` (and `events_wide`); undefined when it selects nothing. */
+function scanWhere(query: EventScan): { sql: string; params: (string | number)[] } | undefined {
+  const clauses = ['workspace_id = $1', 'aliased_from IS NULL'];
+  const params: (string | number)[] = [query.workspaceId];
+  if (query.eventTypes) {
+    if (query.eventTypes.length === 0) return undefined;
+    clauses.push(`event_type IN (${query.eventTypes.map((t) => (params.push(t), `$${params.length}`)).join(', ')})`);
+  }
+  if (query.sinceMs !== undefined) {
+    params.push(query.sinceMs);
+    clauses.push(`event_time >= make_timestamp($${params.length}::BIGINT * 1000)`);
+  }
+  if (query.upTo) {
+    if (query.upTo.size === 0) return undefined;
+    const ranges = [...query.upTo].map(([partition, offset]) => `(partition = ${Math.trunc(partition)} AND log_offset <= ${Math.trunc(offset)})`);
+    clauses.push(`(${ranges.join(' OR ')})`);
+  }
+  return { sql: clauses.join(' AND '), params };
 }
 
 function toWhere(filter: EventFilter): { where: string; params: (string | number)[] } {
