@@ -81,6 +81,8 @@ export class Activation {
       const states = pending.map((u) => ({ mpid: u.mpid, state: prune(attribute.definition, u.state, at) }));
       progress = { ...progress!, usersDone: progress!.usersDone + states.length, cursor: states.at(-1)!.mpid };
       await store.putBase(progress, states);
+      // The stage holds some of these users: they are read again, with their base states.
+      this.deps.engine.forget(attribute.workspaceId, states.map((u) => u.mpid));
       pending = [];
     };
     await events.scan(query, async (chunk: StoredEvent[]) => {

@@ -7,9 +7,10 @@ import { type ActiveAttribute, activeAttributes } from './user-values.ts';
 export interface WorkspaceAttributes {
   readonly all: readonly ActiveAttribute[];
   readonly byEventType: ReadonlyMap<EventType, readonly ActiveAttribute[]>;
+  readonly byId: ReadonlyMap<number, ActiveAttribute>;
 }
 
-const NONE: WorkspaceAttributes = { all: [], byEventType: new Map() };
+const NONE: WorkspaceAttributes = { all: [], byEventType: new Map(), byId: new Map() };
 
 /**
  * The active calculated attributes, by workspace, as a cache of the store: `refresh` reads the
@@ -50,5 +51,5 @@ function indexed(all: readonly ActiveAttribute[]): WorkspaceAttributes {
     const type = a.definition.datapoint.event_type;
     byEventType.set(type, [...(byEventType.get(type) ?? []), a]);
   }
-  return { all, byEventType };
+  return { all, byEventType, byId: new Map(all.map((a) => [a.id, a])) };
 }

@@ -1,16 +1,27 @@
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { LogRecord } from '../model/envelope.ts';
 import { AttributeRegistry } from './attribute-registry.ts';
-import type { CalculatedStore, Calculation, RevisionState, UserCalculatedState } from './calculated-store.ts';
+import type { CalculatedStore, Calculation, UserCalculatedState } from './calculated-store.ts';
+import type { CalculatedValue } from './calculations.ts';
 import type { ActiveAttribute } from './user-values.ts';
 
-/** One user's live states as the engine holds them until they are written. */
-interface LiveUser {
-  workspaceId: WorkspaceId;
-  mpid: Mpid;
-  states: Map<number, RevisionState>;
-  dirty: boolean;
+/**
+ * One user's states as the engine holds them: as read from the store, with the live states
+ * counted since (`dirty`: the attributes whose live state is not written yet), and the values last
+ * computed (`values`: each with the time until which it holds, a `within` window's next change).
+ */
+export interface CachedUser {
+  readonly workspaceId: WorkspaceId;
+  readonly mpid: Mpid;
+  readonly state: UserCalculatedState;
+  readonly dirty: Set<number>;
+  readonly values: Map<number, { revision: number; value: CalculatedValue | undefined; fromMs: number; untilMs: number }>;
+  /** Its base states or seeds changed in the store: read them again before the next use. */
+  stale: boolean;
 }
+
+/** Users held in memory at most (clean ones beyond are dropped, oldest first, after each write). */
+const USERS_HELD = 100_000;
 
 const userKey = (ws: WorkspaceId, mpid: Mpid) => `${ws}\u0000${mpid}`;
 const revisionKey = (a: ActiveAttribute) => `${a.workspaceId}\u0000${a.id}\u0000${a.revision}`;
@@ -32,9 +43,9 @@ export class CalculatedEngine {
   private readonly lastRun = new Map<number, number>();
   private readonly handovers = new Map<string, Readonly<Record<number, number>>>();
   private adopting: Promise<void> = Promise.resolve();
-  private readonly live = new Map<string, LiveUser>();
-  /** Users' states as last read from the store (base states and seeds included). */
-  private readonly stored = new Map<string, UserCalculatedState>();
+  /** Users by key, least recently used first (a `Map` keeps insertion order; a use re-inserts). */
+  private readonly users = new Map<string, CachedUser>();
+  private seedRevision: number | undefined;
 
   constructor(
     private readonly store: CalculatedStore,
@@ -56,6 +67,12 @@ export class CalculatedEngine {
   /** Reloads the definitions if they changed, and fixes the handover of every revision met for the first time. */
   async refresh(): Promise<void> {
     await this.registry.refresh();
+    // Seeds are written on the app thread: users' seeds are read again when any changed.
+    const seeds = await this.store.seedRevision();
+    if (seeds !== this.seedRevision) {
+      if (this.seedRevision !== undefined) this.dropClean();
+      this.seedRevision = seeds;
+    }
     for (const attribute of this.registry.all()) {
       const key = revisionKey(attribute);
       if (this.handovers.has(key)) continue;
@@ -96,61 +113,101 @@ export class CalculatedEngine {
     return handover !== undefined && record.offset > (handover[record.partition] ?? -1);
   }
 
-  /** Reads the states of the users of these records from the store (their live states in hand are kept). */
+  /** Reads the states of the users of these records that are not held yet, in one read per workspace. */
   async load(records: readonly LogRecord[]): Promise<void> {
-    const byWorkspace = new Map<WorkspaceId, Set<Mpid>>();
+    const missing = new Map<WorkspaceId, Set<Mpid>>();
     for (const r of records) {
-      if (this.registry.of(r.workspaceId).all.length === 0) continue;
-      let users = byWorkspace.get(r.workspaceId);
-      if (!users) byWorkspace.set(r.workspaceId, (users = new Set()));
-      users.add(r.mpid);
+      if (this.registry.of(r.workspaceId).all.length === 0 || this.users.get(userKey(r.workspaceId, r.mpid))?.stale === false) continue;
+      let mpids = missing.get(r.workspaceId);
+      if (!mpids) missing.set(r.workspaceId, (mpids = new Set()));
+      mpids.add(r.mpid);
     }
-    for (const [ws, mpids] of byWorkspace) {
+    for (const [ws, mpids] of missing) {
       const found = await this.store.users(ws, [...mpids]);
-      for (const mpid of mpids) this.stored.set(userKey(ws, mpid), found.get(mpid) ?? { live: new Map(), base: new Map(), seeds: new Map() });
+      for (const mpid of mpids) this.hold(ws, mpid, found.get(mpid));
     }
   }
 
-  /** A user's states: base and seeds as read, live as counted so far. */
-  async user(ws: WorkspaceId, mpid: Mpid): Promise<{ stored: UserCalculatedState; live: LiveUser }> {
+  /** A user's states (read from the store if not held). */
+  async user(ws: WorkspaceId, mpid: Mpid): Promise<CachedUser> {
     const key = userKey(ws, mpid);
-    let stored = this.stored.get(key);
-    if (!stored) {
-      stored = (await this.store.users(ws, [mpid])).get(mpid) ?? { live: new Map(), base: new Map(), seeds: new Map() };
-      this.stored.set(key, stored);
+    const held = this.users.get(key);
+    if (held && !held.stale) {
+      this.users.delete(key);
+      this.users.set(key, held);
+      return held;
     }
-    let live = this.live.get(key);
-    if (!live) this.live.set(key, (live = { workspaceId: ws, mpid, states: new Map(stored.live), dirty: false }));
-    return { stored, live };
+    return this.hold(ws, mpid, (await this.store.users(ws, [mpid])).get(mpid));
   }
 
-  /** The users whose live states changed since the last write: taken for the stage's flush. */
-  takeDirty(): LiveUser[] {
-    const dirty = [...this.live.values()].filter((u) => u.dirty);
-    for (const u of dirty) u.dirty = false;
-    return dirty;
+  /** Someone else wrote these users' states (the activation job, their base states): read them again when next needed. */
+  forget(ws: WorkspaceId, mpids: readonly Mpid[]): void {
+    for (const mpid of mpids) {
+      const key = userKey(ws, mpid);
+      const held = this.users.get(key);
+      if (!held) continue;
+      if (held.dirty.size === 0) this.users.delete(key);
+      else held.stale = true;
+    }
   }
 
-  /** A write failed: these users are written with the next one. */
-  putBack(users: readonly LiveUser[]): void {
-    for (const u of users) u.dirty = true;
+  /** The users with live states not yet written, and those attributes: taken for the stage's flush. */
+  takeDirty(): { user: CachedUser; ids: number[] }[] {
+    const taken: { user: CachedUser; ids: number[] }[] = [];
+    for (const user of this.users.values()) {
+      if (user.dirty.size === 0) continue;
+      taken.push({ user, ids: [...user.dirty] });
+      user.dirty.clear();
+    }
+    return taken;
   }
 
-  /** After a write: what is durable need not be held (the store has it; the next chunk reads it again). */
-  forgetClean(): void {
-    for (const [key, u] of this.live) {
-      if (!u.dirty) {
-        this.live.delete(key);
-        this.stored.delete(key);
-      }
+  /** A write failed: these are written with the next one. */
+  putBack(taken: readonly { user: CachedUser; ids: number[] }[]): void {
+    for (const { user, ids } of taken) for (const id of ids) user.dirty.add(id);
+  }
+
+  /** After a write: keeps at most {@link USERS_HELD} users, dropping the least recently used clean ones. */
+  trim(): void {
+    for (const [key, user] of this.users) {
+      if (this.users.size <= USERS_HELD) return;
+      if (user.dirty.size === 0) this.users.delete(key);
+    }
+  }
+
+  /**
+   * Holds what was read of a user. A user held already is updated in place (a flush in flight
+   * holds it): its live states not yet written win over the store's.
+   */
+  private hold(ws: WorkspaceId, mpid: Mpid, read: UserCalculatedState | undefined): CachedUser {
+    const key = userKey(ws, mpid);
+    const state = read ?? { live: new Map(), base: new Map(), seeds: new Map() };
+    const held = this.users.get(key);
+    if (!held) {
+      const user: CachedUser = { workspaceId: ws, mpid, state, dirty: new Set(), values: new Map(), stale: false };
+      this.users.set(key, user);
+      return user;
+    }
+    for (const [id, live] of held.state.live) if (held.dirty.has(id) || !state.live.has(id)) state.live.set(id, live);
+    Object.assign(held.state, state);
+    held.values.clear();
+    held.stale = false;
+    this.users.delete(key);
+    this.users.set(key, held);
+    return held;
+  }
+
+  private dropClean(): void {
+    for (const [key, user] of this.users) {
+      if (user.dirty.size === 0) this.users.delete(key);
+      else user.stale = true;
     }
   }
 
   /** A replay starts from nothing: every revision is met again, with everything after the start of the log counted live. */
   reset(): void {
     this.handovers.clear();
-    this.live.clear();
-    this.stored.clear();
+    this.users.clear();
     this.adopting = Promise.resolve();
   }
 }

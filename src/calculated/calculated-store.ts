@@ -62,7 +62,8 @@ export interface UserCalculatedState {
 
 /** What the processor's calculated-attributes stage makes durable before it commits (one transaction). */
 export interface CalculatedFlush {
-  live: { workspaceId: WorkspaceId; mpid: Mpid; states: Map<number, RevisionState> }[];
+  /** Live states that changed: each replaces the user's live state of that attribute. */
+  live: { workspaceId: WorkspaceId; mpid: Mpid; id: number; revision: number; state: AttributeState }[];
   /** Per partition, the last log offset counted (`CountedOffsets`). */
   offsets: ReadonlyMap<number, number>;
 }
@@ -108,6 +109,8 @@ export interface CalculatedStore {
   putSeeds(ws: WorkspaceId, seeds: readonly { id: number; mpid: Mpid; state: AttributeState }[]): Promise<void>;
   /** Forgets every seed of an attribute (its name, calculation type or cutoff changed). */
   deleteSeeds(ws: WorkspaceId, id: number): Promise<void>;
+  /** Grows with every seed written or deleted: what a cache of users' states refreshes its seeds by. */
+  seedRevision(): Promise<number>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }

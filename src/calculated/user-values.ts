@@ -28,15 +28,16 @@ export function activeAttributes(stored: readonly CalculatedAttribute[]): Active
  * activation, then what was counted as events were processed (older first, as `mergeStates`
  * wants); states of another revision (an earlier definition) do not count.
  */
-export function userState(attribute: ActiveAttribute, user: UserCalculatedState | undefined, live?: AttributeState): AttributeState {
+export function userState(attribute: ActiveAttribute, user: UserCalculatedState | undefined): AttributeState {
   const parts: AttributeState[] = [];
   const seed = user?.seeds.get(attribute.id);
   if (seed && seed.calculation_type === attribute.definition.calculation_type) parts.push(seed);
   const base = user?.base.get(attribute.id);
   if (base?.revision === attribute.revision) parts.push(base.state);
-  const counted = live ?? (user?.live.get(attribute.id)?.revision === attribute.revision ? user.live.get(attribute.id)!.state : undefined);
-  if (counted) parts.push(counted);
-  return parts.reduce((a, b) => mergeStates(a, b), newState(attribute.definition));
+  const live = user?.live.get(attribute.id);
+  if (live?.revision === attribute.revision) parts.push(live.state);
+  // One part is the state itself: nothing to merge.
+  return parts.length === 1 ? parts[0]! : parts.reduce((a, b) => mergeStates(a, b), newState(attribute.definition));
 }
 
 /**

@@ -21,13 +21,16 @@ export const CALCULATED_MIGRATIONS: readonly SqliteMigration[] = [
         id INTEGER PRIMARY KEY AUTOINCREMENT, workspace_id INTEGER NOT NULL, name_key TEXT NOT NULL, doc TEXT NOT NULL,
         UNIQUE (workspace_id, name_key)
       );
-      CREATE TABLE ca_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
-      INSERT INTO ca_revision (id, revision) VALUES (1, 0);
+      CREATE TABLE ca_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL, seeds INTEGER NOT NULL);
+      INSERT INTO ca_revision (id, revision, seeds) VALUES (1, 0, 0);
       CREATE TABLE ca_calculations (
         workspace_id INTEGER NOT NULL, id INTEGER NOT NULL, revision INTEGER NOT NULL, doc TEXT NOT NULL,
         PRIMARY KEY (workspace_id, id, revision)
       ) WITHOUT ROWID;
-      CREATE TABLE ca_live (workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (workspace_id, mpid)) WITHOUT ROWID;
+      CREATE TABLE ca_live (
+        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, id INTEGER NOT NULL, revision INTEGER NOT NULL, state TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, mpid, id)
+      ) WITHOUT ROWID;
       CREATE TABLE ca_base (
         workspace_id INTEGER NOT NULL, id INTEGER NOT NULL, mpid TEXT NOT NULL, revision INTEGER NOT NULL, state TEXT NOT NULL,
         PRIMARY KEY (workspace_id, mpid, id)
@@ -46,8 +49,6 @@ const nameKey = (name: string) => name.toLowerCase();
 
 /** Users per `IN (...)` read. */
 const CHUNK = 500;
-
-type LiveDoc = Record<string, RevisionState>;
 
 /**
  * Calculated attributes in SQLite: definitions as JSON documents (fsync'ed on commit: they are
@@ -77,14 +78,18 @@ export class SqliteCalculatedStore implements CalculatedStore {
       deleteSeeds: db.prepare('DELETE FROM ca_seeds WHERE workspace_id = ? AND id = ?'),
       bump: db.prepare('UPDATE ca_revision SET revision = revision + 1 WHERE id = 1'),
       revision: db.prepare('SELECT revision FROM ca_revision WHERE id = 1').pluck(),
+      seedRevision: db.prepare('SELECT seeds FROM ca_revision WHERE id = 1').pluck(),
+      bumpSeeds: db.prepare('UPDATE ca_revision SET seeds = seeds + 1 WHERE id = 1'),
       calculation: db.prepare('SELECT doc FROM ca_calculations WHERE workspace_id = ? AND id = ? AND revision = ?').pluck(),
       putCalculation: db.prepare(
         `INSERT INTO ca_calculations (workspace_id, id, revision, doc) VALUES (?, ?, ?, ?)
          ON CONFLICT (workspace_id, id, revision) DO UPDATE SET doc = excluded.doc`,
       ),
       putLive: db.prepare(
-        'INSERT INTO ca_live (workspace_id, mpid, doc) VALUES (?, ?, ?) ON CONFLICT (workspace_id, mpid) DO UPDATE SET doc = excluded.doc',
+        `INSERT INTO ca_live (workspace_id, mpid, id, revision, state) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (workspace_id, mpid, id) DO UPDATE SET revision = excluded.revision, state = excluded.state`,
       ),
+      deleteLive: db.prepare('DELETE FROM ca_live WHERE workspace_id = ? AND id = ?'),
       putBase: db.prepare(
         `INSERT INTO ca_base (workspace_id, id, mpid, revision, state) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (workspace_id, mpid, id) DO UPDATE SET revision = excluded.revision, state = excluded.state`,
@@ -118,11 +123,13 @@ export class SqliteCalculatedStore implements CalculatedStore {
         s.deleteCalculations.run(ws, id);
         s.deleteBase.run(ws, id);
         s.deleteSeeds.run(ws, id);
+        s.deleteLive.run(ws, id);
         s.bump.run();
+        s.bumpSeeds.run();
         return true;
       }),
       record: db.transaction((flush: CalculatedFlush) => {
-        for (const { workspaceId: ws, mpid, states } of flush.live) s.putLive.run(ws, mpid, JSON.stringify(Object.fromEntries(states)));
+        for (const { workspaceId: ws, mpid, id, revision, state } of flush.live) s.putLive.run(ws, mpid, id, revision, JSON.stringify(state));
         for (const [partition, offset] of flush.offsets) s.putOffset.run(partition, offset);
       }),
       putBase: db.transaction((progress: Calculation, states: readonly { mpid: Mpid; state: AttributeState }[]) => {
@@ -131,6 +138,11 @@ export class SqliteCalculatedStore implements CalculatedStore {
       }),
       putSeeds: db.transaction((ws: WorkspaceId, seeds: readonly { id: number; mpid: Mpid; state: AttributeState }[]) => {
         for (const { id, mpid, state } of seeds) s.putSeed.run(ws, id, mpid, JSON.stringify(state));
+        s.bumpSeeds.run();
+      }),
+      deleteSeeds: db.transaction((ws: WorkspaceId, id: number) => {
+        s.deleteSeeds.run(ws, id);
+        s.bumpSeeds.run();
       }),
     };
   }
@@ -185,13 +197,9 @@ export class SqliteCalculatedStore implements CalculatedStore {
       const marks = chunk.map(() => '?').join(', ');
       const rows = (table: string, columns: string) =>
         this.db.prepare(`SELECT mpid, ${columns} FROM ${table} WHERE workspace_id = ? AND mpid IN (${marks})`).all(ws, ...chunk) as Record<string, string | number>[];
-      for (const r of rows('ca_live', 'doc')) {
-        const live = of(r.mpid as Mpid).live;
-        for (const [id, state] of Object.entries(JSON.parse(r.doc as string) as LiveDoc)) live.set(Number(id), state);
-      }
-      for (const r of rows('ca_base', 'id, revision, state')) {
-        of(r.mpid as Mpid).base.set(Number(r.id), { revision: Number(r.revision), state: JSON.parse(r.state as string) as AttributeState });
-      }
+      const revisionState = (r: Record<string, string | number>): RevisionState => ({ revision: Number(r.revision), state: JSON.parse(r.state as string) as AttributeState });
+      for (const r of rows('ca_live', 'id, revision, state')) of(r.mpid as Mpid).live.set(Number(r.id), revisionState(r));
+      for (const r of rows('ca_base', 'id, revision, state')) of(r.mpid as Mpid).base.set(Number(r.id), revisionState(r));
       for (const r of rows('ca_seeds', 'id, state')) of(r.mpid as Mpid).seeds.set(Number(r.id), JSON.parse(r.state as string) as AttributeState);
     }
     return users;
@@ -215,7 +223,11 @@ export class SqliteCalculatedStore implements CalculatedStore {
   }
 
   async deleteSeeds(ws: WorkspaceId, id: number): Promise<void> {
-    this.stmt.deleteSeeds.run(ws, id);
+    this.tx.deleteSeeds(ws, id);
+  }
+
+  async seedRevision(): Promise<number> {
+    return this.stmt.seedRevision.get() as number;
   }
 
   async reset(): Promise<void> {
