@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import type { CalculatedOptions } from './calculated.ts';
 import type { IdsyncOptions } from './idsync.ts';
 import type { IngestOptions } from './ingest.ts';
 import type { ReplayPlanOptions } from './replay-plan.ts';
@@ -62,6 +63,23 @@ program
   .action(async (options: ReplayPlanOptions) => {
     const { runReplayPlan } = await import('./replay-plan.ts');
     await runReplayPlan(options);
+  });
+
+program
+  .command('calculated')
+  .description('End-to-end throughput with 100 active calculated attributes vs none, and activation over stored events vs a hand-written DuckDB query')
+  .option('--duration <s>', 'measured seconds per run', positive(false), 10)
+  .option('--connections <n>', 'concurrent keep-alive connections (closed loop)', positive(true), 16)
+  .option('--batches <n>', 'batches per bulk request (at most 100)', positive(true), 50)
+  .option('--events <n>', 'events per batch', positive(true), 5)
+  .option('--warmup <s>', 'seconds of load before each measurement, not measured (Quanta then catches up)', nonNegative, 2)
+  .option('--drain-timeout <s>', 'longest wait for processing to catch up after the load', positive(false), 600)
+  .option('--rounds <n>', 'none/100 pairs, alternating their order; medians are reported', positive(true), 2)
+  .option('--stored <n>', 'events stored before the activation is timed', positive(true), 1_000_000)
+  .option('--cpu-prof', 'run Quanta under node --cpu-prof and print its top self-time functions', false)
+  .action(async (options: CalculatedOptions) => {
+    const { runCalculated } = await import('./calculated.ts');
+    await runCalculated({ ...options, plan: false });
   });
 
 program

@@ -89,7 +89,7 @@ export class Child {
 export async function waitForJson<T>(
   url: string,
   ready: (body: T) => boolean,
-  options: { timeoutMs: number; intervalMs?: number; child?: Child },
+  options: { timeoutMs: number; intervalMs?: number; child?: Child; headers?: Record<string, string> },
 ): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   let last = 'no answer';
@@ -98,7 +98,7 @@ export async function waitForJson<T>(
       throw new Error(`${options.child.name} exited:\n${options.child.output()}`);
     }
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000), ...(options.headers ? { headers: options.headers } : {}) });
       const text = await res.text();
       last = `HTTP ${res.status} ${text.slice(0, 200)}`;
       if (res.ok) {
