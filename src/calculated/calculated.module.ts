@@ -1,5 +1,7 @@
 import type { Capability } from '../runtime/capability.ts';
 import type { CalculatedStore } from './calculated-store.ts';
+import { SeedingService } from './seeding-service.ts';
+import { seedingRoutes } from './seeding.routes.ts';
 
 declare module '../runtime/capability.ts' {
   interface StoreKinds {
@@ -15,4 +17,8 @@ declare module '../runtime/capability.ts' {
  */
 export const calculated: Capability = {
   name: 'calculated',
+  async app(ctx) {
+    const seeding = new SeedingService({ calculated: await ctx.store('calculated'), graph: ctx.use('graph'), write: ctx.use('ingest'), limits: ctx.config.limits });
+    ctx.routes(seedingRoutes, { seeding, inputs: ctx.use('inputs') });
+  },
 };
