@@ -5,6 +5,8 @@ import { AttributeRegistry } from './attribute-registry.ts';
 import { CalculatedEngine } from './calculated-engine.ts';
 import type { CalculatedStore } from './calculated-store.ts';
 import { calculatedStage } from './calculated.stage.ts';
+import { SeedingService } from './seeding-service.ts';
+import { seedingRoutes } from './seeding.routes.ts';
 import { userValues } from './user-values.ts';
 
 declare module '../runtime/capability.ts' {
@@ -45,5 +47,7 @@ export const calculated: Capability = {
       await registry.refresh();
       return userValues(registry.of(ws).all, (await store.users(ws, [mpid])).get(mpid), Date.now());
     });
+    const seeding = new SeedingService({ calculated: store, graph: ctx.use('graph'), write: ctx.use('ingest'), limits: ctx.config.limits });
+    ctx.routes(seedingRoutes, { seeding, inputs: ctx.use('inputs') });
   },
 };

@@ -85,6 +85,9 @@ export class IngestService {
     this.checks.push(check);
   }
 
+  /** Counts `cost` batches against the input's rate as `ingest` does (429 when over): for APIs that share it (CA seeding). */
+  takeRate(input: Input, cost: number): number { return this.deps.rateLimiter?.take(input.id, input.rateLimitPerSecond, cost) ?? 0; }
+
   async ingest(req: IngestRequest): Promise<IngestResult> {
     const batches = this.parse(req);
     for (const check of this.checks) await check(req.input.workspaceId, batches, req.bulk);

@@ -58,6 +58,7 @@ const CHUNK = 500;
 export class SqliteCalculatedStore implements CalculatedStore {
   private readonly db: Sqlite;
   private readonly stmt;
+  /** Transactions; those that read before they write run IMMEDIATE (the other thread writes the same file). */
   private readonly tx;
 
   /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
@@ -148,7 +149,7 @@ export class SqliteCalculatedStore implements CalculatedStore {
   }
 
   async create(ws: WorkspaceId, attribute: Omit<CalculatedAttribute, 'id' | 'workspaceId'>): Promise<CalculatedAttribute | 'name-taken'> {
-    return this.tx.create(ws, attribute);
+    return this.tx.create.immediate(ws, attribute);
   }
 
   async get(ws: WorkspaceId, id: number): Promise<CalculatedAttribute | undefined> {
@@ -165,11 +166,11 @@ export class SqliteCalculatedStore implements CalculatedStore {
   }
 
   async update(attribute: CalculatedAttribute): Promise<boolean | 'name-taken'> {
-    return this.tx.update(attribute);
+    return this.tx.update.immediate(attribute);
   }
 
   async delete(ws: WorkspaceId, id: number): Promise<boolean> {
-    return this.tx.delete(ws, id);
+    return this.tx.delete.immediate(ws, id);
   }
 
   async revision(): Promise<number> {

@@ -176,7 +176,8 @@ export class SqliteCatalogStore implements CatalogStore {
   }
 
   async apply(deltas: readonly CatalogPoint[], offsets: ReadonlyMap<number, number>): Promise<void> {
-    this.applyTx(deltas, offsets);
+    // IMMEDIATE: it reads before it writes, and another connection (the app thread) may write between.
+    this.applyTx.immediate(deltas, offsets);
   }
 
   async appliedOffsets(): Promise<Map<number, number>> {

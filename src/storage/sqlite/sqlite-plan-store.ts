@@ -81,7 +81,8 @@ export class SqlitePlanStore implements PlanStore {
       if (changed(result)) bump.run();
       return result;
     });
-    this.counted = counted as <T>(write: () => T, changed: (result: T) => boolean) => T;
+    // IMMEDIATE: a plan write reads before it writes, and the processor thread writes the same file.
+    this.counted = counted.immediate as <T>(write: () => T, changed: (result: T) => boolean) => T;
 
     this.createPlanTx = this.db.transaction((ws: WorkspaceId, plan: DataPlan): boolean => {
       const { data_plan_versions: versions, ...header } = plan;
