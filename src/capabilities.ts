@@ -1,4 +1,5 @@
 import { analytics } from './analytics/analytics.module.ts';
+import { calculated } from './calculated/calculated.module.ts';
 import { catalog } from './catalog/catalog.module.ts';
 import { identity } from './identity/identity.module.ts';
 import { livestream } from './livestream/livestream.module.ts';
@@ -23,6 +24,7 @@ export const CAPABILITIES: readonly Capability[] = [
   sources,
   catalog,
   profiles,
+  calculated,
   analytics,
   livestream,
 ];

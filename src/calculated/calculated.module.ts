@@ -1,5 +1,7 @@
 import type { Capability } from '../runtime/capability.ts';
+import { CalculatedService } from './calculated-service.ts';
 import type { CalculatedStore } from './calculated-store.ts';
+import { calculatedRoutes } from './calculated.routes.ts';
 
 declare module '../runtime/capability.ts' {
   interface StoreKinds {
@@ -15,4 +17,9 @@ declare module '../runtime/capability.ts' {
  */
 export const calculated: Capability = {
   name: 'calculated',
+  async app(ctx) {
+    const { retentionDays, maxActive } = ctx.config.calculated;
+    const calculated = new CalculatedService(await ctx.store('calculated'), { retentionDays, maxActive });
+    ctx.tenantRoutes(calculatedRoutes, { calculated });
+  },
 };

@@ -16,7 +16,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const quantaMigrate = (dataDir: string) =>
   spawnSync(process.execPath, ['bin/quanta.js', 'migrate'], { cwd: root, env: { ...process.env, QUANTA_DATA_DIR: dataDir }, encoding: 'utf8' });
 
-const STORES = ['events', 'log', 'platform', 'identity', 'profiles', 'plans', 'catalog', 'quality'];
+const STORES = ['events', 'log', 'platform', 'identity', 'profiles', 'plans', 'catalog', 'quality', 'calculated'];
 
 describe('quanta migrate', () => {
   it('migrates a data dir made before versioning, saying what it did per store, and then finds everything current', () => {
@@ -29,7 +29,7 @@ describe('quanta migrate', () => {
     expect(lines.slice(events + 1, events + 3)).toEqual(EVENT_STORE_MIGRATIONS.map((m) => `  ${m.version}: ${m.description}`));
     expect(lines[lines.indexOf('log: from version 0 to 1') + 1]).toBe(`  1: ${LOG_MIGRATIONS[0]!.description}`);
     for (const store of STORES) expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${store}: from version 0 to \\d+$`)));
-    expect(lines.at(-1)).toBe(`Migrated 8 of 8 stores (data dir ${dataDir}).`);
+    expect(lines.at(-1)).toBe(`Migrated ${STORES.length} of ${STORES.length} stores (data dir ${dataDir}).`);
 
     const again = quantaMigrate(dataDir);
     expect(again.status).toBe(0);
