@@ -3,7 +3,9 @@ import type { Capability } from '../runtime/capability.ts';
 import { Activation } from './activation.ts';
 import { AttributeRegistry } from './attribute-registry.ts';
 import { CalculatedEngine } from './calculated-engine.ts';
+import { CalculatedService } from './calculated-service.ts';
 import type { CalculatedStore } from './calculated-store.ts';
+import { calculatedRoutes } from './calculated.routes.ts';
 import { calculatedStage } from './calculated.stage.ts';
 import { SeedingService } from './seeding-service.ts';
 import { seedingRoutes } from './seeding.routes.ts';
@@ -47,6 +49,8 @@ export const calculated: Capability = {
       await registry.refresh();
       return userValues(registry.of(ws).all, (await store.users(ws, [mpid])).get(mpid), Date.now());
     });
+    const { retentionDays, maxActive } = ctx.config.calculated;
+    ctx.tenantRoutes(calculatedRoutes, { calculated: new CalculatedService(store, { retentionDays, maxActive }) });
     const seeding = new SeedingService({ calculated: store, graph: ctx.use('graph'), write: ctx.use('ingest'), limits: ctx.config.limits });
     ctx.routes(seedingRoutes, { seeding, inputs: ctx.use('inputs') });
   },
