@@ -47,6 +47,10 @@ export interface EventScan {
   workspaceId: WorkspaceId;
   /** Only these event types (all when absent). */
   eventTypes?: readonly EventType[];
+  /** Only events of this name (an event's name, a screen view's screen name: the `eventName` column). */
+  eventName?: string;
+  /** Only custom events of this custom event type. */
+  customEventType?: string;
   /** Only events at or after this time. */
   sinceMs?: number;
   /**
@@ -56,6 +60,9 @@ export interface EventScan {
    */
   upTo?: ReadonlyMap<number, number>;
 }
+
+/** An event as a {@link EventStore.scan} reads it: what a computation over a user's events needs, no more. */
+export type ScannedEvent = Pick<StoredEvent, 'mpid' | 'eventType' | 'data' | 'timestampMs' | 'partition' | 'logOffset'>;
 
 /**
  * The event store for analytics (storage role "event store").
@@ -87,7 +94,7 @@ export interface EventStore {
    * order they were processed in), handing them to `onChunk` a chunk at a time (a user's events
    * may span chunks); the next chunk is read once `onChunk` resolves.
    */
-  scan(query: EventScan, onChunk: (events: StoredEvent[]) => Promise<void>): Promise<void>;
+  scan(query: EventScan, onChunk: (events: ScannedEvent[]) => Promise<void>): Promise<void>;
   /** How many users a {@link scan} with this query reads events of (its progress's total). */
   scanUsers(query: EventScan): Promise<number>;
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { EventStore, StoredEvent } from '../analytics/event-store.ts';
+import type { EventScan, EventStore, ScannedEvent } from '../analytics/event-store.ts';
 import type { Mpid } from '../kernel/ids.ts';
 import type { CalculatedEngine } from './calculated-engine.ts';
 import type { CalculatedStore, Calculation } from './calculated-store.ts';
@@ -64,12 +64,7 @@ export class Activation {
     if (!progress || progress.status === 'calculated' || !(await this.historyStored(progress))) return;
     const now = this.deps.now ?? Date.now;
     const upTo = new Map(Object.entries(progress.handover).map(([p, o]) => [Number(p), o]));
-    const query = {
-      workspaceId: attribute.workspaceId,
-      eventTypes: [attribute.definition.datapoint.event_type],
-      upTo,
-      ...(Number.isFinite(rangeOf(attribute.definition).fromMs) ? { sinceMs: rangeOf(attribute.definition).fromMs } : {}),
-    };
+    const query = scanOf(attribute, upTo);
     if (progress.usersTotal === null) progress = { ...progress, usersTotal: await events.scanUsers(query) };
     const after = progress.cursor === null ? undefined : BigInt(progress.cursor);
     const batchSize = this.deps.usersPerWrite ?? 1000;
@@ -85,14 +80,14 @@ export class Activation {
       this.deps.engine.forget(attribute.workspaceId, states.map((u) => u.mpid));
       pending = [];
     };
-    await events.scan(query, async (chunk: StoredEvent[]) => {
+    await events.scan(query, async (chunk: ScannedEvent[]) => {
       for (const e of chunk) {
         if (after !== undefined && BigInt(e.mpid) <= after) continue;
         if (user?.mpid !== e.mpid) {
           if (user) pending.push(user);
           user = { mpid: e.mpid, state: newState(attribute.definition) };
         }
-        user.state = observe(attribute.definition, user.state, { event_type: e.eventType, data: e.data }, { timestamp_unixtime_ms: e.timestampMs }, e.receivedAtMs);
+        user.state = observe(attribute.definition, user.state, { event_type: e.eventType, data: e.data }, { timestamp_unixtime_ms: e.timestampMs }, e.timestampMs);
       }
       if (pending.length >= batchSize) await write();
     });
@@ -110,4 +105,23 @@ export class Activation {
     }
     return true;
   }
+}
+
+/**
+ * What to read of the event store for an attribute: its event type (and name where the event
+ * store has it as a column), since its date range's start, up to the handover. A superset of
+ * what the attribute counts: each event is still matched as the stage matches it.
+ */
+function scanOf(attribute: ActiveAttribute, upTo: ReadonlyMap<number, number>): EventScan {
+  const { datapoint } = attribute.definition;
+  const named = datapoint.event_name !== null && (datapoint.event_type === 'custom_event' || datapoint.event_type === 'screen_view');
+  const from = rangeOf(attribute.definition).fromMs;
+  return {
+    workspaceId: attribute.workspaceId,
+    eventTypes: [datapoint.event_type],
+    upTo,
+    ...(named ? { eventName: datapoint.event_name! } : {}),
+    ...(datapoint.event_type === 'custom_event' && datapoint.custom_event_type !== null ? { customEventType: datapoint.custom_event_type } : {}),
+    ...(Number.isFinite(from) ? { sinceMs: from } : {}),
+  };
 }

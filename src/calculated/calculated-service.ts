@@ -16,6 +16,8 @@ export interface CalculatedServiceOptions {
   retentionDays: number;
   /** Active calculated attributes a workspace may have. */
   maxActive: number;
+  /** Told after each activation (the processor starts computing it at once, rather than at its next look). */
+  onActivated?: () => void;
 }
 
 /** A calculated attribute as the Platform API v2 answers it. */
@@ -220,6 +222,7 @@ export class CalculatedService {
         activated_on: this.now().toISOString(),
         activated_by: by(actor),
       });
+      this.options.onActivated?.();
     });
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storedEventsOf } from '../../analytics/event-row.ts';
-import type { EventScan, EventStore, StoredEvent } from '../../analytics/event-store.ts';
+import type { EventScan, EventStore, ScannedEvent } from '../../analytics/event-store.ts';
 import { inputId, parseMpid, workspaceId, type Mpid } from '../../kernel/ids.ts';
 import type { Batch } from '../../model/batch.ts';
 import { type LogRecord, withEdits, withText } from '../../model/envelope.ts';
@@ -151,7 +151,7 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
       await store.append([at(0, 1, 3000, '6'), at(0, 2, 1000, '6'), at(1, 3, 2000, '5'), at(1, 4, 2000, '5', 'session_start'), at(0, 5, 500, '6')]);
       await store.copyEvents(ws, parseMpid('5') as Mpid, parseMpid('6') as Mpid, 0, 5000);
       const scan = async (query: Omit<EventScan, 'workspaceId'>) => {
-        const chunks: StoredEvent[][] = [];
+        const chunks: ScannedEvent[][] = [];
         await store.scan({ workspaceId: ws, ...query }, async (events) => void chunks.push(events));
         return chunks.flat().map((e) => [e.mpid, e.timestampMs, e.logOffset]);
       };
@@ -163,6 +163,7 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
         ['6', 3000, 1],
       ]);
       expect(await scan({ eventTypes: ['session_start'] })).toEqual([['5', 2000, 4]]);
+      expect(await scan({ eventName: 's2' })).toEqual([['6', 1000, 2]]);
       expect(await scan({ sinceMs: 1000 })).toEqual([
         ['5', 2000, 3],
         ['5', 2000, 4],
@@ -177,7 +178,7 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
       expect(await store.scanUsers({ workspaceId: ws })).toBe(2);
       expect(await store.scanUsers({ workspaceId: ws, upTo: new Map([[0, 2]]) })).toBe(1);
       expect(await store.scanUsers({ workspaceId: ws, eventTypes: [] })).toBe(0);
-      const other: StoredEvent[] = [];
+      const other: ScannedEvent[] = [];
       await store.scan({ workspaceId: workspaceId(2) }, async (events) => void other.push(...events));
       expect(other).toEqual([]);
     });

@@ -3,7 +3,7 @@ import { writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EventFilter, EventScan, EventStore, StoredEvent } from '../../analytics/event-store.ts';
+import type { EventFilter, EventScan, EventStore, ScannedEvent, StoredEvent } from '../../analytics/event-store.ts';
 import type { LogRecord } from '../../model/envelope.ts';
 import { inputId, type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
 import type { Environment, EventType } from '../../model/event-types.ts';
@@ -101,18 +101,30 @@ export class DuckDbEventStore implements EventStore {
     return r.getRowObjectsJS().map(toStoredEvent);
   }
 
-  async scan(query: EventScan, onChunk: (events: StoredEvent[]) => Promise<void>): Promise<void> {
+  async scan(query: EventScan, onChunk: (events: ScannedEvent[]) => Promise<void>): Promise<void> {
     const where = scanWhere(query);
     if (!where) return;
     // A connection of its own: a long scan must not hold up the reader's counts and lists.
     const connection = await this.instance.connect();
     try {
+      // `events` alone (no join): a computation needs the events, not what their batches share.
       const result = await connection.stream(
-        `SELECT *, epoch_ms(event_time) AS ts, epoch_ms(received_at) AS rcv, mpid::VARCHAR AS mpid_text, aliased_from::VARCHAR AS aliased_text
-         FROM events_wide WHERE ${where.sql} ORDER BY mpid, event_time, log_offset, event_index`,
+        `SELECT mpid::VARCHAR AS mpid, event_type, data, epoch_ms(event_time) AS ts, partition, log_offset
+         FROM events WHERE ${where.sql} ORDER BY mpid, event_time, log_offset, event_index`,
         where.params,
       );
-      for await (const rows of result.yieldRowObjectJs()) await onChunk(rows.map(toStoredEvent));
+      for await (const rows of result.yieldRows()) {
+        await onChunk(
+          rows.map(([mpid, eventType, data, ts, partition, offset]) => ({
+            mpid: String(mpid) as Mpid,
+            eventType: eventType as EventType,
+            data: JSON.parse(String(data)) as Record<string, unknown>,
+            timestampMs: Number(ts),
+            partition: Number(partition),
+            logOffset: Number(offset),
+          })),
+        );
+      }
     } finally {
       connection.closeSync();
     }
@@ -140,6 +152,14 @@ function scanWhere(query: EventScan): { sql: string; params: (string | number)[]
   if (query.eventTypes) {
     if (query.eventTypes.length === 0) return undefined;
     clauses.push(`event_type IN (${query.eventTypes.map((t) => (params.push(t), `$${params.length}`)).join(', ')})`);
+  }
+  if (query.eventName !== undefined) {
+    params.push(query.eventName);
+    clauses.push(`event_name = $${params.length}`);
+  }
+  if (query.customEventType !== undefined) {
+    params.push(query.customEventType);
+    clauses.push(`custom_event_type = $${params.length}`);
   }
   if (query.sinceMs !== undefined) {
     params.push(query.sinceMs);
