@@ -64,8 +64,12 @@ export class CalculatedEngine {
     this.lastRun.set(record.partition, record.offset);
   }
 
-  /** Reloads the definitions if they changed, and fixes the handover of every revision met for the first time. */
-  async refresh(): Promise<void> {
+  /**
+   * Reloads the definitions if they changed, and fixes the handover of every revision met for
+   * the first time; with `adopt: false` (while partitions are still recovering, when `lastRun` is
+   * not yet every partition's) only the handovers already stored are learnt.
+   */
+  async refresh(options: { adopt?: boolean } = {}): Promise<void> {
     await this.registry.refresh();
     // Seeds are written on the app thread: users' seeds are read again when any changed.
     const seeds = await this.store.seedRevision();
@@ -83,6 +87,7 @@ export class CalculatedEngine {
         this.handovers.set(key, stored.handover);
         continue;
       }
+      if (options.adopt === false) continue;
       // No await between the snapshot and setting it: records run later are past it.
       const handover = Object.fromEntries(this.lastRun);
       this.handovers.set(key, handover);

@@ -1,10 +1,11 @@
+import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import { PROCESSOR_CONSUMER } from '../pipeline/processor.ts';
 import type { Capability } from '../runtime/capability.ts';
 import { Activation } from './activation.ts';
-import { AttributeRegistry } from './attribute-registry.ts';
 import { CalculatedEngine } from './calculated-engine.ts';
 import { CalculatedService } from './calculated-service.ts';
 import type { CalculatedStore } from './calculated-store.ts';
+import type { CalculatedValue } from './calculations.ts';
 import { calculatedRoutes } from './calculated.routes.ts';
 import { calculatedStage } from './calculated.stage.ts';
 import { SeedingService } from './seeding-service.ts';
@@ -19,6 +20,8 @@ declare module '../runtime/capability.ts' {
   interface ProcessorCalls {
     /** An attribute was activated: look for computations to start now. */
     'calculated.activated': () => Promise<void>;
+    /** A user's values now, by attribute name. */
+    'calculated.values': (ws: WorkspaceId, mpid: Mpid) => Promise<Record<string, CalculatedValue>>;
   }
 }
 
@@ -32,8 +35,8 @@ export const calculated: Capability = {
   async processor(ctx) {
     const store = await ctx.store('calculated');
     const engine = new CalculatedEngine(store);
-    ctx.stage(calculatedStage({ engine, store }));
     const log = await ctx.store('log');
+    ctx.stage(calculatedStage({ engine, store, log }));
     const activation = new Activation({
       engine,
       store,
@@ -47,14 +50,15 @@ export const calculated: Capability = {
     ctx.onReplayed(() => activation.runDue());
     // A nudge, not state: without it the activation starts at its next look, within half a second.
     ctx.expose('calculated.activated', async () => void activation.runDue());
+    // The live states are the processor's (written behind): the Profile API asks it.
+    ctx.expose('calculated.values', async (ws, mpid) => {
+      await engine.refresh();
+      return userValues(engine.registry.of(ws).all, (await engine.user(ws, mpid)).state, Date.now());
+    });
   },
   async app(ctx) {
     const store = await ctx.store('calculated');
-    const registry = new AttributeRegistry(store);
-    ctx.use('profileApi').addAttributeSource(async (ws, mpid) => {
-      await registry.refresh();
-      return userValues(registry.of(ws).all, (await store.users(ws, [mpid])).get(mpid), Date.now());
-    });
+    ctx.use('profileApi').addAttributeSource((ws, mpid) => ctx.call('calculated.values', ws, mpid));
     const { retentionDays, maxActive } = ctx.config.calculated;
     const onActivated = () => void ctx.call('calculated.activated').catch((error: unknown) => ctx.logger.warn({ err: error }, 'the processor was not told of an activation'));
     ctx.tenantRoutes(calculatedRoutes, { calculated: new CalculatedService(store, { retentionDays, maxActive, onActivated }) });

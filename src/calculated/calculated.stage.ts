@@ -1,6 +1,8 @@
-import { withEdits } from '../model/envelope.ts';
+import { type LogRecord, withEdits } from '../model/envelope.ts';
 import { CountedOffsets } from '../model/counted-offsets.ts';
+import type { EventLog } from '../pipeline/event-log.ts';
 import { ok, type Stage } from '../model/stage.ts';
+import type { WorkspaceAttributes } from './attribute-registry.ts';
 import type { CachedUser, CalculatedEngine } from './calculated-engine.ts';
 import type { CalculatedStore } from './calculated-store.ts';
 import type { CalculatedValue } from './calculations.ts';
@@ -10,8 +12,15 @@ import { newState, nextChangeMs, observe, prune, valueAt } from './windows.ts';
 export interface CalculatedStageDeps {
   engine: CalculatedEngine;
   store: CalculatedStore;
+  /** The log, read again at recovery: what was counted after the last write is counted again from it. */
+  log: Pick<EventLog, 'read'>;
+  /** How often live states are written (at most; and when the processor stops). */
+  writeEveryMs?: number;
   now?: () => number;
 }
+
+/** Records read per round when counting again at recovery. */
+const RECOVERY_CHUNK = 2000;
 
 /**
  * Calculated attributes, computed as events arrive (after the profile stage, so blocked data is
@@ -20,15 +29,23 @@ export interface CalculatedStageDeps {
  * `user_attributes` (mParticle enriches batches with calculated attributes, which win over a user
  * attribute of the same name), so the event store and the live stream show them.
  *
- * Exactly once: the live states and each partition's last counted offset are written in one
- * transaction ({@link CountedOffsets}); a record re-run after a crash is enriched again but not
- * counted again. A revision is counted only past its handover (see `CalculatedEngine`).
+ * Exactly once, written behind: live states change with almost every batch, so they are written
+ * every `writeEveryMs` (and when the processor stops), not at each flush, together with each
+ * partition's last counted offset in one transaction ({@link CountedOffsets}). The processor may
+ * commit past what is written; after a crash `recover` counts again, from the log, the records
+ * between the last write and the committed offset, so the states are as if nothing had happened,
+ * and records re-run past the committed offset are enriched again but not counted again. A
+ * revision is counted only past its handover (see `CalculatedEngine`).
  */
 export function calculatedStage(deps: CalculatedStageDeps): Stage {
   const { engine, store } = deps;
   const now = deps.now ?? Date.now;
   const counted = new CountedOffsets();
+  const writeEveryMs = deps.writeEveryMs ?? 2000;
   let last: Promise<void> = Promise.resolve();
+  let writtenAt = now();
+  /** Whether recovery has read the store's offsets and definitions (once, for every partition). */
+  let recovered = false;
 
   async function write(): Promise<void> {
     await engine.adopted();
@@ -54,6 +71,24 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
     }
     counted.saved(offsets);
     engine.trim();
+  }
+
+  /** Counts a record's events into the user's live states; the attributes whose state changed. */
+  function count(record: LogRecord, user: CachedUser, attributes: WorkspaceAttributes): Set<number> {
+    const changed = new Set<number>();
+    for (const event of record.batch.events) {
+      for (const attribute of attributes.byEventType.get(event.event_type) ?? []) {
+        if (!engine.counts(attribute, record)) continue;
+        const held = user.state.live.get(attribute.id);
+        const before = held?.revision === attribute.revision ? held.state : newState(attribute.definition);
+        const after = observe(attribute.definition, before, event, record.batch, record.receivedAtMs);
+        if (after === before) continue;
+        user.state.live.set(attribute.id, { revision: attribute.revision, state: after });
+        user.dirty.add(attribute.id);
+        changed.add(attribute.id);
+      }
+    }
+    return changed;
   }
 
   /**
@@ -111,21 +146,7 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
         return ok(record);
       }
       const user = await engine.user(record.workspaceId, record.mpid);
-      const changed = new Set<number>();
-      if (counted.claim(record)) {
-        for (const event of record.batch.events) {
-          for (const attribute of attributes.byEventType.get(event.event_type) ?? []) {
-            if (!engine.counts(attribute, record)) continue;
-            const held = user.state.live.get(attribute.id);
-            const before = held?.revision === attribute.revision ? held.state : newState(attribute.definition);
-            const after = observe(attribute.definition, before, event, record.batch, record.receivedAtMs);
-            if (after === before) continue;
-            user.state.live.set(attribute.id, { revision: attribute.revision, state: after });
-            user.dirty.add(attribute.id);
-            changed.add(attribute.id);
-          }
-        }
-      }
+      const changed = counted.claim(record) ? count(record, user, attributes) : NOTHING;
       engine.ran(record);
       // Object.assign, not a spread: spreading a hundred keys costs ten times as much.
       const userAttributes = Object.assign({}, record.batch.user_attributes);
@@ -141,18 +162,40 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
       );
     },
     flush() {
+      if (now() - writtenAt < writeEveryMs) return last;
+      writtenAt = now();
       last = last.catch(() => undefined).then(write);
       return last;
     },
+    async close() {
+      last = last.catch(() => undefined).then(write);
+      await last;
+    },
     async recover(partition, committed) {
       engine.recovered(partition, committed);
-      counted.load(await store.appliedOffsets());
+      if (!recovered) {
+        counted.load(await store.appliedOffsets());
+        await engine.refresh({ adopt: false });
+        recovered = true;
+      }
+      // What was counted after the last write and before the crash, counted again.
+      for (let after = counted.appliedOf(partition); after < committed; ) {
+        const records = await deps.log.read(partition, after, RECOVERY_CHUNK);
+        if (records.length === 0) break;
+        for (const record of records) {
+          if (record.offset > committed) break;
+          const attributes = engine.registry.of(record.workspaceId);
+          if (attributes.all.length > 0 && counted.claim(record)) count(record, await engine.user(record.workspaceId, record.mpid), attributes);
+        }
+        after = records.at(-1)!.offset;
+      }
     },
     async reset() {
       await last.catch(() => undefined);
       counted.reset();
       engine.reset();
       await store.reset();
+      recovered = true;
     },
   };
 }
@@ -161,3 +204,5 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
 function hasState(user: CachedUser, id: number): boolean {
   return user.state.live.has(id) || user.state.base.has(id) || user.state.seeds.has(id);
 }
+
+const NOTHING: ReadonlySet<number> = new Set();

@@ -22,6 +22,11 @@ export class CountedOffsets {
     return true;
   }
 
+  /** The last offset of a partition the store holds counts for (0 before any). */
+  appliedOf(partition: number): number {
+    return this.applied.get(partition) ?? 0;
+  }
+
   get hasPending(): boolean {
     return this.pending.size > 0;
   }
