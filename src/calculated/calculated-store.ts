@@ -62,8 +62,8 @@ export interface UserCalculatedState {
 
 /** What the processor's calculated-attributes stage makes durable before it commits (one transaction). */
 export interface CalculatedFlush {
-  /** Live states that changed: each replaces the user's live state of that attribute. */
-  live: { workspaceId: WorkspaceId; mpid: Mpid; id: number; revision: number; state: AttributeState }[];
+  /** The live states of users whose states changed: each user's replace what the store held (one row per user). */
+  live: { workspaceId: WorkspaceId; mpid: Mpid; states: ReadonlyMap<number, RevisionState> }[];
   /** Per partition, the last log offset counted (`CountedOffsets`). */
   offsets: ReadonlyMap<number, number>;
 }

@@ -4,7 +4,7 @@ import type { EventLog } from '../pipeline/event-log.ts';
 import { ok, type Stage } from '../model/stage.ts';
 import type { WorkspaceAttributes } from './attribute-registry.ts';
 import type { CachedUser, CalculatedEngine } from './calculated-engine.ts';
-import type { CalculatedStore } from './calculated-store.ts';
+import type { CalculatedStore, RevisionState } from './calculated-store.ts';
 import type { CalculatedValue } from './calculations.ts';
 import { type ActiveAttribute, userState } from './user-values.ts';
 import { newState, nextChangeMs, observe, prune, valueAt } from './windows.ts';
@@ -53,15 +53,7 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
     const offsets = counted.take();
     if (taken.length === 0 && offsets.size === 0) return;
     const at = now();
-    const live = taken.flatMap(({ user, ids }) => {
-      const active = engine.registry.of(user.workspaceId);
-      return ids.flatMap((id) => {
-        const attribute = active.byId.get(id);
-        const held = user.state.live.get(id);
-        if (!attribute || held?.revision !== attribute.revision) return [];
-        return [{ workspaceId: user.workspaceId, mpid: user.mpid, id, revision: held.revision, state: prune(attribute.definition, held.state, at) }];
-      });
-    });
+    const live = taken.map(({ user }) => ({ workspaceId: user.workspaceId, mpid: user.mpid, states: activeStates(user, at) }));
     try {
       await store.record({ live, offsets });
     } catch (error) {
@@ -71,6 +63,17 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
     }
     counted.saved(offsets);
     engine.trim();
+  }
+
+  /** A user's live states of revisions still active, pruned of buckets that left their window. */
+  function activeStates(user: CachedUser, at: number): Map<number, RevisionState> {
+    const active = engine.registry.of(user.workspaceId);
+    const kept = new Map<number, RevisionState>();
+    for (const [id, held] of user.state.live) {
+      const attribute = active.byId.get(id);
+      if (attribute && held.revision === attribute.revision) kept.set(id, { revision: held.revision, state: prune(attribute.definition, held.state, at) });
+    }
+    return kept;
   }
 
   /** Counts a record's events into the user's live states; the attributes whose state changed. */

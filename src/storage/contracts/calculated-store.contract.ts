@@ -80,8 +80,8 @@ export function calculatedStoreContract(name: string, open: (location: string) =
     it('keeps each user\'s live, base and seed states, replacing them, and the offsets counted, in one flush', async () => {
       const a = (await store.create(ws, attribute('a'))) as CalculatedAttribute;
       const [u1, u2] = [mpid('-7304304713220648359'), mpid('42')];
-      await store.record({ live: [{ workspaceId: ws, mpid: u1, id: a.id, revision: 1, state: played(2) }], offsets: new Map([[0, 10]]) });
-      await store.record({ live: [{ workspaceId: ws, mpid: u1, id: a.id, revision: 1, state: played(3) }], offsets: new Map([[0, 12], [1, 4]]) });
+      await store.record({ live: [{ workspaceId: ws, mpid: u1, states: new Map([[a.id, { revision: 1, state: played(2) }]]) }], offsets: new Map([[0, 10]]) });
+      await store.record({ live: [{ workspaceId: ws, mpid: u1, states: new Map([[a.id, { revision: 1, state: played(3) }]]) }], offsets: new Map([[0, 12], [1, 4]]) });
       const progress: Calculation = { workspaceId: ws, id: a.id, revision: 1, handover: { 0: 9, 1: 3 }, status: 'calculating', usersDone: 2, usersTotal: 5, cursor: u2, startedAtMs: NOW, completedAtMs: null };
       await store.putBase(progress, [{ mpid: u1, state: played(7) }, { mpid: u2, state: played(1) }]);
       const seeds = await store.seedRevision();
@@ -114,7 +114,7 @@ export function calculatedStoreContract(name: string, open: (location: string) =
       await store.delete(ws, a.id);
       expect(await store.calculation(ws, a.id, 1)).toBeUndefined();
       expect(await store.users(ws, [u])).toEqual(new Map([[u, { live: new Map(), base: new Map([[b.id, { revision: 1, state: played(2) }]]), seeds: new Map([[b.id, played(4)]]) }]]));
-      await store.record({ live: [{ workspaceId: ws, mpid: u, id: b.id, revision: 1, state: played(1) }], offsets: new Map([[0, 3]]) });
+      await store.record({ live: [{ workspaceId: ws, mpid: u, states: new Map([[b.id, { revision: 1, state: played(1) }]]) }], offsets: new Map([[0, 3]]) });
       await store.reset();
       expect(await store.appliedOffsets()).toEqual(new Map());
       expect(await store.calculation(ws, b.id, 1)).toBeUndefined();

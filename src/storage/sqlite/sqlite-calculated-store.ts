@@ -27,10 +27,7 @@ export const CALCULATED_MIGRATIONS: readonly SqliteMigration[] = [
         workspace_id INTEGER NOT NULL, id INTEGER NOT NULL, revision INTEGER NOT NULL, doc TEXT NOT NULL,
         PRIMARY KEY (workspace_id, id, revision)
       ) WITHOUT ROWID;
-      CREATE TABLE ca_live (
-        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, id INTEGER NOT NULL, revision INTEGER NOT NULL, state TEXT NOT NULL,
-        PRIMARY KEY (workspace_id, mpid, id)
-      ) WITHOUT ROWID;
+      CREATE TABLE ca_live (workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (workspace_id, mpid)) WITHOUT ROWID;
       CREATE TABLE ca_base (
         workspace_id INTEGER NOT NULL, id INTEGER NOT NULL, mpid TEXT NOT NULL, revision INTEGER NOT NULL, state TEXT NOT NULL,
         PRIMARY KEY (workspace_id, mpid, id)
@@ -86,11 +83,10 @@ export class SqliteCalculatedStore implements CalculatedStore {
         `INSERT INTO ca_calculations (workspace_id, id, revision, doc) VALUES (?, ?, ?, ?)
          ON CONFLICT (workspace_id, id, revision) DO UPDATE SET doc = excluded.doc`,
       ),
+      // One row per user: a batch changes many of a user's attributes, and rows cost more than bytes.
       putLive: db.prepare(
-        `INSERT INTO ca_live (workspace_id, mpid, id, revision, state) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (workspace_id, mpid, id) DO UPDATE SET revision = excluded.revision, state = excluded.state`,
+        'INSERT INTO ca_live (workspace_id, mpid, doc) VALUES (?, ?, ?) ON CONFLICT (workspace_id, mpid) DO UPDATE SET doc = excluded.doc',
       ),
-      deleteLive: db.prepare('DELETE FROM ca_live WHERE workspace_id = ? AND id = ?'),
       putBase: db.prepare(
         `INSERT INTO ca_base (workspace_id, id, mpid, revision, state) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (workspace_id, mpid, id) DO UPDATE SET revision = excluded.revision, state = excluded.state`,
@@ -124,13 +120,12 @@ export class SqliteCalculatedStore implements CalculatedStore {
         s.deleteCalculations.run(ws, id);
         s.deleteBase.run(ws, id);
         s.deleteSeeds.run(ws, id);
-        s.deleteLive.run(ws, id);
         s.bump.run();
         s.bumpSeeds.run();
         return true;
       }),
       record: db.transaction((flush: CalculatedFlush) => {
-        for (const { workspaceId: ws, mpid, id, revision, state } of flush.live) s.putLive.run(ws, mpid, id, revision, JSON.stringify(state));
+        for (const { workspaceId: ws, mpid, states } of flush.live) s.putLive.run(ws, mpid, JSON.stringify(Object.fromEntries(states)));
         for (const [partition, offset] of flush.offsets) s.putOffset.run(partition, offset);
       }),
       putBase: db.transaction((progress: Calculation, states: readonly { mpid: Mpid; state: AttributeState }[]) => {
@@ -199,7 +194,10 @@ export class SqliteCalculatedStore implements CalculatedStore {
       const rows = (table: string, columns: string) =>
         this.db.prepare(`SELECT mpid, ${columns} FROM ${table} WHERE workspace_id = ? AND mpid IN (${marks})`).all(ws, ...chunk) as Record<string, string | number>[];
       const revisionState = (r: Record<string, string | number>): RevisionState => ({ revision: Number(r.revision), state: JSON.parse(r.state as string) as AttributeState });
-      for (const r of rows('ca_live', 'id, revision, state')) of(r.mpid as Mpid).live.set(Number(r.id), revisionState(r));
+      for (const r of rows('ca_live', 'doc')) {
+        const live = of(r.mpid as Mpid).live;
+        for (const [id, state] of Object.entries(JSON.parse(r.doc as string) as Record<string, RevisionState>)) live.set(Number(id), state);
+      }
       for (const r of rows('ca_base', 'id, revision, state')) of(r.mpid as Mpid).base.set(Number(r.id), revisionState(r));
       for (const r of rows('ca_seeds', 'id, state')) of(r.mpid as Mpid).seeds.set(Number(r.id), JSON.parse(r.state as string) as AttributeState);
     }
