@@ -7,7 +7,9 @@ import { readLog, readQuality, withEventStore } from '../helpers/stores.ts';
  * Kill -9 under load: Quanta acknowledges a batch (202) only once it is durable in the log, and
  * the processor stores each logged event exactly once even when the process dies mid-flight.
  * Every batch names a data plan that blocks its third event, if it has one: the quarantine keeps
- * each such batch once and the violation report counts each blocked event once.
+ * each such batch once and the violation report counts each blocked event once. A calculated
+ * attribute counts each client's "Crash Test 0" events (one per batch, all kept): after the
+ * restart each client's count equals its acknowledged batches.
  */
 
 const CLIENT_ID = 'crash-client';
@@ -35,19 +37,45 @@ const PLAN = {
 /** The events of a batch the plan lets through: the third is blocked. */
 const kept = (events: number) => Math.min(events, 2);
 
-async function createPlan(quanta: QuantaProcess): Promise<void> {
+async function bearer(quanta: QuantaProcess): Promise<string> {
   const token = await fetch(`${quanta.url}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'client_credentials', audience: 'https://api.mparticle.com' }),
   });
-  const { access_token } = (await token.json()) as { access_token: string };
-  const res = await fetch(`${quanta.url}/platform/v2/workspaces/1/plans`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(PLAN),
-  });
+  return `Bearer ${((await token.json()) as { access_token: string }).access_token}`;
+}
+
+/** The plan, and the calculated attribute counting each user's "Crash Test 0" events, activated. */
+async function createPlanAndAttribute(quanta: QuantaProcess): Promise<void> {
+  const authorization = await bearer(quanta);
+  const headers = { authorization, 'content-type': 'application/json' };
+  const res = await fetch(`${quanta.url}/platform/v2/workspaces/1/plans`, { method: 'POST', headers, body: JSON.stringify(PLAN) });
   expect(res.status, await res.text()).toBe(200);
+  const url = `${quanta.url}/platform/v2/workspaces/1/calculatedattributes`;
+  const created = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      name: 'crash_tests',
+      draft_definition: {
+        recipe_type: 'event',
+        calculation_type: 'count',
+        datapoint: { type: 'event', event_type: 'custom_event', event_name: 'Crash Test 0', custom_event_type: 'other' },
+        time_period: { type: 'within', within: 1, within_unit: 'days' },
+      },
+    }),
+  });
+  expect(created.status, await created.clone().text()).toBe(200);
+  const activated = await fetch(`${url}/${Number(await created.json())}/activation`, { method: 'POST', headers: { authorization } });
+  expect(activated.status, await activated.text()).toBe(204);
+}
+
+/** A user's calculated attributes through the Profile API. */
+async function calculatedOf(quanta: QuantaProcess, authorization: string, mpid: string): Promise<Record<string, unknown>> {
+  const res = await fetch(`${quanta.url}/userprofile/v1/1/1/1/${mpid}?fields=user_attributes`, { headers: { authorization } });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return ((await res.json()) as { user_attributes: Record<string, unknown> }).user_attributes;
 }
 
 const CLIENTS = 8;
@@ -82,7 +110,7 @@ function makeBatch(client: number): SentBatch {
     body: {
       environment: 'production',
       source_request_id: srid,
-      user_identities: { customer_id: `cust-${run}-${client}-${n}` },
+      user_identities: { customer_id: `cust-${run}-${client}` },
       user_attributes: { client, n },
       context: { data_plan: { plan_id: 'crash_plan' } },
       events: Array.from({ length: events }, (_, i) => ({
@@ -123,7 +151,7 @@ describe('crash recovery: kill -9 under load', () => {
     // 1. Load: CLIENTS loops posting /v2/bulkevents; a batch is acknowledged iff its request got a 202.
     const first = await startQuanta({ dataDir, env: ENV });
     running.push(first);
-    await createPlan(first);
+    await createPlanAndAttribute(first);
     const acked: SentBatch[] = [];
     const unacknowledged: SentRequest[] = [];
     const unexpected: string[] = [];
@@ -197,6 +225,23 @@ describe('crash recovery: kill -9 under load', () => {
     expect(single.status, await single.text()).toBe(202);
 
     await second.waitForLag0();
+
+    // The calculated attribute: each client's count of its acknowledged batches, neither lost nor counted twice.
+    const authorization = await bearer(second);
+    const perClient = new Map<number, number>();
+    for (const b of acked) {
+      const client = (b.body.user_attributes as { client: number }).client;
+      perClient.set(client, (perClient.get(client) ?? 0) + 1);
+    }
+    const mpidOf = new Map(readLog(dataDir).rows.map((r) => [(r.envelope.batch.user_attributes as { client?: number }).client, r.envelope.mpid]));
+    const counts: Record<string, unknown> = {};
+    const expected: Record<string, unknown> = {};
+    for (const [client, n] of perClient) {
+      counts[client] = (await calculatedOf(second, authorization, mpidOf.get(client)!)).crash_tests;
+      expected[client] = String(n);
+    }
+    expect(counts, 'each client\'s calculated count of its acknowledged batches').toEqual(expected);
+
     const stopped = await second.stop();
     expect(stopped, second.output()).toEqual({ code: 0, signal: null });
 
