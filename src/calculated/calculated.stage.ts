@@ -1,6 +1,5 @@
 import { type LogRecord, withEdits } from '../model/envelope.ts';
 import { CountedOffsets } from '../model/counted-offsets.ts';
-import type { EventLog } from '../pipeline/event-log.ts';
 import { ok, type Stage } from '../model/stage.ts';
 import type { WorkspaceAttributes } from './attribute-registry.ts';
 import type { CachedUser, CalculatedEngine } from './calculated-engine.ts';
@@ -12,8 +11,8 @@ import { newState, nextChangeMs, observe, prune, valueAt } from './windows.ts';
 export interface CalculatedStageDeps {
   engine: CalculatedEngine;
   store: CalculatedStore;
-  /** The log, read again at recovery: what was counted after the last write is counted again from it. */
-  log: Pick<EventLog, 'read'>;
+  /** The event log (its `read`), read again at recovery: what was counted after the last write is counted again from it. */
+  log: { read(partition: number, afterOffset: number, limit: number): Promise<LogRecord[]> };
   /** How often live states are written (at most; and when the processor stops). */
   writeEveryMs?: number;
   now?: () => number;

@@ -27,7 +27,7 @@ export function registerCors(app: FastifyInstance, options: CorsOptions): void {
     void reply.headers({
       'access-control-allow-origin': origin,
       'access-control-allow-credentials': 'true',
-      'access-control-expose-headers': 'x-mp-max-age',
+      'access-control-expose-headers': 'x-mp-max-age, x-quanta-error-code',
       vary: 'Origin',
     });
   };
