@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { Poller } from '../kernel/poller.ts';
 import type { EventScan, EventStore, ScannedEvent } from '../analytics/event-store.ts';
 import type { Mpid } from '../kernel/ids.ts';
 import type { CalculatedEngine } from './calculated-engine.ts';
@@ -16,6 +17,8 @@ export interface ActivationDeps {
   now?: () => number;
   /** Users whose states from history are written together (one transaction, with the progress). */
   usersPerWrite?: number;
+  /** How often it looks for revisions to compute. */
+  intervalMs?: number;
 }
 
 /**
@@ -27,35 +30,34 @@ export interface ActivationDeps {
  * last user written (`cursor`); what it writes replaces, so writing a user again is harmless.
  */
 export class Activation {
-  private running: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly poller: Poller;
 
-  constructor(private readonly deps: ActivationDeps) {}
-
-  /** Looks for work every `intervalMs` until stopped. */
-  start(intervalMs = 500): void {
-    this.timer ??= setInterval(() => void this.runDue(), intervalMs);
-    this.timer.unref();
+  constructor(private readonly deps: ActivationDeps) {
+    this.poller = new Poller(() => this.calculateReady(), deps.intervalMs ?? 500);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  /** Looks for work every `intervalMs` until stopped. */
+  start(): void {
+    this.poller.start();
+  }
+
+  stop(): Promise<void> {
+    return this.poller.stop();
   }
 
   /** Computes every revision that is ready; resolves when done (one run at a time). */
   runDue(): Promise<void> {
-    this.running = this.running.then(async () => {
-      try {
-        await this.deps.engine.refresh();
-        await this.deps.engine.adopted();
-        for (const attribute of this.deps.engine.registry.all()) await this.calculate(attribute);
-      } catch (error) {
-        this.deps.logger.error({ err: error }, 'calculated attribute activation failed; it is tried again');
-      }
-    });
-    return this.running;
+    return this.poller.run();
+  }
+
+  private async calculateReady(): Promise<void> {
+    try {
+      await this.deps.engine.refresh();
+      await this.deps.engine.adopted();
+      for (const attribute of this.deps.engine.registry.all()) await this.calculate(attribute);
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'calculated attribute activation failed; it is tried again');
+    }
   }
 
   private async calculate(attribute: ActiveAttribute): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { Poller } from '../kernel/poller.ts';
 import type { EventStore } from '../analytics/event-store.ts';
 import type { AliasRegistry } from './aliasing.ts';
 import type { AliasRecord } from './identity-store.ts';
@@ -19,35 +20,34 @@ export interface AliasWorkerDeps {
  * the next poll; the event copy never copies copies, and a completed request is not run again.
  */
 export class AliasWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
+  private readonly poller: Poller;
 
-  constructor(private readonly deps: AliasWorkerDeps) {}
-
-  start(): void {
-    this.timer ??= setInterval(() => void this.runDue(), this.deps.pollMs ?? 1000);
-    this.timer.unref();
+  constructor(private readonly deps: AliasWorkerDeps) {
+    this.poller = new Poller(() => this.applyDue(), deps.pollMs ?? 1000);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  start(): void {
+    this.poller.start();
+  }
+
+  stop(): Promise<void> {
+    return this.poller.stop();
   }
 
   /** Applies every due request; resolves when they are settled. */
   runDue(): Promise<void> {
-    this.running = this.running.then(async () => {
-      for (const alias of this.deps.registry.due()) {
-        try {
-          const status = await this.deps.registry.settle(alias, () => this.apply(alias));
-          this.deps.logger.info({ alias: alias.id, status, detail: alias.detail }, 'alias request settled');
-        } catch (error) {
-          this.deps.logger.error({ err: error, alias: alias.id }, 'alias request failed; it will be retried');
-        }
+    return this.poller.run();
+  }
+
+  private async applyDue(): Promise<void> {
+    for (const alias of this.deps.registry.due()) {
+      try {
+        const status = await this.deps.registry.settle(alias, () => this.apply(alias));
+        this.deps.logger.info({ alias: alias.id, status, detail: alias.detail }, 'alias request settled');
+      } catch (error) {
+        this.deps.logger.error({ err: error, alias: alias.id }, 'alias request failed; it will be retried');
       }
-    });
-    return this.running;
+    }
   }
 
   /** Re-applies completed requests after a replay rebuilt the derived stores from the log. */

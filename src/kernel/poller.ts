@@ -1,0 +1,37 @@
+/**
+ * Background work that runs every `intervalMs` and on demand, one run at a time (a run asked for
+ * while one is going starts after it), and that never keeps the process alive on its own: a
+ * `Job` of the runtime (start with Quanta, stop before the stores close).
+ *
+ * @example
+ *   const poller = new Poller(() => applyDueRequests(), 1000);
+ *   poller.start();
+ *   await poller.run();   // now, after any run in progress
+ *   await poller.stop();  // waits for the run in progress
+ */
+export class Poller {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly work: () => Promise<void>,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.run(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Runs once, after any run in progress; resolves when it is done (`work` handles its own errors). */
+  run(): Promise<void> {
+    this.running = this.running.then(this.work);
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}
