@@ -2,20 +2,20 @@ import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { LogRecord } from '../model/envelope.ts';
 import { AttributeRegistry } from './attribute-registry.ts';
 import type { CalculatedStore, Calculation, UserCalculatedState } from './calculated-store.ts';
-import type { CalculatedValue } from './calculations.ts';
+import type { CurrentValues } from './current-values.ts';
 import type { ActiveAttribute } from './user-values.ts';
 
 /**
  * One user's states as the engine holds them: as read from the store, with the live states
- * counted since (`dirty`: the attributes whose live state is not written yet), and the values last
- * computed (`values`: each with the time until which it holds, a `within` window's next change).
+ * counted since (`dirty`: the attributes whose live state is not written yet), and its current
+ * values as the stage keeps them (`values`).
  */
 export interface CachedUser {
   readonly workspaceId: WorkspaceId;
   readonly mpid: Mpid;
   readonly state: UserCalculatedState;
   readonly dirty: Set<number>;
-  readonly values: Map<number, { revision: number; value: CalculatedValue | undefined; fromMs: number; untilMs: number }>;
+  values: CurrentValues | undefined;
   /** Its base states or seeds changed in the store: read them again before the next use. */
   stale: boolean;
 }
@@ -42,10 +42,14 @@ export class CalculatedEngine {
   readonly registry: AttributeRegistry;
   private readonly lastRun = new Map<number, number>();
   private readonly handovers = new Map<string, Readonly<Record<number, number>>>();
+  /** The same, by attribute object (no key to build on the hot path); filled by `counts`. */
+  private handoverOf = new WeakMap<ActiveAttribute, Readonly<Record<number, number>> | undefined>();
   private adopting: Promise<void> = Promise.resolve();
   /** Users by key, least recently used first (a `Map` keeps insertion order; a use re-inserts). */
   private readonly users = new Map<string, CachedUser>();
   private seedRevision: number | undefined;
+  /** Held users with live states not yet written. */
+  private dirtyUsers = 0;
 
   constructor(
     private readonly store: CalculatedStore,
@@ -114,7 +118,11 @@ export class CalculatedEngine {
 
   /** Whether the stage counts `attribute` for `record` (the record is past the revision's handover). */
   counts(attribute: ActiveAttribute, record: LogRecord): boolean {
-    const handover = this.handovers.get(revisionKey(attribute));
+    let handover = this.handoverOf.get(attribute);
+    if (handover === undefined) {
+      handover = this.handovers.get(revisionKey(attribute));
+      if (handover !== undefined) this.handoverOf.set(attribute, handover);
+    }
     return handover !== undefined && record.offset > (handover[record.partition] ?? -1);
   }
 
@@ -156,6 +164,17 @@ export class CalculatedEngine {
     }
   }
 
+  /** The user's live state of the attribute changed: it is written with the next write. */
+  changed(user: CachedUser, id: number): void {
+    if (user.dirty.size === 0) this.dirtyUsers += 1;
+    user.dirty.add(id);
+  }
+
+  /** How many held users have live states not yet written. */
+  get changedUsers(): number {
+    return this.dirtyUsers;
+  }
+
   /** The users with live states not yet written, and those attributes: taken for the stage's flush. */
   takeDirty(): { user: CachedUser; ids: number[] }[] {
     const taken: { user: CachedUser; ids: number[] }[] = [];
@@ -164,12 +183,13 @@ export class CalculatedEngine {
       taken.push({ user, ids: [...user.dirty] });
       user.dirty.clear();
     }
+    this.dirtyUsers = 0;
     return taken;
   }
 
   /** A write failed: these are written with the next one. */
   putBack(taken: readonly { user: CachedUser; ids: number[] }[]): void {
-    for (const { user, ids } of taken) for (const id of ids) user.dirty.add(id);
+    for (const { user, ids } of taken) for (const id of ids) this.changed(user, id);
   }
 
   /** After a write: keeps at most {@link USERS_HELD} users, dropping the least recently used clean ones. */
@@ -189,13 +209,13 @@ export class CalculatedEngine {
     const state = read ?? { live: new Map(), base: new Map(), seeds: new Map() };
     const held = this.users.get(key);
     if (!held) {
-      const user: CachedUser = { workspaceId: ws, mpid, state, dirty: new Set(), values: new Map(), stale: false };
+      const user: CachedUser = { workspaceId: ws, mpid, state, dirty: new Set(), values: undefined, stale: false };
       this.users.set(key, user);
       return user;
     }
     for (const [id, live] of held.state.live) if (held.dirty.has(id) || !state.live.has(id)) state.live.set(id, live);
     Object.assign(held.state, state);
-    held.values.clear();
+    held.values = undefined;
     held.stale = false;
     this.users.delete(key);
     this.users.set(key, held);
@@ -212,7 +232,9 @@ export class CalculatedEngine {
   /** A replay starts from nothing: every revision is met again, with everything after the start of the log counted live. */
   reset(): void {
     this.handovers.clear();
+    this.handoverOf = new WeakMap();
     this.users.clear();
+    this.dirtyUsers = 0;
     this.adopting = Promise.resolve();
   }
 }

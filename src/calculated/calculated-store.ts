@@ -60,10 +60,17 @@ export interface UserCalculatedState {
   seeds: Map<number, AttributeState>;
 }
 
-/** What the processor's calculated-attributes stage makes durable before it commits (one transaction). */
+/** One user's live state of one attribute. */
+export interface LiveState extends RevisionState {
+  workspaceId: WorkspaceId;
+  mpid: Mpid;
+  id: number;
+}
+
+/** What the processor's calculated-attributes stage makes durable (one transaction). */
 export interface CalculatedFlush {
-  /** The live states of users whose states changed: each user's replace what the store held (one row per user). */
-  live: { workspaceId: WorkspaceId; mpid: Mpid; states: ReadonlyMap<number, RevisionState> }[];
+  /** The live states that changed since the last flush: each replaces what the store held of its user and attribute. */
+  live: readonly LiveState[];
   /** Per partition, the last log offset counted (`CountedOffsets`). */
   offsets: ReadonlyMap<number, number>;
 }
@@ -77,7 +84,7 @@ export interface CalculatedFlush {
  *   `'name-taken'` and store nothing otherwise;
  * - `revision()` grows with every write of a definition (create, update, delete), through any
  *   connection: what a reader elsewhere refreshes its definitions by;
- * - `delete` removes the attribute with its computations, base states and seeds;
+ * - `delete` removes the attribute with its computations, live and base states and seeds;
  * - `record` writes a flush all or nothing; `appliedOffsets` reads back its offsets;
  * - `putBase` writes base states and the computation's progress all or nothing, replacing the
  *   users' base states of that revision;

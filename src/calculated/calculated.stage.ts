@@ -1,12 +1,11 @@
 import { type LogRecord, withEdits } from '../model/envelope.ts';
 import { CountedOffsets } from '../model/counted-offsets.ts';
 import { ok, type Stage } from '../model/stage.ts';
-import type { WorkspaceAttributes } from './attribute-registry.ts';
+import { fedBy, type WorkspaceAttributes } from './attribute-registry.ts';
 import type { CachedUser, CalculatedEngine } from './calculated-engine.ts';
-import type { CalculatedStore, RevisionState } from './calculated-store.ts';
-import type { CalculatedValue } from './calculations.ts';
-import { type ActiveAttribute, userState } from './user-values.ts';
-import { newState, nextChangeMs, observe, prune, valueAt } from './windows.ts';
+import type { CalculatedStore, LiveState } from './calculated-store.ts';
+import { currentValues } from './current-values.ts';
+import { newState, observe, prune } from './windows.ts';
 
 export interface CalculatedStageDeps {
   engine: CalculatedEngine;
@@ -15,6 +14,8 @@ export interface CalculatedStageDeps {
   log: { read(partition: number, afterOffset: number, limit: number): Promise<LogRecord[]> };
   /** How often live states are written (at most; and when the processor stops). */
   writeEveryMs?: number;
+  /** Live states are written sooner once this many users have changed (what memory holds unwritten is bounded). */
+  writeAtUsers?: number;
   now?: () => number;
 }
 
@@ -29,8 +30,10 @@ const RECOVERY_CHUNK = 2000;
  * attribute of the same name), so the event store and the live stream show them.
  *
  * Exactly once, written behind: live states change with almost every batch, so they are written
- * every `writeEveryMs` (and when the processor stops), not at each flush, together with each
- * partition's last counted offset in one transaction ({@link CountedOffsets}). The processor may
+ * every `writeEveryMs` (30 s), sooner once `writeAtUsers` (20,000) users changed, and when the
+ * processor stops, not at each flush: the states of an active user are then written once for many
+ * of its batches. Each write holds only the states that changed, with each partition's last
+ * counted offset, in one transaction ({@link CountedOffsets}). The processor may
  * commit past what is written; after a crash `recover` counts again, from the log, the records
  * between the last write and the committed offset, so the states are as if nothing had happened,
  * and records re-run past the committed offset are enriched again but not counted again. A
@@ -40,7 +43,8 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
   const { engine, store } = deps;
   const now = deps.now ?? Date.now;
   const counted = new CountedOffsets();
-  const writeEveryMs = deps.writeEveryMs ?? 2000;
+  const writeEveryMs = deps.writeEveryMs ?? 30_000;
+  const writeAtUsers = deps.writeAtUsers ?? 20_000;
   let last: Promise<void> = Promise.resolve();
   let writtenAt = now();
   /** Whether recovery has read the store's offsets and definitions (once, for every partition). */
@@ -51,8 +55,7 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
     const taken = engine.takeDirty();
     const offsets = counted.take();
     if (taken.length === 0 && offsets.size === 0) return;
-    const at = now();
-    const live = taken.map(({ user }) => ({ workspaceId: user.workspaceId, mpid: user.mpid, states: activeStates(user, at) }));
+    const live = liveStates(taken, now());
     try {
       await store.record({ live, offsets });
     } catch (error) {
@@ -64,75 +67,39 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
     engine.trim();
   }
 
-  /** A user's live states of revisions still active, pruned of buckets that left their window. */
-  function activeStates(user: CachedUser, at: number): Map<number, RevisionState> {
-    const active = engine.registry.of(user.workspaceId);
-    const kept = new Map<number, RevisionState>();
-    for (const [id, held] of user.state.live) {
-      const attribute = active.byId.get(id);
-      if (attribute && held.revision === attribute.revision) kept.set(id, { revision: held.revision, state: prune(attribute.definition, held.state, at) });
+  /** The changed live states of revisions still active, pruned of buckets that left their window (in memory too). */
+  function liveStates(taken: readonly { user: CachedUser; ids: readonly number[] }[], at: number): LiveState[] {
+    const live: LiveState[] = [];
+    for (const { user, ids } of taken) {
+      const active = engine.registry.of(user.workspaceId);
+      for (const id of ids) {
+        const attribute = active.byId.get(id);
+        const held = user.state.live.get(id);
+        if (!attribute || held?.revision !== attribute.revision) continue;
+        const state = prune(attribute.definition, held.state, at);
+        if (state !== held.state) user.state.live.set(id, { revision: held.revision, state });
+        live.push({ workspaceId: user.workspaceId, mpid: user.mpid, id, revision: held.revision, state });
+      }
     }
-    return kept;
+    return live;
   }
 
   /** Counts a record's events into the user's live states; the attributes whose state changed. */
   function count(record: LogRecord, user: CachedUser, attributes: WorkspaceAttributes): Set<number> {
     const changed = new Set<number>();
     for (const event of record.batch.events) {
-      for (const attribute of attributes.byEventType.get(event.event_type) ?? []) {
+      for (const attribute of fedBy(attributes, event)) {
         if (!engine.counts(attribute, record)) continue;
         const held = user.state.live.get(attribute.id);
         const before = held?.revision === attribute.revision ? held.state : newState(attribute.definition);
         const after = observe(attribute.definition, before, event, record.batch, record.receivedAtMs);
         if (after === before) continue;
         user.state.live.set(attribute.id, { revision: attribute.revision, state: after });
-        user.dirty.add(attribute.id);
+        engine.changed(user, attribute.id);
         changed.add(attribute.id);
       }
     }
     return changed;
-  }
-
-  /**
-   * Adds the user's value of each attribute at `at` to `values` (computed again only where its
-   * state changed or time moved it); whether it added any.
-   */
-  function addValues(values: Record<string, unknown>, user: CachedUser, attributes: readonly ActiveAttribute[], changed: ReadonlySet<number>, at: number): boolean {
-    let added = false;
-    for (const attribute of attributes) {
-      if (!hasState(user, attribute.id)) {
-        // Most users never did most attributes' events: their value is the empty state's.
-        const empty = emptyValueOf(attribute);
-        if (empty !== undefined) {
-          values[attribute.name] = empty;
-          added = true;
-        }
-        continue;
-      }
-      let cached = user.values.get(attribute.id);
-      if (!cached || cached.revision !== attribute.revision || changed.has(attribute.id) || at >= cached.untilMs || at < cached.fromMs) {
-        const state = userState(attribute, user.state);
-        cached = {
-          revision: attribute.revision,
-          value: valueAt(attribute.definition, state, at),
-          fromMs: at,
-          untilMs: nextChangeMs(attribute.definition, state, at) ?? Infinity,
-        };
-        user.values.set(attribute.id, cached);
-      }
-      if (cached.value !== undefined) {
-        values[attribute.name] = cached.value;
-        added = true;
-      }
-    }
-    return added;
-  }
-
-  const emptyValues = new WeakMap<ActiveAttribute, { value: CalculatedValue | undefined }>();
-  function emptyValueOf(attribute: ActiveAttribute): CalculatedValue | undefined {
-    let empty = emptyValues.get(attribute);
-    if (!empty) emptyValues.set(attribute, (empty = { value: valueAt(attribute.definition, newState(attribute.definition), 0) }));
-    return empty.value;
   }
 
   return {
@@ -150,9 +117,10 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
       const user = await engine.user(record.workspaceId, record.mpid);
       const changed = counted.claim(record) ? count(record, user, attributes) : NOTHING;
       engine.ran(record);
+      const values = (user.values = currentValues(user.values, user.state, attributes, changed, record.receivedAtMs));
+      if (values.size === 0) return ok(record);
       // Object.assign, not a spread: spreading a hundred keys costs ten times as much.
-      const userAttributes = Object.assign({}, record.batch.user_attributes);
-      if (!addValues(userAttributes, user, attributes.all, changed, record.receivedAtMs)) return ok(record);
+      const userAttributes = Object.assign({}, record.batch.user_attributes, values.byName);
       const batch = { ...record.batch, user_attributes: userAttributes };
       return ok(
         withEdits({ ...record, batch }, record, {
@@ -164,7 +132,7 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
       );
     },
     flush() {
-      if (now() - writtenAt < writeEveryMs) return last;
+      if (now() - writtenAt < writeEveryMs && engine.changedUsers < writeAtUsers) return last;
       writtenAt = now();
       last = last.catch(() => undefined).then(write);
       return last;
@@ -200,11 +168,6 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
       recovered = true;
     },
   };
-}
-
-/** Whether the user has anything of the attribute: a live or base state, or a seed. */
-function hasState(user: CachedUser, id: number): boolean {
-  return user.state.live.has(id) || user.state.base.has(id) || user.state.seeds.has(id);
 }
 
 const NOTHING: ReadonlySet<number> = new Set();

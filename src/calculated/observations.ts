@@ -66,15 +66,31 @@ export function eventTimeMs(event: BatchEvent, batch: BatchTime, receivedAtMs: n
   return isEpochMs(batch.timestamp_unixtime_ms) ? batch.timestamp_unixtime_ms : receivedAtMs;
 }
 
+/**
+ * The name a custom event or screen view must have to be a data point (its `event_name`, a screen
+ * view's screen name); undefined for other event types, whose data points are not told apart by name.
+ */
+export function dataPointNameOf(event: BatchEvent): string | null | undefined {
+  const data = event.data;
+  switch (event.event_type) {
+    case 'custom_event':
+      return typeof data.event_name === 'string' ? data.event_name : null;
+    case 'screen_view':
+      return nonEmpty(data.screen_name) ?? nonEmpty(data.event_name) ?? null;
+    default:
+      return undefined;
+  }
+}
+
 /** Whether an event is the definition's data point (conditions aside). */
 export function matchesDataPoint(dp: DataPoint, event: BatchEvent): boolean {
   if (event.event_type !== dp.event_type) return false;
   const data = event.data;
   switch (dp.event_type) {
     case 'custom_event':
-      return data.event_name === dp.event_name && (dp.custom_event_type === null || data.custom_event_type === dp.custom_event_type);
+      return dataPointNameOf(event) === dp.event_name && (dp.custom_event_type === null || data.custom_event_type === dp.custom_event_type);
     case 'screen_view':
-      return (nonEmpty(data.screen_name) ?? nonEmpty(data.event_name)) === dp.event_name;
+      return dataPointNameOf(event) === dp.event_name;
     case 'commerce_event':
       return commerceMatches(dp, data);
     default:

@@ -80,8 +80,10 @@ export function calculatedStoreContract(name: string, open: (location: string) =
     it('keeps each user\'s live, base and seed states, replacing them, and the offsets counted, in one flush', async () => {
       const a = (await store.create(ws, attribute('a'))) as CalculatedAttribute;
       const [u1, u2] = [mpid('-7304304713220648359'), mpid('42')];
-      await store.record({ live: [{ workspaceId: ws, mpid: u1, states: new Map([[a.id, { revision: 1, state: played(2) }]]) }], offsets: new Map([[0, 10]]) });
-      await store.record({ live: [{ workspaceId: ws, mpid: u1, states: new Map([[a.id, { revision: 1, state: played(3) }]]) }], offsets: new Map([[0, 12], [1, 4]]) });
+      const b = (await store.create(ws, attribute('b'))) as CalculatedAttribute;
+      await store.record({ live: [{ workspaceId: ws, mpid: u1, id: a.id, revision: 1, state: played(2) }, { workspaceId: ws, mpid: u1, id: b.id, revision: 1, state: played(8) }], offsets: new Map([[0, 10]]) });
+      // A flush names only the states that changed: the others stay.
+      await store.record({ live: [{ workspaceId: ws, mpid: u1, id: a.id, revision: 1, state: played(3) }], offsets: new Map([[0, 12], [1, 4]]) });
       const progress: Calculation = { workspaceId: ws, id: a.id, revision: 1, handover: { 0: 9, 1: 3 }, status: 'calculating', usersDone: 2, usersTotal: 5, cursor: u2, startedAtMs: NOW, completedAtMs: null };
       await store.putBase(progress, [{ mpid: u1, state: played(7) }, { mpid: u2, state: played(1) }]);
       const seeds = await store.seedRevision();
@@ -93,7 +95,7 @@ export function calculatedStoreContract(name: string, open: (location: string) =
       await store.putSeeds(ws, [{ id: a.id, mpid: u2, state: played(5) }]);
       const users = await store.users(ws, [u1, u2, mpid('7')]);
       expect([...users.keys()].sort()).toEqual([u1, u2].sort());
-      expect(users.get(u1)).toEqual({ live: new Map([[a.id, { revision: 1, state: played(3) }]]), base: new Map([[a.id, { revision: 1, state: played(7) }]]), seeds: new Map() });
+      expect(users.get(u1)).toEqual({ live: new Map([[a.id, { revision: 1, state: played(3) }], [b.id, { revision: 1, state: played(8) }]]), base: new Map([[a.id, { revision: 1, state: played(7) }]]), seeds: new Map() });
       expect(users.get(u2)).toEqual({ live: new Map(), base: new Map([[a.id, { revision: 1, state: played(1) }]]), seeds: new Map([[a.id, played(5)]]) });
       expect((await store.users(other, [u1])).size).toBe(0);
       expect(await store.appliedOffsets()).toEqual(new Map([[0, 12], [1, 4]]));
@@ -103,18 +105,19 @@ export function calculatedStoreContract(name: string, open: (location: string) =
       expect(await store.calculation(ws, a.id, 2)).toBeUndefined();
     });
 
-    it('forgets what is derived on reset, and an attribute\'s computations, base states and seeds with it', async () => {
+    it('forgets what is derived on reset, and an attribute\'s computations, live and base states and seeds with it', async () => {
       const a = (await store.create(ws, attribute('a'))) as CalculatedAttribute;
       const b = (await store.create(ws, attribute('b'))) as CalculatedAttribute;
       const u = mpid('42');
       const progress: Calculation = { workspaceId: ws, id: a.id, revision: 1, handover: { 0: 1 }, status: 'calculated', usersDone: 1, usersTotal: 1, cursor: null, startedAtMs: NOW, completedAtMs: NOW };
       await store.putBase(progress, [{ mpid: u, state: played(1) }]);
+      await store.record({ live: [{ workspaceId: ws, mpid: u, id: a.id, revision: 1, state: played(5) }], offsets: new Map([[0, 1]]) });
       await store.putBase({ ...progress, id: b.id }, [{ mpid: u, state: played(2) }]);
       await store.putSeeds(ws, [{ id: a.id, mpid: u, state: played(3) }, { id: b.id, mpid: u, state: played(4) }]);
       await store.delete(ws, a.id);
       expect(await store.calculation(ws, a.id, 1)).toBeUndefined();
       expect(await store.users(ws, [u])).toEqual(new Map([[u, { live: new Map(), base: new Map([[b.id, { revision: 1, state: played(2) }]]), seeds: new Map([[b.id, played(4)]]) }]]));
-      await store.record({ live: [{ workspaceId: ws, mpid: u, states: new Map([[b.id, { revision: 1, state: played(1) }]]) }], offsets: new Map([[0, 3]]) });
+      await store.record({ live: [{ workspaceId: ws, mpid: u, id: b.id, revision: 1, state: played(1) }], offsets: new Map([[0, 3]]) });
       await store.reset();
       expect(await store.appliedOffsets()).toEqual(new Map());
       expect(await store.calculation(ws, b.id, 1)).toBeUndefined();

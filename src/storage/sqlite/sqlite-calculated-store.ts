@@ -39,6 +39,21 @@ export const CALCULATED_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE TABLE ca_offsets (partition INTEGER PRIMARY KEY, log_offset INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    description: 'live states one row per user and attribute (a flush writes only the states that changed)',
+    up: `
+      CREATE TABLE ca_live_states (
+        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, id INTEGER NOT NULL, revision INTEGER NOT NULL, state TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, mpid, id)
+      ) WITHOUT ROWID;
+      INSERT INTO ca_live_states (workspace_id, mpid, id, revision, state)
+        SELECT l.workspace_id, l.mpid, CAST(j.key AS INTEGER), json_extract(j.value, '$.revision'), json_extract(j.value, '$.state')
+        FROM ca_live l, json_each(l.doc) j;
+      DROP TABLE ca_live;
+      ALTER TABLE ca_live_states RENAME TO ca_live;
+    `,
+  },
 ];
 
 /** Names are unique per workspace whatever their case. */
@@ -72,6 +87,7 @@ export class SqliteCalculatedStore implements CalculatedStore {
       all: db.prepare('SELECT doc FROM ca_attributes ORDER BY id').pluck(),
       delete: db.prepare('DELETE FROM ca_attributes WHERE workspace_id = ? AND id = ?'),
       deleteCalculations: db.prepare('DELETE FROM ca_calculations WHERE workspace_id = ? AND id = ?'),
+      deleteLive: db.prepare('DELETE FROM ca_live WHERE workspace_id = ? AND id = ?'),
       deleteBase: db.prepare('DELETE FROM ca_base WHERE workspace_id = ? AND id = ?'),
       deleteSeeds: db.prepare('DELETE FROM ca_seeds WHERE workspace_id = ? AND id = ?'),
       bump: db.prepare('UPDATE ca_revision SET revision = revision + 1 WHERE id = 1'),
@@ -83,9 +99,9 @@ export class SqliteCalculatedStore implements CalculatedStore {
         `INSERT INTO ca_calculations (workspace_id, id, revision, doc) VALUES (?, ?, ?, ?)
          ON CONFLICT (workspace_id, id, revision) DO UPDATE SET doc = excluded.doc`,
       ),
-      // One row per user: a batch changes many of a user's attributes, and rows cost more than bytes.
       putLive: db.prepare(
-        'INSERT INTO ca_live (workspace_id, mpid, doc) VALUES (?, ?, ?) ON CONFLICT (workspace_id, mpid) DO UPDATE SET doc = excluded.doc',
+        `INSERT INTO ca_live (workspace_id, mpid, id, revision, state) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (workspace_id, mpid, id) DO UPDATE SET revision = excluded.revision, state = excluded.state`,
       ),
       putBase: db.prepare(
         `INSERT INTO ca_base (workspace_id, id, mpid, revision, state) VALUES (?, ?, ?, ?, ?)
@@ -118,6 +134,7 @@ export class SqliteCalculatedStore implements CalculatedStore {
       delete: db.transaction((ws: WorkspaceId, id: number): boolean => {
         if (s.delete.run(ws, id).changes === 0) return false;
         s.deleteCalculations.run(ws, id);
+        s.deleteLive.run(ws, id);
         s.deleteBase.run(ws, id);
         s.deleteSeeds.run(ws, id);
         s.bump.run();
@@ -125,7 +142,7 @@ export class SqliteCalculatedStore implements CalculatedStore {
         return true;
       }),
       record: db.transaction((flush: CalculatedFlush) => {
-        for (const { workspaceId: ws, mpid, states } of flush.live) s.putLive.run(ws, mpid, JSON.stringify(Object.fromEntries(states)));
+        for (const l of flush.live) s.putLive.run(l.workspaceId, l.mpid, l.id, l.revision, JSON.stringify(l.state));
         for (const [partition, offset] of flush.offsets) s.putOffset.run(partition, offset);
       }),
       putBase: db.transaction((progress: Calculation, states: readonly { mpid: Mpid; state: AttributeState }[]) => {
@@ -194,10 +211,7 @@ export class SqliteCalculatedStore implements CalculatedStore {
       const rows = (table: string, columns: string) =>
         this.db.prepare(`SELECT mpid, ${columns} FROM ${table} WHERE workspace_id = ? AND mpid IN (${marks})`).all(ws, ...chunk) as Record<string, string | number>[];
       const revisionState = (r: Record<string, string | number>): RevisionState => ({ revision: Number(r.revision), state: JSON.parse(r.state as string) as AttributeState });
-      for (const r of rows('ca_live', 'doc')) {
-        const live = of(r.mpid as Mpid).live;
-        for (const [id, state] of Object.entries(JSON.parse(r.doc as string) as Record<string, RevisionState>)) live.set(Number(id), state);
-      }
+      for (const r of rows('ca_live', 'id, revision, state')) of(r.mpid as Mpid).live.set(Number(r.id), revisionState(r));
       for (const r of rows('ca_base', 'id, revision, state')) of(r.mpid as Mpid).base.set(Number(r.id), revisionState(r));
       for (const r of rows('ca_seeds', 'id, state')) of(r.mpid as Mpid).seeds.set(Number(r.id), JSON.parse(r.state as string) as AttributeState);
     }
