@@ -9,7 +9,7 @@ import { benchCalculatedAttributes } from './lib/bench-calculated.ts';
 import { BodyPool } from './lib/bodies.ts';
 import { Child, freePort, waitForJson } from './lib/procs.ts';
 import { CLIENT_ID, CLIENT_SECRET, ROOT, saveResults, WORKSPACE_ID } from './lib/setup.ts';
-import { driveBulk, fmt, type IngestOptions, log, type QuantaRun, quantaEnv, quantaFigures, runQuanta, threadCpuText } from './ingest.ts';
+import { driveBulk, fmt, type IngestOptions, log, profileLines, type QuantaRun, quantaEnv, quantaFigures, runQuanta, threadCpuText } from './ingest.ts';
 
 /**
  * `npm run bench -- calculated`:
@@ -65,6 +65,8 @@ export async function runCalculated(o: CalculatedOptions): Promise<void> {
       `hand-written DuckDB query ${fmt(activation.queryS, 2)} s: ${fmt(activation.activationS / activation.queryS, 1)}x ` +
       `(target <= ${TARGET_ACTIVATION_RATIO}x)${activation.activationS / activation.queryS <= TARGET_ACTIVATION_RATIO ? '' : '  MISSED'}; ` +
       `values agree: ${activation.agree}`,
+    ...profileLines(runs.none.at(-1)!),
+    ...profileLines(runs.hundred.at(-1)!),
   ];
   console.log(lines.join('\n'));
   saveResults('calculated', 'calculated', startedAt, o, {

@@ -229,7 +229,7 @@ export async function runQuanta(
       profiles = biggest.map((file, i) => {
         const kept = join(RESULTS, `quanta-${Date.now()}-${i}.cpuprofile`);
         copyFileSync(file, kept);
-        return { file: kept, top: topSelfTime(kept, 20) };
+        return { file: kept, top: topSelfTime(kept, 30) };
       });
     }
     return {

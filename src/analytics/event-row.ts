@@ -1,4 +1,4 @@
-import type { BatchEvent } from '../model/batch.ts';
+import { type BatchEvent, screenNameOf } from '../model/batch.ts';
 import { editsOf, type LogRecord } from '../model/envelope.ts';
 import type { StoredEvent } from './event-store.ts';
 
@@ -15,9 +15,9 @@ export function eventNameOf(event: BatchEvent): string | null {
   const d = event.data;
   switch (event.event_type) {
     case 'custom_event':
-      return d.event_name ?? null;
+      return typeof d.event_name === 'string' ? d.event_name : null;
     case 'screen_view':
-      return d.screen_name ?? null;
+      return screenNameOf(d);
     case 'commerce_event': {
       if (d.event_name) return d.event_name;
       const action = (d.product_action as { action?: string } | null | undefined)?.action;

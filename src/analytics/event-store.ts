@@ -54,11 +54,38 @@ export interface EventScan {
   /** Only events at or after this time. */
   sinceMs?: number;
   /**
+   * Only events whose `data` matches, for every entry, at least one of its field matches (an AND
+   * of ORs), e.g. `[[{ path: ['product_action', 'action'], anyOf: ['purchase'] }]]`.
+   */
+  dataFields?: readonly (readonly DataFieldMatch[])[];
+  /** Only the events of users after this one (in the scan's order of users): where an interrupted scan resumes. */
+  afterMpid?: Mpid;
+  /**
    * Only events from these log positions: per partition, at or below the offset (a partition not
    * named is not read). How a computation from history hands over to one kept as records are
    * processed without counting an event twice or missing one.
    */
   upTo?: ReadonlyMap<number, number>;
+}
+
+/**
+ * A string field of an event's `data`, by its path of keys, that equals one of `anyOf`; with
+ * `orMissing`, events where the field is missing, empty or not a string match too.
+ */
+export interface DataFieldMatch {
+  readonly path: readonly string[];
+  readonly anyOf: readonly string[];
+  readonly orMissing?: boolean;
+}
+
+/** Per user (and time bucket), what a {@link EventStore.tally} counts of the events a scan selects. */
+export interface EventTally {
+  mpid: Mpid;
+  /** The bucket's start (event times floored to a multiple of the bucket size); null without buckets. */
+  bucketStartMs: number | null;
+  events: number;
+  firstMs: number;
+  lastMs: number;
 }
 
 /** An event as a {@link EventStore.scan} reads it: what a computation over a user's events needs, no more. */
@@ -97,5 +124,17 @@ export interface EventStore {
   scan(query: EventScan, onChunk: (events: ScannedEvent[]) => Promise<void>): Promise<void>;
   /** How many users a {@link scan} with this query reads events of (its progress's total). */
   scanUsers(query: EventScan): Promise<number>;
+  /**
+   * Counts, in the store, the events a {@link scan} with this query would read: per user and, with
+   * `bucketMs`, per time bucket, how many and their first and last event times, ordered by user then
+   * bucket. `onUsers` receives how many users there are before `onChunk` receives the first tallies;
+   * the next chunk is read once `onChunk` resolves.
+   */
+  tally(
+    query: EventScan,
+    bucketMs: number | undefined,
+    onUsers: (users: number) => Promise<void>,
+    onChunk: (tallies: EventTally[]) => Promise<void>,
+  ): Promise<void>;
   close(): Promise<void>;
 }

@@ -75,11 +75,24 @@ export type CalcState = StateOf[CalculationType];
 /** A calculated attribute's value: a string, or (unique list) an alphabetical list of strings. */
 export type CalculatedValue = string | readonly string[];
 
+/** What an event store counts of a data point's events without reading them: how many, the first and the last event time. */
+export interface Tally {
+  readonly events: number;
+  readonly firstMs: number;
+  readonly lastMs: number;
+}
+
 export interface Calculation<S> {
   empty(): S;
   add(state: S, observation: Observation): S;
   merge(a: S, b: S): S;
   value(state: S): CalculatedValue | undefined;
+  /**
+   * The state of events known only by their {@link Tally}: only the calculations that look at
+   * events, not at values (count and the timestamps), have it. Equal to adding the events one by
+   * one when each event's `stampMs` is its event time, as it is for events read from history.
+   */
+  fromTally?(tally: Tally): S;
 }
 
 const sumOf = (s: { sum: string }): Decimal => parseDecimal(s.sum);
@@ -99,6 +112,7 @@ const count: Calculation<CountState> = {
   add: (s) => ({ n: s.n + 1 }),
   merge: (a, b) => (b.n === 0 ? a : { n: a.n + b.n }),
   value: (s) => String(s.n),
+  fromTally: (t) => ({ n: t.events }),
 };
 
 const sum: Calculation<SumState> = {
@@ -259,6 +273,7 @@ function timestamp(first: boolean): Calculation<TimestampState> {
       return ms === a.ms ? a : { ms };
     },
     value: (s) => (s.ms === null ? undefined : formatTimestamp(s.ms)),
+    fromTally: (t) => ({ ms: first ? t.firstMs : t.lastMs }),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Batch, BatchEvent, EventData } from '../model/batch.ts';
+import { type Batch, type BatchEvent, type EventData, screenNameOf } from '../model/batch.ts';
 import { type AttributeLookup, compileConditions, type ConditionPredicate, isMissing } from './conditions.ts';
 import { isEpochMs } from './dates.ts';
 import { toNumber } from './decimal.ts';
@@ -76,7 +76,7 @@ export function dataPointNameOf(event: BatchEvent): string | null | undefined {
     case 'custom_event':
       return typeof data.event_name === 'string' ? data.event_name : null;
     case 'screen_view':
-      return nonEmpty(data.screen_name) ?? nonEmpty(data.event_name) ?? null;
+      return screenNameOf(data);
     default:
       return undefined;
   }

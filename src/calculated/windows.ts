@@ -1,5 +1,5 @@
 import type { BatchEvent } from '../model/batch.ts';
-import { type CalcState, type CalculatedValue, calculationOf } from './calculations.ts';
+import { type CalcState, type CalculatedValue, calculationOf, type Tally } from './calculations.ts';
 import { DAY_MS, HOUR_MS, parseIsoDate } from './dates.ts';
 import type { CalculationType, Definition } from './definition.ts';
 import { type BatchTime, type Observation, observeEvent } from './observations.ts';
@@ -100,6 +100,25 @@ export function addObservation(def: Definition, state: AttributeState, o: Observ
     buckets[i - 1] = [start, next];
   } else buckets.splice(i, 0, [start, calc.add(calc.empty(), o)]);
   return { ...state, buckets };
+}
+
+/**
+ * The state of events known by their tallies (see `Calculation.fromTally`): one per bucket of the
+ * definition's date range (`bucketStartMs` null for `since`), each of events in the range. Undefined
+ * for a calculation that needs the events' values.
+ */
+export function stateOfTallies(def: Definition, tallies: readonly { bucketStartMs: number | null; tally: Tally }[]): AttributeState | undefined {
+  const calc = calculationOf(def.calculation_type);
+  const fromTally = calc.fromTally;
+  if (!fromTally) return undefined;
+  let base = calc.empty();
+  const buckets: [number, CalcState][] = [];
+  for (const { bucketStartMs, tally } of tallies) {
+    if (bucketStartMs === null) base = calc.merge(base, fromTally(tally));
+    else buckets.push([bucketStartMs, fromTally(tally)]);
+  }
+  buckets.sort((a, b) => a[0] - b[0]);
+  return { calculation_type: def.calculation_type, base, buckets };
 }
 
 /**

@@ -15,6 +15,12 @@ export interface EventData {
   [field: string]: unknown;
 }
 
+/** A screen view's name: its `screen_name`, else its `event_name` (the first that is a non-empty string); null if neither is. */
+export function screenNameOf(data: EventData): string | null {
+  for (const name of [data.screen_name, data.event_name]) if (typeof name === 'string' && name !== '') return name;
+  return null;
+}
+
 export interface BatchEvent {
   event_type: EventType;
   data: EventData;

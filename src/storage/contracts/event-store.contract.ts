@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storedEventsOf } from '../../analytics/event-row.ts';
-import type { EventScan, EventStore, ScannedEvent } from '../../analytics/event-store.ts';
+import type { EventScan, EventStore, EventTally, ScannedEvent } from '../../analytics/event-store.ts';
 import { inputId, parseMpid, workspaceId, type Mpid } from '../../kernel/ids.ts';
 import type { Batch } from '../../model/batch.ts';
 import { type LogRecord, withEdits, withText } from '../../model/envelope.ts';
@@ -181,6 +181,71 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
       const other: ScannedEvent[] = [];
       await store.scan({ workspaceId: workspaceId(2) }, async (events) => void other.push(...events));
       expect(other).toEqual([]);
+    });
+
+    it('scans by string fields of the data (an AND of ORs, a missing field matching where asked) and resumes after a user', async () => {
+      const commerce = (offset: number, mpid: string, data: Record<string, unknown>) =>
+        logRecord(0, offset, { events: [{ event_type: 'commerce_event', data: { timestamp_unixtime_ms: 1000 + offset, ...data } }] }, mpid);
+      await store.append([
+        commerce(1, '5', { product_action: { action: 'purchase' } }),
+        commerce(2, '5', { product_action: { action: 'purchase' }, event_name: 'Big buy' }),
+        commerce(3, '6', { product_action: { action: 'add_to_cart' }, event_name: '' }),
+        commerce(4, '6', { promotion_action: { action: 'click' }, event_name: 7 }),
+        commerce(5, '7', { product_action: ['purchase'], event_name: 'Other' }),
+        commerce(6, '7', { product_action: { action: 'purchase' }, event_name: 'Other' }),
+      ]);
+      const offsets = async (query: Omit<EventScan, 'workspaceId'>) => {
+        const chunks: ScannedEvent[][] = [];
+        await store.scan({ workspaceId: ws, ...query }, async (events) => void chunks.push(events));
+        return chunks.flat().map((e) => e.logOffset);
+      };
+      const purchase = { path: ['product_action', 'action'], anyOf: ['purchase'] };
+      const click = { path: ['promotion_action', 'action'], anyOf: ['click'] };
+      const named = { path: ['event_name'], anyOf: ['Big buy'], orMissing: true };
+      expect(await offsets({ dataFields: [[purchase]] })).toEqual([1, 2, 6]);
+      expect(await offsets({ dataFields: [[purchase, click]] })).toEqual([1, 2, 4, 6]);
+      // Missing, empty or not a string: the name does not count.
+      expect(await offsets({ dataFields: [[named]] })).toEqual([1, 2, 3, 4]);
+      expect(await offsets({ dataFields: [[named], [purchase, click]] })).toEqual([1, 2, 4]);
+      expect(await offsets({ dataFields: [[{ ...purchase, anyOf: [] }]] })).toEqual([]);
+      expect(await offsets({ afterMpid: parseMpid('5') as Mpid })).toEqual([3, 4, 5, 6]);
+      expect(await store.scanUsers({ workspaceId: ws, dataFields: [[purchase]], afterMpid: parseMpid('5') as Mpid })).toBe(1);
+      await expect(offsets({ dataFields: [[{ path: ["x') OR ('1"], anyOf: ['y'] }]] })).rejects.toThrow(/data field path/);
+    });
+
+    it('tallies what a scan selects per user and time bucket: how many, first and last time; the users first', async () => {
+      const at = (offset: number, ts: number, mpid: string) =>
+        logRecord(0, offset, { events: [{ event_type: 'screen_view', data: { screen_name: 'Home', timestamp_unixtime_ms: ts } }] }, mpid);
+      await store.append([at(1, 1500, '6'), at(2, 1200, '6'), at(3, 3100, '6'), at(4, 2000, '-5'), at(5, 9000, '8')]);
+      const tally = async (query: Omit<EventScan, 'workspaceId'>, bucketMs?: number) => {
+        const got: { users?: number; tallies: EventTally[] } = { tallies: [] };
+        await store.tally(
+          { workspaceId: ws, ...query },
+          bucketMs,
+          async (users) => {
+            expect(got.tallies).toEqual([]);
+            got.users = users;
+          },
+          async (tallies) => void got.tallies.push(...tallies),
+        );
+        return got;
+      };
+      expect(await tally({ upTo: new Map([[0, 4]]) }, 1000)).toEqual({
+        users: 2,
+        tallies: [
+          { mpid: '-5', bucketStartMs: 2000, events: 1, firstMs: 2000, lastMs: 2000 },
+          { mpid: '6', bucketStartMs: 1000, events: 2, firstMs: 1200, lastMs: 1500 },
+          { mpid: '6', bucketStartMs: 3000, events: 1, firstMs: 3100, lastMs: 3100 },
+        ],
+      });
+      expect(await tally({ eventName: 'Home', afterMpid: parseMpid('-5') as Mpid })).toEqual({
+        users: 2,
+        tallies: [
+          { mpid: '6', bucketStartMs: null, events: 3, firstMs: 1200, lastMs: 3100 },
+          { mpid: '8', bucketStartMs: null, events: 1, firstMs: 9000, lastMs: 9000 },
+        ],
+      });
+      expect(await tally({ eventTypes: [] })).toEqual({ users: 0, tallies: [] });
     });
 
     it('clears everything and keeps data across a reopen', async () => {

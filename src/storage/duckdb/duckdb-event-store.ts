@@ -3,7 +3,7 @@ import { writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EventFilter, EventScan, EventStore, ScannedEvent, StoredEvent } from '../../analytics/event-store.ts';
+import type { DataFieldMatch, EventFilter, EventScan, EventStore, EventTally, ScannedEvent, StoredEvent } from '../../analytics/event-store.ts';
 import type { LogRecord } from '../../model/envelope.ts';
 import { inputId, type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
 import type { Environment, EventType } from '../../model/event-types.ts';
@@ -137,6 +137,43 @@ export class DuckDbEventStore implements EventStore {
     return Number(r.getRowObjectsJS()[0]?.n ?? 0);
   }
 
+  async tally(
+    query: EventScan,
+    bucketMs: number | undefined,
+    onUsers: (users: number) => Promise<void>,
+    onChunk: (tallies: EventTally[]) => Promise<void>,
+  ): Promise<void> {
+    const where = scanWhere(query);
+    if (!where) return onUsers(0);
+    const bucket = bucketMs === undefined ? 'NULL::BIGINT' : `(epoch_ms(event_time) // ${Math.trunc(bucketMs)}) * ${Math.trunc(bucketMs)}`;
+    const connection = await this.instance.connect();
+    try {
+      // Aggregated into a table of this connection's first: its users are counted before it is read.
+      await connection.run(
+        `CREATE TEMP TABLE tallies AS
+           SELECT mpid, ${bucket} AS bucket, count(*) AS n, min(epoch_ms(event_time)) AS first_ms, max(epoch_ms(event_time)) AS last_ms
+           FROM events WHERE ${where.sql} GROUP BY ALL`,
+        where.params,
+      );
+      const users = await connection.runAndReadAll('SELECT count(DISTINCT mpid) AS n FROM tallies');
+      await onUsers(Number(users.getRowObjectsJS()[0]?.n ?? 0));
+      const result = await connection.stream('SELECT mpid::VARCHAR, bucket, n, first_ms, last_ms FROM tallies ORDER BY mpid, bucket');
+      for await (const rows of result.yieldRows()) {
+        await onChunk(
+          rows.map(([mpid, start, n, first, last]) => ({
+            mpid: String(mpid) as Mpid,
+            bucketStartMs: start === null ? null : Number(start),
+            events: Number(n),
+            firstMs: Number(first),
+            lastMs: Number(last),
+          })),
+        );
+      }
+    } finally {
+      connection.closeSync();
+    }
+  }
+
   async close(): Promise<void> {
     this.reader.closeSync();
     this.writer.closeSync();
@@ -165,12 +202,32 @@ function scanWhere(query: EventScan): { sql: string; params: (string | number)[]
     params.push(query.sinceMs);
     clauses.push(`event_time >= make_timestamp($${params.length}::BIGINT * 1000)`);
   }
+  for (const any of query.dataFields ?? []) {
+    if (any.length === 0) return undefined;
+    clauses.push(`(${any.map((match) => dataFieldSql(match, params)).join(' OR ')})`);
+  }
+  if (query.afterMpid !== undefined) {
+    params.push(query.afterMpid);
+    clauses.push(`mpid > CAST($${params.length} AS BIGINT)`);
+  }
   if (query.upTo) {
     if (query.upTo.size === 0) return undefined;
     const ranges = [...query.upTo].map(([partition, offset]) => `(partition = ${Math.trunc(partition)} AND log_offset <= ${Math.trunc(offset)})`);
     clauses.push(`(${ranges.join(' OR ')})`);
   }
   return { sql: clauses.join(' AND '), params };
+}
+
+/** A {@link DataFieldMatch} over the `data` column, its values as parameters. */
+function dataFieldSql(match: DataFieldMatch, params: (string | number)[]): string {
+  if (match.path.length === 0 || !match.path.every((key) => /^[A-Za-z0-9_]+$/.test(key))) {
+    throw new Error(`A data field path is keys of letters, digits and underscores: ${JSON.stringify(match.path)}`);
+  }
+  const path = `'$.${match.path.join('.')}'`;
+  const values = match.anyOf.map((v) => (params.push(v), `$${params.length}`));
+  const equals = values.length === 0 ? 'false' : `json_extract_string(data, ${path}) IN (${values.join(', ')})`;
+  if (!match.orMissing) return equals;
+  return `(${equals} OR json_type(data, ${path}) IS DISTINCT FROM 'VARCHAR' OR json_extract_string(data, ${path}) = '')`;
 }
 
 function toWhere(filter: EventFilter): { where: string; params: (string | number)[] } {
