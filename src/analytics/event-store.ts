@@ -78,6 +78,20 @@ export interface DataFieldMatch {
   readonly orMissing?: boolean;
 }
 
+/**
+ * One user's value of one calculated attribute, as the event store keeps it for analytics: the
+ * user's current value when it was written (`asOfMs`); a `within` value may have changed since.
+ * `value` null: the user has no value (any row for it is removed).
+ */
+export interface CalculatedValueRow {
+  workspaceId: WorkspaceId;
+  mpid: Mpid;
+  attributeId: number;
+  name: string;
+  value: string | readonly string[] | null;
+  asOfMs: number;
+}
+
 /** Per user (and time bucket), what a {@link EventStore.tally} counts of the events a scan selects. */
 export interface EventTally {
   mpid: Mpid;
@@ -99,7 +113,8 @@ export type ScannedEvent = Pick<StoredEvent, 'mpid' | 'eventType' | 'data' | 'ti
  * resolves;
  * `truncateAfter(p, o)` removes exactly the events of partition `p` whose log offset is above
  * `o`, so a processor that resumes from its committed offset writes each event once; `clear`
- * empties the store for a replay.
+ * empties the store for a replay. `putCalculatedValues` keeps one row per user and calculated
+ * attribute (the last put wins; a null value removes it).
  *
  * @example
  *   await store.append(records);
@@ -136,5 +151,9 @@ export interface EventStore {
     onUsers: (users: number) => Promise<void>,
     onChunk: (tallies: EventTally[]) => Promise<void>,
   ): Promise<void>;
+  /** Writes users' calculated values (see {@link CalculatedValueRow}), in one transaction. */
+  putCalculatedValues(rows: readonly CalculatedValueRow[]): Promise<void>;
+  /** A user's calculated values as stored, by attribute id. */
+  calculatedValues(workspaceId: WorkspaceId, mpid: Mpid): Promise<CalculatedValueRow[]>;
   close(): Promise<void>;
 }

@@ -4,14 +4,14 @@ import type { EventStore } from '../analytics/event-store.ts';
 import type { Mpid } from '../kernel/ids.ts';
 import type { CalculatedEngine } from './calculated-engine.ts';
 import type { CalculatedStore, Calculation } from './calculated-store.ts';
-import type { ActiveAttribute } from './user-values.ts';
 import { readHistory } from './history.ts';
+import { type ActiveAttribute, valueRows } from './user-values.ts';
 import { type AttributeState, prune } from './windows.ts';
 
 export interface ActivationDeps {
   engine: CalculatedEngine;
   store: CalculatedStore;
-  events: Pick<EventStore, 'scan' | 'scanUsers' | 'tally'>;
+  events: Pick<EventStore, 'scan' | 'scanUsers' | 'tally' | 'putCalculatedValues'>;
   /** Each partition's committed offset: history up to a handover is in the event store once it is committed. */
   committed: (partition: number) => Promise<number>;
   logger: Logger;
@@ -27,7 +27,7 @@ export interface ActivationDeps {
  * `calculating`, once the processor has committed past its handover (so the event store holds
  * every event at or before it), reads each user's state from those events of the workspace
  * (`history.ts`) and writes it as the user's base state, with the progress, in
- * transactions of `usersPerWrite` users. A computation interrupted by a crash resumes after the
+ * transactions of `usersPerWrite` users, then the users' values in the event store. A computation interrupted by a crash resumes after the
  * last user written (`cursor`); what it writes replaces, so writing a user again is harmless.
  */
 export class Activation {
@@ -76,9 +76,13 @@ export class Activation {
       const states = pending.map((u) => ({ mpid: u.mpid, state: prune(attribute.definition, u.state, at) }));
       progress = { ...progress, usersDone: progress.usersDone + states.length, cursor: states.at(-1)!.mpid };
       await store.putBase(progress, states);
+      const mpids = states.map((u) => u.mpid);
       // The stage holds some of these users: they are read again, with their base states.
-      this.deps.engine.forget(attribute.workspaceId, states.map((u) => u.mpid));
+      this.deps.engine.forget(attribute.workspaceId, mpids);
       pending = [];
+      // Their values for analytics: the base state with what the stage counted since the handover.
+      const users = await this.deps.engine.statesOf(attribute.workspaceId, mpids);
+      await events.putCalculatedValues(mpids.flatMap((mpid) => valueRows([attribute], attribute.workspaceId, mpid, users.get(mpid), at)));
     };
     await readHistory({ attribute, upTo, ...(progress.cursor !== null ? { afterMpid: progress.cursor } : {}) }, events, {
       users: async (total) => {

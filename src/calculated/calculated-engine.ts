@@ -153,6 +153,28 @@ export class CalculatedEngine {
     return this.hold(ws, mpid, (await this.store.users(ws, [mpid])).get(mpid));
   }
 
+  /**
+   * These users' states as the stage sees them now (its own where it holds them, read again where
+   * they are stale, else the store's), without holding the users it does not hold: what the
+   * activation's values are computed from.
+   */
+  async statesOf(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<Map<Mpid, UserCalculatedState | undefined>> {
+    const states = new Map<Mpid, UserCalculatedState | undefined>();
+    const read: Mpid[] = [];
+    for (const mpid of mpids) {
+      const held = this.users.get(userKey(ws, mpid));
+      if (held && !held.stale) states.set(mpid, held.state);
+      else read.push(mpid);
+    }
+    const found = read.length === 0 ? new Map<Mpid, UserCalculatedState>() : await this.store.users(ws, read);
+    for (const mpid of read) {
+      // Held meanwhile, or stale: the stage's live states win over the store's (`hold`).
+      const held = this.users.get(userKey(ws, mpid));
+      states.set(mpid, held ? (held.stale ? this.hold(ws, mpid, found.get(mpid)).state : held.state) : found.get(mpid));
+    }
+    return states;
+  }
+
   /** Someone else wrote these users' states (the activation job, their base states): read them again when next needed. */
   forget(ws: WorkspaceId, mpids: readonly Mpid[]): void {
     for (const mpid of mpids) {

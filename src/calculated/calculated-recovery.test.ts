@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Mpid, parseMpid, workspaceId } from '../kernel/ids.ts';
 import type { Envelope } from '../model/envelope.ts';
 import { Processor } from '../pipeline/processor.ts';
+import { DuckDbEventStore } from '../storage/duckdb/duckdb-event-store.ts';
 import { SqliteCalculatedStore } from '../storage/sqlite/sqlite-calculated-store.ts';
 import { SqliteEventLog } from '../storage/sqlite/sqlite-event-log.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
@@ -11,6 +12,7 @@ import { CalculatedEngine } from './calculated-engine.ts';
 import { calculatedStage } from './calculated.stage.ts';
 import { definitionOf } from './test-batches.ts';
 import { userValues } from './user-values.ts';
+import { userAttributesOf } from '../model/enrichment.ts';
 
 const ws = workspaceId(1);
 const logger = pino({ level: 'silent' });
@@ -37,21 +39,22 @@ const purchase = (mpid: string, n: number): Envelope => ({
 });
 
 /** A processor with the calculated-attributes stage alone, on real files; `writeEveryMs` set so that nothing is written until it stops. */
-function processorOn(dir: string, writeEveryMs: number, { dies = false } = {}) {
+async function processorOn(dir: string, writeEveryMs: number, { dies = false } = {}) {
   const log = new SqliteEventLog({ file: join(dir, 'log.sqlite'), partitions: 4 });
   const store = new SqliteCalculatedStore(join(dir, 'state.sqlite'));
+  const values = await DuckDbEventStore.open(join(dir, 'events.duckdb'));
   const engine = new CalculatedEngine(store);
-  const stage = calculatedStage({ engine, store, log, writeEveryMs });
+  const stage = calculatedStage({ engine, store, values, log, writeEveryMs });
   // A process that dies does not write on the way out.
   if (dies) delete stage.close;
   const processor = new Processor({ log, stages: [stage], logger });
-  return { log, store, engine, processor };
+  return { log, store, values, engine, processor };
 }
 
 describe('calculated attributes, written behind', () => {
   it('counts again from the log what a crash lost, so each event counts once', async () => {
     const dir = tempDir('ca-recovery');
-    const first = processorOn(dir, 60 * 60_000, { dies: true });
+    const first = await processorOn(dir, 60 * 60_000, { dies: true });
     await first.store.create(ws, {
       name: 'plays',
       description: null,
@@ -74,9 +77,10 @@ describe('calculated attributes, written behind', () => {
     expect(await first.store.appliedOffsets()).toEqual(new Map());
     await first.log.close();
     await first.store.close();
+    await first.values.close();
 
-    const second = processorOn(dir, 60 * 60_000);
-    closers.push(() => second.log.close(), () => second.store.close());
+    const second = await processorOn(dir, 60 * 60_000);
+    closers.push(() => second.log.close(), () => second.store.close(), () => second.values.close());
     await second.processor.start();
     for (let i = 0; i < 3; i++) await second.log.append([purchase(users[i]!, 1)]);
     await second.processor.caughtUp();
@@ -85,5 +89,39 @@ describe('calculated attributes, written behind', () => {
     const counted = await second.store.users(ws, users.map((u) => parseMpid(u) as Mpid));
     // Each user: 10 batches of 1 or 2 plays before the crash (15 plays), then 1.
     expect(users.map((u) => userValues(attributes, counted.get(parseMpid(u) as Mpid), Date.now()).plays)).toEqual(['16', '16', '16']);
+    // Put in the event store with the states.
+    const stored = await Promise.all(users.map(async (u) => (await second.values.calculatedValues(ws, parseMpid(u) as Mpid)).map((r) => [r.name, r.value])));
+    expect(stored).toEqual([[['plays', '16']], [['plays', '16']], [['plays', '16']]]);
+  });
+
+  it('hands each record its user\'s values as computed attributes, a view that refuses to be read after a later record changed them', async () => {
+    const dir = tempDir('ca-view');
+    const { log, store, values, engine } = await processorOn(dir, 60 * 60_000);
+    closers.push(() => log.close(), () => store.close(), () => values.close());
+    await store.create(ws, {
+      name: 'plays',
+      description: null,
+      created_on: '',
+      created_by: '',
+      last_modified_on: null,
+      last_modified_by: null,
+      draft_definition: null,
+      active_definition: definitionOf('count', { event_name: 'Play', custom_event_type: 'other' }, { time_period: { type: 'since', date: '2025-01-01T00:00:00' } }),
+      activated_on: null,
+      activated_by: null,
+      revision: 1,
+    });
+    const stage = calculatedStage({ engine, store, values, log, writeEveryMs: 60 * 60_000 });
+    const [first, second] = [
+      { ...purchase('11', 2), partition: 0, offset: 1 },
+      { ...purchase('11', 1), partition: 0, offset: 2 },
+    ];
+    await stage.prepare!([first, second]);
+    const ran = await stage.run(first);
+    if (ran.kind !== 'ok') throw new Error(ran.kind);
+    expect(userAttributesOf(ran.record)).toEqual({ plays: '2' });
+    expect(ran.record.batch).toBe(first.batch);
+    await stage.run(second);
+    expect(() => userAttributesOf(ran.record)).toThrow(/read after a later record changed them/);
   });
 });

@@ -36,12 +36,13 @@ export const calculated: Capability = {
     const store = await ctx.store('calculated');
     const engine = new CalculatedEngine(store);
     const log = await ctx.store('log');
-    ctx.stage(calculatedStage({ engine, store, log }));
+    // The event store is the analytics capability's: this one reads its history and puts users' values in it, on the same thread.
+    const events = await ctx.store('events');
+    ctx.stage(calculatedStage({ engine, store, values: events, log }));
     const activation = new Activation({
       engine,
       store,
-      // The event store is the analytics capability's; this one only reads it, on the same thread.
-      events: await ctx.store('events'),
+      events,
       committed: (partition) => log.committed(PROCESSOR_CONSUMER, partition),
       logger: ctx.logger,
     });

@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Mpid, workspaceId } from '../kernel/ids.ts';
 import type { Quanta } from '../main.ts';
 import { basicAuth, quantaApp } from '../../test/helpers/quanta-app.ts';
+import { DuckDbEventStore } from '../storage/duckdb/duckdb-event-store.ts';
 import type { CalculatedAttribute } from './calculated-store.ts';
 import { parseDefinition } from './parse-definition.ts';
 
@@ -78,11 +80,15 @@ async function calculated(app: Quanta, attribute: CalculatedAttribute): Promise<
 }
 
 describe('calculated attributes in the processor', () => {
-  it('counts and sums as events arrive, shown in the Profile API and carried into the event store', async () => {
+  it('counts and sums as events arrive, shown in the Profile API, on the live stream and in the event store', async () => {
     q = await quantaApp();
     const app = q;
     const purchases = await activate(app, 'purchases', 'count');
-    await activate(app, 'spent', 'sum', 'amount');
+    const spent = await activate(app, 'spent', 'sum', 'amount');
+    const live: { mpid: string; attributes: Record<string, unknown> }[] = [];
+    const unsubscribe = app.processor.live.subscribe({ workspaceId: ws }, (m) => {
+      if (m.kind === 'event') live.push({ mpid: m.event.mpid, attributes: m.event.userAttributes });
+    });
     await send(app, 'ada', [{ name: 'Purchase', amount: 10.5 }, { name: 'Browse' }]);
     await send(app, 'ada', [{ name: 'Purchase', amount: 4 }, { name: 'Purchase', amount: 0.25 }]);
     await send(app, 'bob', [{ name: 'Purchase', amount: 1 }]);
@@ -90,9 +96,27 @@ describe('calculated attributes in the processor', () => {
     await calculated(app, purchases);
     expect(await attributesOf(app, 'ada')).toMatchObject({ purchases: '3', spent: '14.75' });
     expect(await attributesOf(app, 'bob')).toMatchObject({ purchases: '1', spent: '1' });
-    const stored = await app.use('events').list({ workspaceId: ws, mpid: mpidOf(app, 'ada') }, 10);
-    // Each batch carries the values after it: the first batch's events saw one purchase.
-    expect(stored.map((e) => e.userAttributes.purchases)).toEqual(['1', '1', '3', '3']);
+    // Each batch shows the values after it: the first batch's events saw one purchase.
+    await expect.poll(() => live.length).toBe(5);
+    unsubscribe();
+    const ada = mpidOf(app, 'ada');
+    expect(live.filter((e) => e.mpid === ada).map((e) => e.attributes.purchases)).toEqual(['1', '1', '3', '3']);
+    expect(live.filter((e) => e.mpid !== ada).map((e) => e.attributes)).toEqual([{ purchases: '1', spent: '1' }]);
+    // The event store keeps the batches as sent, and each user's current values (written behind: at the latest when Quanta stops).
+    const stored = await app.use('events').list({ workspaceId: ws, mpid: ada }, 10);
+    expect(stored.map((e) => e.userAttributes.purchases)).toEqual([undefined, undefined, undefined, undefined]);
+    await app.close();
+    q = undefined;
+    const events = await DuckDbEventStore.open(join(app.config.dataDir, 'events.duckdb'));
+    try {
+      const values = await events.calculatedValues(ws, ada);
+      expect(values.map((v) => [v.attributeId, v.name, v.value])).toEqual([
+        [purchases.id, 'purchases', '3'],
+        [spent.id, 'spent', '14.75'],
+      ]);
+    } finally {
+      await events.close();
+    }
   });
 
   it('activated later, computes what came before from the event store and goes on live, each event once', async () => {
@@ -112,5 +136,23 @@ describe('calculated attributes in the processor', () => {
     await app.processor.caughtUp();
     expect(await attributesOf(app, 'cy')).toMatchObject({ purchases: '9' });
     expect(await app.stores.calculated.calculation(ws, purchases.id, purchases.revision)).toMatchObject({ usersDone: 1, usersTotal: 1 });
+  });
+
+  it('activated over history alone, puts the users\' values in the event store', async () => {
+    q = await quantaApp();
+    const app = q;
+    await send(app, 'dee', [{ name: 'Purchase' }, { name: 'Purchase' }]);
+    await app.processor.caughtUp();
+    const purchases = await activate(app, 'purchases', 'count');
+    await calculated(app, purchases);
+    const dee = mpidOf(app, 'dee');
+    await app.close();
+    q = undefined;
+    const events = await DuckDbEventStore.open(join(app.config.dataDir, 'events.duckdb'));
+    try {
+      expect((await events.calculatedValues(ws, dee)).map((v) => [v.name, v.value])).toEqual([['purchases', '2']]);
+    } finally {
+      await events.close();
+    }
   });
 });

@@ -1,15 +1,20 @@
-import { type LogRecord, withEdits } from '../model/envelope.ts';
+import type { EventStore } from '../analytics/event-store.ts';
+import type { LogRecord } from '../model/envelope.ts';
+import { withComputedAttributes } from '../model/enrichment.ts';
 import { CountedOffsets } from '../model/counted-offsets.ts';
 import { ok, type Stage } from '../model/stage.ts';
 import { fedBy, type WorkspaceAttributes } from './attribute-registry.ts';
 import type { CachedUser, CalculatedEngine } from './calculated-engine.ts';
 import type { CalculatedStore, LiveState } from './calculated-store.ts';
 import { currentValues } from './current-values.ts';
+import { valueRows } from './user-values.ts';
 import { newState, observe, prune } from './windows.ts';
 
 export interface CalculatedStageDeps {
   engine: CalculatedEngine;
   store: CalculatedStore;
+  /** Where analytics reads users' values: the event store (its `putCalculatedValues`), written with the live states. */
+  values: Pick<EventStore, 'putCalculatedValues'>;
   /** The event log (its `read`), read again at recovery: what was counted after the last write is counted again from it. */
   log: { read(partition: number, afterOffset: number, limit: number): Promise<LogRecord[]> };
   /** How often live states are written (at most; and when the processor stops). */
@@ -25,9 +30,13 @@ const RECOVERY_CHUNK = 2000;
 /**
  * Calculated attributes, computed as events arrive (after the profile stage, so blocked data is
  * never counted): each active attribute of the batch's workspace observes each event, in log
- * order, into the user's live state; the batch then carries the user's values in its
- * `user_attributes` (mParticle enriches batches with calculated attributes, which win over a user
- * attribute of the same name), so the event store and the live stream show them.
+ * order, into the user's live state. The record then carries the user's values as computed
+ * attributes (`model/enrichment.ts`), which the stages after it that show or send the batch
+ * (the live stream) merge over its `user_attributes` (mParticle enriches batches with calculated
+ * attributes, which win over a user attribute of the same name); the batch itself stays as
+ * logged, so the event store stores the log's own text and nothing is copied per batch. The
+ * event store keeps each user's current values instead (`calculated_values`), put with each
+ * write of the live states below: analytics reads them there.
  *
  * Exactly once, written behind: live states change with almost every batch, so they are written
  * every `writeEveryMs` (30 s), sooner once `writeAtUsers` (20,000) users changed, and when the
@@ -55,12 +64,23 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
     const taken = engine.takeDirty();
     const offsets = counted.take();
     if (taken.length === 0 && offsets.size === 0) return;
-    const live = liveStates(taken, now());
+    const at = now();
+    const live = liveStates(taken, at);
+    const values = valueRowsOf(taken, at);
     try {
+      // Right after taking them (no await between): a user read again meanwhile would get states older than those taken.
       await store.record({ live, offsets });
     } catch (error) {
       engine.putBack(taken);
       counted.putBack(offsets);
+      throw error;
+    }
+    try {
+      // Derived from the states: a crash before this leaves these users' values as they were, until they next change.
+      await deps.values.putCalculatedValues(values);
+    } catch (error) {
+      // Written again, states and values, with the next write.
+      engine.putBack(taken);
       throw error;
     }
     counted.saved(offsets);
@@ -82,6 +102,23 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
       }
     }
     return live;
+  }
+
+  /**
+   * The event store's rows of the changed attributes' values. A user whose base states changed in
+   * the store (`stale`, being activated) has them only once read again: its attributes are marked
+   * changed again, for the next write.
+   */
+  function valueRowsOf(taken: readonly { user: CachedUser; ids: readonly number[] }[], at: number) {
+    return taken.flatMap(({ user, ids }) => {
+      if (user.stale) {
+        for (const id of ids) engine.changed(user, id);
+        return [];
+      }
+      const active = engine.registry.of(user.workspaceId);
+      const attributes = ids.flatMap((id) => active.byId.get(id) ?? []);
+      return valueRows(attributes, user.workspaceId, user.mpid, user.state, at);
+    });
   }
 
   /** Counts a record's events into the user's live states; the attributes whose state changed. */
@@ -119,17 +156,12 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
       engine.ran(record);
       const values = (user.values = currentValues(user.values, user.state, attributes, changed, record.receivedAtMs));
       if (values.size === 0) return ok(record);
-      // Object.assign, not a spread: spreading a hundred keys costs ten times as much.
-      const userAttributes = Object.assign({}, record.batch.user_attributes, values.byName);
-      const batch = { ...record.batch, user_attributes: userAttributes };
-      return ok(
-        withEdits({ ...record, batch }, record, {
-          eventIndex: record.batch.events.map((_, i) => i),
-          changedData: new Set(),
-          userAttributesChanged: true,
-          userIdentitiesChanged: false,
-        }),
-      );
+      const version = values.version;
+      const read = () => {
+        if (values.version !== version) throw new Error(`The calculated values of record ${record.partition}/${record.offset} were read after a later record changed them`);
+        return values.byName;
+      };
+      return ok(withComputedAttributes(record, { read }));
     },
     flush() {
       if (now() - writtenAt < writeEveryMs && engine.changedUsers < writeAtUsers) return last;

@@ -13,8 +13,10 @@ import { nextChangeMs, valueAt } from './windows.ts';
 export interface CurrentValues {
   /** The attributes they are values of: after a reload of the definitions they are computed anew. */
   readonly attributes: WorkspaceAttributes;
-  /** By attribute name (values that are nothing yet are left out). Never handed out: batches get copies. */
+  /** By attribute name (values that are nothing yet are left out). Changed in place: see `version`. */
   readonly byName: Record<string, CalculatedValue>;
+  /** Grows whenever `byName` changes: a view handed out with one version is stale at the next. */
+  version: number;
   /** How many values `byName` holds. */
   size: number;
   /** Per attribute id, until when its value holds (Infinity: until its state changes). */
@@ -36,7 +38,7 @@ export function currentValues(
   at: number,
 ): CurrentValues {
   if (held === undefined || held.attributes !== attributes || at < held.fromMs) {
-    const fresh: CurrentValues = { attributes, byName: {}, size: 0, untilMs: new Map(), fromMs: at, nextMs: Infinity };
+    const fresh: CurrentValues = { attributes, byName: {}, size: 0, version: 0, untilMs: new Map(), fromMs: at, nextMs: Infinity };
     for (const attribute of attributes.all) update(fresh, state, attribute, at);
     return fresh;
   }
@@ -68,9 +70,12 @@ function update(values: CurrentValues, state: UserCalculatedState, attribute: Ac
     if (had) {
       delete values.byName[attribute.name];
       values.size -= 1;
+      values.version += 1;
     }
     return;
   }
+  if (had && values.byName[attribute.name] === value) return;
   values.byName[attribute.name] = value;
+  values.version += 1;
   if (!had) values.size += 1;
 }

@@ -1,4 +1,5 @@
-import type { WorkspaceId } from '../kernel/ids.ts';
+import type { CalculatedValueRow } from '../analytics/event-store.ts';
+import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { CalculatedAttribute, UserCalculatedState } from './calculated-store.ts';
 import type { CalculatedValue } from './calculations.ts';
 import type { Definition } from './definition.ts';
@@ -51,4 +52,23 @@ export function userValues(attributes: readonly ActiveAttribute[], user: UserCal
     if (value !== undefined) values[attribute.name] = value;
   }
   return values;
+}
+
+/**
+ * The event store's rows of a user's values of these attributes at `nowMs` (see
+ * `EventStore.putCalculatedValues`; null where the user has no value).
+ */
+export function valueRows(
+  attributes: Iterable<ActiveAttribute>,
+  ws: WorkspaceId,
+  mpid: Mpid,
+  user: UserCalculatedState | undefined,
+  nowMs: number,
+): CalculatedValueRow[] {
+  const rows: CalculatedValueRow[] = [];
+  for (const attribute of attributes) {
+    const value = valueAt(attribute.definition, userState(attribute, user), nowMs) ?? null;
+    rows.push({ workspaceId: ws, mpid, attributeId: attribute.id, name: attribute.name, value, asOfMs: nowMs });
+  }
+  return rows;
 }

@@ -3,11 +3,11 @@ import { writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DataFieldMatch, EventFilter, EventScan, EventStore, EventTally, ScannedEvent, StoredEvent } from '../../analytics/event-store.ts';
+import type { CalculatedValueRow, DataFieldMatch, EventFilter, EventScan, EventStore, EventTally, ScannedEvent, StoredEvent } from '../../analytics/event-store.ts';
 import type { LogRecord } from '../../model/envelope.ts';
 import { inputId, type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
 import type { Environment, EventType } from '../../model/event-types.ts';
-import { COPY_EVENTS, EVENT_STORE_MIGRATIONS, EVENTS_WIDE_VIEW, lineOf, loadStatements } from './event-store-sql.ts';
+import { COPY_EVENTS, EVENT_STORE_MIGRATIONS, EVENTS_WIDE_VIEW, lineOf, loadStatements, putValuesStatements } from './event-store-sql.ts';
 import { migrateDuckDb } from './migrate-duckdb.ts';
 
 /**
@@ -19,6 +19,8 @@ import { migrateDuckDb } from './migrate-duckdb.ts';
  */
 export class DuckDbEventStore implements EventStore {
   private seq = 0;
+  private valuesWriter: DuckDBConnection | undefined;
+  private valuesPut: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -51,16 +53,53 @@ export class DuckDbEventStore implements EventStore {
 
   async append(records: readonly LogRecord[]): Promise<void> {
     const lines = records.filter((r) => r.batch.events.length > 0).map(lineOf);
+    await this.load(this.writer, 'append', lines, loadStatements);
+  }
+
+  async putCalculatedValues(rows: readonly CalculatedValueRow[]): Promise<void> {
+    // One line per key, the last put winning.
+    const byKey = new Map<string, CalculatedValueRow>();
+    for (const r of rows) byKey.set(`${r.workspaceId}\u0000${r.mpid}\u0000${r.attributeId}`, r);
+    const lines = [...byKey.values()].map((r) =>
+      JSON.stringify({ w: r.workspaceId, m: r.mpid, a: r.attributeId, n: r.name, v: r.value, t: Math.trunc(r.asOfMs) }),
+    );
+    // Its own connection (appends run their transactions on the writer's meanwhile), one put at a time.
+    const put = this.valuesPut.catch(() => undefined).then(async () => {
+      this.valuesWriter ??= await this.instance.connect();
+      await this.load(this.valuesWriter, 'values', lines, putValuesStatements);
+    });
+    this.valuesPut = put;
+    await put;
+  }
+
+  async calculatedValues(ws: WorkspaceId, mpid: Mpid): Promise<CalculatedValueRow[]> {
+    const r = await this.reader.runAndReadAll(
+      `SELECT attribute_id, name, value, epoch_ms(as_of) AS t FROM calculated_values
+       WHERE workspace_id = $1 AND mpid = CAST($2 AS BIGINT) ORDER BY attribute_id`,
+      [ws, mpid],
+    );
+    return r.getRows().map(([id, name, value, t]) => ({
+      workspaceId: ws,
+      mpid,
+      attributeId: Number(id),
+      name: String(name),
+      value: JSON.parse(String(value)) as string | string[],
+      asOfMs: Number(t),
+    }));
+  }
+
+  /** Writes NDJSON lines to a staging file and runs the statements loading it, in one transaction. */
+  private async load(connection: DuckDBConnection, kind: string, lines: readonly string[], statements: (file: string) => string[]): Promise<void> {
     if (lines.length === 0) return;
-    const file = join(this.stagingDir, `append-${process.pid}-${++this.seq}.ndjson`);
+    const file = join(this.stagingDir, `${kind}-${process.pid}-${++this.seq}.ndjson`);
     await writeFile(file, lines.join('\n'));
     try {
-      await this.writer.run('BEGIN TRANSACTION');
+      await connection.run('BEGIN TRANSACTION');
       try {
-        for (const sql of loadStatements(file)) await this.writer.run(sql);
-        await this.writer.run('COMMIT');
+        for (const sql of statements(file)) await connection.run(sql);
+        await connection.run('COMMIT');
       } catch (error) {
-        await this.writer.run('ROLLBACK');
+        await connection.run('ROLLBACK');
         throw error;
       }
     } finally {
@@ -77,6 +116,7 @@ export class DuckDbEventStore implements EventStore {
   async clear(): Promise<void> {
     await this.writer.run('DELETE FROM events');
     await this.writer.run('DELETE FROM batches');
+    await this.writer.run('DELETE FROM calculated_values');
     await this.writer.run('CHECKPOINT');
   }
 
@@ -175,8 +215,10 @@ export class DuckDbEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    await this.valuesPut.catch(() => undefined);
     this.reader.closeSync();
     this.writer.closeSync();
+    this.valuesWriter?.closeSync();
     rmSync(this.stagingDir, { recursive: true, force: true });
     this.instance.closeSync();
   }
