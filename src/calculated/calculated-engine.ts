@@ -8,7 +8,8 @@ import type { ActiveAttribute } from './user-values.ts';
 /**
  * One user's states as the engine holds them: as read from the store, with the live states
  * counted since (`dirty`: the attributes whose live state is not written yet), and its current
- * values as the stage keeps them (`values`).
+ * values as the stage last computed them (`values`, with `unvalued`: the attributes whose state
+ * changed since).
  */
 export interface CachedUser {
   readonly workspaceId: WorkspaceId;
@@ -16,6 +17,9 @@ export interface CachedUser {
   readonly state: UserCalculatedState;
   readonly dirty: Set<number>;
   values: CurrentValues | undefined;
+  readonly unvalued: Set<number>;
+  /** Grows whenever its states change (counted, read again): values handed out before are stale. */
+  changes: number;
   /** Its base states or seeds changed in the store: read them again before the next use. */
   stale: boolean;
 }
@@ -231,13 +235,15 @@ export class CalculatedEngine {
     const state = read ?? { live: new Map(), base: new Map(), seeds: new Map() };
     const held = this.users.get(key);
     if (!held) {
-      const user: CachedUser = { workspaceId: ws, mpid, state, dirty: new Set(), values: undefined, stale: false };
+      const user: CachedUser = { workspaceId: ws, mpid, state, dirty: new Set(), values: undefined, unvalued: new Set(), changes: 0, stale: false };
       this.users.set(key, user);
       return user;
     }
     for (const [id, live] of held.state.live) if (held.dirty.has(id) || !state.live.has(id)) state.live.set(id, live);
     Object.assign(held.state, state);
     held.values = undefined;
+    held.unvalued.clear();
+    held.changes += 1;
     held.stale = false;
     this.users.delete(key);
     this.users.set(key, held);

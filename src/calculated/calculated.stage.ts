@@ -121,9 +121,8 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
     });
   }
 
-  /** Counts a record's events into the user's live states; the attributes whose state changed. */
-  function count(record: LogRecord, user: CachedUser, attributes: WorkspaceAttributes): Set<number> {
-    const changed = new Set<number>();
+  /** Counts a record's events into the user's live states. */
+  function count(record: LogRecord, user: CachedUser, attributes: WorkspaceAttributes): void {
     for (const event of record.batch.events) {
       for (const attribute of fedBy(attributes, event)) {
         if (!engine.counts(attribute, record)) continue;
@@ -133,10 +132,26 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
         if (after === before) continue;
         user.state.live.set(attribute.id, { revision: attribute.revision, state: after });
         engine.changed(user, attribute.id);
-        changed.add(attribute.id);
+        user.unvalued.add(attribute.id);
+        user.changes += 1;
       }
     }
-    return changed;
+  }
+
+  /**
+   * The user's values when `record` ran, computed when first read (most records are never shown
+   * or sent: nothing is computed for them); refused once a later record changed the user's states.
+   */
+  function valuesView(record: LogRecord, user: CachedUser, attributes: WorkspaceAttributes) {
+    const changes = user.changes;
+    return {
+      read: () => {
+        if (user.changes !== changes) throw new Error(`The calculated values of record ${record.partition}/${record.offset} were read after a later record changed them`);
+        user.values = currentValues(user.values, user.state, attributes, user.unvalued, record.receivedAtMs);
+        user.unvalued.clear();
+        return user.values.byName;
+      },
+    };
   }
 
   return {
@@ -152,16 +167,9 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
         return ok(record);
       }
       const user = await engine.user(record.workspaceId, record.mpid);
-      const changed = counted.claim(record) ? count(record, user, attributes) : NOTHING;
+      if (counted.claim(record)) count(record, user, attributes);
       engine.ran(record);
-      const values = (user.values = currentValues(user.values, user.state, attributes, changed, record.receivedAtMs));
-      if (values.size === 0) return ok(record);
-      const version = values.version;
-      const read = () => {
-        if (values.version !== version) throw new Error(`The calculated values of record ${record.partition}/${record.offset} were read after a later record changed them`);
-        return values.byName;
-      };
-      return ok(withComputedAttributes(record, { read }));
+      return ok(withComputedAttributes(record, valuesView(record, user, attributes)));
     },
     flush() {
       if (now() - writtenAt < writeEveryMs && engine.changedUsers < writeAtUsers) return last;
@@ -202,4 +210,3 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
   };
 }
 
-const NOTHING: ReadonlySet<number> = new Set();

@@ -5,18 +5,16 @@ import { type ActiveAttribute, userState } from './user-values.ts';
 import { nextChangeMs, valueAt } from './windows.ts';
 
 /**
- * A user's current calculated values, what the stage enriches each of the user's batches with,
- * kept up to date rather than computed for every batch: a batch costs only the values its events
- * changed, and those a `within` window moved since (each value holds until its window's next
- * change).
+ * A user's current calculated values, what the stage hands each of the user's records as computed
+ * attributes, kept up to date rather than computed anew each time: a computation costs only the
+ * values whose states changed since, and those a `within` window moved (each value holds until
+ * its window's next change).
  */
 export interface CurrentValues {
   /** The attributes they are values of: after a reload of the definitions they are computed anew. */
   readonly attributes: WorkspaceAttributes;
-  /** By attribute name (values that are nothing yet are left out). Changed in place: see `version`. */
+  /** By attribute name (values that are nothing yet are left out). Changed in place by the next computation. */
   readonly byName: Record<string, CalculatedValue>;
-  /** Grows whenever `byName` changes: a view handed out with one version is stale at the next. */
-  version: number;
   /** How many values `byName` holds. */
   size: number;
   /** Per attribute id, until when its value holds (Infinity: until its state changes). */
@@ -38,7 +36,7 @@ export function currentValues(
   at: number,
 ): CurrentValues {
   if (held === undefined || held.attributes !== attributes || at < held.fromMs) {
-    const fresh: CurrentValues = { attributes, byName: {}, size: 0, version: 0, untilMs: new Map(), fromMs: at, nextMs: Infinity };
+    const fresh: CurrentValues = { attributes, byName: {}, size: 0, untilMs: new Map(), fromMs: at, nextMs: Infinity };
     for (const attribute of attributes.all) update(fresh, state, attribute, at);
     return fresh;
   }
@@ -70,12 +68,9 @@ function update(values: CurrentValues, state: UserCalculatedState, attribute: Ac
     if (had) {
       delete values.byName[attribute.name];
       values.size -= 1;
-      values.version += 1;
     }
     return;
   }
-  if (had && values.byName[attribute.name] === value) return;
   values.byName[attribute.name] = value;
-  values.version += 1;
   if (!had) values.size += 1;
 }

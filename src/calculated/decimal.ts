@@ -39,7 +39,19 @@ export function toNumber(value: unknown): number | undefined {
   return d === undefined ? undefined : decimalToNumber(d);
 }
 
+/** Texts parsed lately: states and event values repeat the same few numbers (decimals are never mutated, so they are shared). */
+const parsed = new Map<string, Decimal | undefined>();
+const PARSED_HELD = 4096;
+
 function parseDecimalText(text: string): Decimal | undefined {
+  if (parsed.has(text)) return parsed.get(text);
+  const d = parseDecimalTextAnew(text);
+  if (parsed.size >= PARSED_HELD) parsed.clear();
+  parsed.set(text, d);
+  return d;
+}
+
+function parseDecimalTextAnew(text: string): Decimal | undefined {
   const match = DECIMAL.exec(text);
   if (!match) return undefined;
   const [, sign = '', whole = '', fraction = '', exponent = '0'] = match;

@@ -190,9 +190,22 @@ function itemLookup(item: Bag, fields: readonly string[], fallback: AttributeLoo
  * underscores ("Coupon Code" is `coupon_code`, "SKU" is `id`).
  */
 function fieldName(name: string, fields: readonly string[]): string | undefined {
-  const key = name.trim().toLowerCase().replace(/\s+/g, '_');
-  const field = FIELD_ALIASES[key] ?? key;
+  const field = fieldKeyOf(name);
   return fields.includes(field) ? field : undefined;
+}
+
+/** Attribute names seen, as field keys (definitions name few, and they are looked up per product). */
+const fieldKeys = new Map<string, string>();
+
+function fieldKeyOf(name: string): string {
+  let field = fieldKeys.get(name);
+  if (field === undefined) {
+    const key = name.trim().toLowerCase().replace(/\s+/g, '_');
+    field = FIELD_ALIASES[key] ?? key;
+    if (fieldKeys.size >= 4096) fieldKeys.clear();
+    fieldKeys.set(name, field);
+  }
+  return field;
 }
 
 function commerceMatches(dp: DataPoint, data: EventData): boolean {

@@ -90,15 +90,19 @@ export function addObservation(def: Definition, state: AttributeState, o: Observ
     return base === state.base ? state : { ...state, base };
   }
   const start = Math.floor(o.atMs / range.bucketMs) * range.bucketMs;
-  const buckets = [...state.buckets];
-  let i = buckets.length;
-  while (i > 0 && (buckets[i - 1]?.[0] ?? 0) > start) i -= 1;
-  const held = buckets[i - 1];
+  // Found before anything is copied: most events fall in the last bucket, and many change nothing.
+  let i = state.buckets.length;
+  while (i > 0 && (state.buckets[i - 1]?.[0] ?? 0) > start) i -= 1;
+  const held = state.buckets[i - 1];
   if (held?.[0] === start) {
     const next = calc.add(held[1], o);
     if (next === held[1]) return state;
+    const buckets = state.buckets.slice();
     buckets[i - 1] = [start, next];
-  } else buckets.splice(i, 0, [start, calc.add(calc.empty(), o)]);
+    return { ...state, buckets };
+  }
+  const buckets = state.buckets.slice();
+  buckets.splice(i, 0, [start, calc.add(calc.empty(), o)]);
   return { ...state, buckets };
 }
 
