@@ -8,7 +8,7 @@ import type { CachedUser, CalculatedEngine } from './calculated-engine.ts';
 import type { CalculatedStore, LiveState } from './calculated-store.ts';
 import { currentValues } from './current-values.ts';
 import { valueRows } from './user-values.ts';
-import { newState, observe, prune } from './windows.ts';
+import { newState, observeInto, prune } from './windows.ts';
 
 export interface CalculatedStageDeps {
   engine: CalculatedEngine;
@@ -126,11 +126,15 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
     for (const event of record.batch.events) {
       for (const attribute of fedBy(attributes, event)) {
         if (!engine.counts(attribute, record)) continue;
+        // The live states are the stage's alone: counted in place.
         const held = user.state.live.get(attribute.id);
-        const before = held?.revision === attribute.revision ? held.state : newState(attribute.definition);
-        const after = observe(attribute.definition, before, event, record.batch, record.receivedAtMs);
-        if (after === before) continue;
-        user.state.live.set(attribute.id, { revision: attribute.revision, state: after });
+        if (held?.revision === attribute.revision) {
+          if (!observeInto(attribute.definition, held.state, event, record.batch, record.receivedAtMs)) continue;
+        } else {
+          const state = newState(attribute.definition);
+          if (!observeInto(attribute.definition, state, event, record.batch, record.receivedAtMs)) continue;
+          user.state.live.set(attribute.id, { revision: attribute.revision, state });
+        }
         engine.changed(user, attribute.id);
         user.unvalued.add(attribute.id);
         user.changes += 1;

@@ -4,7 +4,7 @@ import { calculationOf } from './calculations.ts';
 import { PRODUCT_ACTIONS } from '../model/event-types.ts';
 import { type DataPoint, IMPRESSION_ACTION, isOneOf, PROMOTION_ACTIONS } from './definition.ts';
 import type { ActiveAttribute } from './user-values.ts';
-import { type AttributeState, newState, observe, rangeOf, stateOfTallies } from './windows.ts';
+import { type AttributeState, newState, observeInto, rangeOf, stateOfTallies } from './windows.ts';
 
 /** What history is read for: an attribute's events up to the handover, of the users after `afterMpid`. */
 export interface HistoryQuery {
@@ -73,7 +73,7 @@ export async function readHistory(
         user = { mpid: e.mpid, state: newState(def) };
       }
       // History knows event times only: they stand for the batch's time too.
-      user.state = observe(def, user.state, { event_type: e.eventType, data: e.data }, { timestamp_unixtime_ms: e.timestampMs }, e.timestampMs);
+      observeInto(def, user.state, { event_type: e.eventType, data: e.data }, { timestamp_unixtime_ms: e.timestampMs }, e.timestampMs);
     }
   });
   if (user) await to.user(user.mpid, user.state);

@@ -7,6 +7,7 @@ import {
   newState,
   nextChangeMs,
   observe,
+  observeInto,
   prune,
   rangeOf,
   valueAt,
@@ -146,5 +147,26 @@ describe('mergeStates', () => {
     const count = definitionOf('count');
     expect(() => mergeStates(newState(sum), newState(count))).toThrow('Cannot merge a sum state with a count state');
     expect(() => valueAt(count, newState(sum), NOW)).toThrow('A sum state cannot serve a count definition');
+  });
+});
+
+describe('observeInto', () => {
+  it('changes a state in place to what observe returns, while observe leaves its input as it was', () => {
+    const def = definitionOf('sum', { attribute_name: 'n' }, within(2));
+    const times = [NOW - 30 * HOUR, NOW - 3 * HOUR, NOW - 30 * HOUR, NOW - 1000, NOW - 40 * HOUR];
+    const owned = newState(def);
+    let copied = newState(def);
+    for (const batch of plays(...times)) {
+      for (const event of batch.events) {
+        const before = copied;
+        const snapshot = JSON.stringify(before);
+        copied = observe(def, before, event, batch, NOW);
+        expect(JSON.stringify(before)).toBe(snapshot);
+        expect(observeInto(def, owned, event, batch, NOW)).toBe(copied !== before);
+        expect(owned).toEqual(copied);
+      }
+    }
+    expect(valueAt(def, owned, NOW)).toBe('10');
+    expect(owned.buckets).toHaveLength(4);
   });
 });

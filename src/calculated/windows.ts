@@ -20,7 +20,8 @@ import { type BatchTime, type Observation, observeEvent } from './observations.t
  * - Seeds are the `base` state of a `within` definition: the Reference says seeded values do
  *   not decrement when they pass out of the window.
  *
- * The state is JSON: a store can keep it as is.
+ * The state is JSON: a store can keep it as is. It is not changed in place, except by
+ * {@link observeInto}, on a state its caller alone holds.
  */
 export interface AttributeState {
   readonly calculation_type: CalculationType;
@@ -81,29 +82,50 @@ export function observe(
 
 /** The state after one observation (see {@link observe}). */
 export function addObservation(def: Definition, state: AttributeState, o: Observation): AttributeState {
+  const copy: AttributeState = { calculation_type: state.calculation_type, base: state.base, buckets: state.buckets.slice() };
+  return addInto(def, copy, o) ? copy : state;
+}
+
+/**
+ * {@link observe} for a state only its caller holds (the stage's live states, a state being read
+ * from history): the state is changed in place, where `observe` copies it (a hundred attributes
+ * over every event make those copies most of the garbage). Whether it changed.
+ */
+export function observeInto(def: Definition, state: AttributeState, event: BatchEvent, batch: BatchTime, receivedAtMs: number): boolean {
+  const o = observeEvent(def, event, batch, receivedAtMs);
+  return o !== undefined && addInto(def, state, o);
+}
+
+/** An {@link AttributeState} as {@link addInto} changes it. */
+type Changing = { base: CalcState; buckets: (readonly [number, CalcState])[] };
+
+/** Adds an observation to the state in place (its calculation states and bucket entries are replaced, never changed); whether it changed. */
+function addInto(def: Definition, state: AttributeState, o: Observation): boolean {
   checkType(def, state);
   const range = rangeOf(def);
-  if (o.atMs < range.fromMs) return state;
+  if (o.atMs < range.fromMs) return false;
   const calc = calculationOf(def.calculation_type);
+  const changing = state as unknown as Changing;
   if (range.bucketMs === undefined) {
     const base = calc.add(state.base, o);
-    return base === state.base ? state : { ...state, base };
+    if (base === state.base) return false;
+    changing.base = base;
+    return true;
   }
   const start = Math.floor(o.atMs / range.bucketMs) * range.bucketMs;
-  // Found before anything is copied: most events fall in the last bucket, and many change nothing.
-  let i = state.buckets.length;
-  while (i > 0 && (state.buckets[i - 1]?.[0] ?? 0) > start) i -= 1;
-  const held = state.buckets[i - 1];
+  // Most events fall in the last bucket.
+  const buckets = changing.buckets;
+  let i = buckets.length;
+  while (i > 0 && (buckets[i - 1]?.[0] ?? 0) > start) i -= 1;
+  const held = buckets[i - 1];
   if (held?.[0] === start) {
     const next = calc.add(held[1], o);
-    if (next === held[1]) return state;
-    const buckets = state.buckets.slice();
+    if (next === held[1]) return false;
     buckets[i - 1] = [start, next];
-    return { ...state, buckets };
+    return true;
   }
-  const buckets = state.buckets.slice();
   buckets.splice(i, 0, [start, calc.add(calc.empty(), o)]);
-  return { ...state, buckets };
+  return true;
 }
 
 /**
