@@ -1,11 +1,11 @@
 import { Histogram } from 'prom-client';
 import type { Capability } from '../runtime/capability.ts';
-import type { EventFilter, EventStore, StoredEvent } from './event-store.ts';
+import type { CalculatedValueRow, EventFilter, EventStore, StoredEvent } from './event-store.ts';
 import { eventStoreStage } from './event-store.stage.ts';
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 
 /** The event store as the app thread reads it: through the processor thread, which alone opens it. */
-export type EventReader = Pick<EventStore, 'count' | 'list' | 'copyEvents'>;
+export type EventReader = Pick<EventStore, 'count' | 'list' | 'copyEvents' | 'calculatedValues'>;
 
 declare module '../runtime/capability.ts' {
   interface StoreKinds {
@@ -22,6 +22,8 @@ declare module '../runtime/capability.ts' {
     'events.list': (filter: EventFilter, limit: number) => Promise<StoredEvent[]>;
     /** Aliasing's copy of a user's events to another. */
     'events.copyEvents': (ws: WorkspaceId, from: Mpid, to: Mpid, startMs: number, endMs: number) => Promise<number>;
+    /** A user's calculated values as the event store keeps them. */
+    'events.calculatedValues': (ws: WorkspaceId, mpid: Mpid) => Promise<CalculatedValueRow[]>;
   }
 }
 
@@ -41,12 +43,14 @@ export const analytics: Capability = {
     ctx.expose('events.count', (filter) => store.count(filter));
     ctx.expose('events.list', (filter, limit) => store.list(filter, limit));
     ctx.expose('events.copyEvents', (ws, from, to, startMs, endMs) => store.copyEvents(ws, from, to, startMs, endMs));
+    ctx.expose('events.calculatedValues', (ws, mpid) => store.calculatedValues(ws, mpid));
   },
   app(ctx) {
     ctx.provide('events', {
       count: (filter) => ctx.call('events.count', filter),
       list: (filter, limit) => ctx.call('events.list', filter, limit),
       copyEvents: (ws, from, to, startMs, endMs) => ctx.call('events.copyEvents', ws, from, to, startMs, endMs),
+      calculatedValues: (ws, mpid) => ctx.call('events.calculatedValues', ws, mpid),
     });
   },
 };

@@ -67,22 +67,31 @@ export class Activation {
     if (!started || started.status === 'calculated' || !(await this.historyStored(started))) return;
     let progress: Calculation = started;
     const now = this.deps.now ?? Date.now;
+    const startedAt = performance.now();
     const upTo = new Map(Object.entries(progress.handover).map(([p, o]) => [Number(p), o]));
-    const batchSize = this.deps.usersPerWrite ?? 1000;
+    const batchSize = this.deps.usersPerWrite ?? 10_000;
     let pending: { mpid: Mpid; state: AttributeState }[] = [];
     const write = async () => {
       if (pending.length === 0) return;
       const at = now();
       const states = pending.map((u) => ({ mpid: u.mpid, state: prune(attribute.definition, u.state, at) }));
+      pending = [];
+      const mpids = states.map((u) => u.mpid);
+      // Their values for analytics first (a crash before the base states are stored computes them again):
+      // the new base state with what the stage counted since the handover.
+      const users = await this.deps.engine.statesOf(attribute.workspaceId, mpids);
+      const base = { revision: attribute.revision };
+      await events.putCalculatedValues(
+        states.flatMap(({ mpid, state }) => {
+          const user = users.get(mpid);
+          const withBase = { live: user?.live ?? new Map(), seeds: user?.seeds ?? new Map(), base: new Map(user?.base).set(attribute.id, { ...base, state }) };
+          return valueRows([attribute], attribute.workspaceId, mpid, withBase, at);
+        }),
+      );
       progress = { ...progress, usersDone: progress.usersDone + states.length, cursor: states.at(-1)!.mpid };
       await store.putBase(progress, states);
-      const mpids = states.map((u) => u.mpid);
       // The stage holds some of these users: they are read again, with their base states.
       this.deps.engine.forget(attribute.workspaceId, mpids);
-      pending = [];
-      // Their values for analytics: the base state with what the stage counted since the handover.
-      const users = await this.deps.engine.statesOf(attribute.workspaceId, mpids);
-      await events.putCalculatedValues(mpids.flatMap((mpid) => valueRows([attribute], attribute.workspaceId, mpid, users.get(mpid), at)));
     };
     await readHistory({ attribute, upTo, ...(progress.cursor !== null ? { afterMpid: progress.cursor } : {}) }, events, {
       users: async (total) => {
@@ -96,7 +105,10 @@ export class Activation {
     await write();
     const done: Calculation = { ...progress, status: 'calculated', completedAtMs: now() };
     await store.putCalculation(done);
-    this.deps.logger.info({ attribute: attribute.name, revision: attribute.revision, users: done.usersDone }, 'calculated attribute computed from history');
+    this.deps.logger.info(
+      { attribute: attribute.name, revision: attribute.revision, users: done.usersDone, ms: Math.round(performance.now() - startedAt) },
+      'calculated attribute computed from history',
+    );
   }
 
   /** Whether every partition is committed past the handover. */

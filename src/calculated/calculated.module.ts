@@ -10,7 +10,7 @@ import { calculatedRoutes } from './calculated.routes.ts';
 import { calculatedStage } from './calculated.stage.ts';
 import { SeedingService } from './seeding-service.ts';
 import { seedingRoutes } from './seeding.routes.ts';
-import { userValues } from './user-values.ts';
+import { userValues, valueRows } from './user-values.ts';
 
 declare module '../runtime/capability.ts' {
   interface StoreKinds {
@@ -20,6 +20,8 @@ declare module '../runtime/capability.ts' {
   interface ProcessorCalls {
     /** An attribute was activated: look for computations to start now. */
     'calculated.activated': () => Promise<void>;
+    /** Seeds were stored: these users' values are put in the event store. */
+    'calculated.seeded': (ws: WorkspaceId, seeds: readonly { id: number; mpid: Mpid }[]) => Promise<void>;
     /** A user's values now, by attribute name. */
     'calculated.values': (ws: WorkspaceId, mpid: Mpid) => Promise<Record<string, CalculatedValue>>;
   }
@@ -51,6 +53,19 @@ export const calculated: Capability = {
     ctx.onReplayed(() => activation.runDue());
     // A nudge, not state: without it the activation starts at its next look, within half a second.
     ctx.expose('calculated.activated', async () => void activation.runDue());
+    ctx.expose('calculated.seeded', async (ws, seeds) => {
+      // Reloads the seed revision first: the users held are read again, with their seeds.
+      await engine.refresh();
+      const at = Date.now();
+      const active = engine.registry.of(ws);
+      const users = await engine.statesOf(ws, [...new Set(seeds.map((s) => s.mpid))]);
+      await events.putCalculatedValues(
+        seeds.flatMap(({ id, mpid }) => {
+          const attribute = active.byId.get(id);
+          return attribute ? valueRows([attribute], ws, mpid, users.get(mpid), at) : [];
+        }),
+      );
+    });
     // The live states are the processor's (written behind): the Profile API asks it.
     ctx.expose('calculated.values', async (ws, mpid) => {
       await engine.refresh();
@@ -63,7 +78,9 @@ export const calculated: Capability = {
     const { retentionDays, maxActive } = ctx.config.calculated;
     const onActivated = () => void ctx.call('calculated.activated').catch((error: unknown) => ctx.logger.warn({ err: error }, 'the processor was not told of an activation'));
     ctx.tenantRoutes(calculatedRoutes, { calculated: new CalculatedService(store, { retentionDays, maxActive, onActivated }) });
-    const seeding = new SeedingService({ calculated: store, graph: ctx.use('graph'), write: ctx.use('ingest'), limits: ctx.config.limits });
+    const onSeeded = (ws: WorkspaceId, seeds: readonly { id: number; mpid: Mpid }[]) =>
+      void ctx.call('calculated.seeded', ws, seeds).catch((error: unknown) => ctx.logger.warn({ err: error }, "seeded users' values were not put in the event store"));
+    const seeding = new SeedingService({ calculated: store, graph: ctx.use('graph'), write: ctx.use('ingest'), limits: ctx.config.limits, onSeeded });
     ctx.routes(seedingRoutes, { seeding, inputs: ctx.use('inputs') });
   },
 };

@@ -132,21 +132,25 @@ function compiled(def: Definition): Compiled {
 
 type Bag = Record<string, unknown>;
 
-function valuesOf(def: Definition, c: Compiled, event: BatchEvent): WeightedValue[] | undefined {
+/** An observation without values (shared: observations are never changed). */
+const NO_VALUES: readonly WeightedValue[] = Object.freeze([]);
+
+function valuesOf(def: Definition, c: Compiled, event: BatchEvent): readonly WeightedValue[] | undefined {
   const dp = def.datapoint;
-  const eventAttributes = eventLookup(event);
   const name = needsAttribute(def.calculation_type) ? dp.attribute_name : null;
+  if (dp.attribute_category === 'event_attribute' && name === null && !c.hasConditions) return NO_VALUES;
+  const eventAttributes = eventLookup(event);
   if (dp.attribute_category === 'event_attribute') {
     if (!c.conditions(eventAttributes)) return undefined;
     const value = name === null ? undefined : asScalar(eventAttributes(name));
-    return value === undefined ? [] : [{ value, weight: 1 }];
+    return value === undefined ? NO_VALUES : [{ value, weight: 1 }];
   }
   const product = dp.attribute_category === 'product_attribute';
   const fields = product ? PRODUCT_FIELDS : PROMOTION_FIELDS;
   const items = product ? productsOf(dp, event.data) : bags(ownValue(event.data.promotion_action, 'promotions'));
   const qualifying = c.hasConditions ? items.filter((item) => c.conditions(itemLookup(item, fields, eventAttributes))) : items;
   if (c.hasConditions && qualifying.length === 0 && (items.length > 0 || !c.conditions(eventAttributes))) return undefined;
-  if (name === null) return [];
+  if (name === null) return NO_VALUES;
   const out: WeightedValue[] = [];
   for (const item of qualifying) {
     const value = asScalar(itemLookup(item, fields, () => undefined)(name));

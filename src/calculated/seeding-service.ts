@@ -57,6 +57,8 @@ export interface SeedingServiceDeps {
   write: SeedingWritePath;
   /** The Events API's: each user at most `batchBytes` (as a batch), at most `batchesPerBulk` users per bulk request. */
   limits: { batchBytes: number; batchesPerBulk: number };
+  /** Seeds were stored: the users' values change (the processor puts them in the event store). */
+  onSeeded?: (ws: WorkspaceId, seeds: readonly { id: number; mpid: Mpid }[]) => void;
 }
 
 export interface SeedingRequest {
@@ -140,7 +142,10 @@ export class SeedingService {
       });
     }
     const seeds = users.flatMap((u) => u.seeds.map((s) => ({ id: s.id, mpid: u.mpid, state: s.state })));
-    if (seeds.length > 0) await this.deps.calculated.putSeeds(input.workspaceId, seeds);
+    if (seeds.length > 0) {
+      await this.deps.calculated.putSeeds(input.workspaceId, seeds);
+      this.deps.onSeeded?.(input.workspaceId, seeds.map(({ id, mpid }) => ({ id, mpid })));
+    }
     return { users: users.length, seeds: seeds.length, userAttributeUpdates: withAttributes.length, rateLimitPercentUsed };
   }
 

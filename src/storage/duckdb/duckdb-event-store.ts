@@ -1,6 +1,6 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { writeFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CalculatedValueRow, DataFieldMatch, EventFilter, EventScan, EventStore, EventTally, ScannedEvent, StoredEvent } from '../../analytics/event-store.ts';
@@ -21,13 +21,34 @@ export class DuckDbEventStore implements EventStore {
   private seq = 0;
   private valuesWriter: DuckDBConnection | undefined;
   private valuesPut: Promise<void> = Promise.resolve();
+  /** History reads running (see {@link readHistory}). */
+  private historyReads = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     private readonly reader: DuckDBConnection,
     private readonly stagingDir: string,
+    private readonly threads: number,
   ) {}
+
+  /**
+   * Runs a read of history (a scan, a tally) on a connection of its own (a long read must not
+   * hold up the reader's counts and lists), with one DuckDB thread per core: such reads are long
+   * and rare, where the loads the store is configured for are small and frequent. DuckDB's thread
+   * count is the instance's, so it is raised while any history read runs.
+   */
+  private async readHistory<T>(read: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const connection = await this.instance.connect();
+    const cores = Math.max(availableParallelism(), this.threads);
+    try {
+      if (this.historyReads++ === 0 && cores > this.threads) await connection.run(`SET threads = ${cores}`);
+      return await read(connection);
+    } finally {
+      if (--this.historyReads === 0 && cores > this.threads) await connection.run(`SET threads = ${this.threads}`);
+      connection.closeSync();
+    }
+  }
 
   /**
    * `threads`: DuckDB's worker threads (its default is one per core). The processor loads small
@@ -36,7 +57,8 @@ export class DuckDbEventStore implements EventStore {
   static async open(file: string, options: { threads?: number } = {}): Promise<DuckDbEventStore> {
     const stagingDir = file === ':memory:' ? mkdtempSync(join(tmpdir(), 'quanta-events-')) : `${file}.staging`;
     mkdirSync(stagingDir, { recursive: true });
-    const instance = await DuckDBInstance.create(file, { threads: String(options.threads ?? 1) });
+    const threads = options.threads ?? 1;
+    const instance = await DuckDBInstance.create(file, { threads: String(threads) });
     const writer = await instance.connect();
     try {
       await migrateDuckDb(writer, 'events', EVENT_STORE_MIGRATIONS);
@@ -48,7 +70,7 @@ export class DuckDbEventStore implements EventStore {
       rmSync(stagingDir, { recursive: true, force: true });
       throw error;
     }
-    return new DuckDbEventStore(instance, writer, await instance.connect(), stagingDir);
+    return new DuckDbEventStore(instance, writer, await instance.connect(), stagingDir, threads);
   }
 
   async append(records: readonly LogRecord[]): Promise<void> {
@@ -144,9 +166,7 @@ export class DuckDbEventStore implements EventStore {
   async scan(query: EventScan, onChunk: (events: ScannedEvent[]) => Promise<void>): Promise<void> {
     const where = scanWhere(query);
     if (!where) return;
-    // A connection of its own: a long scan must not hold up the reader's counts and lists.
-    const connection = await this.instance.connect();
-    try {
+    await this.readHistory(async (connection) => {
       // `events` alone (no join): a computation needs the events, not what their batches share.
       const result = await connection.stream(
         `SELECT mpid::VARCHAR AS mpid, event_type, data, epoch_ms(event_time) AS ts, partition, log_offset
@@ -165,9 +185,7 @@ export class DuckDbEventStore implements EventStore {
           })),
         );
       }
-    } finally {
-      connection.closeSync();
-    }
+    });
   }
 
   async scanUsers(query: EventScan): Promise<number> {
@@ -186,8 +204,7 @@ export class DuckDbEventStore implements EventStore {
     const where = scanWhere(query);
     if (!where) return onUsers(0);
     const bucket = bucketMs === undefined ? 'NULL::BIGINT' : `(epoch_ms(event_time) // ${Math.trunc(bucketMs)}) * ${Math.trunc(bucketMs)}`;
-    const connection = await this.instance.connect();
-    try {
+    await this.readHistory(async (connection) => {
       // Aggregated into a table of this connection's first: its users are counted before it is read.
       await connection.run(
         `CREATE TEMP TABLE tallies AS
@@ -209,9 +226,7 @@ export class DuckDbEventStore implements EventStore {
           })),
         );
       }
-    } finally {
-      connection.closeSync();
-    }
+    });
   }
 
   async close(): Promise<void> {

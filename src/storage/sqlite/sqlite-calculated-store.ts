@@ -60,7 +60,7 @@ export const CALCULATED_MIGRATIONS: readonly SqliteMigration[] = [
 const nameKey = (name: string) => name.toLowerCase();
 
 /** Users per `IN (...)` read. */
-const CHUNK = 500;
+const CHUNK = 5000;
 
 /**
  * Calculated attributes in SQLite: definitions as JSON documents (fsync'ed on commit: they are
@@ -114,6 +114,10 @@ export class SqliteCalculatedStore implements CalculatedStore {
         'INSERT INTO ca_offsets (partition, log_offset) VALUES (?, ?) ON CONFLICT (partition) DO UPDATE SET log_offset = excluded.log_offset',
       ),
       offsets: db.prepare('SELECT partition, log_offset FROM ca_offsets'),
+      // Users' states, the MPIDs as a JSON array: one statement, prepared once, whatever their number.
+      liveOf: db.prepare('SELECT mpid, id, revision, state FROM ca_live WHERE workspace_id = ? AND mpid IN (SELECT value FROM json_each(?))'),
+      baseOf: db.prepare('SELECT mpid, id, revision, state FROM ca_base WHERE workspace_id = ? AND mpid IN (SELECT value FROM json_each(?))'),
+      seedsOf: db.prepare('SELECT mpid, id, state FROM ca_seeds WHERE workspace_id = ? AND mpid IN (SELECT value FROM json_each(?))'),
     };
     const s = this.stmt;
     this.tx = {
@@ -205,15 +209,13 @@ export class SqliteCalculatedStore implements CalculatedStore {
       if (!user) users.set(mpid, (user = { live: new Map(), base: new Map(), seeds: new Map() }));
       return user;
     };
+    const s = this.stmt;
     for (let i = 0; i < mpids.length; i += CHUNK) {
-      const chunk = [...new Set(mpids.slice(i, i + CHUNK))];
-      const marks = chunk.map(() => '?').join(', ');
-      const rows = (table: string, columns: string) =>
-        this.db.prepare(`SELECT mpid, ${columns} FROM ${table} WHERE workspace_id = ? AND mpid IN (${marks})`).all(ws, ...chunk) as Record<string, string | number>[];
+      const chunk = JSON.stringify([...new Set(mpids.slice(i, i + CHUNK))]);
       const revisionState = (r: Record<string, string | number>): RevisionState => ({ revision: Number(r.revision), state: JSON.parse(r.state as string) as AttributeState });
-      for (const r of rows('ca_live', 'id, revision, state')) of(r.mpid as Mpid).live.set(Number(r.id), revisionState(r));
-      for (const r of rows('ca_base', 'id, revision, state')) of(r.mpid as Mpid).base.set(Number(r.id), revisionState(r));
-      for (const r of rows('ca_seeds', 'id, state')) of(r.mpid as Mpid).seeds.set(Number(r.id), JSON.parse(r.state as string) as AttributeState);
+      for (const r of s.liveOf.all(ws, chunk) as Record<string, string | number>[]) of(r.mpid as Mpid).live.set(Number(r.id), revisionState(r));
+      for (const r of s.baseOf.all(ws, chunk) as Record<string, string | number>[]) of(r.mpid as Mpid).base.set(Number(r.id), revisionState(r));
+      for (const r of s.seedsOf.all(ws, chunk) as Record<string, string | number>[]) of(r.mpid as Mpid).seeds.set(Number(r.id), JSON.parse(r.state as string) as AttributeState);
     }
     return users;
   }
