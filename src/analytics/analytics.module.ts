@@ -23,7 +23,7 @@ declare module '../runtime/capability.ts' {
     /** Aliasing's copy of a user's events to another. */
     'events.copyEvents': (ws: WorkspaceId, from: Mpid, to: Mpid, startMs: number, endMs: number) => Promise<number>;
     /** A user's calculated values as the event store keeps them. */
-    'events.calculatedValues': (ws: WorkspaceId, mpid: Mpid) => Promise<CalculatedValueRow[]>;
+    'events.calculatedValues': (ws: WorkspaceId, mpid: Mpid) => Promise<CalculatedValueRow | undefined>;
   }
 }
 

@@ -79,16 +79,14 @@ export interface DataFieldMatch {
 }
 
 /**
- * One user's value of one calculated attribute, as the event store keeps it for analytics: the
- * user's current value when it was written (`asOfMs`); a `within` value may have changed since.
- * `value` null: the user has no value (any row for it is removed).
+ * One user's calculated attribute values, as the event store keeps them for analytics: every
+ * active attribute's value the user has, by name, when they were written (`asOfMs`; a `within`
+ * value may have changed since).
  */
 export interface CalculatedValueRow {
   workspaceId: WorkspaceId;
   mpid: Mpid;
-  attributeId: number;
-  name: string;
-  value: string | readonly string[] | null;
+  values: Readonly<Record<string, string | readonly string[]>>;
   asOfMs: number;
 }
 
@@ -113,8 +111,8 @@ export type ScannedEvent = Pick<StoredEvent, 'mpid' | 'eventType' | 'data' | 'ti
  * resolves;
  * `truncateAfter(p, o)` removes exactly the events of partition `p` whose log offset is above
  * `o`, so a processor that resumes from its committed offset writes each event once; `clear`
- * empties the store for a replay. `putCalculatedValues` keeps one row per user and calculated
- * attribute (the last put wins; a null value removes it).
+ * empties the store for a replay. `putCalculatedValues` keeps one row per user (the last put
+ * wins).
  *
  * @example
  *   await store.append(records);
@@ -153,7 +151,7 @@ export interface EventStore {
   ): Promise<void>;
   /** Writes users' calculated values (see {@link CalculatedValueRow}), in one transaction. */
   putCalculatedValues(rows: readonly CalculatedValueRow[]): Promise<void>;
-  /** A user's calculated values as stored, by attribute id. */
-  calculatedValues(workspaceId: WorkspaceId, mpid: Mpid): Promise<CalculatedValueRow[]>;
+  /** A user's calculated values as stored. */
+  calculatedValues(workspaceId: WorkspaceId, mpid: Mpid): Promise<CalculatedValueRow | undefined>;
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@ import type { Mpid } from '../kernel/ids.ts';
 import type { CalculatedEngine } from './calculated-engine.ts';
 import type { CalculatedStore, Calculation } from './calculated-store.ts';
 import { readHistory } from './history.ts';
-import { type ActiveAttribute, valueRows } from './user-values.ts';
+import { type ActiveAttribute, valuesRow } from './user-values.ts';
 import { type AttributeState, prune } from './windows.ts';
 
 export interface ActivationDeps {
@@ -81,11 +81,12 @@ export class Activation {
       // the new base state with what the stage counted since the handover.
       const users = await this.deps.engine.statesOf(attribute.workspaceId, mpids);
       const base = { revision: attribute.revision };
+      const attributes = this.deps.engine.registry.of(attribute.workspaceId).all;
       await events.putCalculatedValues(
-        states.flatMap(({ mpid, state }) => {
+        states.map(({ mpid, state }) => {
           const user = users.get(mpid);
           const withBase = { live: user?.live ?? new Map(), seeds: user?.seeds ?? new Map(), base: new Map(user?.base).set(attribute.id, { ...base, state }) };
-          return valueRows([attribute], attribute.workspaceId, mpid, withBase, at);
+          return valuesRow(attributes, attribute.workspaceId, mpid, withBase, at);
         }),
       );
       progress = { ...progress, usersDone: progress.usersDone + states.length, cursor: states.at(-1)!.mpid };

@@ -90,8 +90,8 @@ describe('calculated attributes, written behind', () => {
     // Each user: 10 batches of 1 or 2 plays before the crash (15 plays), then 1.
     expect(users.map((u) => userValues(attributes, counted.get(parseMpid(u) as Mpid), Date.now()).plays)).toEqual(['16', '16', '16']);
     // Put in the event store with the states.
-    const stored = await Promise.all(users.map(async (u) => (await second.values.calculatedValues(ws, parseMpid(u) as Mpid)).map((r) => [r.name, r.value])));
-    expect(stored).toEqual([[['plays', '16']], [['plays', '16']], [['plays', '16']]]);
+    const stored = await Promise.all(users.map(async (u) => (await second.values.calculatedValues(ws, parseMpid(u) as Mpid))?.values));
+    expect(stored).toEqual([{ plays: '16' }, { plays: '16' }, { plays: '16' }]);
   });
 
   it('hands each record its user\'s values as computed attributes, a view that refuses to be read after a later record changed them', async () => {

@@ -109,6 +109,10 @@ export interface CalculatedStore {
 
   /** Each user's states (users without any are left out). */
   users(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<Map<Mpid, UserCalculatedState>>;
+  /**
+   * Writes live states and counted offsets in one transaction. The states are read (serialised)
+   * before the call returns its promise: the stage goes on changing them in place (`observeInto`).
+   */
   record(flush: CalculatedFlush): Promise<void>;
   appliedOffsets(): Promise<Map<number, number>>;
   putBase(progress: Calculation, states: readonly { mpid: Mpid; state: AttributeState }[]): Promise<void>;

@@ -10,7 +10,7 @@ import { calculatedRoutes } from './calculated.routes.ts';
 import { calculatedStage } from './calculated.stage.ts';
 import { SeedingService } from './seeding-service.ts';
 import { seedingRoutes } from './seeding.routes.ts';
-import { userValues, valueRows } from './user-values.ts';
+import { userValues, valuesRow } from './user-values.ts';
 
 declare module '../runtime/capability.ts' {
   interface StoreKinds {
@@ -57,14 +57,9 @@ export const calculated: Capability = {
       // Reloads the seed revision first: the users held are read again, with their seeds.
       await engine.refresh();
       const at = Date.now();
-      const active = engine.registry.of(ws);
+      const attributes = engine.registry.of(ws).all;
       const users = await engine.statesOf(ws, [...new Set(seeds.map((s) => s.mpid))]);
-      await events.putCalculatedValues(
-        seeds.flatMap(({ id, mpid }) => {
-          const attribute = active.byId.get(id);
-          return attribute ? valueRows([attribute], ws, mpid, users.get(mpid), at) : [];
-        }),
-      );
+      await events.putCalculatedValues([...users].map(([mpid, user]) => valuesRow(attributes, ws, mpid, user, at)));
     });
     // The live states are the processor's (written behind): the Profile API asks it.
     ctx.expose('calculated.values', async (ws, mpid) => {

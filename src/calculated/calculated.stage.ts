@@ -1,4 +1,4 @@
-import type { EventStore } from '../analytics/event-store.ts';
+import type { CalculatedValueRow, EventStore } from '../analytics/event-store.ts';
 import type { LogRecord } from '../model/envelope.ts';
 import { withComputedAttributes } from '../model/enrichment.ts';
 import { CountedOffsets } from '../model/counted-offsets.ts';
@@ -7,7 +7,7 @@ import { fedBy, type WorkspaceAttributes } from './attribute-registry.ts';
 import type { CachedUser, CalculatedEngine } from './calculated-engine.ts';
 import type { CalculatedStore, LiveState } from './calculated-store.ts';
 import { currentValues } from './current-values.ts';
-import { valueRows } from './user-values.ts';
+import type { CalculatedValue } from './calculations.ts';
 import { newState, observeInto, prune } from './windows.ts';
 
 export interface CalculatedStageDeps {
@@ -105,20 +105,27 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
   }
 
   /**
-   * The event store's rows of the changed attributes' values. A user whose base states changed in
-   * the store (`stale`, being activated) has them only once read again: its attributes are marked
-   * changed again, for the next write.
+   * The event store's rows of the changed users' values: their current values brought up to date.
+   * A user whose base states changed in the store (`stale`, being activated) has them only once
+   * read again: its attributes are marked changed again, for the next write.
    */
-  function valueRowsOf(taken: readonly { user: CachedUser; ids: readonly number[] }[], at: number) {
+  function valueRowsOf(taken: readonly { user: CachedUser; ids: readonly number[] }[], at: number): CalculatedValueRow[] {
     return taken.flatMap(({ user, ids }) => {
       if (user.stale) {
         for (const id of ids) engine.changed(user, id);
         return [];
       }
-      const active = engine.registry.of(user.workspaceId);
-      const attributes = ids.flatMap((id) => active.byId.get(id) ?? []);
-      return valueRows(attributes, user.workspaceId, user.mpid, user.state, at);
+      const values = valuesNow(user, engine.registry.of(user.workspaceId), at);
+      // A copy: the stage goes on changing the user's values before they are put.
+      return [{ workspaceId: user.workspaceId, mpid: user.mpid, values: Object.assign({}, values), asOfMs: at }];
     });
+  }
+
+  /** The user's current values at `at`, computed again only where states changed or windows moved since. */
+  function valuesNow(user: CachedUser, attributes: WorkspaceAttributes, at: number): Readonly<Record<string, CalculatedValue>> {
+    user.values = currentValues(user.values, user.state, attributes, user.unvalued, at);
+    user.unvalued.clear();
+    return user.values.byName;
   }
 
   /** Counts a record's events into the user's live states. */
@@ -151,9 +158,7 @@ export function calculatedStage(deps: CalculatedStageDeps): Stage {
     return {
       read: () => {
         if (user.changes !== changes) throw new Error(`The calculated values of record ${record.partition}/${record.offset} were read after a later record changed them`);
-        user.values = currentValues(user.values, user.state, attributes, user.unvalued, record.receivedAtMs);
-        user.unvalued.clear();
-        return user.values.byName;
+        return valuesNow(user, attributes, record.receivedAtMs);
       },
     };
   }

@@ -197,7 +197,7 @@ describe('POST /v2/calculatedattributes', () => {
     expect((await post('/v2/calculatedattributes', user({ mpid }, [seedOf('Changed', 'sum', { value: 1.5 })]))).statusCode).toBe(202);
     expect((await seedsOf(mpid)).get(id)?.calculation_type).toBe('sum');
     // The active attribute's value, seeded, reaches the event store.
-    await expect.poll(async () => (await q.use('events').calculatedValues(ws, mpid)).map((v) => [v.name, v.value])).toEqual([['Changed', '1.5']]);
+    await expect.poll(async () => (await q.use('events').calculatedValues(ws, mpid))?.values).toEqual({ Changed: '1.5' });
     const cutoff = await post('/v2/calculatedattributes', user({ mpid }, [seedOf('Cut off', 'sum', { value: 1 }, '2019-11-30')]));
     expect(messages(cutoff)).toEqual(["Cut off: Seed cutoff date does not match the calculated attribute's seeding cutoff date"]);
     expect((await post('/v2/calculatedattributes', user({ mpid }, [seedOf('Cut off', 'sum', { value: 1 }, '2019-12-01')]))).statusCode).toBe(202);

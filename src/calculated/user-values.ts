@@ -54,21 +54,7 @@ export function userValues(attributes: readonly ActiveAttribute[], user: UserCal
   return values;
 }
 
-/**
- * The event store's rows of a user's values of these attributes at `nowMs` (see
- * `EventStore.putCalculatedValues`; null where the user has no value).
- */
-export function valueRows(
-  attributes: Iterable<ActiveAttribute>,
-  ws: WorkspaceId,
-  mpid: Mpid,
-  user: UserCalculatedState | undefined,
-  nowMs: number,
-): CalculatedValueRow[] {
-  const rows: CalculatedValueRow[] = [];
-  for (const attribute of attributes) {
-    const value = valueAt(attribute.definition, userState(attribute, user), nowMs) ?? null;
-    rows.push({ workspaceId: ws, mpid, attributeId: attribute.id, name: attribute.name, value, asOfMs: nowMs });
-  }
-  return rows;
+/** The event store's row of a user's values of these attributes at `nowMs` (see `EventStore.putCalculatedValues`). */
+export function valuesRow(attributes: readonly ActiveAttribute[], ws: WorkspaceId, mpid: Mpid, user: UserCalculatedState | undefined, nowMs: number): CalculatedValueRow {
+  return { workspaceId: ws, mpid, values: userValues(attributes, user, nowMs), asOfMs: nowMs };
 }

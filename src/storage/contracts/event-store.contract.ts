@@ -248,30 +248,30 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
       expect(await tally({ eventTypes: [] })).toEqual({ users: 0, tallies: [] });
     });
 
-    it('keeps one calculated value per user and attribute: the last put wins, a null value removes it', async () => {
+    it("keeps one row of calculated values per user: the last put wins", async () => {
       const ada = parseMpid('42') as Mpid;
       const bob = parseMpid('-7') as Mpid;
-      const row = (mpid: Mpid, attributeId: number, value: string | string[] | null, asOfMs = 1000) => ({ workspaceId: ws, mpid, attributeId, name: `ca_${attributeId}`, value, asOfMs });
-      await store.putCalculatedValues([row(ada, 1, '3'), row(ada, 2, ['a', 'b']), row(bob, 1, '1')]);
-      await store.putCalculatedValues([row(ada, 1, '4', 2000), row(ada, 1, '5', 2000), row(ada, 2, null), row(bob, 3, null)]);
-      expect(await store.calculatedValues(ws, ada)).toEqual([row(ada, 1, '5', 2000)]);
-      expect(await store.calculatedValues(ws, bob)).toEqual([row(bob, 1, '1')]);
-      expect(await store.calculatedValues(workspaceId(2), ada)).toEqual([]);
+      const row = (mpid: Mpid, values: Record<string, string | string[]>, asOfMs = 1000) => ({ workspaceId: ws, mpid, values, asOfMs });
+      await store.putCalculatedValues([row(ada, { purchases: '3', tags: ['a', 'b'] }), row(bob, { purchases: '1' })]);
+      await store.putCalculatedValues([row(ada, { purchases: '4' }, 2000), row(ada, { purchases: '5' }, 2000)]);
+      expect(await store.calculatedValues(ws, ada)).toEqual(row(ada, { purchases: '5' }, 2000));
+      expect(await store.calculatedValues(ws, bob)).toEqual(row(bob, { purchases: '1' }));
+      expect(await store.calculatedValues(workspaceId(2), ada)).toBeUndefined();
       await store.putCalculatedValues([]);
-      expect(await store.calculatedValues(ws, bob)).toHaveLength(1);
+      expect(await store.calculatedValues(ws, bob)).toEqual(row(bob, { purchases: '1' }));
     });
 
     it('clears everything and keeps data across a reopen', async () => {
       await store.append([logRecord(0, 1)]);
       const mpid = parseMpid('42') as Mpid;
-      await store.putCalculatedValues([{ workspaceId: ws, mpid, attributeId: 1, name: 'n', value: '1', asOfMs: 1 }]);
+      await store.putCalculatedValues([{ workspaceId: ws, mpid, values: { n: '1' }, asOfMs: 1 }]);
       await store.close();
       store = await open(location);
       expect(await store.count({ workspaceId: ws })).toBe(2);
-      expect(await store.calculatedValues(ws, mpid)).toHaveLength(1);
+      expect((await store.calculatedValues(ws, mpid))?.values).toEqual({ n: '1' });
       await store.clear();
       expect(await store.count({ workspaceId: ws })).toBe(0);
-      expect(await store.calculatedValues(ws, mpid)).toEqual([]);
+      expect(await store.calculatedValues(ws, mpid)).toBeUndefined();
     });
   });
 }

@@ -79,12 +79,10 @@ export class DuckDbEventStore implements EventStore {
   }
 
   async putCalculatedValues(rows: readonly CalculatedValueRow[]): Promise<void> {
-    // One line per key, the last put winning.
-    const byKey = new Map<string, CalculatedValueRow>();
-    for (const r of rows) byKey.set(`${r.workspaceId}\u0000${r.mpid}\u0000${r.attributeId}`, r);
-    const lines = [...byKey.values()].map((r) =>
-      JSON.stringify({ w: r.workspaceId, m: r.mpid, a: r.attributeId, n: r.name, v: r.value, t: Math.trunc(r.asOfMs) }),
-    );
+    // One line per user, the last put winning.
+    const byUser = new Map<string, CalculatedValueRow>();
+    for (const r of rows) byUser.set(`${r.workspaceId}\u0000${r.mpid}`, r);
+    const lines = [...byUser.values()].map((r) => JSON.stringify({ w: r.workspaceId, m: r.mpid, v: r.values, t: Math.trunc(r.asOfMs) }));
     // Its own connection (appends run their transactions on the writer's meanwhile), one put at a time.
     const put = this.valuesPut.catch(() => undefined).then(async () => {
       this.valuesWriter ??= await this.instance.connect();
@@ -94,20 +92,13 @@ export class DuckDbEventStore implements EventStore {
     await put;
   }
 
-  async calculatedValues(ws: WorkspaceId, mpid: Mpid): Promise<CalculatedValueRow[]> {
+  async calculatedValues(ws: WorkspaceId, mpid: Mpid): Promise<CalculatedValueRow | undefined> {
     const r = await this.reader.runAndReadAll(
-      `SELECT attribute_id, name, value, epoch_ms(as_of) AS t FROM calculated_values
-       WHERE workspace_id = $1 AND mpid = CAST($2 AS BIGINT) ORDER BY attribute_id`,
+      'SELECT "values", epoch_ms(as_of) AS t FROM calculated_values WHERE workspace_id = $1 AND mpid = CAST($2 AS BIGINT)',
       [ws, mpid],
     );
-    return r.getRows().map(([id, name, value, t]) => ({
-      workspaceId: ws,
-      mpid,
-      attributeId: Number(id),
-      name: String(name),
-      value: JSON.parse(String(value)) as string | string[],
-      asOfMs: Number(t),
-    }));
+    const [row] = r.getRows();
+    return row && { workspaceId: ws, mpid, values: JSON.parse(String(row[0])) as CalculatedValueRow['values'], asOfMs: Number(row[1]) };
   }
 
   /** Writes NDJSON lines to a staging file and runs the statements loading it, in one transaction. */

@@ -48,26 +48,23 @@ export const EVENT_STORE_MIGRATIONS: readonly DuckDbMigration[] = [
   { version: 2, description: "events.violations: each event's data plan violations", up: 'ALTER TABLE events ADD COLUMN IF NOT EXISTS violations JSON' },
   {
     version: 3,
-    description: "calculated_values: each user's calculated attribute values, one row per user and attribute",
+    description: "calculated_values: each user's calculated attribute values, one row per user",
     // No primary key: a put deletes the rows it replaces, then inserts (an ART index refuses a key deleted and inserted in one transaction).
-    up: `CREATE TABLE calculated_values (
-      workspace_id INTEGER NOT NULL, mpid BIGINT NOT NULL, attribute_id INTEGER NOT NULL, name VARCHAR NOT NULL,
-      value JSON NOT NULL, as_of TIMESTAMP NOT NULL
-    )`,
+    up: `CREATE TABLE calculated_values (workspace_id INTEGER NOT NULL, mpid BIGINT NOT NULL, "values" JSON NOT NULL, as_of TIMESTAMP NOT NULL)`,
   },
 ];
 
 /**
- * Statements that put one NDJSON file of `CalculatedValueRow`s (as `w, m, a, n, v, t`, one line
- * per key) into `calculated_values`, in one transaction.
+ * Statements that put one NDJSON file of `CalculatedValueRow`s (as `w, m, v, t`, one line per
+ * user) into `calculated_values`, in one transaction.
  */
 export function putValuesStatements(file: string): string[] {
   const path = file.replaceAll("'", "''");
   return [
     `CREATE OR REPLACE TEMP TABLE staged_values AS
-       SELECT * FROM read_ndjson('${path}', columns = {w: 'INTEGER', m: 'BIGINT', a: 'INTEGER', n: 'VARCHAR', v: 'JSON', t: 'BIGINT'})`,
-    `DELETE FROM calculated_values c USING staged_values s WHERE c.workspace_id = s.w AND c.mpid = s.m AND c.attribute_id = s.a`,
-    `INSERT INTO calculated_values SELECT w, m, a, n, v, make_timestamp_ms(t) FROM staged_values WHERE v IS NOT NULL AND v <> 'null'`,
+       SELECT * FROM read_ndjson('${path}', columns = {w: 'INTEGER', m: 'BIGINT', v: 'JSON', t: 'BIGINT'})`,
+    'DELETE FROM calculated_values c USING staged_values s WHERE c.workspace_id = s.w AND c.mpid = s.m',
+    'INSERT INTO calculated_values SELECT w, m, v, make_timestamp_ms(t) FROM staged_values',
     'DROP TABLE staged_values',
   ];
 }
