@@ -51,23 +51,28 @@ async function processorOn(dir: string, writeEveryMs: number, { dies = false } =
   return { log, store, values, engine, processor };
 }
 
+/** An active attribute counting plays. */
+async function createPlays(store: SqliteCalculatedStore): Promise<void> {
+  await store.create(ws, {
+    name: 'plays',
+    description: null,
+    created_on: '',
+    created_by: '',
+    last_modified_on: null,
+    last_modified_by: null,
+    draft_definition: null,
+    active_definition: definitionOf('count', { event_name: 'Play', custom_event_type: 'other' }, { time_period: { type: 'since', date: '2025-01-01T00:00:00' } }),
+    activated_on: null,
+    activated_by: null,
+    revision: 1,
+  });
+}
+
 describe('calculated attributes, written behind', () => {
   it('counts again from the log what a crash lost, so each event counts once', async () => {
     const dir = tempDir('ca-recovery');
     const first = await processorOn(dir, 60 * 60_000, { dies: true });
-    await first.store.create(ws, {
-      name: 'plays',
-      description: null,
-      created_on: '',
-      created_by: '',
-      last_modified_on: null,
-      last_modified_by: null,
-      draft_definition: null,
-      active_definition: definitionOf('count', { event_name: 'Play', custom_event_type: 'other' }, { time_period: { type: 'since', date: '2025-01-01T00:00:00' } }),
-      activated_on: null,
-      activated_by: null,
-      revision: 1,
-    });
+    await createPlays(first.store);
     await first.processor.start();
     const users = ['11', '-22', '33'];
     for (let i = 0; i < 30; i++) await first.log.append([purchase(users[i % 3]!, 1 + (i % 2))]);
@@ -98,19 +103,7 @@ describe('calculated attributes, written behind', () => {
     const dir = tempDir('ca-view');
     const { log, store, values, engine } = await processorOn(dir, 60 * 60_000);
     closers.push(() => log.close(), () => store.close(), () => values.close());
-    await store.create(ws, {
-      name: 'plays',
-      description: null,
-      created_on: '',
-      created_by: '',
-      last_modified_on: null,
-      last_modified_by: null,
-      draft_definition: null,
-      active_definition: definitionOf('count', { event_name: 'Play', custom_event_type: 'other' }, { time_period: { type: 'since', date: '2025-01-01T00:00:00' } }),
-      activated_on: null,
-      activated_by: null,
-      revision: 1,
-    });
+    await createPlays(store);
     const stage = calculatedStage({ engine, store, values, log, writeEveryMs: 60 * 60_000 });
     const [first, second] = [
       { ...purchase('11', 2), partition: 0, offset: 1 },
