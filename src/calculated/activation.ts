@@ -80,12 +80,11 @@ export class Activation {
       // Their values for analytics first (a crash before the base states are stored computes them again):
       // the new base state with what the stage counted since the handover.
       const users = await this.deps.engine.statesOf(attribute.workspaceId, mpids);
-      const base = { revision: attribute.revision };
       const attributes = this.deps.engine.registry.of(attribute.workspaceId).all;
       await events.putCalculatedValues(
         states.map(({ mpid, state }) => {
           const user = users.get(mpid);
-          const withBase = { live: user?.live ?? new Map(), seeds: user?.seeds ?? new Map(), base: new Map(user?.base).set(attribute.id, { ...base, state }) };
+          const withBase = { live: user?.live ?? new Map(), seeds: user?.seeds ?? new Map(), base: new Map(user?.base).set(attribute.id, { revision: attribute.revision, state }) };
           return valuesRow(attributes, attribute.workspaceId, mpid, withBase, at);
         }),
       );
