@@ -5,7 +5,7 @@ import type { Mpid } from '../kernel/ids.ts';
 import type { CalculatedEngine } from './calculated-engine.ts';
 import type { CalculatedStore, Calculation } from './calculated-store.ts';
 import { readHistory } from './history.ts';
-import { type ActiveAttribute, valuesRow } from './user-values.ts';
+import { type ActiveAttribute, withBase } from './user-values.ts';
 import { type AttributeState, prune } from './windows.ts';
 
 export interface ActivationDeps {
@@ -80,14 +80,8 @@ export class Activation {
       // Their values for analytics first (a crash before the base states are stored computes them again):
       // the new base state with what the stage counted since the handover.
       const users = await this.deps.engine.statesOf(attribute.workspaceId, mpids);
-      const attributes = this.deps.engine.registry.of(attribute.workspaceId).all;
-      await events.putCalculatedValues(
-        states.map(({ mpid, state }) => {
-          const user = users.get(mpid);
-          const withBase = { live: user?.live ?? new Map(), seeds: user?.seeds ?? new Map(), base: new Map(user?.base).set(attribute.id, { revision: attribute.revision, state }) };
-          return valuesRow(attributes, attribute.workspaceId, mpid, withBase, at);
-        }),
-      );
+      for (const { mpid, state } of states) users.set(mpid, withBase(users.get(mpid), attribute, state));
+      await events.putCalculatedValues(this.deps.engine.valueRows(attribute.workspaceId, users, at));
       progress = { ...progress, usersDone: progress.usersDone + states.length, cursor: states.at(-1)!.mpid };
       await store.putBase(progress, states);
       // The stage holds some of these users: they are read again, with their base states.

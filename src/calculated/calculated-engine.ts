@@ -1,9 +1,10 @@
+import type { CalculatedValueRow } from '../analytics/event-store.ts';
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { LogRecord } from '../model/envelope.ts';
 import { AttributeRegistry } from './attribute-registry.ts';
 import type { CalculatedStore, Calculation, UserCalculatedState } from './calculated-store.ts';
 import type { CurrentValues } from './current-values.ts';
-import type { ActiveAttribute } from './user-values.ts';
+import { type ActiveAttribute, valuesRow } from './user-values.ts';
 
 /**
  * One user's states as the engine holds them: as read from the store, with the live states
@@ -177,6 +178,12 @@ export class CalculatedEngine {
       states.set(mpid, held ? (held.stale ? this.hold(ws, mpid, found.get(mpid)).state : held.state) : found.get(mpid));
     }
     return states;
+  }
+
+  /** The event store's rows of these users' values of the workspace's active attributes at `at` (see `EventStore.putCalculatedValues`). */
+  valueRows(ws: WorkspaceId, users: ReadonlyMap<Mpid, UserCalculatedState | undefined>, at: number): CalculatedValueRow[] {
+    const attributes = this.registry.of(ws).all;
+    return [...users].map(([mpid, user]) => valuesRow(attributes, ws, mpid, user, at));
   }
 
   /** Someone else wrote these users' states (the activation job, their base states): read them again when next needed. */

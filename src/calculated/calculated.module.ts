@@ -10,7 +10,7 @@ import { calculatedRoutes } from './calculated.routes.ts';
 import { calculatedStage } from './calculated.stage.ts';
 import { SeedingService } from './seeding-service.ts';
 import { seedingRoutes } from './seeding.routes.ts';
-import { userValues, valuesRow } from './user-values.ts';
+import { userValues } from './user-values.ts';
 
 declare module '../runtime/capability.ts' {
   interface StoreKinds {
@@ -56,10 +56,8 @@ export const calculated: Capability = {
     ctx.expose('calculated.seeded', async (ws, seeds) => {
       // Reloads the seed revision first: the users held are read again, with their seeds.
       await engine.refresh();
-      const at = Date.now();
-      const attributes = engine.registry.of(ws).all;
       const users = await engine.statesOf(ws, [...new Set(seeds.map((s) => s.mpid))]);
-      await events.putCalculatedValues([...users].map(([mpid, user]) => valuesRow(attributes, ws, mpid, user, at)));
+      await events.putCalculatedValues(engine.valueRows(ws, users, Date.now()));
     });
     // The live states are the processor's (written behind): the Profile API asks it.
     ctx.expose('calculated.values', async (ws, mpid) => {

@@ -1,3 +1,5 @@
+import { memoized } from '../kernel/memo.ts';
+
 /**
  * Exact decimal arithmetic for sums and averages, so that adding "0.1" and "0.2" shows "0.3",
  * and adding states in any grouping gives exactly the same digits (merge stays associative).
@@ -39,17 +41,8 @@ export function toNumber(value: unknown): number | undefined {
   return d === undefined ? undefined : decimalToNumber(d);
 }
 
-/** Texts parsed lately: states and event values repeat the same few numbers (decimals are never mutated, so they are shared). */
-const parsed = new Map<string, Decimal | undefined>();
-const PARSED_HELD = 4096;
-
-function parseDecimalText(text: string): Decimal | undefined {
-  if (parsed.has(text)) return parsed.get(text);
-  const d = parseDecimalTextAnew(text);
-  if (parsed.size >= PARSED_HELD) parsed.clear();
-  parsed.set(text, d);
-  return d;
-}
+/** Remembered: states and event values repeat the same few numbers (decimals are never mutated, so they are shared). */
+const parseDecimalText = memoized(parseDecimalTextAnew);
 
 function parseDecimalTextAnew(text: string): Decimal | undefined {
   const match = DECIMAL.exec(text);

@@ -47,7 +47,7 @@ export async function readHistory(
     let tallies: EventTally[] = [];
     const flush = async () => {
       if (mpid === undefined) return;
-      const state = stateOfTallies(def, tallies.map((t) => ({ bucketStartMs: t.bucketStartMs, tally: t })));
+      const state = stateOfTallies(def, tallies);
       if (!state) throw new Error(`A ${def.calculation_type} is not computed from tallies`);
       await to.user(mpid, state);
     };

@@ -1,5 +1,6 @@
 import { type Batch, type BatchEvent, type EventData, screenNameOf } from '../model/batch.ts';
 import { type AttributeLookup, compileConditions, type ConditionPredicate, isMissing } from './conditions.ts';
+import { memoized } from '../kernel/memo.ts';
 import { isEpochMs } from './dates.ts';
 import { toNumber } from './decimal.ts';
 import { type DataPoint, type Definition, IMPRESSION_ACTION, needsAttribute } from './definition.ts';
@@ -198,19 +199,11 @@ function fieldName(name: string, fields: readonly string[]): string | undefined 
   return fields.includes(field) ? field : undefined;
 }
 
-/** Attribute names seen, as field keys (definitions name few, and they are looked up per product). */
-const fieldKeys = new Map<string, string>();
-
-function fieldKeyOf(name: string): string {
-  let field = fieldKeys.get(name);
-  if (field === undefined) {
-    const key = name.trim().toLowerCase().replace(/\s+/g, '_');
-    field = FIELD_ALIASES[key] ?? key;
-    if (fieldKeys.size >= 4096) fieldKeys.clear();
-    fieldKeys.set(name, field);
-  }
-  return field;
-}
+/** An attribute name as a field key, remembered (definitions name few, and they are looked up per product). */
+const fieldKeyOf = memoized((name: string): string => {
+  const key = name.trim().toLowerCase().replace(/\s+/g, '_');
+  return FIELD_ALIASES[key] ?? key;
+});
 
 function commerceMatches(dp: DataPoint, data: EventData): boolean {
   const name = nonEmpty(data.event_name);

@@ -58,3 +58,12 @@ export function userValues(attributes: readonly ActiveAttribute[], user: UserCal
 export function valuesRow(attributes: readonly ActiveAttribute[], ws: WorkspaceId, mpid: Mpid, user: UserCalculatedState | undefined, nowMs: number): CalculatedValueRow {
   return { workspaceId: ws, mpid, values: userValues(attributes, user, nowMs), asOfMs: nowMs };
 }
+
+/** The user's states with `state` as the attribute's base state (of its revision): what an activation computes a user's values from. */
+export function withBase(user: UserCalculatedState | undefined, attribute: ActiveAttribute, state: AttributeState): UserCalculatedState {
+  return {
+    live: user?.live ?? new Map(),
+    seeds: user?.seeds ?? new Map(),
+    base: new Map(user?.base).set(attribute.id, { revision: attribute.revision, state }),
+  };
+}

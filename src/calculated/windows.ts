@@ -133,15 +133,15 @@ function addInto(def: Definition, state: AttributeState, o: Observation): boolea
  * definition's date range (`bucketStartMs` null for `since`), each of events in the range. Undefined
  * for a calculation that needs the events' values.
  */
-export function stateOfTallies(def: Definition, tallies: readonly { bucketStartMs: number | null; tally: Tally }[]): AttributeState | undefined {
+export function stateOfTallies(def: Definition, tallies: readonly (Tally & { readonly bucketStartMs: number | null })[]): AttributeState | undefined {
   const calc = calculationOf(def.calculation_type);
   const fromTally = calc.fromTally;
   if (!fromTally) return undefined;
   let base = calc.empty();
   const buckets: [number, CalcState][] = [];
-  for (const { bucketStartMs, tally } of tallies) {
-    if (bucketStartMs === null) base = calc.merge(base, fromTally(tally));
-    else buckets.push([bucketStartMs, fromTally(tally)]);
+  for (const tally of tallies) {
+    if (tally.bucketStartMs === null) base = calc.merge(base, fromTally(tally));
+    else buckets.push([tally.bucketStartMs, fromTally(tally)]);
   }
   buckets.sort((a, b) => a[0] - b[0]);
   return { calculation_type: def.calculation_type, base, buckets };
