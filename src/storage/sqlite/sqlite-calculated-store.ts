@@ -59,7 +59,7 @@ export const CALCULATED_MIGRATIONS: readonly SqliteMigration[] = [
 /** Names are unique per workspace whatever their case. */
 const nameKey = (name: string) => name.toLowerCase();
 
-/** Users per `IN (...)` read. */
+/** Users per read (their MPIDs go as one JSON array). */
 const CHUNK = 5000;
 
 /**
