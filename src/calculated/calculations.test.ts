@@ -187,6 +187,22 @@ describe('states', () => {
     }
   });
 
+  it('addInPlace changes the state as add computes it, and says whether it changed', () => {
+    for (const type of CALCULATION_TYPES) {
+      for (const seed of [4, 5]) {
+        const calc = calculationOf(type);
+        let pure = calc.empty();
+        const inPlace = calc.empty();
+        for (const o of type === 'unique_list' ? sample(seed, 300, 1000) : sample(seed, 90, 40)) {
+          const next = calc.add(pure, o);
+          expect(calc.addInPlace(inPlace, o), `${type} ${seed}`).toBe(next !== pure);
+          pure = next;
+          expect(inPlace, `${type} ${seed}`).toEqual(pure);
+        }
+      }
+    }
+  });
+
   it('add returns the state itself when an event changes nothing', () => {
     const state = fold('min', [obs(T, 1)]);
     expect(calculationOf('min').add(state, obs(T, 5))).toBe(state);

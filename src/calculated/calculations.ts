@@ -18,8 +18,11 @@ import { compareAlphabetical, toText } from './values.ts';
 /**
  * The twelve calculations of mParticle's Calculated Attributes Reference, each as a compact,
  * JSON-serialisable state with four pure functions: `empty()`, `add(state, observation)`,
- * `merge(a, b)` and `value(state)`. States are never mutated: `add` and `merge` return new
- * states (or their input, unchanged, when nothing changes).
+ * `merge(a, b)` and `value(state)`, which never change a state (`add` and `merge` return new
+ * states, or their input when nothing changes), and `addInPlace`, which changes a state only its
+ * caller holds: a live state changes at nearly every event, and replacing it each time made most
+ * of the processor's garbage (a state outlives the young generation, so each replaced one is
+ * old-generation garbage). `add` is `addInPlace` on a copy.
  *
  * `merge(a, b)` reads `a` as the earlier state (its events arrived first) and is associative:
  * states from history, from live events and from seeds combine in any grouping, and equal the
@@ -85,6 +88,8 @@ export interface Tally {
 export interface Calculation<S> {
   empty(): S;
   add(state: S, observation: Observation): S;
+  /** `add`, changing `state` itself (no one else may hold it); whether it changed. */
+  addInPlace(state: S, observation: Observation): boolean;
   merge(a: S, b: S): S;
   value(state: S): CalculatedValue | undefined;
   /**
@@ -97,6 +102,20 @@ export interface Calculation<S> {
 
 const sumOf = (s: { sum: string }): Decimal => parseDecimal(s.sum);
 
+/** A state as `addInPlace` changes it. */
+type Mutable<S> = { -readonly [K in keyof S]: S[K] };
+
+/** A calculation whose `add` is its `addInPlace` on a copy of the state. */
+function calculation<S>(c: Omit<Calculation<S>, 'add'>): Calculation<S> {
+  return {
+    ...c,
+    add: (state, o) => {
+      const copy = structuredClone(state);
+      return c.addInPlace(copy, o) ? copy : state;
+    },
+  };
+}
+
 /** Numbers (and numeric strings) of an observation; values that are not numbers are ignored. */
 function numbers(o: Observation): { d: Decimal; weight: number }[] {
   const out: { d: Decimal; weight: number }[] = [];
@@ -107,45 +126,52 @@ function numbers(o: Observation): { d: Decimal; weight: number }[] {
   return out;
 }
 
-const count: Calculation<CountState> = {
+const count = calculation<CountState>({
   empty: () => ({ n: 0 }),
-  add: (s) => ({ n: s.n + 1 }),
+  addInPlace: (s: Mutable<CountState>) => {
+    s.n += 1;
+    return true;
+  },
   merge: (a, b) => (b.n === 0 ? a : { n: a.n + b.n }),
   value: (s) => String(s.n),
   fromTally: (t) => ({ n: t.events }),
-};
+});
 
-const sum: Calculation<SumState> = {
+const sum = calculation<SumState>({
   empty: () => ({ sum: '0' }),
-  add: (s, o) => {
+  addInPlace: (s: Mutable<SumState>, o) => {
     const ns = numbers(o);
-    return ns.length === 0 ? s : { sum: formatDecimal(ns.reduce((acc, n) => addDecimal(acc, n.d), sumOf(s))) };
+    if (ns.length === 0) return false;
+    s.sum = formatDecimal(ns.reduce((acc, n) => addDecimal(acc, n.d), sumOf(s)));
+    return true;
   },
   merge: (a, b) => ({ sum: formatDecimal(addDecimal(sumOf(a), sumOf(b))) }),
   value: (s) => s.sum,
-};
+});
 
 /** min (sign 1) or max (sign -1): keeps the earlier of equal values. */
 function extreme(sign: 1 | -1): Calculation<ExtremeState> {
   const better = (x: Decimal, current: string | null): boolean =>
     current === null || sign * compareDecimal(x, parseDecimal(current)) < 0;
-  return {
+  return calculation<ExtremeState>({
     empty: () => ({ v: null }),
-    add: (s, o) => {
+    addInPlace: (s: Mutable<ExtremeState>, o) => {
       let v = s.v;
       for (const n of numbers(o)) if (better(n.d, v)) v = formatDecimal(n.d);
-      return v === s.v ? s : { v };
+      if (v === s.v) return false;
+      s.v = v;
+      return true;
     },
     merge: (a, b) => (b.v !== null && better(parseDecimal(b.v), a.v) ? b : a),
     value: (s) => s.v ?? undefined,
-  };
+  });
 }
 
-const average: Calculation<AverageState> = {
+const average = calculation<AverageState>({
   empty: () => ({ sum: '0', weight: '0' }),
-  add: (s, o) => {
+  addInPlace: (s: Mutable<AverageState>, o) => {
     const ns = numbers(o);
-    if (ns.length === 0) return s;
+    if (ns.length === 0) return false;
     let total = sumOf(s);
     let weight = parseDecimal(s.weight);
     for (const n of ns) {
@@ -153,7 +179,9 @@ const average: Calculation<AverageState> = {
       total = addDecimal(total, multiplyDecimal(n.d, w));
       weight = addDecimal(weight, w);
     }
-    return { sum: formatDecimal(total), weight: formatDecimal(weight) };
+    s.sum = formatDecimal(total);
+    s.weight = formatDecimal(weight);
+    return true;
   },
   merge: (a, b) => ({
     sum: formatDecimal(addDecimal(sumOf(a), sumOf(b))),
@@ -163,7 +191,7 @@ const average: Calculation<AverageState> = {
     const weight = decimalToNumber(parseDecimal(s.weight));
     return weight > 0 ? formatRounded(decimalToNumber(sumOf(s)) / weight) : undefined;
   },
-};
+});
 
 /**
  * Most frequent: weighted counts (a product's quantity under `use_product_quantity`). Once
@@ -172,10 +200,19 @@ const average: Calculation<AverageState> = {
  * fewer than the limit; a later state that reached it may have dropped a value the earlier one
  * holds, whose occurrences there are then lost (the limit's own approximation).
  */
-const mostFrequent: Calculation<MostFrequentState> = {
+const mostFrequent = calculation<MostFrequentState>({
   empty: () => ({ counts: [] }),
-  add: (s, o) => (o.values.length === 0 ? s : countInto(s, o.values.map((v) => [toText(v.value), v.weight] as const))),
-  merge: (a, b) => (b.counts.length === 0 ? a : countInto(a, b.counts)),
+  addInPlace: (s, o) => {
+    let changed = false;
+    for (const v of o.values) changed = countInto(s.counts as [string, number][], toText(v.value), v.weight) || changed;
+    return changed;
+  },
+  merge: (a, b) => {
+    if (b.counts.length === 0) return a;
+    const counts = a.counts.map(([value, n]): [string, number] => [value, n]);
+    for (const [value, n] of b.counts) countInto(counts, value, n);
+    return { counts };
+  },
   value: (s) => {
     let best: readonly [string, number] | undefined;
     for (const entry of s.counts) {
@@ -183,33 +220,47 @@ const mostFrequent: Calculation<MostFrequentState> = {
     }
     return best?.[0];
   },
-};
+});
 
-function countInto(s: MostFrequentState, add: readonly (readonly [string, number])[]): MostFrequentState {
-  const counts = new Map(s.counts);
-  for (const [value, weight] of add) {
-    const held = counts.get(value);
-    if (held !== undefined) counts.set(value, held + weight);
-    else if (counts.size < VALUE_LIMIT) counts.set(value, weight);
-  }
-  return { counts: [...counts] };
+/** Counts a value into weighted counts, in place (a new value only below the limit); whether they changed. */
+function countInto(counts: [string, number][], value: string, weight: number): boolean {
+  // An array, not a Map: at most a hundred entries, scanned, where a Map would be built again at every event.
+  const held = counts.find((e) => e[0] === value);
+  if (held) held[1] += weight;
+  else if (counts.length < VALUE_LIMIT) counts.push([value, weight]);
+  else return false;
+  return true;
 }
 
-const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 /** Distinct values, counted up to {@link UNIQUE_VALUES_COUNT_LIMIT} (the smallest are kept: any would do). */
-const uniqueValuesCount: Calculation<UniqueCountState> = {
+const uniqueValuesCount = calculation<UniqueCountState>({
   empty: () => ({ values: [] }),
-  add: (s, o) => unite(s, o.values.map((v) => toText(v.value))),
-  merge: (a, b) => unite(a, b.values),
+  addInPlace: (s, o) => {
+    let changed = false;
+    for (const v of o.values) changed = unite(s.values as string[], toText(v.value)) || changed;
+    return changed;
+  },
+  merge: (a, b) => {
+    const values = a.values.slice();
+    for (const v of b.values) unite(values, v);
+    return { values };
+  },
   value: (s) => String(s.values.length),
-};
+});
 
-function unite(s: UniqueCountState, add: readonly string[]): UniqueCountState {
-  const set = new Set(s.values);
-  for (const v of add) set.add(v);
-  if (set.size === s.values.length) return s;
-  return { values: [...set].sort(byCodeUnit).slice(0, UNIQUE_VALUES_COUNT_LIMIT) };
+/** Adds a value to sorted distinct values, in place, keeping the smallest {@link UNIQUE_VALUES_COUNT_LIMIT}; whether they changed. */
+function unite(values: string[], value: string): boolean {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  if (values[lo] === value || lo >= UNIQUE_VALUES_COUNT_LIMIT) return false;
+  values.splice(lo, 0, value);
+  if (values.length > UNIQUE_VALUES_COUNT_LIMIT) values.pop();
+  return true;
 }
 
 /**
@@ -217,28 +268,35 @@ function unite(s: UniqueCountState, add: readonly string[]): UniqueCountState {
  * (mParticle: "keeps only the first 100 seen values"); shown alphabetically. Selecting the
  * earliest values is exactly associative, limit included.
  */
-const uniqueList: Calculation<UniqueListState> = {
+const uniqueList = calculation<UniqueListState>({
   empty: () => ({ values: [] }),
-  add: (s, o) => (o.values.length === 0 ? s : firstSeen(s, o.values.map((v) => [toText(v.value), o.atMs] as const))),
-  merge: (a, b) => (b.values.length === 0 ? a : firstSeen(a, b.values)),
+  addInPlace: (s, o) => {
+    let changed = false;
+    for (const v of o.values) changed = firstSeen(s.values as (readonly [string, number])[], toText(v.value), o.atMs) || changed;
+    return changed;
+  },
+  merge: (a, b) => {
+    if (b.values.length === 0) return a;
+    const values = a.values.slice();
+    for (const [value, at] of b.values) firstSeen(values, value, at);
+    return { values };
+  },
   value: (s) => (s.values.length === 0 ? undefined : s.values.map((e) => e[0]).sort(compareAlphabetical)),
-};
+});
 
-function firstSeen(s: UniqueListState, add: readonly (readonly [string, number])[]): UniqueListState {
-  const list = [...s.values];
-  for (const [value, at] of add) {
-    const i = list.findIndex((e) => e[0] === value);
-    if (i >= 0) {
-      if ((list[i]?.[1] ?? at) <= at) continue;
-      list.splice(i, 1);
-    }
-    let pos = list.length;
-    while (pos > 0 && (list[pos - 1]?.[1] ?? at) > at) pos -= 1;
-    if (pos >= VALUE_LIMIT) continue;
-    list.splice(pos, 0, [value, at]);
-    if (list.length > VALUE_LIMIT) list.pop();
+/** Sees a value at `at`, in place: the list keeps the earliest {@link VALUE_LIMIT} values, by time then arrival; whether it changed. */
+function firstSeen(list: (readonly [string, number])[], value: string, at: number): boolean {
+  const i = list.findIndex((e) => e[0] === value);
+  if (i >= 0) {
+    if ((list[i]?.[1] ?? at) <= at) return false;
+    list.splice(i, 1);
   }
-  return { values: list };
+  let pos = list.length;
+  while (pos > 0 && (list[pos - 1]?.[1] ?? at) > at) pos -= 1;
+  if (pos >= VALUE_LIMIT) return i >= 0;
+  list.splice(pos, 0, [value, at]);
+  if (list.length > VALUE_LIMIT) list.pop();
+  return true;
 }
 
 /**
@@ -247,26 +305,30 @@ function firstSeen(s: UniqueListState, add: readonly (readonly [string, number])
  */
 function occurrence(first: boolean): Calculation<OccurrenceState> {
   const wins = (at: number, held: OccurrenceState['seen']): boolean => !held || (first ? at < held.atMs : at >= held.atMs);
-  return {
+  return calculation<OccurrenceState>({
     empty: () => ({ seen: null }),
-    add: (s, o) => {
+    addInPlace: (s: Mutable<OccurrenceState>, o) => {
       const v = first ? o.values[0] : o.values[o.values.length - 1];
-      return v === undefined || !wins(o.atMs, s.seen) ? s : { seen: { value: toText(v.value), atMs: o.atMs } };
+      if (v === undefined || !wins(o.atMs, s.seen)) return false;
+      s.seen = { value: toText(v.value), atMs: o.atMs };
+      return true;
     },
     merge: (a, b) => (b.seen && wins(b.seen.atMs, a.seen) ? b : a),
     value: (s) => s.seen?.value,
-  };
+  });
 }
 
 /** First (last) timestamp: the earliest (latest) `stampMs` of a qualifying event. */
 function timestamp(first: boolean): Calculation<TimestampState> {
   const pick = (a: number | null, b: number | null): number | null =>
     a === null ? b : b === null ? a : first ? Math.min(a, b) : Math.max(a, b);
-  return {
+  return calculation<TimestampState>({
     empty: () => ({ ms: null }),
-    add: (s, o) => {
+    addInPlace: (s: Mutable<TimestampState>, o) => {
       const ms = pick(s.ms, o.stampMs);
-      return ms === s.ms ? s : { ms };
+      if (ms === s.ms) return false;
+      s.ms = ms;
+      return true;
     },
     merge: (a, b) => {
       const ms = pick(a.ms, b.ms);
@@ -274,7 +336,7 @@ function timestamp(first: boolean): Calculation<TimestampState> {
     },
     value: (s) => (s.ms === null ? undefined : formatTimestamp(s.ms)),
     fromTally: (t) => ({ ms: first ? t.firstMs : t.lastMs }),
-  };
+  });
 }
 
 /** Every calculation by type. */

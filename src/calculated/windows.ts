@@ -82,7 +82,8 @@ export function observe(
 
 /** The state after one observation (see {@link observe}). */
 export function addObservation(def: Definition, state: AttributeState, o: Observation): AttributeState {
-  const copy: AttributeState = { calculation_type: state.calculation_type, base: state.base, buckets: state.buckets.slice() };
+  // A deep copy: `addInto` changes calculation states in place.
+  const copy = structuredClone(state);
   return addInto(def, copy, o) ? copy : state;
 }
 
@@ -96,35 +97,23 @@ export function observeInto(def: Definition, state: AttributeState, event: Batch
   return o !== undefined && addInto(def, state, o);
 }
 
-/** An {@link AttributeState} as {@link addInto} changes it. */
-type Changing = { base: CalcState; buckets: (readonly [number, CalcState])[] };
-
-/** Adds an observation to the state in place (its calculation states and bucket entries are replaced, never changed); whether it changed. */
+/** Adds an observation to the state in place, its calculation states included (`Calculation.addInPlace`); whether it changed. */
 function addInto(def: Definition, state: AttributeState, o: Observation): boolean {
   checkType(def, state);
   const range = rangeOf(def);
   if (o.atMs < range.fromMs) return false;
   const calc = calculationOf(def.calculation_type);
-  const changing = state as unknown as Changing;
-  if (range.bucketMs === undefined) {
-    const base = calc.add(state.base, o);
-    if (base === state.base) return false;
-    changing.base = base;
-    return true;
-  }
+  if (range.bucketMs === undefined) return calc.addInPlace(state.base, o);
   const start = Math.floor(o.atMs / range.bucketMs) * range.bucketMs;
   // Most events fall in the last bucket.
-  const buckets = changing.buckets;
+  const buckets = state.buckets as (readonly [number, CalcState])[];
   let i = buckets.length;
   while (i > 0 && (buckets[i - 1]?.[0] ?? 0) > start) i -= 1;
   const held = buckets[i - 1];
-  if (held?.[0] === start) {
-    const next = calc.add(held[1], o);
-    if (next === held[1]) return false;
-    buckets[i - 1] = [start, next];
-    return true;
-  }
-  buckets.splice(i, 0, [start, calc.add(calc.empty(), o)]);
+  if (held?.[0] === start) return calc.addInPlace(held[1], o);
+  const fresh = calc.empty();
+  calc.addInPlace(fresh, o);
+  buckets.splice(i, 0, [start, fresh]);
   return true;
 }
 

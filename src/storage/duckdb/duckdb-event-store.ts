@@ -196,20 +196,25 @@ export class DuckDbEventStore implements EventStore {
     if (!where) return onUsers(0);
     const bucket = bucketMs === undefined ? 'NULL::BIGINT' : `(epoch_ms(event_time) // ${Math.trunc(bucketMs)}) * ${Math.trunc(bucketMs)}`;
     await this.readHistory(async (connection) => {
-      // Aggregated into a table of this connection's first: its users are counted before it is read.
-      await connection.run(
-        `CREATE TEMP TABLE tallies AS
-           SELECT mpid, ${bucket} AS bucket, count(*) AS n, min(epoch_ms(event_time)) AS first_ms, max(epoch_ms(event_time)) AS last_ms
-           FROM events WHERE ${where.sql} GROUP BY ALL`,
+      // One aggregate, materialised in DuckDB (tallies are a fraction of the events) and read a
+      // chunk at a time: its users are counted from the chunks' first column before any is handed on.
+      const result = await connection.run(
+        `SELECT mpid::VARCHAR AS mpid_text, ${bucket} AS bucket, count(*) AS n, min(epoch_ms(event_time)) AS first_ms, max(epoch_ms(event_time)) AS last_ms
+         FROM events WHERE ${where.sql} GROUP BY mpid, bucket ORDER BY mpid, bucket`,
         where.params,
       );
-      const users = await connection.runAndReadAll('SELECT count(DISTINCT mpid) AS n FROM tallies');
-      await onUsers(Number(users.getRowObjectsJS()[0]?.n ?? 0));
-      // Materialised, not streamed: tallies are a fraction of the events, and a stream's chunks cost more to fetch.
-      const result = await connection.run('SELECT mpid::VARCHAR, bucket, n, first_ms, last_ms FROM tallies ORDER BY mpid, bucket');
-      for await (const rows of result.yieldRows()) {
+      let users = 0;
+      let previous: unknown;
+      for (let i = 0; i < result.chunkCount; i++) {
+        for (const mpid of result.getChunk(i).getColumnValues(0)) {
+          if (mpid !== previous) users++;
+          previous = mpid;
+        }
+      }
+      await onUsers(users);
+      for (let i = 0; i < result.chunkCount; i++) {
         await onChunk(
-          rows.map(([mpid, start, n, first, last]) => ({
+          result.getChunk(i).getRows().map(([mpid, start, n, first, last]) => ({
             mpid: String(mpid) as Mpid,
             bucketStartMs: start === null ? null : Number(start),
             events: Number(n),
