@@ -83,6 +83,22 @@ program
   });
 
 program
+  .command('audiences')
+  .description('End-to-end throughput with 100 active real-time audiences vs none, and the 202-to-membership latency at half that load')
+  .option('--duration <s>', 'measured seconds per run', positive(false), 10)
+  .option('--connections <n>', 'concurrent keep-alive connections (closed loop)', positive(true), 16)
+  .option('--batches <n>', 'batches per bulk request (at most 100)', positive(true), 50)
+  .option('--events <n>', 'events per batch', positive(true), 5)
+  .option('--warmup <s>', 'seconds of load before each measurement, not measured (Quanta then catches up)', nonNegative, 2)
+  .option('--drain-timeout <s>', 'longest wait for processing to catch up after the load', positive(false), 600)
+  .option('--rounds <n>', 'none/100 pairs, alternating their order; medians are reported', positive(true), 2)
+  .option('--cpu-prof', 'run Quanta under node --cpu-prof and print its top self-time functions', false)
+  .action(async (options: IngestOptions) => {
+    const { runAudiences } = await import('./audiences.ts');
+    await runAudiences({ ...options, plan: false });
+  });
+
+program
   .command('idsync')
   .description('IDSync identify/login throughput and latency with a preloaded identity graph vs. a node:http + JSON.parse ceiling, and start-up time and memory')
   .option('--duration <s>', 'measured seconds per target', positive(false), 10)

@@ -1,4 +1,5 @@
 import { analytics } from './analytics/analytics.module.ts';
+import { audiences } from './audiences/audiences.module.ts';
 import { calculated } from './calculated/calculated.module.ts';
 import { catalog } from './catalog/catalog.module.ts';
 import { identity } from './identity/identity.module.ts';
@@ -13,8 +14,9 @@ import { sources } from './sources/sources.module.ts';
 /**
  * Quanta's capabilities, one line each. The order matters twice: a capability may use the
  * services of those above it, and the processor runs their stages in this order (data plan,
- * catalog, profile, calculated attributes, event store, live stream: blocked data never reaches the catalog, and the
- * live stream shows what was stored).
+ * catalog, profile, calculated attributes, audiences, event store, live stream): blocked data
+ * never reaches the catalog, audiences decide on the profile and the calculated values the batch
+ * made, and the live stream shows what was stored.
  */
 export const CAPABILITIES: readonly Capability[] = [
   platform,
@@ -25,6 +27,7 @@ export const CAPABILITIES: readonly Capability[] = [
   catalog,
   profiles,
   calculated,
+  audiences,
   analytics,
   livestream,
 ];

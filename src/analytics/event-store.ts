@@ -138,6 +138,13 @@ export interface EventStore {
   /** How many users a {@link scan} with this query reads events of (its progress's total). */
   scanUsers(query: EventScan): Promise<number>;
   /**
+   * A workspace's users (every MPID with a batch stored), in MPID order after `afterMpid`, with the
+   * user identities of each one's latest batch: who a computation over all users visits.
+   */
+  users(workspaceId: WorkspaceId, afterMpid: Mpid | null, limit: number): Promise<{ mpid: Mpid; identities: Record<string, string> }[]>;
+  /** How many users {@link users} lists. */
+  userCount(workspaceId: WorkspaceId): Promise<number>;
+  /**
    * Counts, in the store, the events a {@link scan} with this query would read: per user and, with
    * `bucketMs`, per time bucket, how many and their first and last event times, ordered by user then
    * bucket. `onUsers` receives how many users there are before `onChunk` receives the first tallies;

@@ -17,6 +17,10 @@ declare module '../runtime/capability.ts' {
     /** Calculated attributes: definitions, computations and every user's states. */
     calculated: CalculatedStore;
   }
+  interface ProcessorServices {
+    /** A user's calculated attribute values now, by name (live states included): for stages and jobs that decide on them. */
+    calculatedValues: (ws: WorkspaceId, mpid: Mpid) => Promise<Record<string, CalculatedValue>>;
+  }
   interface ProcessorCalls {
     /** An attribute was activated: look for computations to start now. */
     'calculated.activated': () => Promise<void>;
@@ -59,11 +63,13 @@ export const calculated: Capability = {
       const users = await engine.statesOf(ws, [...new Set(seeds.map((s) => s.mpid))]);
       await events.putCalculatedValues(engine.valueRows(ws, users, Date.now()));
     });
-    // The live states are the processor's (written behind): the Profile API asks it.
-    ctx.expose('calculated.values', async (ws, mpid) => {
+    const values = async (ws: WorkspaceId, mpid: Mpid) => {
       await engine.refresh();
       return userValues(engine.registry.of(ws).all, (await engine.user(ws, mpid)).state, Date.now());
-    });
+    };
+    ctx.provide('calculatedValues', values);
+    // The live states are the processor's (written behind): the Profile API asks it.
+    ctx.expose('calculated.values', values);
   },
   async app(ctx) {
     const store = await ctx.store('calculated');

@@ -5,7 +5,7 @@ import type { IdentityRecord } from '../identity/identity-store.ts';
 import { DEVICE_IDENTITY_TYPES, fromApiName, type IdentityType } from '../identity/identity-types.ts';
 import { FieldsMissing, FieldsUnknown, IdentityHasNoProfile, IdentityNotImmutable, ProfileNotFound, ResolveRequestInvalid } from './profile-errors.ts';
 import type { ProfileStore } from './profile-store.ts';
-import { newProfile } from './profile.ts';
+import { newProfile, type Profile } from './profile.ts';
 
 export const PROFILE_FIELDS = ['device_identities', 'user_identities', 'user_attributes', 'audience_memberships', 'attribution'] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
@@ -47,9 +47,13 @@ function identitiesOf(record: IdentityRecord | undefined): { user: Identity[]; d
 /** User attributes a profile shows beside its own (calculated attributes): by name, winning over the profile's. */
 export type AttributeSource = (ws: WorkspaceId, mpid: Mpid) => Promise<Record<string, unknown>>;
 
+/** A user's audience memberships as the Profile API shows them, kept by another capability (audiences). */
+export type MembershipSource = (ws: WorkspaceId, mpid: Mpid) => Promise<Profile['audienceMemberships']>;
+
 /** mParticle's Profile API: a profile by MPID or by an immutable identity, with the fields asked for. */
 export class ProfileApi {
   private readonly sources: AttributeSource[] = [];
+  private readonly memberships: MembershipSource[] = [];
 
   constructor(
     /** Profiles as last flushed: the processor writes them before it commits what it processed. */
@@ -61,6 +65,11 @@ export class ProfileApi {
   /** Adds attributes another capability keeps for users (calculated attributes) to `user_attributes`. */
   addAttributeSource(source: AttributeSource): void {
     this.sources.push(source);
+  }
+
+  /** Adds the audience memberships another capability keeps for users to `audience_memberships`. */
+  addMembershipSource(source: MembershipSource): void {
+    this.memberships.push(source);
   }
 
   async byMpid(ws: WorkspaceId, mpid: Mpid, fields: Set<ProfileField>): Promise<Record<string, unknown>> {
@@ -83,7 +92,10 @@ export class ProfileApi {
       const added = await Promise.all(this.sources.map((source) => source(ws, mpid)));
       body.user_attributes = Object.assign({ ...profile.userAttributes, ...profile.calculatedAttributes }, ...added);
     }
-    if (fields.has('audience_memberships')) body.audience_memberships = profile.audienceMemberships;
+    if (fields.has('audience_memberships')) {
+      const added = await Promise.all(this.memberships.map((source) => source(ws, mpid)));
+      body.audience_memberships = [...profile.audienceMemberships, ...added.flat()];
+    }
     if (fields.has('attribution')) body.attribution = profile.attribution;
     return body;
   }

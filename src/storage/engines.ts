@@ -5,6 +5,7 @@ import type { Storage, StorageRole } from '../runtime/storage.ts';
 import { DuckDbEventStore } from './duckdb/duckdb-event-store.ts';
 import { Checkpointer } from './sqlite/checkpointer.ts';
 import { openSqlite } from './sqlite/open.ts';
+import { SqliteAudienceStore } from './sqlite/sqlite-audience-store.ts';
 import { SqliteCalculatedStore } from './sqlite/sqlite-calculated-store.ts';
 import { SqliteCatalogStore } from './sqlite/sqlite-catalog-store.ts';
 import { SqliteEventLog } from './sqlite/sqlite-event-log.ts';
@@ -52,6 +53,7 @@ const ADAPTERS: { [K in keyof StoreKinds]: (o: Opening) => StoreKinds[K] | Promi
   catalog: ({ files }) => new SqliteCatalogStore(files.state, noAuto),
   quality: ({ files }) => new SqliteQualityStore(files.state, noAuto),
   calculated: ({ files }) => new SqliteCalculatedStore(files.state, noAuto),
+  audiences: ({ files }) => new SqliteAudienceStore(files.state, noAuto),
 };
 
 /** Every kind of store, in the order `quanta migrate` reports them. */

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import { type Mpid, parseMpid, workspaceId } from '../../src/kernel/ids.ts';
 import { EVENT_STORE_MIGRATIONS } from '../../src/storage/duckdb/event-store-sql.ts';
 import { latestVersion, type MigrationReport, observeMigrations } from '../../src/storage/migrations.ts';
+import { AUDIENCE_MIGRATIONS } from '../../src/storage/sqlite/sqlite-audience-store.ts';
 import { CALCULATED_MIGRATIONS } from '../../src/storage/sqlite/sqlite-calculated-store.ts';
 import { CATALOG_MIGRATIONS, SqliteCatalogStore } from '../../src/storage/sqlite/sqlite-catalog-store.ts';
 import { LOG_MIGRATIONS } from '../../src/storage/sqlite/sqlite-event-log.ts';
@@ -33,6 +34,7 @@ const MIGRATIONS = {
   catalog: CATALOG_MIGRATIONS,
   quality: QUALITY_MIGRATIONS,
   calculated: CALCULATED_MIGRATIONS,
+  audiences: AUDIENCE_MIGRATIONS,
 };
 const LATEST = Object.fromEntries(Object.entries(MIGRATIONS).map(([store, list]) => [store, latestVersion(list)]));
 

@@ -183,6 +183,29 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
       expect(other).toEqual([]);
     });
 
+    it('lists a workspace\'s users in MPID order, each with its latest batch\'s identities, in pages', async () => {
+      const batch = (offset: number, mpid: string, identities: Record<string, string | null>, receivedAtMs: number) => ({
+        ...logRecord(0, offset, { user_identities: identities }, mpid),
+        receivedAtMs,
+      });
+      await store.append([
+        batch(1, '42', { customer_id: 'old', email: 'a@example.com' }, 1000),
+        batch(2, '-9', { customer_id: 'neg' }, 1000),
+        batch(3, '42', { customer_id: 'new', email: null }, 2000),
+        batch(4, '9223372036854775807', { email: 'max@example.com' }, 1000),
+        { ...batch(5, '7', { customer_id: 'elsewhere' }, 1000), workspaceId: workspaceId(2) },
+      ]);
+      expect(await store.userCount(ws)).toBe(3);
+      expect(await store.users(ws, null, 10)).toEqual([
+        { mpid: '-9', identities: { customer_id: 'neg' } },
+        { mpid: '42', identities: { customer_id: 'new' } },
+        { mpid: '9223372036854775807', identities: { email: 'max@example.com' } },
+      ]);
+      expect((await store.users(ws, null, 2)).map((u) => u.mpid)).toEqual(['-9', '42']);
+      expect((await store.users(ws, parseMpid('42') as Mpid, 2)).map((u) => u.mpid)).toEqual(['9223372036854775807']);
+      expect(await store.users(workspaceId(2), null, 10)).toEqual([{ mpid: '7', identities: { customer_id: 'elsewhere' } }]);
+    });
+
     it('scans by string fields of the data (an AND of ORs, a missing field matching where asked) and resumes after a user', async () => {
       const commerce = (offset: number, mpid: string, data: Record<string, unknown>) =>
         logRecord(0, offset, { events: [{ event_type: 'commerce_event', data: { timestamp_unixtime_ms: 1000 + offset, ...data } }] }, mpid);

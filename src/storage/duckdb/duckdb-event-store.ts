@@ -186,6 +186,21 @@ export class DuckDbEventStore implements EventStore {
     return Number(r.getRowObjectsJS()[0]?.n ?? 0);
   }
 
+  async users(ws: WorkspaceId, afterMpid: Mpid | null, limit: number): Promise<{ mpid: Mpid; identities: Record<string, string> }[]> {
+    const r = await this.reader.runAndReadAll(
+      `SELECT mpid::VARCHAR AS mpid, arg_max(user_identities, (received_at, partition, log_offset))::VARCHAR AS identities FROM batches
+       WHERE workspace_id = $1 AND ($2::VARCHAR IS NULL OR mpid > CAST($2 AS BIGINT))
+       GROUP BY mpid ORDER BY mpid LIMIT ${Math.max(0, Math.trunc(limit))}`,
+      [ws, afterMpid],
+    );
+    return r.getRows().map(([mpid, identities]) => ({ mpid: String(mpid) as Mpid, identities: identitiesOf(JSON.parse(String(identities)) as Record<string, unknown>) }));
+  }
+
+  async userCount(ws: WorkspaceId): Promise<number> {
+    const r = await this.reader.runAndReadAll('SELECT count(DISTINCT mpid) AS n FROM batches WHERE workspace_id = $1', [ws]);
+    return Number(r.getRowObjectsJS()[0]?.n ?? 0);
+  }
+
   async tally(
     query: EventScan,
     bucketMs: number | undefined,
@@ -234,6 +249,11 @@ export class DuckDbEventStore implements EventStore {
     rmSync(this.stagingDir, { recursive: true, force: true });
     this.instance.closeSync();
   }
+}
+
+/** A batch's identities that have a value. */
+function identitiesOf(raw: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
 }
 
 /** A scan's WHERE clause over `events` (and `events_wide`); undefined when it selects nothing. */

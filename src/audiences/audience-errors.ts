@@ -1,0 +1,49 @@
+/** Errors of the Audiences Platform API (Quanta's v2, and mParticle's documented v1 calls). */
+import { defineError, problemList } from '../kernel/errors.ts';
+import type { WorkspaceId } from '../kernel/ids.ts';
+import { challenge } from '../platform/platform-errors.ts';
+
+export const AudienceNotFound = defineError('QUANTA_AUDIENCE_NOT_FOUND', {
+  status: 404,
+  message: (ws: WorkspaceId, id: number) => `Audience ${id} was not found in workspace ${ws}.`,
+});
+
+/**
+ * An audience the API cannot store (create or update): every problem named, the fields' in the
+ * Platform API's words ("Field 'name' is required.", "Field 'name' must be unique."), the
+ * definition's by their path in the tree (`definition.and[1].event.count.value: ...`).
+ */
+export const AudienceInvalid = defineError('QUANTA_AUDIENCE_INVALID', { status: 400, message: problemList });
+
+/** A delete of an audience that others name in their definitions: they would lose a criterion. */
+export const AudienceInUse = defineError('QUANTA_AUDIENCE_IN_USE', {
+  status: 409,
+  message: (ws: WorkspaceId, id: number, namedBy: readonly number[]) =>
+    `Audience ${id} is named in the definition of audience${namedBy.length > 1 ? 's' : ''} ${namedBy.join(', ')} of workspace ${ws}; change or delete ${namedBy.length > 1 ? 'them' : 'it'} first.`,
+});
+
+/** Activation of a standard audience: this version computes real-time audiences only. */
+export const AudienceStandardUnavailable = defineError('QUANTA_AUDIENCE_STANDARD_UNAVAILABLE', {
+  status: 400,
+  message: (id: number) =>
+    `Audience ${id} is a standard audience; this version of Quanta computes real-time audiences only. Create it with "kind": "realtime" to activate it.`,
+});
+
+/** `GET .../members?after=`: the MPID to page after is not one. */
+export const AudienceMembersAfterInvalid = defineError('QUANTA_AUDIENCE_AFTER_INVALID', {
+  status: 400,
+  message: (after: string) => `Query parameter after must be an MPID (a signed 64-bit integer, not 0), as next_after gives it; not "${after}".`,
+});
+
+/** A v1 call without `accountId` (mParticle answers it with a 401). */
+export const AudienceAccountMissing = defineError('QUANTA_AUDIENCE_ACCOUNT_MISSING', {
+  status: 401,
+  message: () => 'Send the accountId query parameter: the account of the workspace the audiences are in.',
+  headers: challenge('Bearer'),
+});
+
+/** A v1 call whose `accountId` is not the workspace's account. */
+export const AudienceAccountForbidden = defineError('QUANTA_AUDIENCE_ACCOUNT_FORBIDDEN', {
+  status: 403,
+  message: (ws: WorkspaceId, accountId: number) => `Account ${accountId} is not the account of workspace ${ws}.`,
+});

@@ -1,0 +1,80 @@
+import { Poller } from '../kernel/poller.ts';
+import { PROCESSOR_CONSUMER } from '../pipeline/processor.ts';
+import type { Capability } from '../runtime/capability.ts';
+import { AudienceActivation } from './audience-activation.ts';
+import { AudienceRegistry } from './audience-registry.ts';
+import { AudienceService } from './audience-service.ts';
+import type { AudienceStore } from './audience-store.ts';
+import { audienceRoutes, audienceV1Routes } from './audiences.routes.ts';
+import { audiencesStage } from './audiences.stage.ts';
+
+declare module '../runtime/capability.ts' {
+  interface StoreKinds {
+    /** Audiences: definitions, users' audience state, memberships and their changes. */
+    audiences: AudienceStore;
+  }
+  interface ProcessorCalls {
+    /** An audience was activated: look for calculations to start now. */
+    'audiences.activated': () => Promise<void>;
+  }
+}
+
+/** How often users whose recency windows moved are decided again (an index lookup of those due). */
+const DUE_EVERY_MS = 1000;
+
+/**
+ * Audiences: Quanta's definition API under `/platform/v2/workspaces/{ws}/audiences` (and
+ * mParticle's Platform API v1 listing), real-time membership decided by the processor as events
+ * arrive and as recency windows move, memberships in the Profile API's `audience_memberships`,
+ * and every membership change kept in order for the audience outputs to deliver.
+ */
+export const audiences: Capability = {
+  name: 'audiences',
+  async processor(ctx) {
+    const store = await ctx.store('audiences');
+    const log = await ctx.store('log');
+    const registry = new AudienceRegistry(store);
+    const stage = audiencesStage({
+      store,
+      registry,
+      profiles: ctx.use('profiles'),
+      calculatedValues: ctx.use('calculatedValues'),
+    });
+    ctx.stage(stage);
+    const due = new Poller(async () => {
+      try {
+        await stage.runDue();
+      } catch (error) {
+        ctx.logger.error({ err: error }, 'audience memberships due were not decided; they are tried again');
+      }
+    }, DUE_EVERY_MS);
+    due.start();
+    ctx.onClose(() => due.stop());
+    const activation = new AudienceActivation({
+      stage,
+      store,
+      registry,
+      // The event store is the analytics capability's: activation reads its history on the same thread.
+      events: await ctx.store('events'),
+      committed: (partition) => log.committed(PROCESSOR_CONSUMER, partition),
+      logger: ctx.logger,
+    });
+    activation.start();
+    ctx.onClose(() => activation.stop());
+    ctx.onReplayed(() => activation.runDue());
+    // A nudge, not state: without it the calculation starts at its next look, within half a second.
+    ctx.expose('audiences.activated', async () => void activation.runDue());
+  },
+  async app(ctx) {
+    const store = await ctx.store('audiences');
+    ctx.use('profileApi').addMembershipSource(async (ws, mpid) =>
+      (await store.membershipsOf(ws, mpid)).map((m) => ({ audience_id: m.audienceId, audience_name: m.name, expiration_timestamp_ms: null })),
+    );
+    const onActivated = () => void ctx.call('audiences.activated').catch((error: unknown) => ctx.logger.warn({ err: error }, 'the processor was not told of an activation'));
+    const platform = await ctx.store('platform');
+    // One service for both APIs: writes to a workspace's audiences run one at a time.
+    const service = new AudienceService(store, { onActivated });
+    ctx.tenantRoutes(audienceRoutes, { audiences: service });
+    ctx.tenantRoutes(audienceV1Routes, { audiences: service, accountOf: (ws) => platform.tenantOf(ws)?.accountId });
+  },
+};

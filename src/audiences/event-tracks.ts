@@ -1,0 +1,143 @@
+import { eventNameOf } from '../analytics/event-row.ts';
+import type { Batch, BatchEvent } from '../model/batch.ts';
+import type { EventTrack } from './audience-store.ts';
+import { testCondition } from './conditions.ts';
+import { type AudienceNode, type EventCriterion, leavesOf } from './definition.ts';
+
+/**
+ * What the audiences stage keeps of a user's events: per event criterion of each audience revision
+ * (`trackKey`), an {@link EventTrack}: how many matching events there were, and the
+ * newest few event times. The newest `count + 1` times are enough to know, at any later moment,
+ * whether "at least / at most / exactly `count` within the window" holds: the window holds at
+ * least `k` events exactly when the `k`-th newest time is in it. So the state per criterion is a
+ * count and at most 1,001 numbers, whatever the history, and nothing is ever rescanned. Tracks
+ * are an audience revision's own (two audiences with the same criterion keep two): a revision's
+ * tracks start empty when it is activated, and its activation adds what history holds before its
+ * handover, so no event is counted twice.
+ */
+
+/** What tracks a workspace's audiences need: by event type, each key's criterion and how many times to keep. */
+export interface TrackPlan {
+  /** Every key planned (a user's tracks of other keys belong to revisions no longer active). */
+  readonly keys: ReadonlySet<string>;
+  readonly byEventType: ReadonlyMap<string, readonly { key: string; criterion: EventCriterion; keep: number }[]>;
+}
+
+/** An audience revision: whose tracks. */
+export interface TrackOwner {
+  readonly id: number;
+  readonly revision: number;
+  readonly definition: AudienceNode;
+}
+
+const keys = new WeakMap<EventCriterion, string>();
+
+/**
+ * The key of a track: the audience revision's, then the criterion's selector and date range (not
+ * its count or window: criteria differing only there read the same track).
+ */
+export function trackKey(owner: Pick<TrackOwner, 'id' | 'revision'>, c: EventCriterion): string {
+  let key = keys.get(c);
+  if (key === undefined) {
+    key = JSON.stringify([c.event_type, c.event_name, c.custom_event_type, c.product_action, c.attributes, c.afterMs, c.beforeMs]);
+    keys.set(c, key);
+  }
+  return `${owner.id}.${owner.revision}:${key}`;
+}
+
+/** The tracks of these audience revisions: one per distinct key, keeping as many times as its most demanding window needs. */
+export function planTracks(owners: readonly TrackOwner[]): TrackPlan {
+  const byKey = new Map<string, { key: string; criterion: EventCriterion; keep: number }>();
+  for (const owner of owners) {
+    for (const leaf of leavesOf(owner.definition)) {
+      if (!('event' in leaf)) continue;
+      const c = leaf.event;
+      const key = trackKey(owner, c);
+      const keep = c.withinMs === null ? 0 : c.count.value + 1;
+      const held = byKey.get(key);
+      if (!held) byKey.set(key, { key, criterion: c, keep });
+      else held.keep = Math.max(held.keep, keep);
+    }
+  }
+  const byEventType = new Map<string, { key: string; criterion: EventCriterion; keep: number }[]>();
+  for (const t of byKey.values()) byEventType.set(t.criterion.event_type, [...(byEventType.get(t.criterion.event_type) ?? []), t]);
+  return { keys: new Set(byKey.keys()), byEventType };
+}
+
+/** An event's time: its own, else its batch's, else when it was received. */
+export function eventTimeOf(event: BatchEvent, batch: Pick<Batch, 'timestamp_unixtime_ms'>, receivedAtMs: number): number {
+  const own = event.data.timestamp_unixtime_ms;
+  if (typeof own === 'number' && Number.isFinite(own)) return own;
+  return typeof batch.timestamp_unixtime_ms === 'number' ? batch.timestamp_unixtime_ms : receivedAtMs;
+}
+
+/** Adds tracks counted elsewhere (history before a handover) to a user's, in place: their events are disjoint. */
+export function mergeTracks(into: Record<string, EventTrack>, add: Readonly<Record<string, EventTrack>>, plan: TrackPlan): void {
+  const keepOf = new Map([...plan.byEventType.values()].flat().map((t) => [t.key, t.keep]));
+  for (const [key, track] of Object.entries(add)) {
+    const held = into[key];
+    if (!held) {
+      into[key] = { n: track.n, recent: track.recent.slice(0, keepOf.get(key) ?? 0) };
+      continue;
+    }
+    held.n += track.n;
+    held.recent = [...held.recent, ...track.recent].sort((a, b) => b - a).slice(0, keepOf.get(key) ?? 0);
+  }
+}
+
+/** A user's tracks of keys no longer planned are dropped, in place. */
+export function dropUnplanned(tracks: Record<string, EventTrack>, plan: TrackPlan): void {
+  for (const key of Object.keys(tracks)) if (!plan.keys.has(key)) delete tracks[key];
+}
+
+/** Whether an event is one a criterion counts (its date range aside). */
+export function matchesCriterion(c: EventCriterion, event: BatchEvent): boolean {
+  if (event.event_type !== c.event_type) return false;
+  const data = event.data as Record<string, unknown>;
+  if (c.event_name !== null && eventNameOf(event) !== c.event_name) return false;
+  if (c.custom_event_type !== null && data.custom_event_type !== c.custom_event_type) return false;
+  if (c.product_action !== null && !sameAction((data.product_action as { action?: unknown } | undefined)?.action, c.product_action)) return false;
+  if (c.attributes.length === 0) return true;
+  const attributes = (data.custom_attributes ?? {}) as Record<string, unknown>;
+  return c.attributes.every((condition) => testCondition(condition, valueNamed(attributes, condition.name ?? '')));
+}
+
+/** "Remove from wishlist" has two spellings. */
+function sameAction(action: unknown, wanted: string): boolean {
+  const wishlist = ['remove_from_wishlist', 'remove_from_wish_list'];
+  return action === wanted || (wishlist.includes(wanted) && wishlist.includes(action as string));
+}
+
+/** A named value of a bag: exactly, else ignoring case. */
+export function valueNamed(bag: Readonly<Record<string, unknown>> | null | undefined, name: string): unknown {
+  if (!bag) return undefined;
+  if (Object.hasOwn(bag, name)) return bag[name];
+  const lower = name.toLowerCase();
+  for (const key of Object.keys(bag)) if (key.toLowerCase() === lower) return bag[key];
+  return undefined;
+}
+
+/**
+ * Counts an event into the user's tracks; whether any changed. `tracks` is the user's own (changed
+ * in place).
+ */
+export function trackEvent(plan: TrackPlan, tracks: Record<string, EventTrack>, event: BatchEvent, atMs: number): boolean {
+  const candidates = plan.byEventType.get(event.event_type);
+  if (!candidates) return false;
+  let changed = false;
+  for (const { key, criterion: c, keep } of candidates) {
+    if ((c.afterMs !== null && atMs < c.afterMs) || (c.beforeMs !== null && atMs >= c.beforeMs) || !matchesCriterion(c, event)) continue;
+    const track = (tracks[key] ??= { n: 0, recent: [] });
+    track.n += 1;
+    if (keep > 0) {
+      let i = 0;
+      while (i < track.recent.length && track.recent[i]! > atMs) i += 1;
+      if (i < keep) {
+        track.recent.splice(i, 0, atMs);
+        if (track.recent.length > keep) track.recent.length = keep;
+      }
+    }
+    changed = true;
+  }
+  return changed;
+}

@@ -1,0 +1,330 @@
+import type {
+  Audience,
+  AudienceCalculation,
+  AudienceFlush,
+  AudienceStore,
+  AudienceUser,
+  MembershipChange,
+  StoredMembershipChange,
+} from '../../audiences/audience-store.ts';
+import { type Mpid, mpidToBigInt, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
+import { openSqliteStore, type SqliteMigration } from './migrate-sqlite.ts';
+import type { Sqlite } from './open.ts';
+
+/** The audience store's schema in the state file, run by ./migrate-sqlite.ts when the store opens. */
+export const AUDIENCE_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    description: 'audiences, their calculations, users\' audience state, memberships, membership changes and offsets',
+    up: `
+      CREATE TABLE au_audiences (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, workspace_id INTEGER NOT NULL, name_key TEXT NOT NULL, doc TEXT NOT NULL,
+        UNIQUE (workspace_id, name_key)
+      );
+      CREATE TABLE au_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
+      INSERT INTO au_revision (id, revision) VALUES (1, 0);
+      CREATE TABLE au_calculations (
+        workspace_id INTEGER NOT NULL, id INTEGER NOT NULL, revision INTEGER NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, id, revision)
+      ) WITHOUT ROWID;
+      CREATE TABLE au_users (
+        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, doc TEXT NOT NULL, due_ms INTEGER,
+        PRIMARY KEY (workspace_id, mpid)
+      ) WITHOUT ROWID;
+      CREATE INDEX au_users_due ON au_users (due_ms) WHERE due_ms IS NOT NULL;
+      CREATE TABLE au_members (
+        workspace_id INTEGER NOT NULL, audience_id INTEGER NOT NULL, mpid TEXT NOT NULL, mpid_num INTEGER NOT NULL,
+        added_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, audience_id, mpid_num)
+      ) WITHOUT ROWID;
+      -- With added_at_ms (and the primary key, which every index of the table holds), it alone answers membershipsOf.
+      CREATE INDEX au_members_of_user ON au_members (workspace_id, mpid, added_at_ms);
+      CREATE TABLE au_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, workspace_id INTEGER NOT NULL, audience_id INTEGER NOT NULL, mpid TEXT NOT NULL,
+        change TEXT NOT NULL CHECK (change IN ('added', 'removed')), at_ms INTEGER NOT NULL
+      );
+      CREATE INDEX au_changes_of_user ON au_changes (workspace_id, mpid);
+      CREATE TABLE au_offsets (partition INTEGER PRIMARY KEY, log_offset INTEGER NOT NULL);
+    `,
+  },
+];
+
+/**
+ * The users due at or before a time, soonest first. Exported so that the adapter's test can check
+ * that SQLite answers it from the partial index on `due_ms` (no scan, no sort).
+ */
+export const DUE_SQL = 'SELECT workspace_id, mpid FROM au_users WHERE due_ms IS NOT NULL AND due_ms <= ? ORDER BY due_ms LIMIT ?';
+
+/**
+ * A user's memberships with their audiences' names (of audiences that exist). `INDEXED BY`: left
+ * to itself, SQLite would walk the workspace's members in primary key order to spare sorting the
+ * user's few rows.
+ */
+export const MEMBERSHIPS_OF_SQL = `
+  SELECT m.audience_id, json_extract(a.doc, '$.name') AS name, m.added_at_ms
+  FROM au_members m INDEXED BY au_members_of_user JOIN au_audiences a ON a.id = m.audience_id AND a.workspace_id = m.workspace_id
+  WHERE m.workspace_id = ? AND m.mpid = ? ORDER BY m.audience_id`;
+
+/** Names are unique per workspace whatever their case. */
+const nameKey = (name: string) => name.toLowerCase();
+
+/** Users per read (their MPIDs go as one JSON array). */
+const CHUNK = 5000;
+
+/** What `au_users.doc` holds: the user's state without its keys (they are columns). */
+type UserDoc = Omit<AudienceUser, 'workspaceId' | 'mpid'>;
+
+interface ChangeRow {
+  seq: number;
+  workspace_id: number;
+  audience_id: number;
+  mpid: string;
+  change: MembershipChange['change'];
+  at_ms: number;
+}
+
+/**
+ * Audiences in SQLite: definitions as JSON documents (one row each, with a revision counter that
+ * every definition write bumps), each user's audience state as a document with its due time in a
+ * column of its own (indexed), current memberships one row per member keyed by the MPID as an
+ * integer (so members page in numeric order), and every membership change in sequence.
+ */
+export class SqliteAudienceStore implements AudienceStore {
+  private readonly db: Sqlite;
+  private readonly stmt;
+  /** Transactions; those that read before they write run IMMEDIATE (the other thread writes the same file). */
+  private readonly tx;
+
+  /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
+  constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
+    this.db = openSqliteStore(file, 'audiences', AUDIENCE_MIGRATIONS, options);
+    this.stmt = prepare(this.db);
+    this.tx = transactions(this.db, this.stmt);
+  }
+
+  async create(ws: WorkspaceId, audience: Omit<Audience, 'id' | 'workspaceId'>): Promise<Audience | 'name-taken'> {
+    return this.tx.create.immediate(ws, audience);
+  }
+
+  async get(ws: WorkspaceId, id: number): Promise<Audience | undefined> {
+    const doc = this.stmt.get.get(ws, id) as string | undefined;
+    return doc === undefined ? undefined : audienceOf(doc);
+  }
+
+  async list(ws: WorkspaceId): Promise<Audience[]> {
+    return (this.stmt.list.all(ws) as string[]).map(audienceOf);
+  }
+
+  async active(): Promise<Audience[]> {
+    return (this.stmt.active.all() as string[]).map(audienceOf);
+  }
+
+  async update(audience: Audience): Promise<boolean | 'name-taken'> {
+    return this.tx.update.immediate(audience);
+  }
+
+  async delete(ws: WorkspaceId, id: number): Promise<boolean> {
+    return this.tx.delete.immediate(ws, id);
+  }
+
+  async revision(): Promise<number> {
+    return this.stmt.revision.get() as number;
+  }
+
+  async calculation(ws: WorkspaceId, id: number, revision: number): Promise<AudienceCalculation | undefined> {
+    const doc = this.stmt.calculation.get(ws, id, revision) as string | undefined;
+    return doc === undefined ? undefined : calculationOf(doc);
+  }
+
+  async putCalculation(calculation: AudienceCalculation): Promise<void> {
+    this.stmt.putCalculation.run(calculation.workspaceId, calculation.id, calculation.revision, JSON.stringify(calculation));
+  }
+
+  async users(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<Map<Mpid, AudienceUser>> {
+    const users = new Map<Mpid, AudienceUser>();
+    for (let i = 0; i < mpids.length; i += CHUNK) {
+      const chunk = JSON.stringify([...new Set(mpids.slice(i, i + CHUNK))]);
+      for (const r of this.stmt.usersOf.all(ws, chunk) as { mpid: string; doc: string }[]) {
+        const mpid = parseMpid(r.mpid) as Mpid;
+        users.set(mpid, { workspaceId: ws, mpid, ...(JSON.parse(r.doc) as UserDoc) });
+      }
+    }
+    return users;
+  }
+
+  /** Synchronous to the end: the flush is serialised (and committed) before the promise returns. */
+  async record(flush: AudienceFlush): Promise<void> {
+    this.tx.record.immediate(flush);
+  }
+
+  async appliedOffsets(): Promise<Map<number, number>> {
+    const rows = this.stmt.offsets.all() as { partition: number; log_offset: number }[];
+    return new Map(rows.map((r) => [r.partition, r.log_offset]));
+  }
+
+  async due(nowMs: number, limit: number): Promise<{ workspaceId: WorkspaceId; mpid: Mpid }[]> {
+    const rows = this.stmt.due.all(nowMs, limit) as { workspace_id: number; mpid: string }[];
+    return rows.map((r) => ({ workspaceId: workspaceId(r.workspace_id), mpid: parseMpid(r.mpid) as Mpid }));
+  }
+
+  async members(ws: WorkspaceId, audienceId: number, afterMpid: Mpid | null, limit: number): Promise<{ mpid: Mpid; addedAtMs: number }[]> {
+    const s = this.stmt;
+    const rows = (
+      afterMpid === null ? s.members.all(ws, audienceId, limit) : s.membersAfter.all(ws, audienceId, mpidToBigInt(afterMpid), limit)
+    ) as { mpid: string; added_at_ms: number }[];
+    return rows.map((r) => ({ mpid: parseMpid(r.mpid) as Mpid, addedAtMs: r.added_at_ms }));
+  }
+
+  async size(ws: WorkspaceId, audienceId: number): Promise<number> {
+    return this.stmt.size.get(ws, audienceId) as number;
+  }
+
+  async membershipsOf(ws: WorkspaceId, mpid: Mpid): Promise<{ audienceId: number; name: string; addedAtMs: number }[]> {
+    const rows = this.stmt.membershipsOf.all(ws, mpid) as { audience_id: number; name: string; added_at_ms: number }[];
+    return rows.map((r) => ({ audienceId: r.audience_id, name: r.name, addedAtMs: r.added_at_ms }));
+  }
+
+  async historyOf(ws: WorkspaceId, mpid: Mpid): Promise<StoredMembershipChange[]> {
+    return (this.stmt.historyOf.all(ws, mpid) as ChangeRow[]).map(changeOf);
+  }
+
+  async changesAfter(seq: number, limit: number): Promise<StoredMembershipChange[]> {
+    return (this.stmt.changesAfter.all(seq, limit) as ChangeRow[]).map(changeOf);
+  }
+
+  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<void> {
+    this.tx.eraseUser(ws, mpid);
+  }
+
+  async reset(): Promise<void> {
+    this.tx.reset();
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+/** The store's statements, prepared once. */
+function prepare(db: Sqlite) {
+  return {
+    insert: db.prepare('INSERT OR IGNORE INTO au_audiences (workspace_id, name_key, doc) VALUES (?, ?, ?)'),
+    setDoc: db.prepare('UPDATE au_audiences SET doc = ? WHERE id = ?'),
+    update: db.prepare('UPDATE OR IGNORE au_audiences SET name_key = ?, doc = ? WHERE workspace_id = ? AND id = ?'),
+    exists: db.prepare('SELECT 1 FROM au_audiences WHERE workspace_id = ? AND id = ?').pluck(),
+    get: db.prepare('SELECT doc FROM au_audiences WHERE workspace_id = ? AND id = ?').pluck(),
+    list: db.prepare('SELECT doc FROM au_audiences WHERE workspace_id = ? ORDER BY id').pluck(),
+    active: db.prepare("SELECT doc FROM au_audiences WHERE json_extract(doc, '$.is_active') ORDER BY id").pluck(),
+    delete: db.prepare('DELETE FROM au_audiences WHERE workspace_id = ? AND id = ?'),
+    deleteCalculations: db.prepare('DELETE FROM au_calculations WHERE workspace_id = ? AND id = ?'),
+    deleteMembers: db.prepare('DELETE FROM au_members WHERE workspace_id = ? AND audience_id = ?'),
+    bump: db.prepare('UPDATE au_revision SET revision = revision + 1 WHERE id = 1'),
+    revision: db.prepare('SELECT revision FROM au_revision WHERE id = 1').pluck(),
+    calculation: db.prepare('SELECT doc FROM au_calculations WHERE workspace_id = ? AND id = ? AND revision = ?').pluck(),
+    putCalculation: db.prepare(
+      `INSERT INTO au_calculations (workspace_id, id, revision, doc) VALUES (?, ?, ?, ?)
+       ON CONFLICT (workspace_id, id, revision) DO UPDATE SET doc = excluded.doc`,
+    ),
+    putUser: db.prepare(
+      `INSERT INTO au_users (workspace_id, mpid, doc, due_ms) VALUES (?, ?, ?, ?)
+       ON CONFLICT (workspace_id, mpid) DO UPDATE SET doc = excluded.doc, due_ms = excluded.due_ms`,
+    ),
+    // Users' states, the MPIDs as a JSON array: one statement, prepared once, whatever their number.
+    usersOf: db.prepare('SELECT mpid, doc FROM au_users WHERE workspace_id = ? AND mpid IN (SELECT value FROM json_each(?))'),
+    due: db.prepare(DUE_SQL),
+    // A member is added only to an audience that exists: a flush evaluated before the audience
+    // was deleted does not bring its memberships back.
+    addMember: db.prepare(
+      `INSERT INTO au_members (workspace_id, audience_id, mpid, mpid_num, added_at_ms)
+       SELECT @ws, @audience, @mpid, @mpidNum, @atMs WHERE EXISTS (SELECT 1 FROM au_audiences WHERE workspace_id = @ws AND id = @audience)
+       ON CONFLICT (workspace_id, audience_id, mpid_num) DO UPDATE SET added_at_ms = excluded.added_at_ms`,
+    ),
+    removeMember: db.prepare('DELETE FROM au_members WHERE workspace_id = ? AND audience_id = ? AND mpid_num = ?'),
+    appendChange: db.prepare('INSERT INTO au_changes (workspace_id, audience_id, mpid, change, at_ms) VALUES (?, ?, ?, ?, ?)'),
+    putOffset: db.prepare(
+      'INSERT INTO au_offsets (partition, log_offset) VALUES (?, ?) ON CONFLICT (partition) DO UPDATE SET log_offset = excluded.log_offset',
+    ),
+    offsets: db.prepare('SELECT partition, log_offset FROM au_offsets'),
+    members: db.prepare('SELECT mpid, added_at_ms FROM au_members WHERE workspace_id = ? AND audience_id = ? ORDER BY mpid_num LIMIT ?'),
+    membersAfter: db.prepare(
+      'SELECT mpid, added_at_ms FROM au_members WHERE workspace_id = ? AND audience_id = ? AND mpid_num > ? ORDER BY mpid_num LIMIT ?',
+    ),
+    size: db.prepare('SELECT count(*) FROM au_members WHERE workspace_id = ? AND audience_id = ?').pluck(),
+    membershipsOf: db.prepare(MEMBERSHIPS_OF_SQL),
+    historyOf: db.prepare('SELECT * FROM au_changes WHERE workspace_id = ? AND mpid = ? ORDER BY seq'),
+    changesAfter: db.prepare('SELECT * FROM au_changes WHERE seq > ? ORDER BY seq LIMIT ?'),
+    eraseUser: db.prepare('DELETE FROM au_users WHERE workspace_id = ? AND mpid = ?'),
+    eraseMemberships: db.prepare('DELETE FROM au_members WHERE workspace_id = ? AND mpid = ?'),
+    eraseHistory: db.prepare('DELETE FROM au_changes WHERE workspace_id = ? AND mpid = ?'),
+  };
+}
+
+type Statements = ReturnType<typeof prepare>;
+
+/** The store's transactions over its statements. */
+function transactions(db: Sqlite, s: Statements) {
+  const applyChange = (c: MembershipChange) => {
+    const mpidNum = mpidToBigInt(c.mpid);
+    if (c.change === 'added') s.addMember.run({ ws: c.workspaceId, audience: c.audienceId, mpid: c.mpid, mpidNum, atMs: c.atMs });
+    else s.removeMember.run(c.workspaceId, c.audienceId, mpidNum);
+    s.appendChange.run(c.workspaceId, c.audienceId, c.mpid, c.change, c.atMs);
+  };
+  return {
+    create: db.transaction((ws: WorkspaceId, audience: Omit<Audience, 'id' | 'workspaceId'>): Audience | 'name-taken' => {
+      const inserted = s.insert.run(ws, nameKey(audience.name), '{}');
+      if (inserted.changes === 0) return 'name-taken';
+      const created: Audience = { id: Number(inserted.lastInsertRowid), workspaceId: ws, ...audience };
+      s.setDoc.run(JSON.stringify(created), created.id);
+      s.bump.run();
+      return created;
+    }),
+    update: db.transaction((a: Audience): boolean | 'name-taken' => {
+      if (s.exists.get(a.workspaceId, a.id) === undefined) return false;
+      if (s.update.run(nameKey(a.name), JSON.stringify(a), a.workspaceId, a.id).changes === 0) return 'name-taken';
+      s.bump.run();
+      return true;
+    }),
+    delete: db.transaction((ws: WorkspaceId, id: number): boolean => {
+      if (s.delete.run(ws, id).changes === 0) return false;
+      s.deleteCalculations.run(ws, id);
+      s.deleteMembers.run(ws, id);
+      s.bump.run();
+      return true;
+    }),
+    record: db.transaction((flush: AudienceFlush) => {
+      for (const u of flush.users) s.putUser.run(u.workspaceId, u.mpid, JSON.stringify(userDoc(u)), u.dueMs);
+      for (const c of flush.changes) applyChange(c);
+      for (const [partition, offset] of flush.offsets) s.putOffset.run(partition, offset);
+      for (const c of flush.calculations ?? []) s.putCalculation.run(c.workspaceId, c.id, c.revision, JSON.stringify(c));
+    }),
+    eraseUser: db.transaction((ws: WorkspaceId, mpid: Mpid) => {
+      s.eraseUser.run(ws, mpid);
+      s.eraseMemberships.run(ws, mpid);
+      s.eraseHistory.run(ws, mpid);
+    }),
+    // `au_changes` keeps its AUTOINCREMENT counter: changes after a reset still follow every `seq` handed out.
+    reset: db.transaction(() => {
+      db.exec('DELETE FROM au_users; DELETE FROM au_members; DELETE FROM au_changes; DELETE FROM au_calculations; DELETE FROM au_offsets;');
+    }),
+  };
+}
+
+/** A user's state as `au_users.doc` keeps it: without its keys, which are columns. */
+function userDoc(u: AudienceUser): UserDoc {
+  const { workspaceId: _ws, mpid: _mpid, ...doc } = u;
+  return doc;
+}
+
+function audienceOf(doc: string): Audience {
+  const a = JSON.parse(doc) as Audience;
+  return { ...a, workspaceId: workspaceId(a.workspaceId) };
+}
+
+function calculationOf(doc: string): AudienceCalculation {
+  const c = JSON.parse(doc) as AudienceCalculation;
+  return { ...c, workspaceId: workspaceId(c.workspaceId) };
+}
+
+function changeOf(r: ChangeRow): StoredMembershipChange {
+  return { seq: r.seq, workspaceId: workspaceId(r.workspace_id), audienceId: r.audience_id, mpid: parseMpid(r.mpid) as Mpid, change: r.change, atMs: r.at_ms };
+}
