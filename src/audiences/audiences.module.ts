@@ -1,5 +1,6 @@
 import { Poller } from '../kernel/poller.ts';
 import { PROCESSOR_CONSUMER } from '../pipeline/processor.ts';
+import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { Capability } from '../runtime/capability.ts';
 import { AudienceActivation } from './audience-activation.ts';
 import { AudienceRegistry } from './audience-registry.ts';
@@ -16,6 +17,8 @@ declare module '../runtime/capability.ts' {
   interface ProcessorCalls {
     /** An audience was activated: look for calculations to start now. */
     'audiences.activated': () => Promise<void>;
+    /** A user's current memberships (the processor's, written behind), with the audiences' names. */
+    'audiences.memberships': (ws: WorkspaceId, mpid: Mpid) => Promise<{ audienceId: number; name: string; addedAtMs: number }[]>;
   }
 }
 
@@ -39,6 +42,8 @@ export const audiences: Capability = {
       registry,
       profiles: ctx.use('profiles'),
       calculatedValues: ctx.use('calculatedValues'),
+      log,
+      writeEveryMs: ctx.config.audiences.writeEveryMs,
     });
     ctx.stage(stage);
     const due = new Poller(async () => {
@@ -64,11 +69,13 @@ export const audiences: Capability = {
     ctx.onReplayed(() => activation.runDue());
     // A nudge, not state: without it the calculation starts at its next look, within half a second.
     ctx.expose('audiences.activated', async () => void activation.runDue());
+    // Memberships are written behind: the Profile API asks the processor, which holds the latest.
+    ctx.expose('audiences.memberships', (ws, mpid) => stage.membershipsOf(ws, mpid));
   },
   async app(ctx) {
     const store = await ctx.store('audiences');
     ctx.use('profileApi').addMembershipSource(async (ws, mpid) =>
-      (await store.membershipsOf(ws, mpid)).map((m) => ({ audience_id: m.audienceId, audience_name: m.name, expiration_timestamp_ms: null })),
+      (await ctx.call('audiences.memberships', ws, mpid)).map((m) => ({ audience_id: m.audienceId, audience_name: m.name, expiration_timestamp_ms: null })),
     );
     const onActivated = () => void ctx.call('audiences.activated').catch((error: unknown) => ctx.logger.warn({ err: error }, 'the processor was not told of an activation'));
     const platform = await ctx.store('platform');

@@ -94,7 +94,7 @@ const changesOf = async (app: Quanta) => (await app.stores.audiences.changesAfte
 
 describe('real-time audiences in the processor', () => {
   it('adds a user as the qualifying batch is processed, shows it in the Profile API, and records each change once', async () => {
-    q = await quantaApp();
+    q = await quantaApp({ QUANTA_AUDIENCE_WRITE_MS: '0' });
     const app = q;
     const abandoners = await activeAudience(app, 'Cart abandoners', {
       and: [
@@ -131,7 +131,7 @@ describe('real-time audiences in the processor', () => {
   });
 
   it('a recency window ends by itself: the user leaves with no new event', async () => {
-    q = await quantaApp();
+    q = await quantaApp({ QUANTA_AUDIENCE_WRITE_MS: '0' });
     const app = q;
     const recent = await activeAudience(app, 'Played in the last 2 seconds', { event: { event_type: 'custom_event', event_name: 'Play', within: { value: 2, unit: 'seconds' } } });
     await send(app, { customer: 'cy', events: [{ name: 'Play' }] });
@@ -142,7 +142,7 @@ describe('real-time audiences in the processor', () => {
   });
 
   it('an audience naming another is decided after it, on the same batch', async () => {
-    q = await quantaApp();
+    q = await quantaApp({ QUANTA_AUDIENCE_WRITE_MS: '0' });
     const app = q;
     const players = await activeAudience(app, 'Players', { event: { event_type: 'custom_event', event_name: 'Play' } });
     const parsed = parseAudienceDefinition(
@@ -159,7 +159,7 @@ describe('real-time audiences in the processor', () => {
   });
 
   it('activated later, is calculated from history and profiles, then kept current live, each event once', async () => {
-    q = await quantaApp();
+    q = await quantaApp({ QUANTA_AUDIENCE_WRITE_MS: '0' });
     const app = q;
     // Before the audience: ee adds to cart twice, fay once, gus only has a profile.
     await send(app, { customer: 'ee', events: [{ type: 'commerce_event', action: 'add_to_cart' }] });
@@ -191,7 +191,7 @@ describe('real-time audiences in the processor', () => {
   });
 
   it('through the Platform API: created, activated, calculated, its members and size answered', async () => {
-    q = await quantaApp();
+    q = await quantaApp({ QUANTA_AUDIENCE_WRITE_MS: '0' });
     const app = q;
     await send(app, { customer: 'hal', events: [{ name: 'Play' }] });
     await app.processor.caughtUp();

@@ -7,7 +7,8 @@ import type { Profile } from '../profiles/profile.ts';
 import type { AudienceRegistry, WorkspaceAudiences } from './audience-registry.ts';
 import type { Audience, AudienceCalculation, AudienceStore, AudienceUser, EventTrack, MembershipChange } from './audience-store.ts';
 import { evaluate, type UserFacts } from './evaluate.ts';
-import { dropUnplanned, eventTimeOf, mergeTracks, trackEvent, trackKey } from './event-tracks.ts';
+import { leavesOf } from './definition.ts';
+import { dropUnplanned, eventTimeOf, mergeTracks, trackEvent, trackKey, type TrackPlan } from './event-tracks.ts';
 
 export interface AudiencesStageDeps {
   store: AudienceStore;
@@ -16,10 +17,19 @@ export interface AudiencesStageDeps {
   profiles: { get(ws: WorkspaceId, mpid: Mpid): Promise<Profile | undefined> };
   /** A user's calculated attribute values now: what a decision without a record reads. */
   calculatedValues: (ws: WorkspaceId, mpid: Mpid) => Promise<Readonly<Record<string, unknown>>>;
+  /** The event log (its `read`), read again at recovery: what was counted after the last write is counted again from it. */
+  log: { read(partition: number, afterOffset: number, limit: number): Promise<LogRecord[]> };
   now?: () => number;
-  /** Users held in memory between flushes (written ones beyond it are dropped, oldest first). */
+  /** Users held in memory (written ones beyond it are dropped, those used longest ago first). */
   maxUsers?: number;
+  /** How often users' states, memberships and changes are written (at most; and when the processor stops). */
+  writeEveryMs?: number;
+  /** They are written sooner once this many users changed. */
+  writeAtUsers?: number;
 }
+
+/** Records read per round when counting again at recovery. */
+const RECOVERY_CHUNK = 2000;
 
 /** What an activation found in history for one user (see `AudienceActivation`). */
 export interface HistoryOfUser {
@@ -34,27 +44,51 @@ export interface AudiencesStage extends Stage {
   runDue(limit?: number): Promise<number>;
   /** Adds history's tracks to these users and writes them with the calculation's progress, in one write. */
   addHistory(audience: Audience, users: readonly HistoryOfUser[], progress: AudienceCalculation): Promise<void>;
+  /** A user's current memberships, with the audiences' names (what the Profile API shows). */
+  membershipsOf(ws: WorkspaceId, mpid: Mpid): Promise<{ audienceId: number; name: string; addedAtMs: number }[]>;
   /** Decides every audience for these users (their latest identities filled in) and writes them with the progress. */
   decideUsers(ws: WorkspaceId, users: readonly { mpid: Mpid; identities: Record<string, string> }[], progress: AudienceCalculation): Promise<void>;
 }
 
 const userKey = (ws: WorkspaceId, mpid: Mpid) => `${ws}:${mpid}`;
 const revisionKey = (a: Pick<Audience, 'workspaceId' | 'id' | 'revision'>) => `${a.workspaceId}:${a.id}:${a.revision}`;
+const revisionKeys = new WeakMap<Audience, string>();
+/** {@link revisionKey}, made once per audience object. */
+function revisionKeyOf(a: Audience): string {
+  let key = revisionKeys.get(a);
+  if (key === undefined) revisionKeys.set(a, (key = revisionKey(a)));
+  return key;
+}
+const eventsAlone = new WeakMap<Audience, boolean>();
+/** Whether an audience's verdict reads nothing but its event tracks (so only a change of them, or time, moves it). */
+function decidesOnEventsAlone(a: Audience): boolean {
+  let alone = eventsAlone.get(a);
+  if (alone === undefined) eventsAlone.set(a, (alone = leavesOf(a.definition).every((leaf) => 'event' in leaf)));
+  return alone;
+}
 
 /**
  * Real-time audiences (after the profile and calculated attributes stages, so a verdict sees the
  * batch's attributes and the user's values): each record's events are counted into the user's
  * event tracks (`event-tracks.ts`), then every active audience of the workspace is decided for
  * the user (`evaluate.ts`), those an audience names first; a membership that changes is a
- * {@link MembershipChange}. The user's state, the changes and the partition's offset are written
- * together at each flush, before the processor commits: a record re-run after a crash past what
- * was written is neither counted nor decided again ({@link CountedOffsets}), so no change is lost
- * or emitted twice. Time alone changes a verdict with a recency window: the user's `dueMs` is
- * when, and `runDue` (every second, an index lookup) decides those users again.
+ * {@link MembershipChange}. Only the audiences whose tracks the record changed are decided again
+ * among those that read nothing but events; the others (profile, calculated values, identities)
+ * are decided at every record.
+ *
+ * Exactly once, written behind: users' states, memberships, changes and each partition's last
+ * counted offset are written together, every `writeEveryMs` (5 s), sooner once `writeAtUsers`
+ * users changed, and when the processor stops. The processor may commit past what is written;
+ * after a crash the records between the last write and the committed offset are counted and
+ * decided again from the log, before anything new, and records re-run past the committed offset
+ * are not counted twice ({@link CountedOffsets}): a change is emitted (written) once, or not at
+ * all and decided again. The Profile API reads memberships from here (`membershipsOf`), current
+ * to the last record processed. Time alone changes a verdict with a recency window: the user's
+ * `dueMs` is when, and `runDue` (every second, an index lookup) decides those users again.
  *
  * Activation: the first time the stage meets an activated revision it fixes its handover (per
- * partition, the last offset it had run) and writes it before counting anything for it; the
- * revision's tracks count only later events. The revision is decided only once its calculation
+ * partition, the last offset it had run) and writes it; the revision's tracks count only events
+ * past it. The revision is decided only once its calculation
  * from history is done (`AudienceActivation` adds history's tracks before the handover, then
  * decides every user), so it never emits memberships from half its data.
  */
@@ -62,12 +96,22 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
   const { store, registry } = deps;
   const now = deps.now ?? Date.now;
   const maxUsers = deps.maxUsers ?? 50_000;
+  const writeEveryMs = deps.writeEveryMs ?? 5000;
+  const writeAtUsers = deps.writeAtUsers ?? 20_000;
+  let writtenAt = now();
   const counted = new CountedOffsets();
+  /** Each adopted revision's handover: its tracks count records past it only. */
+  const handovers = new Map<string, Readonly<Record<number, number>>>();
+  /** Per partition, the committed offset at recovery: what lies between the last write and it is counted again first. */
+  const toRecount = new Map<number, number>();
+  let recounting: Promise<void> | undefined;
   const users = new Map<string, AudienceUser>();
   /** Per partition, the last offset run (the committed one at recovery). */
   const lastRun = new Map<number, number>();
   /** Revisions met, and whether each is decided (its calculation from history is done). */
   const ready = new Map<string, boolean>();
+  /** Users whose events were counted while a revision was still calculating: decided again when it is done. */
+  const undecided = new Map<string, { ws: WorkspaceId; mpid: Mpid }>();
   let dirty = new Set<AudienceUser>();
   let changes: MembershipChange[] = [];
   let calculations: AudienceCalculation[] = [];
@@ -84,9 +128,14 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
     }
   }
 
+  /** The user, held; used last, so it is the last that `trim` drops. */
   async function userOf(ws: WorkspaceId, mpid: Mpid): Promise<AudienceUser> {
     await load(ws, [mpid]);
-    return users.get(userKey(ws, mpid))!;
+    const key = userKey(ws, mpid);
+    const user = users.get(key)!;
+    users.delete(key);
+    users.set(key, user);
+    return user;
   }
 
   /**
@@ -94,33 +143,63 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
    * (a calculation without a handover) gets its handover, written at once; one without a
    * calculation is decided live from the start.
    */
-  async function refresh(): Promise<void> {
+  let refreshing: Promise<void> = Promise.resolve();
+  /** One refresh at a time: two partitions' loops must not both adopt a revision (with two handovers). */
+  function refresh(): Promise<void> {
+    refreshing = refreshing.catch(() => undefined).then(refreshOnce);
+    return refreshing;
+  }
+
+  async function refreshOnce(): Promise<void> {
     await registry.refresh();
     for (const audience of registry.all()) {
-      const key = revisionKey(audience);
+      const key = revisionKeyOf(audience);
       if (ready.get(key) === true) continue;
       const calculation = await store.calculation(audience.workspaceId, audience.id, audience.revision);
       if (calculation?.handover === null) {
-        await store.putCalculation({ ...calculation, handover: Object.fromEntries(lastRun) });
+        const handover = Object.fromEntries(lastRun);
+        handovers.set(key, handover);
         ready.set(key, false);
-      } else ready.set(key, calculation === undefined || calculation.status === 'calculated');
+        await store.putCalculation({ ...calculation, handover });
+        continue;
+      }
+      if (calculation?.handover) handovers.set(key, calculation.handover);
+      ready.set(key, calculation === undefined || calculation.status === 'calculated');
     }
   }
 
-  /** Decides the workspace's audiences (those ready, or all) for the user at `at`, noting each membership that changed. */
-  function decide(user: AudienceUser, audiences: WorkspaceAudiences, facts: Pick<UserFacts, 'profile' | 'calculated'>, at: number, all = false): void {
+  /** The tracks a user's state was last pruned for: pruned again only when the plan changed. */
+  const prunedFor = new WeakMap<AudienceUser, TrackPlan>();
+
+  /**
+   * Decides the workspace's audiences for the user at `at`, noting each membership that changed:
+   * those ready (and `calculating`, the revision being calculated); with `only`, of the audiences
+   * that decide on events alone just those (their tracks changed: the others' verdicts stand, and
+   * their due times with them, kept in `dueMs` until it passes).
+   */
+  function decide(user: AudienceUser, audiences: WorkspaceAudiences, facts: Pick<UserFacts, 'profile' | 'calculated'>, at: number, o: { calculating?: string; only?: ReadonlySet<number> } = {}): void {
     const memberships = user.memberships;
     // Memberships of audiences no longer active are dropped (a deleted audience's members are deleted with it).
     for (const id of Object.keys(memberships)) if (!audiences.byId.has(Number(id))) delete memberships[id];
-    dropUnplanned(user.events, audiences.tracks);
-    let dueMs = Infinity;
+    if (prunedFor.get(user) !== audiences.tracks) {
+      dropUnplanned(user.events, audiences.tracks);
+      prunedFor.set(user, audiences.tracks);
+    }
+    let dueMs = o.only && user.dueMs !== null && user.dueMs > at ? user.dueMs : Infinity;
+    // One set of facts for every audience (the audience being decided read through `current`).
+    let current: Audience | undefined;
+    const all: UserFacts = {
+      ...facts,
+      identities: user.identities,
+      track: (c) => user.events[trackKey(current!, c)],
+      member: (id) => Object.hasOwn(memberships, String(id)),
+    };
     for (const audience of audiences.ordered) {
-      if (!all && ready.get(revisionKey(audience)) === false) continue;
-      const verdict = evaluate(
-        audience.definition,
-        { ...facts, identities: user.identities, track: (c) => user.events[trackKey(audience, c)], member: (id) => Object.hasOwn(memberships, String(id)) },
-        at,
-      );
+      const key = revisionKeyOf(audience);
+      if (ready.get(key) === false && key !== o.calculating) continue;
+      if (o.only && !o.only.has(audience.id) && decidesOnEventsAlone(audience)) continue;
+      current = audience;
+      const verdict = evaluate(audience.definition, all, at);
       dueMs = Math.min(dueMs, verdict.untilMs);
       const id = String(audience.id);
       if (verdict.member === Object.hasOwn(memberships, id)) continue;
@@ -132,12 +211,25 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
     dirty.add(user);
   }
 
-  /** Counts a record's events and identities into the user's state. */
-  function count(record: LogRecord, user: AudienceUser, audiences: WorkspaceAudiences): void {
-    for (const event of record.batch.events) trackEvent(audiences.tracks, user.events, event, eventTimeOf(event, record.batch, record.receivedAtMs));
+  /** Whether a revision's tracks count this record: it lies past the revision's handover. */
+  function countsFor(record: LogRecord): (audienceId: number) => boolean {
+    const audiences = registry.of(record.workspaceId);
+    return (audienceId) => {
+      const audience = audiences.byId.get(audienceId);
+      const handover = audience && handovers.get(revisionKeyOf(audience));
+      return handover === undefined || record.offset > (handover[record.partition] ?? -1);
+    };
+  }
+
+  /** Counts a record's events and identities into the user's state; the audiences whose tracks changed. */
+  function count(record: LogRecord, user: AudienceUser, audiences: WorkspaceAudiences): Set<number> {
+    const changed = new Set<number>();
+    const counts = countsFor(record);
+    for (const event of record.batch.events) trackEvent(audiences.tracks, user.events, event, eventTimeOf(event, record.batch, record.receivedAtMs), changed, counts);
     for (const [type, value] of Object.entries(record.batch.user_identities ?? {})) {
       if (typeof value === 'string' && value !== '') user.identities[type] = value;
     }
+    return changed;
   }
 
   async function write(): Promise<void> {
@@ -145,6 +237,7 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
     const taken = dirty;
     const made = changes;
     const progress = calculations;
+    writtenAt = now();
     if (taken.size === 0 && made.length === 0 && offsets.size === 0 && progress.length === 0) return;
     dirty = new Set();
     changes = [];
@@ -159,16 +252,39 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
       throw error;
     }
     counted.saved(offsets);
-    for (const c of progress) if (c.status === 'calculated') ready.set(revisionKey(c), true);
     trim();
   }
 
-  /** Drops written users beyond `maxUsers`, oldest first. */
+  /** Drops written users beyond `maxUsers`, those used longest ago first. */
   function trim(): void {
     for (const [key, user] of users) {
       if (users.size <= maxUsers) return;
       if (!dirty.has(user)) users.delete(key);
     }
+  }
+
+  /** Counts a record (unless counted already) and decides the user's audiences on it. */
+  async function countAndDecide(record: LogRecord): Promise<void> {
+    const audiences = registry.of(record.workspaceId);
+    if (audiences.ordered.length === 0 || !counted.claim(record)) return;
+    const user = await userOf(record.workspaceId, record.mpid);
+    const changed = count(record, user, audiences);
+    if (audiences.ordered.some((a) => ready.get(revisionKeyOf(a)) === false)) undecided.set(userKey(record.workspaceId, record.mpid), { ws: record.workspaceId, mpid: record.mpid });
+    const profile = await deps.profiles.get(record.workspaceId, record.mpid);
+    decide(user, audiences, { profile, calculated: computedAttributesOf(record) ?? {} }, now(), { only: changed });
+  }
+
+  /** After a crash: the records between the last write and the committed offset, counted and decided again from the log. */
+  async function recount(): Promise<void> {
+    for (const [partition, committed] of toRecount) {
+      for (let after = counted.appliedOf(partition); after < committed; ) {
+        const records = await deps.log.read(partition, after, RECOVERY_CHUNK);
+        if (records.length === 0) break;
+        for (const record of records) if (record.offset <= committed) await countAndDecide(record);
+        after = records.at(-1)!.offset;
+      }
+    }
+    toRecount.clear();
   }
 
   const queued = (work: () => Promise<void>): Promise<void> => {
@@ -185,6 +301,8 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
     name: 'audiences',
     async prepare(records) {
       await refresh();
+      // The first chunk after a restart waits for what the crash left to be counted again.
+      if (toRecount.size > 0) await (recounting ??= recount());
       const byWorkspace = new Map<WorkspaceId, Mpid[]>();
       for (const r of records) {
         if (registry.of(r.workspaceId).ordered.length === 0) continue;
@@ -194,16 +312,20 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
     },
     async run(record) {
       lastRun.set(record.partition, record.offset);
-      const audiences = registry.of(record.workspaceId);
-      if (audiences.ordered.length === 0 || !counted.claim(record)) return ok(record);
-      const user = await userOf(record.workspaceId, record.mpid);
-      count(record, user, audiences);
-      const profile = await deps.profiles.get(record.workspaceId, record.mpid);
-      decide(user, audiences, { profile, calculated: computedAttributesOf(record) ?? {} }, now());
+      await countAndDecide(record);
       return ok(record);
     },
     flush() {
+      if (now() - writtenAt < writeEveryMs && dirty.size < writeAtUsers) return last;
       return queued(write);
+    },
+    async membershipsOf(ws, mpid) {
+      const user = await userOf(ws, mpid);
+      const audiences = registry.of(ws);
+      return Object.entries(user.memberships).flatMap(([id, addedAtMs]) => {
+        const audience = audiences.byId.get(Number(id));
+        return audience ? [{ audienceId: audience.id, name: audience.name, addedAtMs }] : [];
+      });
     },
     async runDue(limit = 1000) {
       let due = 0;
@@ -216,7 +338,8 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
           due += 1;
           decide(user, registry.of(ws), await factsOf(ws, mpid), at);
         }
-        await write();
+        // Written at the stage's pace: with no records to flush, this is what writes what changed.
+        if (now() - writtenAt >= writeEveryMs || dirty.size >= writeAtUsers) await write();
       });
       return due;
     },
@@ -238,9 +361,17 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
         const at = now();
         await load(ws, listed.map((u) => u.mpid));
         for (const { mpid, identities } of listed) {
-          const user = users.get(userKey(ws, mpid))!;
+          const user = await userOf(ws, mpid);
           for (const [type, value] of Object.entries(identities)) user.identities[type] ??= value;
-          decide(user, audiences, await factsOf(ws, mpid), at, true);
+          decide(user, audiences, await factsOf(ws, mpid), at, { calculating: revisionKey(progress) });
+        }
+        if (progress.status === 'calculated') {
+          // Done: those counted live meanwhile, after their turn in the calculation, are decided now.
+          ready.set(revisionKey(progress), true);
+          for (const [key, u] of [...undecided].filter(([, u]) => u.ws === ws)) {
+            undecided.delete(key);
+            decide(await userOf(ws, u.mpid), audiences, await factsOf(ws, u.mpid), at);
+          }
         }
         calculations.push(progress);
         await write();
@@ -248,15 +379,20 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
     },
     async recover(partition, committed) {
       lastRun.set(partition, Math.max(lastRun.get(partition) ?? 0, committed));
-      if (recovered) return;
-      counted.load(await store.appliedOffsets());
-      recovered = true;
+      if (!recovered) {
+        counted.load(await store.appliedOffsets());
+        recovered = true;
+      }
+      if (counted.appliedOf(partition) < committed) toRecount.set(partition, committed);
     },
     async reset() {
       await last.catch(() => undefined);
       counted.reset();
       users.clear();
       ready.clear();
+      handovers.clear();
+      toRecount.clear();
+      undecided.clear();
       dirty = new Set();
       changes = [];
       calculations = [];

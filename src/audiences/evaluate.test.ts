@@ -41,10 +41,14 @@ describe('evaluate', () => {
     const at = (operator: string, value: number) =>
       definitionOf({ event: { event_type: 'commerce_event', product_action: 'add_to_cart', count: { operator, value }, within: { value: 150, unit: 'seconds' } } });
     const now = T + 4 * MIN + 1000; // the window holds the last three (2, 3 and 4 minutes)
-    expect(evaluate(at('at_least', 3), factsAfter(at('at_least', 3), events), now).member).toBe(true);
-    expect(evaluate(at('at_least', 4), factsAfter(at('at_least', 4), events), now).member).toBe(false);
-    expect(evaluate(at('at_most', 2), factsAfter(at('at_most', 2), events), now).member).toBe(false);
-    expect(evaluate(at('exactly', 3), factsAfter(at('exactly', 3), events), now).member).toBe(true);
+    const verdict = (operator: string, value: number) => {
+      const def = at(operator, value);
+      return evaluate(def, factsAfter(def, events), now).member;
+    };
+    expect(verdict('at_least', 3)).toBe(true);
+    expect(verdict('at_least', 4)).toBe(false);
+    expect(verdict('at_most', 2)).toBe(false);
+    expect(verdict('exactly', 3)).toBe(true);
     // The track keeps no more than the criterion needs.
     expect(Object.values(factsAfter(at('exactly', 3), events).tracks)).toEqual([{ n: 5, recent: [T + 4 * MIN, T + 3 * MIN, T + 2 * MIN, T + MIN] }]);
   });

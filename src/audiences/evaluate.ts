@@ -124,15 +124,19 @@ export function evaluateEvent(c: EventCriterion, track: EventTrack | undefined, 
   const from = nowMs - c.withinMs;
   let events = 0;
   while (events < recent.length && recent[events]! >= from) events += 1;
-  // The moment after the `k`-th newest event leaves the window.
-  const leaving = (k: number) => (k >= 1 && k <= events ? recent[k - 1]! + c.withinMs! + 1 : Infinity);
+  const w = c.withinMs;
   switch (operator) {
     case 'at_least':
-      return events >= value ? { member: true, untilMs: leaving(value) } : { member: false, untilMs: Infinity };
+      return events >= value ? { member: true, untilMs: leaving(recent, events, value, w) } : { member: false, untilMs: Infinity };
     case 'at_most':
-      return events <= value ? { member: true, untilMs: Infinity } : { member: false, untilMs: leaving(value + 1) };
+      return events <= value ? { member: true, untilMs: Infinity } : { member: false, untilMs: leaving(recent, events, value + 1, w) };
     default:
-      if (events > value) return { member: false, untilMs: leaving(value + 1) };
-      return events === value ? { member: true, untilMs: leaving(value) } : { member: false, untilMs: Infinity };
+      if (events > value) return { member: false, untilMs: leaving(recent, events, value + 1, w) };
+      return events === value ? { member: true, untilMs: leaving(recent, events, value, w) } : { member: false, untilMs: Infinity };
   }
+}
+
+/** The moment after the `k`-th newest of the `inWindow` events in the window leaves it (Infinity if there is no such event). */
+function leaving(recent: readonly number[], inWindow: number, k: number, withinMs: number): number {
+  return k >= 1 && k <= inWindow ? recent[k - 1]! + withinMs + 1 : Infinity;
 }

@@ -20,7 +20,18 @@ import { type AudienceNode, type EventCriterion, leavesOf } from './definition.t
 export interface TrackPlan {
   /** Every key planned (a user's tracks of other keys belong to revisions no longer active). */
   readonly keys: ReadonlySet<string>;
-  readonly byEventType: ReadonlyMap<string, readonly { key: string; criterion: EventCriterion; keep: number }[]>;
+  /** By event type, the tracks events of that type may count into, each with its audience. */
+  readonly byEventType: ReadonlyMap<string, readonly PlannedTrack[]>;
+  /** By event type, then event name (`''` for criteria naming none), the same tracks: an event is matched against its name's and the unnamed. */
+  readonly byName: ReadonlyMap<string, ReadonlyMap<string, readonly PlannedTrack[]>>;
+}
+
+/** One track of a plan: its key, its criterion, how many times it keeps and whose it is. */
+export interface PlannedTrack {
+  readonly key: string;
+  readonly criterion: EventCriterion;
+  readonly keep: number;
+  readonly audienceId: number;
 }
 
 /** An audience revision: whose tracks. */
@@ -30,38 +41,59 @@ export interface TrackOwner {
   readonly definition: AudienceNode;
 }
 
-const keys = new WeakMap<EventCriterion, string>();
+const keysOf = new WeakMap<AudienceNode, Map<EventCriterion, string>>();
 
 /**
- * The key of a track: the audience revision's, then the criterion's selector and date range (not
- * its count or window: criteria differing only there read the same track).
+ * Each event criterion's track key in an audience revision: `<id>.<revision>.<n>`, criteria that
+ * differ only in their count or window (the same selector and date range) sharing one track.
  */
-export function trackKey(owner: Pick<TrackOwner, 'id' | 'revision'>, c: EventCriterion): string {
-  let key = keys.get(c);
-  if (key === undefined) {
-    key = JSON.stringify([c.event_type, c.event_name, c.custom_event_type, c.product_action, c.attributes, c.afterMs, c.beforeMs]);
-    keys.set(c, key);
+function trackKeysOf(owner: TrackOwner): Map<EventCriterion, string> {
+  let keys = keysOf.get(owner.definition);
+  if (!keys) {
+    keys = new Map();
+    const bySelector = new Map<string, string>();
+    for (const leaf of leavesOf(owner.definition)) {
+      if (!('event' in leaf)) continue;
+      const c = leaf.event;
+      const selector = JSON.stringify([c.event_type, c.event_name, c.custom_event_type, c.product_action, c.attributes, c.afterMs, c.beforeMs]);
+      let key = bySelector.get(selector);
+      if (key === undefined) bySelector.set(selector, (key = `${owner.id}.${owner.revision}.${bySelector.size}`));
+      keys.set(c, key);
+    }
+    keysOf.set(owner.definition, keys);
   }
-  return `${owner.id}.${owner.revision}:${key}`;
+  return keys;
+}
+
+/** The key of a criterion's track in an audience revision (see {@link trackKeysOf}). */
+export function trackKey(owner: TrackOwner, c: EventCriterion): string {
+  const key = trackKeysOf(owner).get(c);
+  if (key === undefined) throw new Error(`criterion ${JSON.stringify(c)} is not one of audience ${owner.id}'s`);
+  return key;
 }
 
 /** The tracks of these audience revisions: one per distinct key, keeping as many times as its most demanding window needs. */
 export function planTracks(owners: readonly TrackOwner[]): TrackPlan {
-  const byKey = new Map<string, { key: string; criterion: EventCriterion; keep: number }>();
+  const byKey = new Map<string, { key: string; criterion: EventCriterion; keep: number; audienceId: number }>();
   for (const owner of owners) {
-    for (const leaf of leavesOf(owner.definition)) {
-      if (!('event' in leaf)) continue;
-      const c = leaf.event;
-      const key = trackKey(owner, c);
+    for (const [c, key] of trackKeysOf(owner)) {
       const keep = c.withinMs === null ? 0 : c.count.value + 1;
       const held = byKey.get(key);
-      if (!held) byKey.set(key, { key, criterion: c, keep });
+      if (!held) byKey.set(key, { key, criterion: c, keep, audienceId: owner.id });
       else held.keep = Math.max(held.keep, keep);
     }
   }
-  const byEventType = new Map<string, { key: string; criterion: EventCriterion; keep: number }[]>();
-  for (const t of byKey.values()) byEventType.set(t.criterion.event_type, [...(byEventType.get(t.criterion.event_type) ?? []), t]);
-  return { keys: new Set(byKey.keys()), byEventType };
+  const byEventType = new Map<string, PlannedTrack[]>();
+  const byName = new Map<string, Map<string, PlannedTrack[]>>();
+  for (const t of byKey.values()) {
+    const type = t.criterion.event_type;
+    byEventType.set(type, [...(byEventType.get(type) ?? []), t]);
+    let names = byName.get(type);
+    if (!names) byName.set(type, (names = new Map()));
+    const name = t.criterion.event_name ?? '';
+    names.set(name, [...(names.get(name) ?? []), t]);
+  }
+  return { keys: new Set(byKey.keys()), byEventType, byName };
 }
 
 /** An event's time: its own, else its batch's, else when it was received. */
@@ -118,26 +150,50 @@ export function valueNamed(bag: Readonly<Record<string, unknown>> | null | undef
 }
 
 /**
- * Counts an event into the user's tracks; whether any changed. `tracks` is the user's own (changed
- * in place).
+ * Counts an event into the user's tracks (the user's own: changed in place), of the audiences
+ * `counts` lets count it; whether any changed, each audience whose tracks did added to `changedAudiences`.
  */
-export function trackEvent(plan: TrackPlan, tracks: Record<string, EventTrack>, event: BatchEvent, atMs: number): boolean {
-  const candidates = plan.byEventType.get(event.event_type);
-  if (!candidates) return false;
+export function trackEvent(
+  plan: TrackPlan,
+  tracks: Record<string, EventTrack>,
+  event: BatchEvent,
+  atMs: number,
+  changedAudiences?: Set<number>,
+  counts?: (audienceId: number) => boolean,
+): boolean {
+  const names = plan.byName.get(event.event_type);
+  if (!names) return false;
+  const name = eventNameOf(event);
+  const named = name === null || name === '' ? undefined : names.get(name);
+  const unnamed = names.get('');
   let changed = false;
-  for (const { key, criterion: c, keep } of candidates) {
-    if ((c.afterMs !== null && atMs < c.afterMs) || (c.beforeMs !== null && atMs >= c.beforeMs) || !matchesCriterion(c, event)) continue;
-    const track = (tracks[key] ??= { n: 0, recent: [] });
-    track.n += 1;
-    if (keep > 0) {
-      let i = 0;
-      while (i < track.recent.length && track.recent[i]! > atMs) i += 1;
-      if (i < keep) {
-        track.recent.splice(i, 0, atMs);
-        if (track.recent.length > keep) track.recent.length = keep;
-      }
-    }
-    changed = true;
+  for (const candidates of [named, unnamed]) {
+    if (candidates) for (const t of candidates) changed = countInto(t, tracks, event, atMs, changedAudiences, counts) || changed;
   }
   return changed;
+}
+
+/** Counts an event into one planned track, if it is the track's and `counts` lets it; whether it did. */
+function countInto(
+  t: PlannedTrack,
+  tracks: Record<string, EventTrack>,
+  event: BatchEvent,
+  atMs: number,
+  changedAudiences: Set<number> | undefined,
+  counts: ((audienceId: number) => boolean) | undefined,
+): boolean {
+  const { key, criterion: c, keep, audienceId } = t;
+  if ((counts && !counts(audienceId)) || (c.afterMs !== null && atMs < c.afterMs) || (c.beforeMs !== null && atMs >= c.beforeMs) || !matchesCriterion(c, event)) return false;
+  const track = (tracks[key] ??= { n: 0, recent: [] });
+  track.n += 1;
+  if (keep > 0) {
+    let i = 0;
+    while (i < track.recent.length && track.recent[i]! > atMs) i += 1;
+    if (i < keep) {
+      track.recent.splice(i, 0, atMs);
+      if (track.recent.length > keep) track.recent.length = keep;
+    }
+  }
+  changedAudiences?.add(audienceId);
+  return true;
 }

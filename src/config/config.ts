@@ -27,6 +27,8 @@ export interface Config {
   limits: { requestBytes: number; batchBytes: number; batchesPerBulk: number };
   /** Calculated attributes: how far back a definition may look, and how many a workspace may have active. */
   calculated: { retentionDays: number; maxActive: number };
+  /** How often the audiences stage writes users' states, memberships and changes (ms; at most). */
+  audiences: { writeEveryMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -101,6 +103,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retentionDays: int(env, 'QUANTA_CA_RETENTION_DAYS', 365, 1, 36_500),
       maxActive: int(env, 'QUANTA_CA_MAX_ACTIVE', 500, 1, 100_000),
     },
+    audiences: { writeEveryMs: int(env, 'QUANTA_AUDIENCE_WRITE_MS', 5000, 0, 600_000) },
   };
   return Object.freeze(config);
 }
