@@ -101,9 +101,22 @@ async function activateAll(base: string): Promise<void> {
     const id = Number(await post(`${workspace}/calculatedattributes`, attribute));
     await post(`${workspace}/calculatedattributes/${id}/activation`);
   }
+  const ids: number[] = [];
   for (const audience of benchAudiences()) {
     const { id } = (await post(`${workspace}/audiences`, audience)) as { id: number };
     await post(`${workspace}/audiences/${id}/activation`);
+    ids.push(id);
+  }
+  // Measured once every audience is calculated (decided live from then on).
+  const deadline = Date.now() + 120_000;
+  for (const id of ids) {
+    for (;;) {
+      const res = await fetch(`${workspace}/audiences/${id}/activation`, { headers: { authorization } });
+      const status = ((await res.json()) as { calculation: { status: string } | null }).calculation?.status;
+      if (status === 'calculated') break;
+      if (Date.now() > deadline) throw new Error(`audience ${id} was not calculated within 120 s (${status})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 }
 

@@ -7,8 +7,8 @@ import type { Profile } from '../profiles/profile.ts';
 import type { AudienceRegistry, WorkspaceAudiences } from './audience-registry.ts';
 import type { Audience, AudienceCalculation, AudienceStore, AudienceUser, EventTrack, MembershipChange } from './audience-store.ts';
 import { evaluate, type UserFacts } from './evaluate.ts';
-import { leavesOf } from './definition.ts';
-import { dropUnplanned, eventTimeOf, mergeTracks, trackEvent, trackKey, type TrackPlan } from './event-tracks.ts';
+import { audiencesNamed, leavesOf } from './definition.ts';
+import { dropUnplanned, eventTimeOf, mergeTracks, trackEvent, trackKey, type TrackPlan, valueNamed } from './event-tracks.ts';
 
 export interface AudiencesStageDeps {
   store: AudienceStore;
@@ -59,12 +59,51 @@ function revisionKeyOf(a: Audience): string {
   if (key === undefined) revisionKeys.set(a, (key = revisionKey(a)));
   return key;
 }
-const eventsAlone = new WeakMap<Audience, boolean>();
-/** Whether an audience's verdict reads nothing but its event tracks (so only a change of them, or time, moves it). */
-function decidesOnEventsAlone(a: Audience): boolean {
-  let alone = eventsAlone.get(a);
-  if (alone === undefined) eventsAlone.set(a, (alone = leavesOf(a.definition).every((leaf) => 'event' in leaf)));
-  return alone;
+/** What an audience's verdict reads besides its event tracks. */
+interface Reads {
+  /** Profile facts: attributes, calculated values, identities, consent, device, first seen. */
+  readonly facts: boolean;
+  /** Other audiences' memberships. */
+  readonly audiences: readonly number[];
+}
+const readsOf = new WeakMap<Audience, Reads>();
+function readsOfAudience(a: Audience): Reads {
+  let reads = readsOf.get(a);
+  if (!reads) {
+    const leaves = leavesOf(a.definition);
+    reads = { facts: leaves.some((l) => !('event' in l) && !('audience' in l)), audiences: audiencesNamed(a.definition) };
+    readsOf.set(a, reads);
+  }
+  return reads;
+}
+
+const factNamesOf = new WeakMap<WorkspaceAudiences, (facts: Pick<UserFacts, 'profile' | 'calculated'>, user: AudienceUser) => string>();
+/**
+ * What the workspace's audiences read of a user's profile facts, as one string: when it is the
+ * same as at the user's last decision, no verdict that reads facts can have changed.
+ */
+function factsFingerprint(audiences: WorkspaceAudiences): (facts: Pick<UserFacts, 'profile' | 'calculated'>, user: AudienceUser) => string {
+  let fingerprint = factNamesOf.get(audiences);
+  if (!fingerprint) {
+    const leaves = audiences.ordered.flatMap((a) => leavesOf(a.definition));
+    const attributes = [...new Set(leaves.flatMap((l) => ('user_attribute' in l ? [l.user_attribute.name ?? ''] : [])))];
+    const calculated = [...new Set(leaves.flatMap((l) => ('calculated_attribute' in l ? [l.calculated_attribute.name ?? ''] : [])))];
+    const identities = [...new Set(leaves.flatMap((l) => ('identity' in l ? [l.identity.type] : [])))];
+    const device = leaves.some((l) => 'device' in l);
+    const consent = leaves.some((l) => 'consent' in l);
+    const firstSeen = leaves.some((l) => 'first_seen' in l);
+    fingerprint = (facts, user) =>
+      JSON.stringify([
+        attributes.map((n) => valueNamed(facts.profile?.userAttributes, n) ?? null),
+        calculated.map((n) => valueNamed(facts.calculated, n) ?? null),
+        identities.map((t) => user.identities[t] ?? null),
+        device ? (facts.profile?.deviceInfo ?? null) : 0,
+        consent ? (facts.profile?.consentState ?? null) : 0,
+        firstSeen ? (facts.profile?.firstSeenMs ?? facts.profile?.createdAtMs ?? null) : 0,
+      ]);
+    factNamesOf.set(audiences, fingerprint);
+  }
+  return fingerprint;
 }
 
 /**
@@ -143,6 +182,11 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
    * (a calculation without a handover) gets its handover, written at once; one without a
    * calculation is decided live from the start.
    */
+  function setHandover(key: string, handover: Readonly<Record<number, number>>): void {
+    handovers.set(key, handover);
+    for (const [p, offset] of Object.entries(handover)) highestHandover.set(Number(p), Math.max(highestHandover.get(Number(p)) ?? -1, offset));
+  }
+
   let refreshing: Promise<void> = Promise.resolve();
   /** One refresh at a time: two partitions' loops must not both adopt a revision (with two handovers). */
   function refresh(): Promise<void> {
@@ -158,12 +202,12 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
       const calculation = await store.calculation(audience.workspaceId, audience.id, audience.revision);
       if (calculation?.handover === null) {
         const handover = Object.fromEntries(lastRun);
-        handovers.set(key, handover);
+        setHandover(key, handover);
         ready.set(key, false);
         await store.putCalculation({ ...calculation, handover });
         continue;
       }
-      if (calculation?.handover) handovers.set(key, calculation.handover);
+      if (calculation?.handover) setHandover(key, calculation.handover);
       ready.set(key, calculation === undefined || calculation.status === 'calculated');
     }
   }
@@ -171,11 +215,15 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
   /** The tracks a user's state was last pruned for: pruned again only when the plan changed. */
   const prunedFor = new WeakMap<AudienceUser, TrackPlan>();
 
+  /** Each user's facts fingerprint at its last decision (see {@link factsFingerprint}). */
+  const factsAt = new WeakMap<AudienceUser, string>();
+
   /**
    * Decides the workspace's audiences for the user at `at`, noting each membership that changed:
-   * those ready (and `calculating`, the revision being calculated); with `only`, of the audiences
-   * that decide on events alone just those (their tracks changed: the others' verdicts stand, and
-   * their due times with them, kept in `dueMs` until it passes).
+   * those ready (and `calculating`, the revision being calculated); with `only` (after a record),
+   * just those whose verdict may have moved: their tracks changed (`only`), or the facts they read
+   * did, or an audience they name changed membership just now. The others' verdicts stand, and
+   * their due times with them (kept in `dueMs` until it passes).
    */
   function decide(user: AudienceUser, audiences: WorkspaceAudiences, facts: Pick<UserFacts, 'profile' | 'calculated'>, at: number, o: { calculating?: string; only?: ReadonlySet<number> } = {}): void {
     const memberships = user.memberships;
@@ -186,6 +234,10 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
       prunedFor.set(user, audiences.tracks);
     }
     let dueMs = o.only && user.dueMs !== null && user.dueMs > at ? user.dueMs : Infinity;
+    const fingerprint = factsFingerprint(audiences)(facts, user);
+    const factsChanged = factsAt.get(user) !== fingerprint;
+    factsAt.set(user, fingerprint);
+    const moved = new Set<number>();
     // One set of facts for every audience (the audience being decided read through `current`).
     let current: Audience | undefined;
     const all: UserFacts = {
@@ -197,7 +249,10 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
     for (const audience of audiences.ordered) {
       const key = revisionKeyOf(audience);
       if (ready.get(key) === false && key !== o.calculating) continue;
-      if (o.only && !o.only.has(audience.id) && decidesOnEventsAlone(audience)) continue;
+      if (o.only && !o.only.has(audience.id)) {
+        const reads = readsOfAudience(audience);
+        if (!(reads.facts && factsChanged) && !reads.audiences.some((id) => moved.has(id))) continue;
+      }
       current = audience;
       const verdict = evaluate(audience.definition, all, at);
       dueMs = Math.min(dueMs, verdict.untilMs);
@@ -205,14 +260,19 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
       if (verdict.member === Object.hasOwn(memberships, id)) continue;
       if (verdict.member) memberships[id] = at;
       else delete memberships[id];
+      moved.add(audience.id);
       changes.push({ workspaceId: user.workspaceId, audienceId: audience.id, mpid: user.mpid, change: verdict.member ? 'added' : 'removed', atMs: at });
     }
     user.dueMs = Number.isFinite(dueMs) ? dueMs : null;
     dirty.add(user);
   }
 
-  /** Whether a revision's tracks count this record: it lies past the revision's handover. */
-  function countsFor(record: LogRecord): (audienceId: number) => boolean {
+  /** Per partition, the highest handover of any revision: records past it count for every revision. */
+  const highestHandover = new Map<number, number>();
+
+  /** Whether a revision's tracks count this record: it lies past the revision's handover (undefined: every revision's do). */
+  function countsFor(record: LogRecord): ((audienceId: number) => boolean) | undefined {
+    if (record.offset > (highestHandover.get(record.partition) ?? -1)) return undefined;
     const audiences = registry.of(record.workspaceId);
     return (audienceId) => {
       const audience = audiences.byId.get(audienceId);
@@ -391,6 +451,7 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
       users.clear();
       ready.clear();
       handovers.clear();
+      highestHandover.clear();
       toRecount.clear();
       undecided.clear();
       dirty = new Set();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killUnderLoad, makeDataDir, type QuantaProcess, removeDataDir, startQuanta } from '../helpers/quanta-process.ts';
-import { readLog, readQuality, withEventStore } from '../helpers/stores.ts';
+import { readAudiences, readLog, readQuality, withEventStore } from '../helpers/stores.ts';
 
 /**
  * Kill -9 under load: Quanta acknowledges a batch (202) only once it is durable in the log, and
@@ -9,7 +9,9 @@ import { readLog, readQuality, withEventStore } from '../helpers/stores.ts';
  * Every batch names a data plan that blocks its third event, if it has one: the quarantine keeps
  * each such batch once and the violation report counts each blocked event once. A calculated
  * attribute counts each client's "Crash Test 0" events (one per batch, all kept): after the
- * restart each client's count equals its acknowledged batches.
+ * restart each client's count equals its acknowledged batches. A real-time audience takes each
+ * client once it has sent 5 batches: its membership change is recorded exactly once, neither lost
+ * nor emitted twice.
  */
 
 const CLIENT_ID = 'crash-client';
@@ -46,7 +48,10 @@ async function bearer(quanta: QuantaProcess): Promise<string> {
   return `Bearer ${((await token.json()) as { access_token: string }).access_token}`;
 }
 
-/** The plan, and the calculated attribute counting each user's "Crash Test 0" events, activated. */
+/** Batches a client sends before the audience takes it. */
+const AUDIENCE_BATCHES = 5;
+
+/** The plan, the calculated attribute counting each user's "Crash Test 0" events and the audience of those with 5, activated. */
 async function createPlanAndAttribute(quanta: QuantaProcess): Promise<void> {
   const authorization = await bearer(quanta);
   const headers = { authorization, 'content-type': 'application/json' };
@@ -69,6 +74,18 @@ async function createPlanAndAttribute(quanta: QuantaProcess): Promise<void> {
   expect(created.status, await created.clone().text()).toBe(200);
   const activated = await fetch(`${url}/${Number(await created.json())}/activation`, { method: 'POST', headers: { authorization } });
   expect(activated.status, await activated.text()).toBe(204);
+  const audiences = `${quanta.url}/platform/v2/workspaces/1/audiences`;
+  const audience = await fetch(audiences, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      name: 'Crash testers',
+      definition: { event: { event_type: 'custom_event', event_name: 'Crash Test 0', count: { operator: 'at_least', value: AUDIENCE_BATCHES } } },
+    }),
+  });
+  expect(audience.status, await audience.clone().text()).toBe(201);
+  const audienceActivated = await fetch(`${audiences}/${((await audience.json()) as { id: number }).id}/activation`, { method: 'POST', headers: { authorization } });
+  expect(audienceActivated.status, await audienceActivated.text()).toBe(200);
 }
 
 /** A user's calculated attributes through the Profile API. */
@@ -241,6 +258,14 @@ describe('crash recovery: kill -9 under load', () => {
       expected[client] = String(n);
     }
     expect(counts, 'each client\'s calculated count of its acknowledged batches').toEqual(expected);
+
+    // The audience: each client with 5 acknowledged batches was added once, and is a member; the others were never added.
+    const audiences = readAudiences(dataDir);
+    const qualifying = [...perClient].filter(([, n]) => n >= AUDIENCE_BATCHES).map(([client]) => mpidOf.get(client)!).sort();
+    expect(qualifying.length, 'some clients sent enough batches to join the audience').toBeGreaterThan(0);
+    expect(audiences.changes.filter((c) => c.change === 'removed'), 'no client left the audience').toEqual([]);
+    expect(audiences.changes.map((c) => c.mpid).sort(), 'one added change per qualifying client').toEqual(qualifying);
+    expect(audiences.members.map((m) => m.mpid).sort(), 'the qualifying clients are members').toEqual(qualifying);
 
     const stopped = await second.stop();
     expect(stopped, second.output()).toEqual({ code: 0, signal: null });

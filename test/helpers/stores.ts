@@ -96,3 +96,18 @@ export function readQuality(dataDir: string): {
     db.close();
   }
 }
+
+/** The audiences store's membership changes and current members, read by SQL. */
+export function readAudiences(dataDir: string): {
+  changes: { audienceId: number; mpid: string; change: string }[];
+  members: { audienceId: number; mpid: string }[];
+} {
+  const db = new Database(join(dataDir, 'state.sqlite'), { readonly: true });
+  try {
+    const changes = db.prepare('SELECT audience_id AS audienceId, mpid, change FROM au_changes ORDER BY seq').all() as { audienceId: number; mpid: string; change: string }[];
+    const members = db.prepare('SELECT audience_id AS audienceId, mpid FROM au_members ORDER BY audience_id, mpid_num').all() as { audienceId: number; mpid: string }[];
+    return { changes, members };
+  } finally {
+    db.close();
+  }
+}
