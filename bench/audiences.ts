@@ -192,8 +192,9 @@ async function probeOnce(base: string, authorization: string, customer: string):
   const identified = await fetch(`${base}/identity/v1/identify`, {
     method: 'POST',
     headers: { authorization: BASIC_AUTH, 'content-type': 'application/json' },
-    body: JSON.stringify({ known_identities: { customerid: customer } }),
+    body: JSON.stringify({ environment: 'production', known_identities: { customerid: customer } }),
   });
+  if (!identified.ok) throw new Error(`probe identify: HTTP ${identified.status} ${await identified.text()}`);
   const { mpid } = (await identified.json()) as { mpid: string };
   const batch = {
     environment: 'production',

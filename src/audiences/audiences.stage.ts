@@ -7,8 +7,8 @@ import type { Profile } from '../profiles/profile.ts';
 import type { AudienceRegistry, WorkspaceAudiences } from './audience-registry.ts';
 import type { Audience, AudienceCalculation, AudienceStore, AudienceUser, EventTrack, MembershipChange } from './audience-store.ts';
 import { evaluate, type UserFacts } from './evaluate.ts';
-import { audiencesNamed, leavesOf } from './definition.ts';
-import { dropUnplanned, eventTimeOf, mergeTracks, trackEvent, trackKey, type TrackPlan, valueNamed } from './event-tracks.ts';
+import { factsFingerprint, readsOfAudience, revisionKey, revisionKeyOf, timedAudiences } from './verdict-inputs.ts';
+import { dropUnplanned, eventTimeOf, mergeTracks, trackEvent, trackKey, type TrackPlan } from './event-tracks.ts';
 
 export interface AudiencesStageDeps {
   store: AudienceStore;
@@ -51,69 +51,14 @@ export interface AudiencesStage extends Stage {
 }
 
 const userKey = (ws: WorkspaceId, mpid: Mpid) => `${ws}:${mpid}`;
-const revisionKey = (a: Pick<Audience, 'workspaceId' | 'id' | 'revision'>) => `${a.workspaceId}:${a.id}:${a.revision}`;
-const revisionKeys = new WeakMap<Audience, string>();
-/** {@link revisionKey}, made once per audience object. */
-function revisionKeyOf(a: Audience): string {
-  let key = revisionKeys.get(a);
-  if (key === undefined) revisionKeys.set(a, (key = revisionKey(a)));
-  return key;
-}
-/** What an audience's verdict reads besides its event tracks. */
-interface Reads {
-  /** Profile facts: attributes, calculated values, identities, consent, device, first seen. */
-  readonly facts: boolean;
-  /** Other audiences' memberships. */
-  readonly audiences: readonly number[];
-}
-const readsOf = new WeakMap<Audience, Reads>();
-function readsOfAudience(a: Audience): Reads {
-  let reads = readsOf.get(a);
-  if (!reads) {
-    const leaves = leavesOf(a.definition);
-    reads = { facts: leaves.some((l) => !('event' in l) && !('audience' in l)), audiences: audiencesNamed(a.definition) };
-    readsOf.set(a, reads);
-  }
-  return reads;
-}
-
-const factNamesOf = new WeakMap<WorkspaceAudiences, (facts: Pick<UserFacts, 'profile' | 'calculated'>, user: AudienceUser) => string>();
-/**
- * What the workspace's audiences read of a user's profile facts, as one string: when it is the
- * same as at the user's last decision, no verdict that reads facts can have changed.
- */
-function factsFingerprint(audiences: WorkspaceAudiences): (facts: Pick<UserFacts, 'profile' | 'calculated'>, user: AudienceUser) => string {
-  let fingerprint = factNamesOf.get(audiences);
-  if (!fingerprint) {
-    const leaves = audiences.ordered.flatMap((a) => leavesOf(a.definition));
-    const attributes = [...new Set(leaves.flatMap((l) => ('user_attribute' in l ? [l.user_attribute.name ?? ''] : [])))];
-    const calculated = [...new Set(leaves.flatMap((l) => ('calculated_attribute' in l ? [l.calculated_attribute.name ?? ''] : [])))];
-    const identities = [...new Set(leaves.flatMap((l) => ('identity' in l ? [l.identity.type] : [])))];
-    const device = leaves.some((l) => 'device' in l);
-    const consent = leaves.some((l) => 'consent' in l);
-    const firstSeen = leaves.some((l) => 'first_seen' in l);
-    fingerprint = (facts, user) =>
-      JSON.stringify([
-        attributes.map((n) => valueNamed(facts.profile?.userAttributes, n) ?? null),
-        calculated.map((n) => valueNamed(facts.calculated, n) ?? null),
-        identities.map((t) => user.identities[t] ?? null),
-        device ? (facts.profile?.deviceInfo ?? null) : 0,
-        consent ? (facts.profile?.consentState ?? null) : 0,
-        firstSeen ? (facts.profile?.firstSeenMs ?? facts.profile?.createdAtMs ?? null) : 0,
-      ]);
-    factNamesOf.set(audiences, fingerprint);
-  }
-  return fingerprint;
-}
-
 /**
  * Real-time audiences (after the profile and calculated attributes stages, so a verdict sees the
  * batch's attributes and the user's values): each record's events are counted into the user's
  * event tracks (`event-tracks.ts`), then every active audience of the workspace is decided for
  * the user (`evaluate.ts`), those an audience names first; a membership that changes is a
- * {@link MembershipChange}. Only the audiences whose tracks the record changed are decided again
- * among those that read nothing but events; the others (profile, calculated values, identities)
- * are decided at every record.
+ * {@link MembershipChange}. A record decides again only the audiences it can have moved
+ * (`verdict-inputs.ts`): those whose tracks it changed, those reading facts when the facts the
+ * workspace's audiences read changed, and those naming an audience that just moved.
  *
  * Exactly once, written behind: users' states, memberships, changes and each partition's last
  * counted offset are written together, every `writeEveryMs` (5 s), sooner once `writeAtUsers`
@@ -127,9 +72,9 @@ function factsFingerprint(audiences: WorkspaceAudiences): (facts: Pick<UserFacts
  *
  * Activation: the first time the stage meets an activated revision it fixes its handover (per
  * partition, the last offset it had run) and writes it; the revision's tracks count only events
- * past it. The revision is decided only once its calculation
- * from history is done (`AudienceActivation` adds history's tracks before the handover, then
- * decides every user), so it never emits memberships from half its data.
+ * past it. The revision is decided only once its calculation from history is done
+ * (`AudienceActivation` adds history's tracks before the handover, then decides every user), so
+ * it never emits memberships from half its data.
  */
 export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
   const { store, registry } = deps;
@@ -396,7 +341,9 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
           const user = await userOf(ws, mpid);
           if (user.dueMs === null || user.dueMs > at) continue;
           due += 1;
-          decide(user, registry.of(ws), await factsOf(ws, mpid), at);
+          // Time moves only the verdicts of audiences with a window (and those naming them, should they move).
+          const audiences = registry.of(ws);
+          decide(user, audiences, await factsOf(ws, mpid), at, { only: timedAudiences(audiences) });
         }
         // Written at the stage's pace: with no records to flush, this is what writes what changed.
         if (now() - writtenAt >= writeEveryMs || dirty.size >= writeAtUsers) await write();
