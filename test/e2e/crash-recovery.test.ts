@@ -11,12 +11,13 @@ import { readAudiences, readLog, readQuality, withEventStore } from '../helpers/
  * attribute counts each client's "Crash Test 0" events (one per batch, all kept): after the
  * restart each client's count equals its acknowledged batches. A real-time audience takes each
  * client once it has sent 5 batches: its membership change is recorded exactly once, neither lost
- * nor emitted twice.
+ * nor emitted twice (written only when Quanta stops, so all of it is counted again after the kill).
  */
 
 const CLIENT_ID = 'crash-client';
 const CLIENT_SECRET = 'crash-client-secret';
-const ENV = { QUANTA_CLIENT_ID: CLIENT_ID, QUANTA_CLIENT_SECRET: CLIENT_SECRET };
+// Audiences written only at a stop: everything the audience decided before the kill is decided again from the log.
+const ENV = { QUANTA_CLIENT_ID: CLIENT_ID, QUANTA_CLIENT_SECRET: CLIENT_SECRET, QUANTA_AUDIENCE_WRITE_MS: '600000' };
 /** Plans "Crash Test 0" and "Crash Test 1"; "Crash Test 2" is unplanned and blocked. */
 const PLAN = {
   data_plan_id: 'crash_plan',
