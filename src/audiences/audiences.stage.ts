@@ -162,6 +162,17 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
 
   /** Each user's facts fingerprint at its last decision (see {@link factsFingerprint}). */
   const factsAt = new WeakMap<AudienceUser, string>();
+  // What `decide` reads, made once: it runs to the end without awaiting, so one decision at a time uses them.
+  let deciding: AudienceUser | undefined;
+  let current: Audience | undefined;
+  const moved = new Set<number>();
+  const all: { -readonly [K in keyof UserFacts]: UserFacts[K] } = {
+    profile: undefined,
+    calculated: {},
+    identities: {},
+    track: (c) => deciding!.events[trackKey(current!, c)],
+    member: (id) => Object.hasOwn(deciding!.memberships, String(id)),
+  };
 
   /**
    * Decides the workspace's audiences for the user at `at`, noting each membership that changed:
@@ -172,9 +183,10 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
    */
   function decide(user: AudienceUser, audiences: WorkspaceAudiences, facts: Pick<UserFacts, 'profile' | 'calculated'>, at: number, o: { calculating?: string; only?: ReadonlySet<number> } = {}): void {
     const memberships = user.memberships;
-    // Memberships of audiences no longer active are dropped (a deleted audience's members are deleted with it).
-    for (const id of Object.keys(memberships)) if (!audiences.byId.has(Number(id))) delete memberships[id];
     if (prunedFor.get(user) !== audiences.tracks) {
+      // The definitions changed since: tracks and memberships of revisions no longer active are dropped
+      // (a deleted audience's members are deleted with it).
+      for (const id of Object.keys(memberships)) if (!audiences.byId.has(Number(id))) delete memberships[id];
       dropUnplanned(user.events, audiences.tracks);
       prunedFor.set(user, audiences.tracks);
     }
@@ -182,18 +194,15 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
     const fingerprint = factsFingerprint(audiences)(facts, user);
     const factsChanged = factsAt.get(user) !== fingerprint;
     factsAt.set(user, fingerprint);
-    const moved = new Set<number>();
-    // One set of facts for every audience (the audience being decided read through `current`).
-    let current: Audience | undefined;
-    const all: UserFacts = {
-      ...facts,
-      identities: user.identities,
-      track: (c) => user.events[trackKey(current!, c)],
-      member: (id) => Object.hasOwn(memberships, String(id)),
-    };
+    moved.clear();
+    deciding = user;
+    all.profile = facts.profile;
+    all.calculated = facts.calculated;
+    all.identities = user.identities;
     for (const audience of audiences.ordered) {
       const key = revisionKeyOf(audience);
-      if (ready.get(key) === false && key !== o.calculating) continue;
+      // Decided once met and calculated (or while being calculated, by the calculation).
+      if (ready.get(key) !== true && key !== o.calculating) continue;
       if (o.only && !o.only.has(audience.id)) {
         const reads = readsOfAudience(audience);
         if (!(reads.facts && factsChanged) && !reads.audiences.some((id) => moved.has(id))) continue;
@@ -215,13 +224,22 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
   /** Per partition, the highest handover of any revision: records past it count for every revision. */
   const highestHandover = new Map<number, number>();
 
-  /** Whether a revision's tracks count this record: it lies past the revision's handover (undefined: every revision's do). */
+  /** Registry snapshots whose every revision the stage has met (adopted): no revision of them waits to be. */
+  const allMet = new WeakSet<WorkspaceAudiences>();
+
+  /**
+   * Whether a revision's tracks count this record (undefined: every revision's do): the stage has
+   * met the revision (the registry may be reloaded elsewhere first: until then its handover is not
+   * fixed, and history will hold the record), and the record lies past its handover.
+   */
   function countsFor(record: LogRecord): ((audienceId: number) => boolean) | undefined {
-    if (record.offset > (highestHandover.get(record.partition) ?? -1)) return undefined;
     const audiences = registry.of(record.workspaceId);
+    if (!allMet.has(audiences) && audiences.ordered.every((a) => ready.has(revisionKeyOf(a)))) allMet.add(audiences);
+    if (allMet.has(audiences) && record.offset > (highestHandover.get(record.partition) ?? -1)) return undefined;
     return (audienceId) => {
       const audience = audiences.byId.get(audienceId);
-      const handover = audience && handovers.get(revisionKeyOf(audience));
+      if (!audience || !ready.has(revisionKeyOf(audience))) return false;
+      const handover = handovers.get(revisionKeyOf(audience));
       return handover === undefined || record.offset > (handover[record.partition] ?? -1);
     };
   }
@@ -274,7 +292,7 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
     if (audiences.ordered.length === 0 || !counted.claim(record)) return;
     const user = await userOf(record.workspaceId, record.mpid);
     const changed = count(record, user, audiences);
-    if (audiences.ordered.some((a) => ready.get(revisionKeyOf(a)) === false)) undecided.set(userKey(record.workspaceId, record.mpid), { ws: record.workspaceId, mpid: record.mpid });
+    if (audiences.ordered.some((a) => ready.get(revisionKeyOf(a)) !== true)) undecided.set(userKey(record.workspaceId, record.mpid), { ws: record.workspaceId, mpid: record.mpid });
     const profile = await deps.profiles.get(record.workspaceId, record.mpid);
     decide(user, audiences, { profile, calculated: computedAttributesOf(record) ?? {} }, now(), { only: changed });
   }

@@ -183,6 +183,22 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
       expect(other).toEqual([]);
     });
 
+    it('scans and tallies users in numeric MPID order (not their text\'s), resuming after one', async () => {
+      const at = (offset: number, mpid: string) => logRecord(0, offset, { events: [{ event_type: 'screen_view', data: { screen_name: 's', timestamp_unixtime_ms: 1000 + offset } }] }, mpid);
+      await store.append([at(1, '-44'), at(2, '-78'), at(3, '5'), at(4, '-4461858181235106399'), at(5, '-7877008224965381245')]);
+      const scanned = async (query: Omit<EventScan, 'workspaceId'>) => {
+        const mpids: string[] = [];
+        await store.scan({ workspaceId: ws, ...query }, async (events) => void mpids.push(...events.map((e) => e.mpid)));
+        return mpids;
+      };
+      const numeric = ['-7877008224965381245', '-4461858181235106399', '-78', '-44', '5'];
+      expect(await scanned({})).toEqual(numeric);
+      expect(await scanned({ afterMpid: parseMpid('-78') as Mpid })).toEqual(['-44', '5']);
+      const tallied: string[] = [];
+      await store.tally({ workspaceId: ws }, undefined, async () => undefined, async (t) => void tallied.push(...t.map((x) => x.mpid)));
+      expect(tallied).toEqual(numeric);
+    });
+
     it('lists a workspace\'s users in MPID order, each with its latest batch\'s identities, in pages', async () => {
       const batch = (offset: number, mpid: string, identities: Record<string, string | null>, receivedAtMs: number) => ({
         ...logRecord(0, offset, { user_identities: identities }, mpid),
@@ -193,15 +209,21 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
         batch(2, '-9', { customer_id: 'neg' }, 1000),
         batch(3, '42', { customer_id: 'new', email: null }, 2000),
         batch(4, '9223372036854775807', { email: 'max@example.com' }, 1000),
+        // Numeric order, not text order: -78 before -44 (as text "-44" sorts first).
+        batch(6, '-44', { customer_id: 'minus-44' }, 1000),
+        batch(7, '-78', { customer_id: 'minus-78' }, 1000),
         { ...batch(5, '7', { customer_id: 'elsewhere' }, 1000), workspaceId: workspaceId(2) },
       ]);
-      expect(await store.userCount(ws)).toBe(3);
+      expect(await store.userCount(ws)).toBe(5);
       expect(await store.users(ws, null, 10)).toEqual([
+        { mpid: '-78', identities: { customer_id: 'minus-78' } },
+        { mpid: '-44', identities: { customer_id: 'minus-44' } },
         { mpid: '-9', identities: { customer_id: 'neg' } },
         { mpid: '42', identities: { customer_id: 'new' } },
         { mpid: '9223372036854775807', identities: { email: 'max@example.com' } },
       ]);
-      expect((await store.users(ws, null, 2)).map((u) => u.mpid)).toEqual(['-9', '42']);
+      expect((await store.users(ws, null, 2)).map((u) => u.mpid)).toEqual(['-78', '-44']);
+      expect((await store.users(ws, parseMpid('-44') as Mpid, 2)).map((u) => u.mpid)).toEqual(['-9', '42']);
       expect((await store.users(ws, parseMpid('42') as Mpid, 2)).map((u) => u.mpid)).toEqual(['9223372036854775807']);
       expect(await store.users(workspaceId(2), null, 10)).toEqual([{ mpid: '7', identities: { customer_id: 'elsewhere' } }]);
     });

@@ -160,7 +160,8 @@ export class DuckDbEventStore implements EventStore {
     await this.readHistory(async (connection) => {
       // `events` alone (no join): a computation needs the events, not what their batches share.
       const result = await connection.stream(
-        `SELECT mpid::VARCHAR AS mpid, event_type, data, epoch_ms(event_time) AS ts, partition, log_offset
+        // Ordered by the MPID as a number (an alias named `mpid` would order by its text), as `afterMpid` resumes.
+        `SELECT mpid::VARCHAR AS mpid_text, event_type, data, epoch_ms(event_time) AS ts, partition, log_offset
          FROM events WHERE ${where.sql} ORDER BY mpid, event_time, log_offset, event_index`,
         where.params,
       );
@@ -188,7 +189,7 @@ export class DuckDbEventStore implements EventStore {
 
   async users(ws: WorkspaceId, afterMpid: Mpid | null, limit: number): Promise<{ mpid: Mpid; identities: Record<string, string> }[]> {
     const r = await this.reader.runAndReadAll(
-      `SELECT mpid::VARCHAR AS mpid, arg_max(user_identities, (received_at, partition, log_offset))::VARCHAR AS identities FROM batches
+      `SELECT mpid::VARCHAR AS mpid_text, arg_max(user_identities, (received_at, partition, log_offset))::VARCHAR AS identities FROM batches
        WHERE workspace_id = $1 AND ($2::VARCHAR IS NULL OR mpid > CAST($2 AS BIGINT))
        GROUP BY mpid ORDER BY mpid LIMIT ${Math.max(0, Math.trunc(limit))}`,
       [ws, afterMpid],
