@@ -3,9 +3,10 @@ import { request } from 'node:http';
 import { benchAudienceAttributes, benchAudiences, PROBE_AUDIENCE, PROBE_EVENT } from './lib/bench-audiences.ts';
 import { BodyPool } from './lib/bodies.ts';
 import type { LoadResult } from './lib/load.ts';
-import { BASIC_AUTH, CLIENT_ID, CLIENT_SECRET, saveResults, WORKSPACE_ID } from './lib/setup.ts';
+import { BASIC_AUTH, bearer, saveResults, WORKSPACE_ID } from './lib/setup.ts';
 import { summarize } from './lib/stats.ts';
-import { driveBulk, fmt, type IngestOptions, log, profileLines, type QuantaRun, quantaFigures, runQuanta, threadCpuText } from './ingest.ts';
+import { fmt, type IngestOptions, log, runQuanta } from './ingest.ts';
+import { runPaired } from './paired.ts';
 
 /**
  * `npm run bench -- audiences`:
@@ -28,24 +29,8 @@ export async function runAudiences(o: IngestOptions): Promise<void> {
   const startedAt = new Date();
   const pool = new BodyPool({ batchesPerRequest: o.batches, eventsPerBatch: o.events });
   log(`${pool.stats.poolSize} bodies, ${pool.stats.distinctUsers} distinct users`);
-  const runs: { none: QuantaRun[]; hundred: QuantaRun[] } = { none: [], hundred: [] };
-  for (let r = 1; r <= o.rounds; r++) {
-    const of = o.rounds > 1 ? ` (round ${r} of ${o.rounds})` : '';
-    const none = () => runQuanta(o, pool, driveBulk(o, pool), { label: `quanta, no audiences${of}` });
-    const hundred = () => runQuanta(o, pool, driveBulk(o, pool), { label: `quanta, 100 audiences${of}`, prepare: activateAll });
-    if (r % 2 === 1) {
-      runs.none.push(await none());
-      runs.hundred.push(await hundred());
-    } else {
-      runs.hundred.push(await hundred());
-      runs.none.push(await none());
-    }
-  }
-  const endToEnd = (run: QuantaRun) => run.result.events / (run.result.elapsedS + run.drainS);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-  const none = median(runs.none.map(endToEnd));
-  const hundred = median(runs.hundred.map(endToEnd));
-  const ratio = hundred / none;
+  const paired = await runPaired(o, pool, { label: '100 audiences', prepare: activateAll, targetRatio: TARGET_RATIO });
+  const hundred = paired.withMedian;
   const rate = hundred / 2;
   const probes: number[] = [];
   const latencyRun = await runQuanta({ ...o, warmup: 0 }, pool, paced(o, pool, rate, probes), { label: `quanta, 100 audiences, paced at ${fmt(rate, 0)} events/s`, prepare: activateAll });
@@ -53,38 +38,19 @@ export async function runAudiences(o: IngestOptions): Promise<void> {
   const lines = [
     '',
     `audiences: ${o.connections} connections, ${o.batches} batches x ${o.events} events per request, ${o.duration} s per run, ${o.rounds} rounds, ${cpus().length} CPUs`,
-    ...runs.none.map((run, i) => runLine(run, runs.hundred[i]!, endToEnd)),
-    `end to end (acknowledged and processed), medians: none ${fmt(none, 0)} events/s, 100 audiences ${fmt(hundred, 0)} events/s: ` +
-      `${fmt(ratio * 100, 1)}% (target >= ${TARGET_RATIO * 100}%)${ratio >= TARGET_RATIO ? '' : '  MISSED'}`,
-    `${threadCpuText(runs.none.at(-1)!)} (none)`,
-    `${threadCpuText(runs.hundred.at(-1)!)} (100 audiences)`,
+    ...paired.lines,
     `qualifying event's 202 to membership in the Profile API, at ${fmt(latencyRun.result.eventsPerS, 0)} events/s (half of ${fmt(hundred, 0)}), ${probes.length} probes: ` +
       `p50 ${fmt(latency.p50, 0)} ms, p99 ${fmt(latency.p99, 0)} ms, max ${fmt(latency.max, 0)} ms (target p99 < ${TARGET_P99_MS} ms)${latency.p99 < TARGET_P99_MS ? '' : '  MISSED'}`,
-    ...profileLines(runs.none.at(-1)!),
-    ...profileLines(runs.hundred.at(-1)!),
+    ...paired.profiles,
   ];
   console.log(lines.join('\n'));
   saveResults('audiences', 'audiences', startedAt, o, {
-    none: runs.none.map((r) => ({ ...quantaFigures(r), endToEndEventsPerS: endToEnd(r) })),
-    hundred: runs.hundred.map((r) => ({ ...quantaFigures(r), endToEndEventsPerS: endToEnd(r) })),
-    ratio,
+    none: paired.figures.none,
+    hundred: paired.figures.with,
+    ratio: paired.ratio,
     latency: { eventsPerS: latencyRun.result.eventsPerS, probes: probes.length, ...latency },
-    targets: { ratio: { min: TARGET_RATIO, met: ratio >= TARGET_RATIO }, p99Ms: { max: TARGET_P99_MS, met: latency.p99 < TARGET_P99_MS } },
+    targets: { ratio: { min: TARGET_RATIO, met: paired.ratio >= TARGET_RATIO }, p99Ms: { max: TARGET_P99_MS, met: latency.p99 < TARGET_P99_MS } },
   });
-}
-
-function runLine(none: QuantaRun, hundred: QuantaRun, endToEnd: (r: QuantaRun) => number): string {
-  const one = (r: QuantaRun) => `${fmt(endToEnd(r), 0)} events/s end to end (acknowledged ${fmt(r.result.eventsPerS, 0)}/s, caught up ${fmt(r.drainS, 1)} s after), CPU ${fmt(r.cpuUsPerEvent, 1)} µs per event`;
-  return `  none: ${one(none)}\n  100:  ${one(hundred)}`;
-}
-
-async function bearer(base: string): Promise<string> {
-  const res = await fetch(`${base}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'client_credentials', audience: 'https://api.mparticle.com' }),
-  });
-  return `Bearer ${((await res.json()) as { access_token: string }).access_token}`;
 }
 
 /** Creates and activates the calculated attributes and the 100 audiences through the Platform API. */

@@ -8,8 +8,9 @@ import { SqliteCalculatedStore } from '../src/storage/sqlite/sqlite-calculated-s
 import { benchCalculatedAttributes } from './lib/bench-calculated.ts';
 import { BodyPool } from './lib/bodies.ts';
 import { Child, freePort, waitForJson } from './lib/procs.ts';
-import { CLIENT_ID, CLIENT_SECRET, ROOT, saveResults, WORKSPACE_ID } from './lib/setup.ts';
-import { driveBulk, fmt, type IngestOptions, log, profileLines, type QuantaRun, quantaEnv, quantaFigures, runQuanta, threadCpuText } from './ingest.ts';
+import { bearer, ROOT, saveResults, WORKSPACE_ID } from './lib/setup.ts';
+import { driveBulk, fmt, type IngestOptions, log, quantaEnv, runQuanta } from './ingest.ts';
+import { runPaired } from './paired.ts';
 
 /**
  * `npm run bench -- calculated`:
@@ -34,62 +35,26 @@ export async function runCalculated(o: CalculatedOptions): Promise<void> {
   const startedAt = new Date();
   const pool = new BodyPool({ batchesPerRequest: o.batches, eventsPerBatch: o.events });
   log(`${pool.stats.poolSize} bodies, ${pool.stats.distinctUsers} distinct users`);
-  const runs: { none: QuantaRun[]; hundred: QuantaRun[] } = { none: [], hundred: [] };
-  for (let r = 1; r <= o.rounds; r++) {
-    const of = o.rounds > 1 ? ` (round ${r} of ${o.rounds})` : '';
-    const none = () => runQuanta(o, pool, driveBulk(o, pool), { label: `quanta, no calculated attributes${of}` });
-    const hundred = () => runQuanta(o, pool, driveBulk(o, pool), { label: `quanta, 100 calculated attributes${of}`, prepare: activateAll });
-    if (r % 2 === 1) {
-      runs.none.push(await none());
-      runs.hundred.push(await hundred());
-    } else {
-      runs.hundred.push(await hundred());
-      runs.none.push(await none());
-    }
-  }
-  const endToEnd = (run: QuantaRun) => run.result.events / (run.result.elapsedS + run.drainS);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-  const none = median(runs.none.map(endToEnd));
-  const hundred = median(runs.hundred.map(endToEnd));
-  const ratio = hundred / none;
+  const paired = await runPaired(o, pool, { label: '100 calculated attributes', prepare: activateAll, targetRatio: TARGET_RATIO });
   const activation = await timeActivation(o, pool);
   const lines = [
     '',
     `calculated: ${o.connections} connections, ${o.batches} batches x ${o.events} events per request, ${o.duration} s per run, ${o.rounds} rounds, ${cpus().length} CPUs`,
-    ...runs.none.map((run, i) => runLine(run, runs.hundred[i]!, endToEnd)),
-    `end to end (acknowledged and processed), medians: none ${fmt(none, 0)} events/s, 100 attributes ${fmt(hundred, 0)} events/s: ` +
-      `${fmt(ratio * 100, 1)}% (target >= ${TARGET_RATIO * 100}%)${ratio >= TARGET_RATIO ? '' : '  MISSED'}`,
-    `${threadCpuText(runs.none.at(-1)!)} (none)`,
-    `${threadCpuText(runs.hundred.at(-1)!)} (100 attributes)`,
+    ...paired.lines,
     `activation over ${activation.events} stored events (${activation.users} users): ${fmt(activation.activationS, 2)} s; ` +
       `hand-written DuckDB query ${fmt(activation.queryS, 2)} s: ${fmt(activation.activationS / activation.queryS, 1)}x ` +
       `(target <= ${TARGET_ACTIVATION_RATIO}x)${activation.activationS / activation.queryS <= TARGET_ACTIVATION_RATIO ? '' : '  MISSED'}; ` +
       `values agree: ${activation.agree}`,
-    ...profileLines(runs.none.at(-1)!),
-    ...profileLines(runs.hundred.at(-1)!),
+    ...paired.profiles,
   ];
   console.log(lines.join('\n'));
   saveResults('calculated', 'calculated', startedAt, o, {
-    none: runs.none.map((r) => ({ ...quantaFigures(r), endToEndEventsPerS: endToEnd(r) })),
-    hundred: runs.hundred.map((r) => ({ ...quantaFigures(r), endToEndEventsPerS: endToEnd(r) })),
-    ratio,
+    none: paired.figures.none,
+    hundred: paired.figures.with,
+    ratio: paired.ratio,
     activation,
-    targets: { ratio: { min: TARGET_RATIO, met: ratio >= TARGET_RATIO }, activation: { max: TARGET_ACTIVATION_RATIO, met: activation.activationS / activation.queryS <= TARGET_ACTIVATION_RATIO } },
+    targets: { ratio: { min: TARGET_RATIO, met: paired.ratio >= TARGET_RATIO }, activation: { max: TARGET_ACTIVATION_RATIO, met: activation.activationS / activation.queryS <= TARGET_ACTIVATION_RATIO } },
   });
-}
-
-function runLine(none: QuantaRun, hundred: QuantaRun, endToEnd: (r: QuantaRun) => number): string {
-  const one = (r: QuantaRun) => `${fmt(endToEnd(r), 0)} events/s end to end (acknowledged ${fmt(r.result.eventsPerS, 0)}/s, caught up ${fmt(r.drainS, 1)} s after), CPU ${fmt(r.cpuUsPerEvent, 1)} µs per event`;
-  return `  none: ${one(none)}\n  100:  ${one(hundred)}`;
-}
-
-async function bearer(base: string): Promise<string> {
-  const res = await fetch(`${base}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'client_credentials', audience: 'https://api.mparticle.com' }),
-  });
-  return `Bearer ${((await res.json()) as { access_token: string }).access_token}`;
 }
 
 /** Creates attributes through the Platform API (drafts); their ids. */

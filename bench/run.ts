@@ -25,6 +25,21 @@ function nonNegative(raw: string): number {
   return n;
 }
 
+/** The options of a benchmark that pairs runs without and with a feature (`paired.ts`) under `ingest`'s load. */
+function pairedCommand(name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .option('--duration <s>', 'measured seconds per run', positive(false), 10)
+    .option('--connections <n>', 'concurrent keep-alive connections (closed loop)', positive(true), 16)
+    .option('--batches <n>', 'batches per bulk request (at most 100)', positive(true), 50)
+    .option('--events <n>', 'events per batch', positive(true), 5)
+    .option('--warmup <s>', 'seconds of load before each measurement, not measured (Quanta then catches up)', nonNegative, 2)
+    .option('--drain-timeout <s>', 'longest wait for processing to catch up after the load', positive(false), 600)
+    .option('--rounds <n>', 'none/100 pairs, alternating their order; medians are reported', positive(true), 2)
+    .option('--cpu-prof', 'run Quanta under node --cpu-prof and print its top self-time functions', false);
+}
+
 const program = new Command()
   .name('bench')
   .description("Quanta's benchmarks. Targets run as child processes on 127.0.0.1; results go to bench/results/.")
@@ -65,35 +80,14 @@ program
     await runReplayPlan(options);
   });
 
-program
-  .command('calculated')
-  .description('End-to-end throughput with 100 active calculated attributes vs none, and activation over stored events vs a hand-written DuckDB query')
-  .option('--duration <s>', 'measured seconds per run', positive(false), 10)
-  .option('--connections <n>', 'concurrent keep-alive connections (closed loop)', positive(true), 16)
-  .option('--batches <n>', 'batches per bulk request (at most 100)', positive(true), 50)
-  .option('--events <n>', 'events per batch', positive(true), 5)
-  .option('--warmup <s>', 'seconds of load before each measurement, not measured (Quanta then catches up)', nonNegative, 2)
-  .option('--drain-timeout <s>', 'longest wait for processing to catch up after the load', positive(false), 600)
-  .option('--rounds <n>', 'none/100 pairs, alternating their order; medians are reported', positive(true), 2)
+pairedCommand('calculated', 'End-to-end throughput with 100 active calculated attributes vs none, and activation over stored events vs a hand-written DuckDB query')
   .option('--stored <n>', 'events stored before the activation is timed', positive(true), 1_000_000)
-  .option('--cpu-prof', 'run Quanta under node --cpu-prof and print its top self-time functions', false)
   .action(async (options: CalculatedOptions) => {
     const { runCalculated } = await import('./calculated.ts');
     await runCalculated({ ...options, plan: false });
   });
 
-program
-  .command('audiences')
-  .description('End-to-end throughput with 100 active real-time audiences vs none, and the 202-to-membership latency at half that load')
-  .option('--duration <s>', 'measured seconds per run', positive(false), 10)
-  .option('--connections <n>', 'concurrent keep-alive connections (closed loop)', positive(true), 16)
-  .option('--batches <n>', 'batches per bulk request (at most 100)', positive(true), 50)
-  .option('--events <n>', 'events per batch', positive(true), 5)
-  .option('--warmup <s>', 'seconds of load before each measurement, not measured (Quanta then catches up)', nonNegative, 2)
-  .option('--drain-timeout <s>', 'longest wait for processing to catch up after the load', positive(false), 600)
-  .option('--rounds <n>', 'none/100 pairs, alternating their order; medians are reported', positive(true), 2)
-  .option('--cpu-prof', 'run Quanta under node --cpu-prof and print its top self-time functions', false)
-  .action(async (options: IngestOptions) => {
+pairedCommand('audiences', 'End-to-end throughput with 100 active real-time audiences vs none, and the 202-to-membership latency at half that load').action(async (options: IngestOptions) => {
     const { runAudiences } = await import('./audiences.ts');
     await runAudiences({ ...options, plan: false });
   });

@@ -27,3 +27,13 @@ export function saveResults(benchmark: string, file: string, startedAt: Date, op
   writeFileSync(path, `${JSON.stringify({ benchmark, startedAt: startedAt.toISOString(), options, machine, ...figures }, null, 2)}\n`);
   console.log(`results: ${path}`);
 }
+
+/** `Bearer <token>` for the bootstrap API client, from Quanta's own `/oauth/token`. */
+export async function bearer(base: string): Promise<string> {
+  const res = await fetch(`${base}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'client_credentials', audience: 'https://api.mparticle.com' }),
+  });
+  return `Bearer ${((await res.json()) as { access_token: string }).access_token}`;
+}

@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { EventStore } from '../analytics/event-store.ts';
 import type { Mpid } from '../kernel/ids.ts';
 import { Poller } from '../kernel/poller.ts';
+import { committedPast } from '../model/handover.ts';
 import type { EventType } from '../model/event-types.ts';
-import type { AudienceRegistry } from './audience-registry.ts';
 import type { Audience, AudienceCalculation, AudienceStore, EventTrack } from './audience-store.ts';
 import type { AudiencesStage, HistoryOfUser } from './audiences.stage.ts';
 import { leavesOf } from './definition.ts';
@@ -12,7 +12,6 @@ import { planTracks, trackEvent } from './event-tracks.ts';
 export interface AudienceActivationDeps {
   stage: AudiencesStage;
   store: Pick<AudienceStore, 'calculation'>;
-  registry: AudienceRegistry;
   events: Pick<EventStore, 'scan' | 'users' | 'userCount'>;
   /** Each partition's committed offset: history up to a handover is in the event store once it is committed. */
   committed: (partition: number) => Promise<number>;
@@ -58,10 +57,10 @@ export class AudienceActivation {
 
   private async calculateReady(): Promise<void> {
     try {
-      await this.deps.registry.refresh();
-      for (const audience of this.deps.registry.all()) {
+      // The revisions the stage has met and not yet seen calculated (it reloads the definitions).
+      for (const audience of this.deps.stage.awaitingCalculation()) {
         const calculation = await this.deps.store.calculation(audience.workspaceId, audience.id, audience.revision);
-        if (calculation?.status === 'calculating' && calculation.handover !== null && (await this.historyStored(calculation.handover))) {
+        if (calculation?.status === 'calculating' && calculation.handover !== null && (await committedPast(calculation.handover, this.deps.committed))) {
           await this.calculate(audience, calculation);
         }
       }
@@ -112,13 +111,6 @@ export class AudienceActivation {
     const done: AudienceCalculation = { ...progress, status: 'calculated', completedAtMs: (this.deps.now ?? Date.now)() };
     await stage.decideUsers(audience.workspaceId, [], done);
     this.deps.logger.info({ audience: audience.name, revision: audience.revision, users: done.usersDone, ms: Math.round(performance.now() - startedAt) }, 'audience calculated from history');
-  }
-
-  private async historyStored(handover: Readonly<Record<number, number>>): Promise<boolean> {
-    for (const [partition, offset] of Object.entries(handover)) {
-      if ((await this.deps.committed(Number(partition))) < offset) return false;
-    }
-    return true;
   }
 }
 

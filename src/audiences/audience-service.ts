@@ -1,7 +1,8 @@
 import { problem } from '../kernel/errors.ts';
+import { KeyedQueue } from '../kernel/keyed-queue.ts';
 import { parseMpid, type WorkspaceId } from '../kernel/ids.ts';
 import { AudienceInUse, AudienceInvalid, AudienceMembersAfterInvalid, AudienceNotFound, AudienceStandardUnavailable } from './audience-errors.ts';
-import type { Audience, AudienceCalculation, AudienceStore } from './audience-store.ts';
+import { type Audience, type AudienceCalculation, type AudienceStore, startedCalculation } from './audience-store.ts';
 import { type AudienceNode, audiencesNamed } from './definition.ts';
 import { type DefinitionJson, definitionView } from './definition-view.ts';
 import { type DefinitionContext, parseAudienceDefinition } from './parse-definition.ts';
@@ -19,20 +20,8 @@ export interface AudienceServiceOptions {
 }
 
 
-/** An audience as the Platform API v2 answers it. */
-export interface AudienceView {
-  id: number;
-  name: string;
-  description: string | null;
-  kind: Audience['kind'];
-  definition: DefinitionJson;
-  created_on: string;
-  created_by: string;
-  last_modified_on: string | null;
-  last_modified_by: string | null;
-  is_active: boolean;
-  activated_on: string | null;
-}
+/** An audience as the Platform API v2 answers it: the stored audience, its definition in the form a request sends it. */
+export type AudienceView = Omit<Audience, 'workspaceId' | 'revision' | 'definition'> & { definition: DefinitionJson };
 
 /** `GET .../audiences/{id}/activation`: whether it is active, and how far its current revision's calculation has come. */
 export interface ActivationView {
@@ -124,7 +113,8 @@ const nameKey = (name: string) => name.toLowerCase();
  *   await audiences.activate(ws, gold.id, { clientId });
  */
 export class AudienceService {
-  private readonly locks = new Map<WorkspaceId, Promise<unknown>>();
+  /** Writes of one workspace run one at a time. */
+  private readonly writes = new KeyedQueue<WorkspaceId>();
   private readonly now: () => number;
 
   constructor(
@@ -146,7 +136,7 @@ export class AudienceService {
 
   /** Creates an inactive audience from a request body. */
   async create(ws: WorkspaceId, body: unknown, actor: Actor): Promise<AudienceView> {
-    return this.exclusive(ws, async () => {
+    return this.writes.run(ws, async () => {
       const all = await this.store.list(ws);
       const input = this.parse(body, all, null);
       const created = await this.store.create(ws, {
@@ -173,7 +163,7 @@ export class AudienceService {
    * starts a new revision.
    */
   async update(ws: WorkspaceId, id: number, body: unknown, actor: Actor): Promise<AudienceView> {
-    return this.exclusive(ws, async () => {
+    return this.writes.run(ws, async () => {
       const current = await this.find(ws, id);
       const input = this.parse(body, await this.store.list(ws), current);
       const restarts = current.is_active && JSON.stringify(input.definition) !== JSON.stringify(current.definition);
@@ -194,7 +184,7 @@ export class AudienceService {
 
   /** Deletes the audience with its calculations and memberships; refused (409) while another audience names it. */
   async delete(ws: WorkspaceId, id: number): Promise<void> {
-    return this.exclusive(ws, async () => {
+    return this.writes.run(ws, async () => {
       await this.find(ws, id);
       const namers = (await this.store.list(ws)).filter((a) => a.id !== id && audiencesNamed(a.definition).includes(id)).map((a) => a.id);
       if (namers.length > 0) throw new AudienceInUse(ws, id, namers);
@@ -208,7 +198,7 @@ export class AudienceService {
    * `last_modified_*` fields stay.
    */
   async activate(ws: WorkspaceId, id: number): Promise<ActivationView> {
-    return this.exclusive(ws, async () => {
+    return this.writes.run(ws, async () => {
       const current = await this.find(ws, id);
       if (current.kind === 'standard') throw new AudienceStandardUnavailable(id);
       const activated: Audience = { ...current, is_active: true, activated_on: this.iso(), revision: current.revision + 1 };
@@ -263,20 +253,7 @@ export class AudienceService {
 
   /** Records the calculation of the audience's (new) revision as started, and nudges the processor. */
   private async startCalculation(a: Audience): Promise<AudienceCalculation> {
-    const calculation: AudienceCalculation = {
-      workspaceId: a.workspaceId,
-      id: a.id,
-      revision: a.revision,
-      status: 'calculating',
-      // The processor fixes the handover when it first evaluates the revision.
-      handover: null,
-      phase: 'events',
-      cursor: null,
-      usersDone: 0,
-      usersTotal: null,
-      startedAtMs: this.now(),
-      completedAtMs: null,
-    };
+    const calculation = startedCalculation(a, this.now());
     await this.store.putCalculation(calculation);
     this.options.onActivated?.();
     return calculation;
@@ -313,17 +290,6 @@ export class AudienceService {
 
   private iso(): string {
     return new Date(this.now()).toISOString();
-  }
-
-  /** Runs `work` after the workspace's earlier writes have finished. */
-  private exclusive<T>(ws: WorkspaceId, work: () => Promise<T>): Promise<T> {
-    const run = (this.locks.get(ws) ?? Promise.resolve()).then(work);
-    const settled = run.catch(() => undefined);
-    this.locks.set(ws, settled);
-    void settled.then(() => {
-      if (this.locks.get(ws) === settled) this.locks.delete(ws);
-    });
-    return run;
   }
 }
 

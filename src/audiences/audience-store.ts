@@ -1,4 +1,5 @@
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
+import type { Handover } from '../model/handover.ts';
 import type { AudienceNode } from './definition.ts';
 
 /** An audience as the Platform API keeps it. */
@@ -35,7 +36,7 @@ export interface AudienceCalculation {
   id: number;
   revision: number;
   status: 'calculating' | 'calculated';
-  handover: Readonly<Record<number, number>> | null;
+  handover: Handover | null;
   /** Adding history's events to users' tracks, then deciding every user (`AudienceActivation`). */
   phase: 'events' | 'users';
   /** The last user of the phase written: a calculation resumes after it. */
@@ -44,6 +45,23 @@ export interface AudienceCalculation {
   usersTotal: number | null;
   startedAtMs: number;
   completedAtMs: number | null;
+}
+
+/** A revision's calculation as activation starts it: the processor fixes its handover when it first meets the revision. */
+export function startedCalculation(a: Pick<Audience, 'workspaceId' | 'id' | 'revision'>, nowMs: number): AudienceCalculation {
+  return {
+    workspaceId: a.workspaceId,
+    id: a.id,
+    revision: a.revision,
+    status: 'calculating',
+    handover: null,
+    phase: 'events',
+    cursor: null,
+    usersDone: 0,
+    usersTotal: null,
+    startedAtMs: nowMs,
+    completedAtMs: null,
+  };
 }
 
 /** What the audiences stage keeps of one user's events: per event criterion (by its key), counted compactly. */
@@ -58,7 +76,7 @@ export interface EventTrack {
 export interface AudienceUser {
   workspaceId: WorkspaceId;
   mpid: Mpid;
-  /** By event criterion key (`criterionKey`). */
+  /** By track key (`trackKey`: an audience revision's event criterion). */
   events: Record<string, EventTrack>;
   /** The user identities seen in the user's batches, by type. */
   identities: Record<string, string>;

@@ -58,7 +58,6 @@ export const audiences: Capability = {
     const activation = new AudienceActivation({
       stage,
       store,
-      registry,
       // The event store is the analytics capability's: activation reads its history on the same thread.
       events: await ctx.store('events'),
       committed: (partition) => log.committed(PROCESSOR_CONSUMER, partition),

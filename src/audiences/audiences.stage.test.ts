@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Mpid, workspaceId } from '../kernel/ids.ts';
 import type { Quanta } from '../main.ts';
 import { basicAuth, bearerAuth, quantaApp } from '../../test/helpers/quanta-app.ts';
-import type { Audience } from './audience-store.ts';
+import { type Audience, startedCalculation } from './audience-store.ts';
 import { parseAudienceDefinition } from './parse-definition.ts';
 
 const ws = workspaceId(1);
@@ -62,19 +62,7 @@ async function activeAudience(app: Quanta, name: string, raw: unknown, activated
   });
   if (created === 'name-taken') throw new Error('taken');
   if (activated) {
-    await app.stores.audiences.putCalculation({
-      workspaceId: ws,
-      id: created.id,
-      revision: created.revision,
-      status: 'calculating',
-      handover: null,
-      phase: 'events',
-      cursor: null,
-      usersDone: 0,
-      usersTotal: null,
-      startedAtMs: Date.now(),
-      completedAtMs: null,
-    });
+    await app.stores.audiences.putCalculation(startedCalculation(created, Date.now()));
   }
   return created;
 }

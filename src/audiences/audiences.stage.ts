@@ -1,4 +1,5 @@
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
+import type { Handover } from '../model/handover.ts';
 import { CountedOffsets } from '../model/counted-offsets.ts';
 import { computedAttributesOf } from '../model/enrichment.ts';
 import type { LogRecord } from '../model/envelope.ts';
@@ -44,6 +45,8 @@ export interface AudiencesStage extends Stage {
   runDue(limit?: number): Promise<number>;
   /** Adds history's tracks to these users and writes them with the calculation's progress, in one write. */
   addHistory(audience: Audience, users: readonly HistoryOfUser[], progress: AudienceCalculation): Promise<void>;
+  /** The active revisions the stage has met whose calculation from history is not done: what `AudienceActivation` runs. */
+  awaitingCalculation(): Audience[];
   /** A user's current memberships, with the audiences' names (what the Profile API shows). */
   membershipsOf(ws: WorkspaceId, mpid: Mpid): Promise<{ audienceId: number; name: string; addedAtMs: number }[]>;
   /** Decides every audience for these users (their latest identities filled in) and writes them with the progress. */
@@ -85,7 +88,7 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
   let writtenAt = now();
   const counted = new CountedOffsets();
   /** Each adopted revision's handover: its tracks count records past it only. */
-  const handovers = new Map<string, Readonly<Record<number, number>>>();
+  const handovers = new Map<string, Handover>();
   /** Per partition, the committed offset at recovery: what lies between the last write and it is counted again first. */
   const toRecount = new Map<number, number>();
   let recounting: Promise<void> | undefined;
@@ -127,7 +130,7 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
    * (a calculation without a handover) gets its handover, written at once; one without a
    * calculation is decided live from the start.
    */
-  function setHandover(key: string, handover: Readonly<Record<number, number>>): void {
+  function setHandover(key: string, handover: Handover): void {
     handovers.set(key, handover);
     for (const [p, offset] of Object.entries(handover)) highestHandover.set(Number(p), Math.max(highestHandover.get(Number(p)) ?? -1, offset));
   }
@@ -341,6 +344,9 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
     flush() {
       if (now() - writtenAt < writeEveryMs && dirty.size < writeAtUsers) return last;
       return queued(write);
+    },
+    awaitingCalculation() {
+      return registry.all().filter((a) => ready.get(revisionKeyOf(a)) === false);
     },
     async membershipsOf(ws, mpid) {
       const user = await userOf(ws, mpid);

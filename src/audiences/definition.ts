@@ -105,12 +105,6 @@ export type AudienceNode =
   | { readonly device: { readonly field: DeviceField } & Omit<Condition, 'name'> };
 
 export const NODE_KINDS = ['and', 'or', 'not', 'event', 'user_attribute', 'calculated_attribute', 'identity', 'audience', 'consent', 'first_seen', 'device'] as const;
-export type NodeKind = (typeof NODE_KINDS)[number];
-
-/** The kind of a node (its one key). */
-export function kindOf(node: AudienceNode): NodeKind {
-  return Object.keys(node)[0] as NodeKind;
-}
 
 /** Criteria (leaves) a definition may hold. */
 export const MAX_CONDITIONS = 100;

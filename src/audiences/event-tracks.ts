@@ -16,12 +16,10 @@ import { type AudienceNode, type EventCriterion, leavesOf } from './definition.t
  * handover, so no event is counted twice.
  */
 
-/** What tracks a workspace's audiences need: by event type, each key's criterion and how many times to keep. */
+/** What tracks a workspace's audiences need: each key's criterion and how many times to keep. */
 export interface TrackPlan {
-  /** Every key planned (a user's tracks of other keys belong to revisions no longer active). */
-  readonly keys: ReadonlySet<string>;
-  /** By event type, the tracks events of that type may count into, each with its audience. */
-  readonly byEventType: ReadonlyMap<string, readonly PlannedTrack[]>;
+  /** Every track planned, by key (a user's tracks of other keys belong to revisions no longer active). */
+  readonly byKey: ReadonlyMap<string, PlannedTrack>;
   /** By event type, then event name (`''` for criteria naming none), the same tracks: an event is matched against its name's and the unnamed. */
   readonly byName: ReadonlyMap<string, ReadonlyMap<string, readonly PlannedTrack[]>>;
 }
@@ -83,17 +81,15 @@ export function planTracks(owners: readonly TrackOwner[]): TrackPlan {
       else held.keep = Math.max(held.keep, keep);
     }
   }
-  const byEventType = new Map<string, PlannedTrack[]>();
   const byName = new Map<string, Map<string, PlannedTrack[]>>();
   for (const t of byKey.values()) {
     const type = t.criterion.event_type;
-    byEventType.set(type, [...(byEventType.get(type) ?? []), t]);
     let names = byName.get(type);
     if (!names) byName.set(type, (names = new Map()));
     const name = t.criterion.event_name ?? '';
     names.set(name, [...(names.get(name) ?? []), t]);
   }
-  return { keys: new Set(byKey.keys()), byEventType, byName };
+  return { byKey, byName };
 }
 
 /** An event's time: its own, else its batch's, else when it was received. */
@@ -105,21 +101,21 @@ export function eventTimeOf(event: BatchEvent, batch: Pick<Batch, 'timestamp_uni
 
 /** Adds tracks counted elsewhere (history before a handover) to a user's, in place: their events are disjoint. */
 export function mergeTracks(into: Record<string, EventTrack>, add: Readonly<Record<string, EventTrack>>, plan: TrackPlan): void {
-  const keepOf = new Map([...plan.byEventType.values()].flat().map((t) => [t.key, t.keep]));
   for (const [key, track] of Object.entries(add)) {
+    const keep = plan.byKey.get(key)?.keep ?? 0;
     const held = into[key];
     if (!held) {
-      into[key] = { n: track.n, recent: track.recent.slice(0, keepOf.get(key) ?? 0) };
+      into[key] = { n: track.n, recent: track.recent.slice(0, keep) };
       continue;
     }
     held.n += track.n;
-    held.recent = [...held.recent, ...track.recent].sort((a, b) => b - a).slice(0, keepOf.get(key) ?? 0);
+    held.recent = [...held.recent, ...track.recent].sort((a, b) => b - a).slice(0, keep);
   }
 }
 
 /** A user's tracks of keys no longer planned are dropped, in place. */
 export function dropUnplanned(tracks: Record<string, EventTrack>, plan: TrackPlan): void {
-  for (const key of Object.keys(tracks)) if (!plan.keys.has(key)) delete tracks[key];
+  for (const key of Object.keys(tracks)) if (!plan.byKey.has(key)) delete tracks[key];
 }
 
 /** Whether an event is one a criterion counts (its date range aside). */

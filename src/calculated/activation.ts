@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { Poller } from '../kernel/poller.ts';
+import { committedPast } from '../model/handover.ts';
 import type { EventStore } from '../analytics/event-store.ts';
 import type { Mpid } from '../kernel/ids.ts';
 import type { CalculatedEngine } from './calculated-engine.ts';
@@ -64,7 +65,7 @@ export class Activation {
   private async calculate(attribute: ActiveAttribute): Promise<void> {
     const { store, events } = this.deps;
     const started = await store.calculation(attribute.workspaceId, attribute.id, attribute.revision);
-    if (!started || started.status === 'calculated' || !(await this.historyStored(started))) return;
+    if (!started || started.status === 'calculated' || !(await committedPast(started.handover, this.deps.committed))) return;
     let progress: Calculation = started;
     const now = this.deps.now ?? Date.now;
     const startedAt = performance.now();
@@ -103,14 +104,6 @@ export class Activation {
       { attribute: attribute.name, revision: attribute.revision, users: done.usersDone, ms: Math.round(performance.now() - startedAt) },
       'calculated attribute computed from history',
     );
-  }
-
-  /** Whether every partition is committed past the handover. */
-  private async historyStored(progress: Calculation): Promise<boolean> {
-    for (const [partition, offset] of Object.entries(progress.handover)) {
-      if ((await this.deps.committed(Number(partition))) < offset) return false;
-    }
-    return true;
   }
 }
 

@@ -1,4 +1,5 @@
 import { problem } from '../kernel/errors.ts';
+import { KeyedQueue } from '../kernel/keyed-queue.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
 import type { CalculatedAttribute, CalculatedStore, Calculation } from './calculated-store.ts';
 import { CalculatedAttributeInvalid, CalculatedAttributeLimit, CalculatedAttributeNoDraft, CalculatedAttributeNotFound } from './calculated-errors.ts';
@@ -109,7 +110,8 @@ function seedKey(definition: Definition | null): string {
  * rename rule, the activation limit) see the same attribute.
  */
 export class CalculatedService {
-  private readonly locks = new Map<WorkspaceId, Promise<unknown>>();
+  /** Writes of one workspace run one at a time. */
+  private readonly writes = new KeyedQueue<WorkspaceId>();
 
   constructor(
     private readonly store: CalculatedStore,
@@ -135,7 +137,7 @@ export class CalculatedService {
 
   /** Creates a draft attribute from a request body; answers its id. */
   async create(ws: WorkspaceId, body: unknown, actor: Actor): Promise<number> {
-    return this.exclusive(ws, async () => {
+    return this.writes.run(ws, async () => {
       const others = await this.store.list(ws);
       const input = this.parse(body, (problems, name) => {
         if (others.some((a) => nameKey(a.name) === nameKey(name))) problems.push(MESSAGES.nameTaken);
@@ -163,7 +165,7 @@ export class CalculatedService {
    * body has one (`null` clears it). The name may change only before the first activation.
    */
   async update(ws: WorkspaceId, id: number, body: unknown, actor: Actor): Promise<void> {
-    return this.exclusive(ws, async () => {
+    return this.writes.run(ws, async () => {
       const current = await this.find(ws, id);
       const others = (await this.store.list(ws)).filter((a) => a.id !== id);
       const input = this.parse(body, (problems, name) => {
@@ -184,14 +186,14 @@ export class CalculatedService {
 
   /** Deletes the attribute, with its computations, states and seeds (the store's `delete`, in one transaction). */
   async delete(ws: WorkspaceId, id: number): Promise<void> {
-    return this.exclusive(ws, async () => {
+    return this.writes.run(ws, async () => {
       if (!(await this.store.delete(ws, id))) throw new CalculatedAttributeNotFound(ws, id);
     });
   }
 
   /** Discards the draft definition (nothing changes when there is none). */
   async deleteDraft(ws: WorkspaceId, id: number, actor: Actor): Promise<void> {
-    return this.exclusive(ws, async () => {
+    return this.writes.run(ws, async () => {
       const current = await this.find(ws, id);
       if (current.draft_definition === null) return;
       await this.write(current, { ...current, draft_definition: null, ...modified(this.now(), actor) });
@@ -203,7 +205,7 @@ export class CalculatedService {
    * from history. The draft is checked again (a `since` date may have left the retention period).
    */
   async activate(ws: WorkspaceId, id: number, actor: Actor): Promise<void> {
-    return this.exclusive(ws, async () => {
+    return this.writes.run(ws, async () => {
       const current = await this.find(ws, id);
       if (current.draft_definition === null) throw new CalculatedAttributeNoDraft();
       const parsed = parseDefinition(current.draft_definition, { retentionDays: this.options.retentionDays, nowMs: this.now().getTime() });
@@ -275,17 +277,6 @@ export class CalculatedService {
     if (!parsed.ok) problems.push(...parsed.problems);
     if (problems.length > 0 || !parsed.ok) throw new CalculatedAttributeInvalid(problems.map(problem));
     return { name: name as string, description: description as string | null | undefined, definition: parsed.definition };
-  }
-
-  /** Runs `work` after the workspace's earlier writes have finished. */
-  private exclusive<T>(ws: WorkspaceId, work: () => Promise<T>): Promise<T> {
-    const run = (this.locks.get(ws) ?? Promise.resolve()).then(work);
-    const settled = run.catch(() => undefined);
-    this.locks.set(ws, settled);
-    void settled.then(() => {
-      if (this.locks.get(ws) === settled) this.locks.delete(ws);
-    });
-    return run;
   }
 }
 

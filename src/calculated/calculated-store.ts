@@ -1,4 +1,5 @@
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
+import type { Handover } from '../model/handover.ts';
 import type { Definition } from './definition.ts';
 import type { AttributeState } from './windows.ts';
 
@@ -33,7 +34,7 @@ export interface Calculation {
   workspaceId: WorkspaceId;
   id: number;
   revision: number;
-  handover: Readonly<Record<number, number>>;
+  handover: Handover;
   status: 'calculating' | 'calculated';
   /** Users whose state from history is stored, of `usersTotal` (null until the scan has counted them). */
   usersDone: number;
