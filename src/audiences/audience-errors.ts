@@ -22,13 +22,6 @@ export const AudienceInUse = defineError('QUANTA_AUDIENCE_IN_USE', {
     `Audience ${id} is named in the definition of audience${namedBy.length > 1 ? 's' : ''} ${namedBy.join(', ')} of workspace ${ws}; change or delete ${namedBy.length > 1 ? 'them' : 'it'} first.`,
 });
 
-/** Activation of a standard audience: this version computes real-time audiences only. */
-export const AudienceStandardUnavailable = defineError('QUANTA_AUDIENCE_STANDARD_UNAVAILABLE', {
-  status: 400,
-  message: (id: number) =>
-    `Audience ${id} is a standard audience; this version of Quanta computes real-time audiences only. Create it with "kind": "realtime" to activate it.`,
-});
-
 /** `GET .../members?after=`: the MPID to page after is not one. */
 export const AudienceMembersAfterInvalid = defineError('QUANTA_AUDIENCE_AFTER_INVALID', {
   status: 400,

@@ -1,11 +1,12 @@
 import { problem } from '../kernel/errors.ts';
 import { KeyedQueue } from '../kernel/keyed-queue.ts';
 import { parseMpid, type WorkspaceId } from '../kernel/ids.ts';
-import { AudienceInUse, AudienceInvalid, AudienceMembersAfterInvalid, AudienceNotFound, AudienceStandardUnavailable } from './audience-errors.ts';
-import { type Audience, type AudienceCalculation, type AudienceStore, startedCalculation } from './audience-store.ts';
+import { AudienceInUse, AudienceInvalid, AudienceMembersAfterInvalid, AudienceNotFound } from './audience-errors.ts';
+import { type Audience, type AudienceCalculation, type AudienceStore, type DateRange, startedCalculation } from './audience-store.ts';
 import { type AudienceNode, audiencesNamed } from './definition.ts';
 import { type DefinitionJson, definitionView } from './definition-view.ts';
 import { type DefinitionContext, parseAudienceDefinition } from './parse-definition.ts';
+import type { SizeEstimate } from './standard-calculations.ts';
 
 /** Who made a change: the API client, as the audit fields record it (`client_id:<id>`). */
 export interface Actor {
@@ -17,11 +18,13 @@ export interface AudienceServiceOptions {
   onActivated?: () => void;
   /** The clock, in ms (tests pin it). */
   now?: () => number;
+  /** An audience's size estimated from a sample (the processor's, which holds the event store). */
+  estimate?: (ws: WorkspaceId, id: number) => Promise<SizeEstimate | undefined>;
 }
 
 
 /** An audience as the Platform API v2 answers it: the stored audience, its definition in the form a request sends it. */
-export type AudienceView = Omit<Audience, 'workspaceId' | 'revision' | 'definition'> & { definition: DefinitionJson };
+export type AudienceView = Omit<Audience, 'workspaceId' | 'revision' | 'definition' | 'date_range'> & { definition: DefinitionJson; date_range?: DateRange | null };
 
 /** `GET .../audiences/{id}/activation`: whether it is active, and how far its current revision's calculation has come. */
 export interface ActivationView {
@@ -30,6 +33,8 @@ export interface ActivationView {
   revision: number;
   calculation: {
     status: AudienceCalculation['status'];
+    /** A standard audience's query: how far it has come (0-100). */
+    progress_percent?: number;
     users_done: number;
     users_total: number | null;
     started_at: string;
@@ -74,7 +79,25 @@ export const MESSAGES = {
   kindInvalid: `Field 'kind' must be one of ${KINDS.map((k) => `"${k}"`).join(', ')}.`,
   kindReadOnly: "Field 'kind' cannot be changed: create an audience of the other kind instead.",
   definitionRequired: "Field 'definition' is required.",
+  dateRangeInvalid: "Field 'date_range' must be null or an object whose 'start' and 'end' are null or dates (YYYY-MM-DD, UTC, inclusive).",
+  dateRangeReversed: "Field 'date_range': 'start' must not be after 'end'.",
+  dateRangeRealtime: "Field 'date_range' applies to standard audiences only; a real-time audience's criteria take 'within', 'after' and 'before'.",
 } as const;
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const isDay = (v: unknown): v is string => typeof v === 'string' && DAY.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
+
+/** A body's `date_range`, checked: a problem, or the range (null: all the data). */
+function parseDateRange(raw: unknown): { problem: string } | { range: DateRange | null } {
+  if (raw === undefined || raw === null) return { range: null };
+  if (!isBag(raw)) return { problem: MESSAGES.dateRangeInvalid };
+  const { start = null, end = null } = raw;
+  if ((start !== null && !isDay(start)) || (end !== null && !isDay(end)) || Object.keys(raw).some((k) => k !== 'start' && k !== 'end')) {
+    return { problem: MESSAGES.dateRangeInvalid };
+  }
+  if (start !== null && end !== null && start > end) return { problem: MESSAGES.dateRangeReversed };
+  return { range: { start, end } };
+}
 
 /** What a create or update body asks for, checked. */
 interface AudienceInput {
@@ -83,6 +106,7 @@ interface AudienceInput {
   /** Undefined when the body leaves it out. */
   kind: Audience['kind'] | undefined;
   definition: AudienceNode;
+  date_range: DateRange | null;
 }
 
 type Bag = Record<string, unknown>;
@@ -144,6 +168,7 @@ export class AudienceService {
         description: input.description,
         kind: input.kind ?? 'realtime',
         definition: input.definition,
+        date_range: input.date_range,
         created_on: this.iso(),
         created_by: by(actor),
         last_modified_on: null,
@@ -166,12 +191,15 @@ export class AudienceService {
     return this.writes.run(ws, async () => {
       const current = await this.find(ws, id);
       const input = this.parse(body, await this.store.list(ws), current);
-      const restarts = current.is_active && JSON.stringify(input.definition) !== JSON.stringify(current.definition);
+      const restarts =
+        current.is_active &&
+        (JSON.stringify(input.definition) !== JSON.stringify(current.definition) || JSON.stringify(input.date_range) !== JSON.stringify(current.date_range ?? null));
       const updated: Audience = {
         ...current,
         name: input.name,
         description: input.description,
         definition: input.definition,
+        date_range: input.date_range,
         last_modified_on: this.iso(),
         last_modified_by: by(actor),
         revision: restarts ? current.revision + 1 : current.revision,
@@ -200,7 +228,6 @@ export class AudienceService {
   async activate(ws: WorkspaceId, id: number): Promise<ActivationView> {
     return this.writes.run(ws, async () => {
       const current = await this.find(ws, id);
-      if (current.kind === 'standard') throw new AudienceStandardUnavailable(id);
       const activated: Audience = { ...current, is_active: true, activated_on: this.iso(), revision: current.revision + 1 };
       await this.write(activated);
       return activationView(activated, await this.startCalculation(activated));
@@ -228,9 +255,13 @@ export class AudienceService {
     };
   }
 
-  async size(ws: WorkspaceId, id: number): Promise<{ audience_id: number; size: number }> {
+  /** The audience's size: its members now, or with `estimate`, estimated from a sample of the event store's users. */
+  async size(ws: WorkspaceId, id: number, options: { estimate?: boolean } = {}): Promise<{ audience_id: number; size: number } | SizeEstimate> {
     await this.find(ws, id);
-    return { audience_id: id, size: await this.store.size(ws, id) };
+    if (!options.estimate) return { audience_id: id, size: await this.store.size(ws, id) };
+    const estimated = await this.options.estimate?.(ws, id);
+    if (!estimated) throw new AudienceNotFound(ws, id);
+    return estimated;
   }
 
   /** The workspace's audiences as the Platform API v1 lists them, with their sizes. */
@@ -266,7 +297,7 @@ export class AudienceService {
   private parse(body: unknown, all: readonly Audience[], current: Audience | null): AudienceInput {
     if (!isBag(body)) throw new AudienceInvalid([problem(MESSAGES.bodyNotObject)]);
     const problems: string[] = [];
-    const { name, description, kind, definition } = body;
+    const { name, description, kind, definition, date_range } = body;
     if (name === undefined || name === null || (typeof name === 'string' && name.trim() === '')) problems.push(MESSAGES.nameRequired);
     else if (typeof name !== 'string') problems.push(MESSAGES.nameNotText);
     else if ([...name].length > MAX_NAME_LENGTH) problems.push(MESSAGES.nameTooLong);
@@ -274,6 +305,9 @@ export class AudienceService {
     if (description !== undefined && description !== null && typeof description !== 'string') problems.push(MESSAGES.descriptionNotText);
     if (kind !== undefined && !(KINDS as readonly unknown[]).includes(kind)) problems.push(MESSAGES.kindInvalid);
     else if (kind !== undefined && current && kind !== current.kind) problems.push(MESSAGES.kindReadOnly);
+    const range = parseDateRange(date_range);
+    if ('problem' in range) problems.push(range.problem);
+    else if (range.range !== null && (kind ?? current?.kind ?? 'realtime') !== 'standard') problems.push(MESSAGES.dateRangeRealtime);
     const named = new Map(all.map((a) => [a.id, audiencesNamed(a.definition)]));
     const context: DefinitionContext = { self: current?.id ?? null, namedBy: (id) => named.get(id) };
     const parsed = definition === undefined || definition === null ? undefined : parseAudienceDefinition(definition, context);
@@ -285,6 +319,7 @@ export class AudienceService {
       description: (description as string | null | undefined) ?? null,
       kind: kind as Audience['kind'] | undefined,
       definition: parsed.definition,
+      date_range: 'range' in range ? range.range : null,
     };
   }
 
@@ -302,6 +337,7 @@ function view(a: Audience): AudienceView {
     description: a.description,
     kind: a.kind,
     definition: definitionView(a.definition),
+    ...(a.kind === 'standard' ? { date_range: a.date_range ?? null } : {}),
     created_on: a.created_on,
     created_by: a.created_by,
     last_modified_on: a.last_modified_on,
@@ -319,6 +355,7 @@ function activationView(a: Audience, c: AudienceCalculation | undefined): Activa
     calculation: c
       ? {
           status: c.status,
+          ...(c.percent === undefined ? {} : { progress_percent: Math.round(c.percent * 10) / 10 }),
           users_done: c.usersDone,
           users_total: c.usersTotal,
           started_at: new Date(c.startedAtMs).toISOString(),

@@ -11,6 +11,12 @@ export interface Audience {
   /** Real-time (kept current as events arrive) or standard (computed on demand over the event store). */
   kind: 'realtime' | 'standard';
   definition: AudienceNode;
+  /**
+   * A standard audience's events: from the start of `start`'s UTC day to the end of `end`'s (both
+   * inclusive, `YYYY-MM-DD`), null ends open; null (or absent, in audiences stored before it) for
+   * all the data there is, and for every real-time audience.
+   */
+  date_range?: DateRange | null;
   created_on: string;
   created_by: string;
   last_modified_on: string | null;
@@ -25,6 +31,12 @@ export interface Audience {
   revision: number;
 }
 
+/** `date_range`: inclusive UTC days, either end open. */
+export interface DateRange {
+  start: string | null;
+  end: string | null;
+}
+
 /**
  * How far an activated revision's initial calculation has come. The Platform API writes it at
  * activation; the processor fixes `handover` when it first evaluates the revision (per partition,
@@ -37,8 +49,13 @@ export interface AudienceCalculation {
   revision: number;
   status: 'calculating' | 'calculated';
   handover: Handover | null;
-  /** Adding history's events to users' tracks, then deciding every user (`AudienceActivation`). */
-  phase: 'events' | 'users';
+  /**
+   * A real-time audience's: adding history's events to users' tracks, then deciding every user
+   * (`AudienceActivation`). A standard audience's: its query over the event store (`StandardCalculations`).
+   */
+  phase: 'events' | 'users' | 'query';
+  /** A standard audience's query: how far it has come (0-100). */
+  percent?: number;
   /** The last user of the phase written: a calculation resumes after it. */
   cursor: Mpid | null;
   usersDone: number;
@@ -48,14 +65,15 @@ export interface AudienceCalculation {
 }
 
 /** A revision's calculation as activation starts it: the processor fixes its handover when it first meets the revision. */
-export function startedCalculation(a: Pick<Audience, 'workspaceId' | 'id' | 'revision'>, nowMs: number): AudienceCalculation {
+export function startedCalculation(a: Pick<Audience, 'workspaceId' | 'id' | 'revision' | 'kind'>, nowMs: number): AudienceCalculation {
   return {
     workspaceId: a.workspaceId,
     id: a.id,
     revision: a.revision,
     status: 'calculating',
     handover: null,
-    phase: 'events',
+    phase: a.kind === 'standard' ? 'query' : 'events',
+    ...(a.kind === 'standard' ? { percent: 0 } : {}),
     cursor: null,
     usersDone: 0,
     usersTotal: null,
@@ -149,6 +167,12 @@ export interface AudienceStore {
   /** An audience's members, by MPID (as text, in numeric order), after `afterMpid`. */
   members(ws: WorkspaceId, audienceId: number, afterMpid: Mpid | null, limit: number): Promise<{ mpid: Mpid; addedAtMs: number }[]>;
   size(ws: WorkspaceId, audienceId: number): Promise<number>;
+  /**
+   * A standard audience's calculated members replace its members, in one transaction with the
+   * calculation's progress: a change for each user leaving, then for each joining (in MPID order,
+   * at `atMs`); those kept keep when they were added. False when the audience no longer exists.
+   */
+  replaceMembers(ws: WorkspaceId, audienceId: number, mpids: readonly Mpid[], atMs: number, calculation: AudienceCalculation): Promise<boolean>;
   /** A user's current memberships, with each audience's name. */
   membershipsOf(ws: WorkspaceId, mpid: Mpid): Promise<{ audienceId: number; name: string; addedAtMs: number }[]>;
   /** A user's membership history, oldest first. */

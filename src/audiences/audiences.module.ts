@@ -8,6 +8,7 @@ import { AudienceService } from './audience-service.ts';
 import type { AudienceStore } from './audience-store.ts';
 import { audienceRoutes, audienceV1Routes } from './audiences.routes.ts';
 import { audiencesStage } from './audiences.stage.ts';
+import { estimateSize, type SizeEstimate, StandardCalculations } from './standard-calculations.ts';
 
 declare module '../runtime/capability.ts' {
   interface StoreKinds {
@@ -19,6 +20,8 @@ declare module '../runtime/capability.ts' {
     'audiences.activated': () => Promise<void>;
     /** A user's current memberships (the processor's, written behind), with the audiences' names. */
     'audiences.memberships': (ws: WorkspaceId, mpid: Mpid) => Promise<{ audienceId: number; name: string; addedAtMs: number }[]>;
+    /** An audience's size estimated from a sample of the event store's users; undefined for an unknown audience. */
+    'audiences.estimate': (ws: WorkspaceId, id: number) => Promise<SizeEstimate | undefined>;
   }
 }
 
@@ -55,21 +58,34 @@ export const audiences: Capability = {
     }, DUE_EVERY_MS);
     due.start();
     ctx.onClose(() => due.stop());
+    // The event store is the analytics capability's: calculations read its history on this thread.
+    const events = await ctx.store('events');
     const activation = new AudienceActivation({
       stage,
       store,
-      // The event store is the analytics capability's: activation reads its history on the same thread.
-      events: await ctx.store('events'),
+      events,
       committed: (partition) => log.committed(PROCESSOR_CONSUMER, partition),
       logger: ctx.logger,
     });
-    activation.start();
-    ctx.onClose(() => activation.stop());
-    ctx.onReplayed(() => activation.runDue());
-    // A nudge, not state: without it the calculation starts at its next look, within half a second.
-    ctx.expose('audiences.activated', async () => void activation.runDue());
-    // Memberships are written behind: the Profile API asks the processor, which holds the latest.
-    ctx.expose('audiences.memberships', (ws, mpid) => stage.membershipsOf(ws, mpid));
+    const standard = new StandardCalculations({ store, events, logger: ctx.logger });
+    for (const job of [activation, standard]) {
+      job.start();
+      ctx.onClose(() => job.stop());
+      ctx.onReplayed(() => job.runDue());
+    }
+    // A nudge, not state: without it a calculation starts at its next look, within a second.
+    ctx.expose('audiences.activated', async () => void Promise.all([activation.runDue(), standard.runDue()]));
+    // Real-time memberships are written behind: the Profile API asks the processor, which holds the
+    // latest; a standard audience's are written when it is calculated.
+    ctx.expose('audiences.memberships', async (ws, mpid) => {
+      const standardOnes = [];
+      for (const m of await store.membershipsOf(ws, mpid)) if ((await store.get(ws, m.audienceId))?.kind === 'standard') standardOnes.push(m);
+      return [...(await stage.membershipsOf(ws, mpid)), ...standardOnes].sort((a, b) => a.audienceId - b.audienceId);
+    });
+    ctx.expose('audiences.estimate', async (ws, id) => {
+      const audience = await store.get(ws, id);
+      return audience && estimateSize(store, events, audience, Date.now());
+    });
   },
   async app(ctx) {
     const store = await ctx.store('audiences');
@@ -79,7 +95,7 @@ export const audiences: Capability = {
     const onActivated = () => void ctx.call('audiences.activated').catch((error: unknown) => ctx.logger.warn({ err: error }, 'the processor was not told of an activation'));
     const platform = await ctx.store('platform');
     // One service for both APIs: writes to a workspace's audiences run one at a time.
-    const service = new AudienceService(store, { onActivated });
+    const service = new AudienceService(store, { onActivated, estimate: (ws, id) => ctx.call('audiences.estimate', ws, id) });
     ctx.tenantRoutes(audienceRoutes, { audiences: service });
     ctx.tenantRoutes(audienceV1Routes, { audiences: service, accountOf: (ws) => platform.tenantOf(ws)?.accountId });
   },

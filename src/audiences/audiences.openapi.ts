@@ -238,6 +238,14 @@ const AUDIENCE_EXAMPLE = {
   activated_on: '2026-01-06T08:05:00.000Z',
 };
 
+const utcDay = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD (UTC)' };
+const dateRangeBody = {
+  type: 'object',
+  nullable: true,
+  description: "Standard audiences only: the events to calculate over, UTC days, both inclusive; either end null (open). Left out or null: all the data",
+  properties: { start: { ...utcDay, nullable: true }, end: { ...utcDay, nullable: true } },
+};
+
 const audienceProperties = {
   id: { type: 'integer', readOnly: true },
   name: { type: 'string', maxLength: MAX_NAME_LENGTH, description: 'Unique in the workspace, whatever its case' },
@@ -248,6 +256,12 @@ const audienceProperties = {
     description: 'realtime: kept current as events arrive; standard: computed on demand over the event store. Fixed once created',
   },
   definition: definitionNodeSchema,
+  date_range: {
+    type: 'object',
+    nullable: true,
+    description: "A standard audience's: the events it is calculated over, UTC days, both inclusive; either end null (open). Null: all the data. Left out of real-time audiences",
+    properties: { start: { ...utcDay, nullable: true }, end: { ...utcDay, nullable: true } },
+  },
   created_on: { ...isoTime, readOnly: true },
   created_by: { type: 'string', readOnly: true, description: 'client_id:<the API client>' },
   last_modified_on: { ...nullableIso, readOnly: true },
@@ -265,12 +279,21 @@ const bodyProperties = {
   description: { type: 'string', nullable: true, description: 'Left out: none (a PUT replaces every field)' },
   kind: { type: 'string', enum: [...KINDS], default: 'realtime', description: 'Fixed once created: a PUT may repeat it, not change it' },
   definition: definitionNodeSchema,
+  date_range: dateRangeBody,
 };
 export const createBodySchema = {
   type: 'object',
   required: ['name', 'definition'],
   properties: bodyProperties,
-  examples: [{ name: 'Gold shoe buyers', description: 'Gold members who bought shoes twice in the last 30 days', definition: { and: [EXAMPLE_GOLD, EXAMPLE_EVENT] } }],
+  examples: [
+    { name: 'Gold shoe buyers', description: 'Gold members who bought shoes twice in the last 30 days', definition: { and: [EXAMPLE_GOLD, EXAMPLE_EVENT] } },
+    {
+      name: 'Gold members who ever bought shoes in 2025',
+      kind: 'standard',
+      date_range: { start: '2025-01-01', end: '2025-12-31' },
+      definition: { and: [EXAMPLE_GOLD, { event: { event_type: 'commerce_event', product_action: 'purchase' } }] },
+    },
+  ],
 };
 export const updateBodySchema = {
   ...createBodySchema,
@@ -286,9 +309,11 @@ export const activationSchema = {
     calculation: {
       type: 'object',
       nullable: true,
-      description: "The current revision's initial calculation over existing users; null before the first activation",
+      description:
+        "The current revision's calculation: a real-time audience's initial one over existing users, a standard audience's whole one (its query over the event store); null before the first activation",
       properties: {
         status: { type: 'string', enum: ['calculating', 'calculated'] },
+        progress_percent: { type: 'number', description: "A standard audience's: how far its query has come (0-100)" },
         users_done: { type: 'integer' },
         users_total: { type: 'integer', nullable: true, description: 'Null until the processor has counted them' },
         started_at: isoTime,
@@ -332,8 +357,30 @@ export const membersSchema = {
 
 export const sizeSchema = {
   type: 'object',
-  properties: { audience_id: { type: 'integer' }, size: { type: 'integer', description: 'Current members' } },
-  examples: [{ audience_id: 42, size: 3120 }],
+  properties: {
+    audience_id: { type: 'integer' },
+    size: { type: 'integer', description: 'Current members; with estimate=true, the estimated members' },
+    estimate: { type: 'boolean', description: 'Present (true) on an estimate' },
+    sample_percent: { type: 'integer', description: "An estimate's share of users decided (100 in a workspace of up to 10,000 users)" },
+    sampled_users: { type: 'integer' },
+    sampled_members: { type: 'integer' },
+    too_small: { type: 'boolean', description: 'Fewer than 10 members in the sample: the audience is too small, relative to all users, for a meaningful estimate' },
+  },
+  examples: [
+    { audience_id: 42, size: 3120 },
+    { audience_id: 42, size: 3090, estimate: true, sample_percent: 10, sampled_users: 5012, sampled_members: 310, too_small: false },
+  ],
+};
+
+export const sizeQuery = {
+  type: 'object',
+  properties: {
+    estimate: {
+      type: 'boolean',
+      default: false,
+      description: "true: estimate the size from a sample of the event store's users (one in ten), deciding the definition over their history, active or not, as the audience estimator does",
+    },
+  },
 };
 
 // ---------------------------------------------------------------- params and queries

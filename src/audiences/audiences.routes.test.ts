@@ -354,13 +354,14 @@ describe('Audiences API: activation', () => {
     expect((await call('GET', `${BASE}/${b.id}/activation`)).json()).toEqual({ id: b.id, is_active: false, revision: 0, calculation: null });
   });
 
-  it('refuses to activate a standard audience: this version computes real-time ones only', async () => {
-    const a = await create({ name: uniqueName(), kind: 'standard', definition: gold });
+  it('activates a standard audience as a calculation of its query: started now, a new revision each time', async () => {
+    const a = await create({ name: uniqueName(), kind: 'standard', date_range: { start: '2025-01-01', end: '2025-12-31' }, definition: gold });
+    expect(a.date_range).toEqual({ start: '2025-01-01', end: '2025-12-31' });
     const res = await call('POST', `${BASE}/${a.id}/activation`);
-    expect(res.statusCode).toBe(400);
-    expect(res.headers['x-quanta-error-code']).toBe('QUANTA_AUDIENCE_STANDARD_UNAVAILABLE');
-    expect(res.json()).toEqual({ errors: [{ code: 'BAD_REQUEST', message: expect.stringContaining('real-time audiences only') }] });
-    expect((await call('GET', `${BASE}/${a.id}/activation`)).json()).toMatchObject({ is_active: false, calculation: null });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ id: a.id, is_active: true, revision: 1, calculation: { status: 'calculating', progress_percent: 0 } });
+    const again = await call('POST', `${BASE}/${a.id}/activation`);
+    expect(again.json()).toMatchObject({ revision: 2 });
   });
 
   it('shows the calculation the processor records for the current revision', async () => {

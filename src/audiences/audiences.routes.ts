@@ -15,6 +15,7 @@ import {
   membersSchema,
   nameQuery,
   noContent,
+  sizeQuery,
   sizeSchema,
   updateBodySchema,
   v1AudienceParams,
@@ -128,7 +129,7 @@ export async function audienceRoutes(app: FastifyInstance, deps: AudienceRoutesD
   app.post<{ Params: AudienceParams }>(
     `${PREFIX}/:id/activation`,
     {
-      schema: schema('Activate an audience (again: it starts over): a new revision, calculated over existing users, then kept current', {
+      schema: schema('Activate an audience (again: it starts over): a real-time one is calculated over existing users, then kept current; a standard one is calculated once over its date range', {
         params: audienceParams,
         response: { 200: activationSchema, ...errors(400, 401, 403, 404) },
       }),
@@ -159,15 +160,16 @@ export async function audienceRoutes(app: FastifyInstance, deps: AudienceRoutesD
     async (request, reply) => send(reply, await audiences.members(caller(request).ws, request.params.id, request.query)),
   );
 
-  app.get<{ Params: AudienceParams }>(
+  app.get<{ Params: AudienceParams; Querystring: { estimate: boolean } }>(
     `${PREFIX}/:id/size`,
     {
-      schema: schema("An audience's number of members", {
+      schema: schema("An audience's number of members, or an estimate of it from a sample", {
         params: audienceParams,
+        querystring: sizeQuery,
         response: { 200: sizeSchema, ...errors(400, 401, 403, 404) },
       }),
     },
-    async (request, reply) => send(reply, await audiences.size(caller(request).ws, request.params.id)),
+    async (request, reply) => send(reply, await audiences.size(caller(request).ws, request.params.id, { estimate: request.query.estimate })),
   );
 }
 

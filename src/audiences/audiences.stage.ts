@@ -100,6 +100,11 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
   /** Users whose events were counted while a revision was still calculating: decided again when it is done. */
   const undecided = new Map<string, { ws: WorkspaceId; mpid: Mpid }>();
   let dirty = new Set<AudienceUser>();
+  /**
+   * Users new to the stage, not yet decided: their first record decides every audience, not only
+   * those it moved (a user who never did an event is a member of "never did it" from the start).
+   */
+  const unmet = new WeakSet<AudienceUser>();
   let changes: MembershipChange[] = [];
   let calculations: AudienceCalculation[] = [];
   let last: Promise<void> = Promise.resolve();
@@ -111,7 +116,13 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
     const found = await store.users(ws, missing);
     for (const mpid of missing) {
       if (users.has(userKey(ws, mpid))) continue;
-      users.set(userKey(ws, mpid), found.get(mpid) ?? { workspaceId: ws, mpid, events: {}, identities: {}, memberships: {}, dueMs: null });
+      const held = found.get(mpid);
+      if (held) users.set(userKey(ws, mpid), held);
+      else {
+        const user: AudienceUser = { workspaceId: ws, mpid, events: {}, identities: {}, memberships: {}, dueMs: null };
+        users.set(userKey(ws, mpid), user);
+        unmet.add(user);
+      }
     }
   }
 
@@ -297,7 +308,8 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
     const changed = count(record, user, audiences);
     if (audiences.ordered.some((a) => ready.get(revisionKeyOf(a)) !== true)) undecided.set(userKey(record.workspaceId, record.mpid), { ws: record.workspaceId, mpid: record.mpid });
     const profile = await deps.profiles.get(record.workspaceId, record.mpid);
-    decide(user, audiences, { profile, calculated: computedAttributesOf(record) ?? {} }, now(), { only: changed });
+    const only = unmet.delete(user) ? undefined : changed;
+    decide(user, audiences, { profile, calculated: computedAttributesOf(record) ?? {} }, now(), only ? { only } : {});
   }
 
   /** After a crash: the records between the last write and the committed offset, counted and decided again from the log. */

@@ -44,7 +44,7 @@ export const calculated: Capability = {
     const log = await ctx.store('log');
     // The event store is the analytics capability's: this one reads its history and puts users' values in it, on the same thread.
     const events = await ctx.store('events');
-    ctx.stage(calculatedStage({ engine, store, values: events, log }));
+    ctx.stage(calculatedStage({ engine, store, values: events, log, writeEveryMs: ctx.config.calculated.writeEveryMs }));
     const activation = new Activation({
       engine,
       store,

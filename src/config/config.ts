@@ -25,8 +25,8 @@ export interface Config {
   /** How long an accepted alias request waits before it is applied. */
   aliasDelayMs: number;
   limits: { requestBytes: number; batchBytes: number; batchesPerBulk: number };
-  /** Calculated attributes: how far back a definition may look, and how many a workspace may have active. */
-  calculated: { retentionDays: number; maxActive: number };
+  /** Calculated attributes: how far back a definition may look, how many a workspace may have active, how often live states are written (ms; at most). */
+  calculated: { retentionDays: number; maxActive: number; writeEveryMs: number };
   /** How often the audiences stage writes users' states, memberships and changes (ms; at most). */
   audiences: { writeEveryMs: number };
 }
@@ -102,6 +102,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     calculated: {
       retentionDays: int(env, 'QUANTA_CA_RETENTION_DAYS', 365, 1, 36_500),
       maxActive: int(env, 'QUANTA_CA_MAX_ACTIVE', 500, 1, 100_000),
+      writeEveryMs: int(env, 'QUANTA_CA_WRITE_MS', 30_000, 0, 600_000),
     },
     audiences: { writeEveryMs: int(env, 'QUANTA_AUDIENCE_WRITE_MS', 5000, 0, 600_000) },
   };

@@ -4,11 +4,13 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CalculatedValueRow, DataFieldMatch, EventFilter, EventScan, EventStore, EventTally, ScannedEvent, StoredEvent } from '../../analytics/event-store.ts';
+import type { AudienceSelection, SelectionCounts } from '../../audiences/history-selection.ts';
 import type { LogRecord } from '../../model/envelope.ts';
 import { inputId, type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
 import type { Environment, EventType } from '../../model/event-types.ts';
 import { COPY_EVENTS, EVENT_STORE_MIGRATIONS, EVENTS_WIDE_VIEW, lineOf, loadStatements, putValuesStatements } from './event-store-sql.ts';
 import { migrateDuckDb } from './migrate-duckdb.ts';
+import { audienceSql, NAMED_MEMBERS_TABLE } from './audience-sql.ts';
 
 /**
  * The embedded event store: one DuckDB file (tables in `event-store-sql.ts`). An append writes
@@ -74,7 +76,8 @@ export class DuckDbEventStore implements EventStore {
   }
 
   async append(records: readonly LogRecord[]): Promise<void> {
-    const lines = records.filter((r) => r.batch.events.length > 0).map(lineOf);
+    // A batch without events is stored too: what it says of its user (attributes, identities, consent) is history audiences read.
+    const lines = records.map(lineOf);
     await this.load(this.writer, 'append', lines, loadStatements);
   }
 
@@ -239,6 +242,38 @@ export class DuckDbEventStore implements EventStore {
           })),
         );
       }
+    });
+  }
+
+  async selectUsers(selection: AudienceSelection, onChunk: (mpids: Mpid[]) => Promise<void>, onProgress?: (percent: number) => void): Promise<SelectionCounts> {
+    return this.readHistory(async (connection) => {
+      await connection.run(`CREATE OR REPLACE TEMP TABLE ${NAMED_MEMBERS_TABLE} (audience_id INTEGER NOT NULL, mpid BIGINT NOT NULL)`);
+      for (const [id, mpids] of selection.members) {
+        for (let i = 0; i < mpids.length; i += 1000) {
+          // MPIDs are integers (`parseMpid`); each is checked before it is written as a literal.
+          const rows = mpids.slice(i, i + 1000).map((m) => {
+            if (!/^-?\d+$/.test(m)) throw new Error(`not an MPID: ${JSON.stringify(m)}`);
+            return `(${Math.trunc(id)}, ${m})`;
+          });
+          await connection.run(`INSERT INTO ${NAMED_MEMBERS_TABLE} VALUES ${rows.join(', ')}`);
+        }
+      }
+      // DuckDB tracks a query's progress only with its progress bar on (printing nothing here).
+      await connection.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false');
+      const watch = onProgress && setInterval(() => {
+        const { percentage } = connection.progress;
+        if (percentage >= 0) onProgress(Math.min(100, percentage));
+      }, 250);
+      try {
+        await connection.run(`CREATE OR REPLACE TEMP TABLE selection_users AS ${audienceSql(selection)}`);
+      } finally {
+        clearInterval(watch);
+      }
+      const counts = await connection.runAndReadAll('SELECT count(*) AS users, count(*) FILTER (WHERE member) AS members FROM selection_users');
+      const [users, members] = counts.getRows()[0]!.map(Number) as [number, number];
+      const result = await connection.stream('SELECT mpid::VARCHAR FROM selection_users WHERE member ORDER BY mpid');
+      for await (const rows of result.yieldRows()) await onChunk(rows.map(([mpid]) => String(mpid) as Mpid));
+      return { users, members };
     });
   }
 

@@ -52,6 +52,8 @@ export const EVENT_STORE_MIGRATIONS: readonly DuckDbMigration[] = [
     // No primary key: a put deletes the rows it replaces, then inserts (an ART index refuses a key deleted and inserted in one transaction).
     up: `CREATE TABLE calculated_values (workspace_id INTEGER NOT NULL, mpid BIGINT NOT NULL, "values" JSON NOT NULL, as_of TIMESTAMP NOT NULL)`,
   },
+  // Batches stored before it have none (NULL): audiences over history read consent from later batches only.
+  { version: 4, description: "batches.consent_state: each batch's consent state", up: 'ALTER TABLE batches ADD COLUMN consent_state JSON' },
 ];
 
 /**
@@ -91,7 +93,7 @@ const LINE_COLUMNS = `{
   k: 'STRUCT(i BIGINT[], v JSON[], d JSON[], ua JSON, ui JSON)',
   e: 'STRUCT(workspaceId INTEGER, inputId INTEGER, mpid VARCHAR, receivedAtMs BIGINT,
     batch STRUCT(environment VARCHAR, source_request_id VARCHAR, events STRUCT(event_type VARCHAR, data JSON, violations JSON)[],
-      user_attributes JSON, user_identities JSON, device_info JSON, application_info JSON))'
+      user_attributes JSON, user_identities JSON, device_info JSON, application_info JSON, consent_state JSON))'
 }`;
 
 /** Aliasing: copies of one user's events in a time range, under another user's MPID. */
@@ -120,7 +122,7 @@ export function loadStatements(file: string): string[] {
     `INSERT INTO batches
        SELECT p, o, e.workspaceId, e.inputId, e.mpid::BIGINT, make_timestamp_ms(e.receivedAtMs), e.batch.source_request_id,
               pl, coalesce(k.ua, e.batch.user_attributes, '{}'), coalesce(k.ui, e.batch.user_identities, '{}'),
-              e.batch.device_info, e.batch.application_info
+              e.batch.device_info, e.batch.application_info, e.batch.consent_state
        FROM staged`,
     'DROP TABLE staged',
   ];

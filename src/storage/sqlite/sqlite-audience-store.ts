@@ -179,6 +179,10 @@ export class SqliteAudienceStore implements AudienceStore {
     return this.stmt.size.get(ws, audienceId) as number;
   }
 
+  async replaceMembers(ws: WorkspaceId, audienceId: number, mpids: readonly Mpid[], atMs: number, calculation: AudienceCalculation): Promise<boolean> {
+    return this.tx.replaceMembers.immediate(ws, audienceId, mpids, atMs, calculation);
+  }
+
   async membershipsOf(ws: WorkspaceId, mpid: Mpid): Promise<{ audienceId: number; name: string; addedAtMs: number }[]> {
     const rows = this.stmt.membershipsOf.all(ws, mpid) as { audience_id: number; name: string; added_at_ms: number }[];
     return rows.map((r) => ({ audienceId: r.audience_id, name: r.name, addedAtMs: r.added_at_ms }));
@@ -204,6 +208,23 @@ export class SqliteAudienceStore implements AudienceStore {
     this.db.close();
   }
 }
+
+/**
+ * `replaceMembers` over the temporary table `au_selected` (the new members): changes for those
+ * leaving, then for those joining, each in MPID order, and the members table made to match.
+ */
+const REPLACE_MEMBERS = {
+  removed: `INSERT INTO au_changes (workspace_id, audience_id, mpid, change, at_ms)
+    SELECT @ws, @id, mpid, 'removed', @atMs FROM au_members m
+    WHERE workspace_id = @ws AND audience_id = @id AND NOT EXISTS (SELECT 1 FROM au_selected s WHERE s.mpid_num = m.mpid_num) ORDER BY mpid_num`,
+  dropped: `DELETE FROM au_members AS m
+    WHERE workspace_id = @ws AND audience_id = @id AND NOT EXISTS (SELECT 1 FROM au_selected s WHERE s.mpid_num = m.mpid_num)`,
+  added: `INSERT INTO au_changes (workspace_id, audience_id, mpid, change, at_ms)
+    SELECT @ws, @id, mpid, 'added', @atMs FROM au_selected s
+    WHERE NOT EXISTS (SELECT 1 FROM au_members m WHERE m.workspace_id = @ws AND m.audience_id = @id AND m.mpid_num = s.mpid_num) ORDER BY mpid_num`,
+  joined: `INSERT OR IGNORE INTO au_members (workspace_id, audience_id, mpid, mpid_num, added_at_ms)
+    SELECT @ws, @id, mpid, mpid_num, @atMs FROM au_selected ORDER BY mpid_num`,
+} as const;
 
 /** The store's statements, prepared once. */
 function prepare(db: Sqlite) {
@@ -296,6 +317,20 @@ function transactions(db: Sqlite, s: Statements) {
       for (const c of flush.changes) applyChange(c);
       for (const [partition, offset] of flush.offsets) s.putOffset.run(partition, offset);
       for (const c of flush.calculations ?? []) s.putCalculation.run(c.workspaceId, c.id, c.revision, JSON.stringify(c));
+    }),
+    replaceMembers: db.transaction((ws: WorkspaceId, id: number, mpids: readonly Mpid[], atMs: number, calculation: AudienceCalculation): boolean => {
+      if (s.exists.get(ws, id) === undefined) return false;
+      db.exec('CREATE TEMP TABLE IF NOT EXISTS au_selected (mpid_num INTEGER PRIMARY KEY, mpid TEXT NOT NULL); DELETE FROM au_selected;');
+      const select = db.prepare('INSERT OR IGNORE INTO au_selected (mpid_num, mpid) VALUES (?, ?)');
+      for (const mpid of mpids) select.run(mpidToBigInt(mpid), mpid);
+      const args = { ws, id, atMs };
+      db.prepare(REPLACE_MEMBERS.removed).run(args);
+      db.prepare(REPLACE_MEMBERS.dropped).run(args);
+      db.prepare(REPLACE_MEMBERS.added).run(args);
+      db.prepare(REPLACE_MEMBERS.joined).run(args);
+      db.exec('DELETE FROM au_selected');
+      s.putCalculation.run(calculation.workspaceId, calculation.id, calculation.revision, JSON.stringify(calculation));
+      return true;
     }),
     eraseUser: db.transaction((ws: WorkspaceId, mpid: Mpid) => {
       s.eraseUser.run(ws, mpid);
