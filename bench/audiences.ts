@@ -7,6 +7,7 @@ import { BASIC_AUTH, bearer, saveResults, WORKSPACE_ID } from './lib/setup.ts';
 import { summarize } from './lib/stats.ts';
 import { fmt, type IngestOptions, log, runQuanta } from './ingest.ts';
 import { runPaired } from './paired.ts';
+import { runStandardAudience, type StandardAudienceOptions } from './standard-audience.ts';
 
 /**
  * `npm run bench -- audiences`:
@@ -17,15 +18,17 @@ import { runPaired } from './paired.ts';
  * 2. At half the throughput measured with the audiences (an open-loop, paced load), probe users
  *    send a qualifying event: the time from its 202 to the user's membership in the Profile API
  *    (polled every 10 ms). Target: p99 under 1 s.
- * Standard audiences over the event store are not built yet, so their comparison with a
- * hand-written query is not measured here.
+ * 3. A standard audience over `--stored` events (10M) vs the hand-written DuckDB query for it
+ *    (`standard-audience.ts`). Target: within 1.5x.
  */
+
+export interface AudiencesOptions extends IngestOptions, StandardAudienceOptions {}
 
 const TARGET_RATIO = 0.6;
 const TARGET_P99_MS = 1000;
 const PROBE_EVERY_MS = 100;
 
-export async function runAudiences(o: IngestOptions): Promise<void> {
+export async function runAudiences(o: AudiencesOptions): Promise<void> {
   const startedAt = new Date();
   const pool = new BodyPool({ batchesPerRequest: o.batches, eventsPerBatch: o.events });
   log(`${pool.stats.poolSize} bodies, ${pool.stats.distinctUsers} distinct users`);
@@ -35,12 +38,14 @@ export async function runAudiences(o: IngestOptions): Promise<void> {
   const probes: number[] = [];
   const latencyRun = await runQuanta({ ...o, warmup: 0 }, pool, paced(o, pool, rate, probes), { label: `quanta, 100 audiences, paced at ${fmt(rate, 0)} events/s`, prepare: activateAll });
   const latency = summarize(probes);
+  const standard = await runStandardAudience(o);
   const lines = [
     '',
     `audiences: ${o.connections} connections, ${o.batches} batches x ${o.events} events per request, ${o.duration} s per run, ${o.rounds} rounds, ${cpus().length} CPUs`,
     ...paired.lines,
     `qualifying event's 202 to membership in the Profile API, at ${fmt(latencyRun.result.eventsPerS, 0)} events/s (half of ${fmt(hundred, 0)}), ${probes.length} probes: ` +
       `p50 ${fmt(latency.p50, 0)} ms, p99 ${fmt(latency.p99, 0)} ms, max ${fmt(latency.max, 0)} ms (target p99 < ${TARGET_P99_MS} ms)${latency.p99 < TARGET_P99_MS ? '' : '  MISSED'}`,
+    ...standard.lines,
     ...paired.profiles,
   ];
   console.log(lines.join('\n'));
@@ -49,6 +54,7 @@ export async function runAudiences(o: IngestOptions): Promise<void> {
     hundred: paired.figures.with,
     ratio: paired.ratio,
     latency: { eventsPerS: latencyRun.result.eventsPerS, probes: probes.length, ...latency },
+    standard: standard.figures,
     targets: { ratio: { min: TARGET_RATIO, met: paired.ratio >= TARGET_RATIO }, p99Ms: { max: TARGET_P99_MS, met: latency.p99 < TARGET_P99_MS } },
   });
 }

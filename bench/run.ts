@@ -1,8 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
+import type { AudiencesOptions } from './audiences.ts';
 import type { CalculatedOptions } from './calculated.ts';
 import type { IdsyncOptions } from './idsync.ts';
 import type { IngestOptions } from './ingest.ts';
 import type { ReplayPlanOptions } from './replay-plan.ts';
+import type { StandardAudienceOptions } from './standard-audience.ts';
 
 /**
  * Benchmark dispatcher: `npm run bench -- <benchmark> [options]`. Each benchmark lives in its
@@ -87,9 +89,22 @@ pairedCommand('calculated', 'End-to-end throughput with 100 active calculated at
     await runCalculated({ ...options, plan: false });
   });
 
-pairedCommand('audiences', 'End-to-end throughput with 100 active real-time audiences vs none, and the 202-to-membership latency at half that load').action(async (options: IngestOptions) => {
+pairedCommand('audiences', 'End-to-end throughput with 100 active real-time audiences vs none, the 202-to-membership latency at half that load, and a standard audience vs a hand-written DuckDB query')
+  .option('--stored <n>', 'events in the event store the standard audience is calculated over', positive(true), 10_000_000)
+  .option('--reps <n>', 'standard audience calculations and hand-written queries, alternating; medians are reported', positive(true), 3)
+  .action(async (options: AudiencesOptions) => {
     const { runAudiences } = await import('./audiences.ts');
     await runAudiences({ ...options, plan: false });
+  });
+
+program
+  .command('standard-audience')
+  .description("A standard audience's calculation over stored events vs the hand-written DuckDB query for it (the last part of `audiences`)")
+  .option('--stored <n>', 'events in the event store', positive(true), 10_000_000)
+  .option('--reps <n>', 'calculations and queries, alternating; medians are reported', positive(true), 3)
+  .action(async (options: StandardAudienceOptions) => {
+    const { runStandardAudienceOnly } = await import('./standard-audience.ts');
+    await runStandardAudienceOnly(options);
   });
 
 program

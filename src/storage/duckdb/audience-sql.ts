@@ -22,21 +22,25 @@ export function audienceSql(selection: AudienceSelection): string {
   const where = q.node(selection.definition);
   const ws = Math.trunc(selection.workspaceId);
   const sample = selection.samplePercent === undefined ? '' : ` AND hash(mpid) % 100 < ${Math.trunc(selection.samplePercent)}`;
-  const order = "{'r': received_at, 'o': log_offset}";
-  const facts = q.facts.map((f, i) => `arg_max(${f.sql}, ${order}) FILTER (WHERE (${f.sql}) IS NOT NULL) AS f${i}`);
+  const facts = q.facts.map((_, i) => `, arg_max(y${i}, ord) FILTER (WHERE y${i} IS NOT NULL) AS f${i}`).join('');
+  const factValues = q.facts.map((f, i) => `, ${f} AS y${i}`).join('');
+  const rowValues = q.rowValues.map((v, i) => `, ${v} AS x${i}`).join('');
   const range = [
     selection.fromMs === null ? '' : ` AND event_time >= ${timestamp(selection.fromMs)}`,
     selection.toMs === null ? '' : ` AND event_time < ${timestamp(selection.toMs)}`,
   ].join('');
   const types = [...new Set(q.events.map((e) => e.type))].map(text).join(', ');
+  // Each value read from JSON is extracted once per row, in a projection below the aggregate.
   const parts = [
-    `facts AS (SELECT mpid, min(received_at) AS first_received${facts.map((f) => `, ${f}`).join('')}
-       FROM batches WHERE workspace_id = ${ws}${sample} GROUP BY mpid)`,
+    `facts AS (SELECT mpid, min(received_at) AS first_received${facts}
+       FROM (SELECT mpid, received_at, {'r': received_at, 'o': log_offset} AS ord${factValues}
+             FROM batches WHERE workspace_id = ${ws}${sample}) GROUP BY mpid)`,
   ];
   const joins: string[] = [];
   if (q.events.length > 0) {
     parts.push(`ev AS (SELECT mpid${q.events.map((e, i) => `, count(*) FILTER (WHERE ${e.sql}) AS e${i}`).join('')}
-       FROM events WHERE workspace_id = ${ws} AND aliased_from IS NULL AND event_type IN (${types})${range}${sample} GROUP BY mpid)`);
+       FROM (SELECT mpid, event_type, event_name, custom_event_type, event_time${rowValues}
+             FROM events WHERE workspace_id = ${ws} AND aliased_from IS NULL AND event_type IN (${types})${range}${sample}) GROUP BY mpid)`);
     joins.push('LEFT JOIN ev ON ev.mpid = u.mpid');
   }
   if (q.firstSeen) {
@@ -67,19 +71,19 @@ const folded = (bag: string, name: string) =>
 /** `valueNamed` (`audiences/event-tracks.ts`): the key exactly, else the first whose name is the same ignoring case. */
 const named = (bag: string, name: string) => `coalesce(${exactly(bag, name)}, ${folded(bag, name)})`;
 
-/** `textOf`: a string as itself, anything else as its JSON text. */
-const textOf = (v: string) => `(CASE WHEN json_type(${v}) = 'VARCHAR' THEN json_extract_string(${v}, '$') ELSE CAST(${v} AS VARCHAR) END)`;
+/**
+ * `textOf`: a string as itself, anything else as its JSON text (numbers as JSON writes them, as
+ * JavaScript does); NULL for JSON null or no value.
+ */
+const textOf = (v: string) => `json_extract_string(${v}, '$')`;
 /** `numberOf`: a number, or a string that is one (the same pattern), else NULL. */
 const numberSql = (v: string) =>
-  `(CASE json_type(${v}) WHEN 'BIGINT' THEN CAST(${v} AS DOUBLE) WHEN 'UBIGINT' THEN CAST(${v} AS DOUBLE) WHEN 'DOUBLE' THEN CAST(${v} AS DOUBLE)
-    WHEN 'VARCHAR' THEN CASE WHEN regexp_full_match(trim(json_extract_string(${v}, '$')), '[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?')
-      THEN CAST(trim(json_extract_string(${v}, '$')) AS DOUBLE) END END)`;
-/** `dateOf`: epoch milliseconds, or an ISO 8601 date or date-time, else NULL. */
+  `(CASE WHEN regexp_full_match(trim(${textOf(v)}), '[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?') THEN CAST(trim(${textOf(v)}) AS DOUBLE) END)`;
+/** `dateOf`: epoch milliseconds (a number, not a numeric string), or an ISO 8601 date or date-time, else NULL. */
 const dateSql = (v: string) =>
   `(CASE json_type(${v}) WHEN 'BIGINT' THEN CAST(${v} AS DOUBLE) WHEN 'UBIGINT' THEN CAST(${v} AS DOUBLE) WHEN 'DOUBLE' THEN CAST(${v} AS DOUBLE)
-    WHEN 'VARCHAR' THEN CASE WHEN regexp_matches(json_extract_string(${v}, '$'), '^\\d{4}-\\d{2}-\\d{2}')
-      THEN epoch_ms(try_cast(json_extract_string(${v}, '$') AS TIMESTAMP)) END END)`;
-const present = (v: string) => `(${v} IS NOT NULL AND json_type(${v}) <> 'NULL')`;
+    WHEN 'VARCHAR' THEN CASE WHEN regexp_matches(${textOf(v)}, '^\\d{4}-\\d{2}-\\d{2}') THEN epoch_ms(try_cast(${textOf(v)} AS TIMESTAMP)) END END)`;
+const present = (v: string) => `(${textOf(v)} IS NOT NULL)`;
 /** `listOf`: a list's elements, or the value alone. */
 const listOf = (v: string) => `(CASE WHEN json_type(${v}) = 'ARRAY' THEN from_json(${v}, '["JSON"]') ELSE [${v}] END)`;
 const any = (v: string, test: (e: string) => string) => `coalesce(list_bool_or(list_transform(${listOf(v)}, e -> ${test('e')})), false)`;
@@ -194,7 +198,10 @@ const WISHLIST = ['remove_from_wishlist', 'remove_from_wish_list'];
 /** Walks a definition: each criterion's SQL, and the counts and facts the query's parts must compute for it. */
 class Compiler {
   readonly events: { type: string; sql: string }[] = [];
-  readonly facts: { sql: string }[] = [];
+  /** Values of a batch the facts read (`y<i>`: the latest non-null of each is `f<i>`). */
+  readonly facts: string[] = [];
+  /** Values of an event the criteria read (`x<i>`), extracted only from the events their criterion selects. */
+  readonly rowValues: string[] = [];
   firstSeen = false;
   calculated = false;
 
@@ -244,18 +251,27 @@ class Compiler {
 
   /** A fact of the latest batch carrying it: its column in `facts`, shared by every criterion reading it. */
   private fact(sql: string): string {
-    let i = this.facts.findIndex((f) => f.sql === sql);
-    if (i < 0) i = this.facts.push({ sql }) - 1;
+    let i = this.facts.indexOf(sql);
+    if (i < 0) i = this.facts.push(sql) - 1;
     return `u.f${i}`;
+  }
+
+  /** A value of each event, extracted once per event: its column in the projection `ev` aggregates. */
+  private rowValue(sql: string): string {
+    let i = this.rowValues.indexOf(sql);
+    if (i < 0) i = this.rowValues.push(sql) - 1;
+    return `x${i}`;
   }
 
   /**
    * A named value of a bag the profile merges batch by batch (user attributes, consent purposes):
-   * the latest batch's value under the exact name, else under the name in another case, as
-   * `valueNamed` reads the merged bag.
+   * the latest batch's value under the exact name, else (no batch has that name) under the name in
+   * another case, as `valueNamed` reads the merged bag. The second is sought only in batches
+   * without the first: it is used only when no batch has it.
    */
   private namedFact(bag: string, name: string): string {
-    return `coalesce(${this.fact(exactly(bag, name))}, ${this.fact(folded(bag, name))})`;
+    const exact = exactly(bag, name);
+    return `coalesce(${this.fact(exact)}, ${this.fact(`CASE WHEN ${exact} IS NULL THEN ${folded(bag, name)} END`)})`;
   }
 
   private identity(c: Extract<AudienceNode, { identity: unknown }>['identity']): string {
@@ -279,20 +295,26 @@ class Compiler {
 
   /** `evaluateEvent`: the user's matching events (in the window, with one) against the count. */
   private event(c: EventCriterion): string {
-    const matches = [`event_type = ${text(c.event_type)}`];
-    if (c.event_name !== null) matches.push(`event_name = ${text(c.event_name)}`);
-    if (c.custom_event_type !== null) {
-      const column = c.event_type === 'custom_event' ? 'custom_event_type' : "json_extract_string(data, '/custom_event_type')";
-      matches.push(`${column} = ${text(c.custom_event_type)}`);
-    }
+    // What columns select, then what is read from the event's JSON, extracted only for the events selected.
+    const selector = [`event_type = ${text(c.event_type)}`];
+    if (c.event_name !== null) selector.push(`event_name = ${text(c.event_name)}`);
+    if (c.custom_event_type !== null && c.event_type === 'custom_event') selector.push(`custom_event_type = ${text(c.custom_event_type)}`);
+    const selected = (sql: string) => this.rowValue(`CASE WHEN ${selector.join(' AND ')} THEN ${sql} END`);
+    const matches = [...selector];
+    if (c.custom_event_type !== null && c.event_type !== 'custom_event') matches.push(`${selected("json_extract_string(data, '/custom_event_type')")} = ${text(c.custom_event_type)}`);
     if (c.product_action !== null) {
       const actions = WISHLIST.includes(c.product_action) ? WISHLIST : [c.product_action];
-      matches.push(`json_extract_string(data, '/product_action/action') IN (${actions.map(text).join(', ')})`);
+      const action = this.rowValue(`CASE WHEN event_type = ${text(c.event_type)} THEN json_extract_string(data, '/product_action/action') END`);
+      matches.push(`${action} IN (${actions.map(text).join(', ')})`);
     }
     if (c.afterMs !== null) matches.push(`event_time >= ${timestamp(c.afterMs)}`);
     if (c.beforeMs !== null) matches.push(`event_time < ${timestamp(c.beforeMs)}`);
     if (c.withinMs !== null) matches.push(`event_time >= ${timestamp(this.selection.nowMs - c.withinMs)}`);
-    for (const condition of c.attributes) matches.push(conditionSql(condition, named("json_extract(data, '/custom_attributes')", condition.name ?? '')));
+    for (const condition of c.attributes) {
+      const name = condition.name ?? '';
+      const value = `coalesce(json_extract(data, ${text(`/custom_attributes/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`)}), ${folded("json_extract(data, '/custom_attributes')", name)})`;
+      matches.push(conditionSql(condition, selected(value)));
+    }
     const i = this.events.push({ type: c.event_type, sql: matches.join(' AND ') }) - 1;
     const events = `coalesce(ev.e${i}, 0)`;
     const { operator, value } = c.count;
