@@ -270,6 +270,43 @@ export function audienceStoreContract(name: string, open: (location: string) => 
         expect(await store.size(ws, 999_999)).toBe(0);
       });
 
+      it("replaces a standard audience's members: a change per user leaving then joining, in MPID order; those kept keep their time", async () => {
+        const a = await created(ws, 'standard', { kind: 'standard', is_active: true, revision: 1 });
+        const b = await created(ws, 'other');
+        const calc = (revision: number): AudienceCalculation => ({
+          workspaceId: ws, id: a.id, revision, status: 'calculated', handover: null, phase: 'query', percent: 100, cursor: null, usersDone: 9, usersTotal: 9, startedAtMs: NOW, completedAtMs: NOW,
+        });
+        const [u1, u2, u3, u4] = [mpid('10'), mpid('-2'), mpid('3'), mpid('9223372036854775807')];
+        await store.record(changes(change(ws, b.id, u1, 'added')));
+        expect(await store.replaceMembers(ws, a.id, [u1, u3, u2, u1], NOW, calc(1))).toBe(true);
+        expect(await store.members(ws, a.id, null, 10)).toEqual([
+          { mpid: u2, addedAtMs: NOW },
+          { mpid: u3, addedAtMs: NOW },
+          { mpid: u1, addedAtMs: NOW },
+        ]);
+        expect(await store.calculation(ws, a.id, 1)).toEqual(calc(1));
+        const seq = (await store.changesAfter(0, 100)).at(-1)!.seq;
+        expect(await store.replaceMembers(ws, a.id, [u4, u3], NOW + 5, calc(2))).toBe(true);
+        expect(await store.members(ws, a.id, null, 10)).toEqual([
+          { mpid: u3, addedAtMs: NOW },
+          { mpid: u4, addedAtMs: NOW + 5 },
+        ]);
+        expect((await store.changesAfter(seq, 100)).map((c) => [c.mpid, c.change, c.atMs])).toEqual([
+          [u2, 'removed', NOW + 5],
+          [u1, 'removed', NOW + 5],
+          [u4, 'added', NOW + 5],
+        ]);
+        // Another audience's members are untouched; nobody selected empties it.
+        expect(await store.size(ws, b.id)).toBe(1);
+        expect(await store.replaceMembers(ws, a.id, [], NOW + 6, calc(3))).toBe(true);
+        expect(await store.size(ws, a.id)).toBe(0);
+        // A deleted audience gets no members (false), nor another workspace's.
+        expect(await store.replaceMembers(other, a.id, [u1], NOW, calc(4))).toBe(false);
+        await store.delete(ws, a.id);
+        expect(await store.replaceMembers(ws, a.id, [u1], NOW, calc(5))).toBe(false);
+        expect(await store.size(ws, a.id)).toBe(0);
+      });
+
       it('lists a user\'s memberships with the audiences\' current names, not those of deleted audiences', async () => {
         const a = await created(ws, 'a');
         const b = await created(ws, 'b');
