@@ -124,7 +124,9 @@ const nameKey = (name: string) => name.toLowerCase();
  *   at once, and a refused request stores nothing;
  * - an update replaces the name, the description and the definition; an active audience whose
  *   definition changes starts a new revision, calculated again;
- * - activation starts a new revision, whose calculation the processor runs (`onActivated` nudges it);
+ * - activation starts a new revision, whose calculation the processor runs (`onActivated` nudges
+ *   it): a real-time audience's from history, then live; a standard audience's once, over its
+ *   `date_range` (standard audiences only: inclusive UTC days, either end open);
  * - an audience that others name cannot be deleted;
  * - unknown ids, and the ids of another workspace, are 404s.
  *
@@ -259,7 +261,9 @@ export class AudienceService {
   async size(ws: WorkspaceId, id: number, options: { estimate?: boolean } = {}): Promise<{ audience_id: number; size: number } | SizeEstimate> {
     await this.find(ws, id);
     if (!options.estimate) return { audience_id: id, size: await this.store.size(ws, id) };
-    const estimated = await this.options.estimate?.(ws, id);
+    if (!this.options.estimate) throw new Error('this AudienceService was made without an estimator');
+    // Undefined only when the audience was deleted since it was found.
+    const estimated = await this.options.estimate(ws, id);
     if (!estimated) throw new AudienceNotFound(ws, id);
     return estimated;
   }

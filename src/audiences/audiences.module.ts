@@ -97,6 +97,6 @@ export const audiences: Capability = {
     // One service for both APIs: writes to a workspace's audiences run one at a time.
     const service = new AudienceService(store, { onActivated, estimate: (ws, id) => ctx.call('audiences.estimate', ws, id) });
     ctx.tenantRoutes(audienceRoutes, { audiences: service });
-    ctx.tenantRoutes(audienceV1Routes, { audiences: service, accountOf: (ws) => platform.tenantOf(ws)?.accountId });
+    ctx.tenantRoutes(audienceV1Routes, { audiences: service, accountOf: (ws) => platform.tenantOf(ws)?.accountId, workspacesOf: (account) => platform.workspacesOf(account) });
   },
 };

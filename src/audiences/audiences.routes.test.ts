@@ -11,6 +11,8 @@ const BY = `client_id:${CLIENT_ID}`;
 const OTHER_WS = workspaceId(2);
 /** Of another organisation. */
 const FOREIGN_WS = workspaceId(77);
+/** Of the caller's account, beside its default workspace. */
+const SIBLING_WS = workspaceId(3);
 const base = (ws: number = 1) => `/platform/v2/workspaces/${ws}/audiences`;
 const BASE = base();
 
@@ -64,6 +66,7 @@ beforeAll(async () => {
   q = await quantaApp({ QUANTA_RATE_LIMIT: '0' });
   q.stores.platform.saveTenant({ orgId: 1, accountId: 2, workspaceId: OTHER_WS });
   q.stores.platform.saveTenant({ orgId: 99, accountId: 99, workspaceId: FOREIGN_WS });
+  q.stores.platform.saveTenant({ orgId: 1, accountId: 1, workspaceId: SIBLING_WS });
   bearer = await bearerAuth(q);
 });
 afterAll(async () => {
@@ -514,6 +517,12 @@ describe('Platform API v1: audiences', () => {
     const byWorkspace = await call('GET', '/v1/workspace/1/audiences?accountId=1');
     expect(byWorkspace.statusCode).toBe(200);
     expect(byWorkspace.json()).toEqual(body);
+    // The account's list holds each of its workspaces' audiences; a workspace's, its own.
+    const sibling = await create({ name: uniqueName('V1'), definition: gold }, SIBLING_WS);
+    const account = (await call('GET', '/v1/audiences?accountId=1')).json() as { data: Json[] };
+    expect(account.data.find((a) => a.id === sibling.id)).toMatchObject({ workspaces: [{ id: SIBLING_WS, data_type: 'workspace' }] });
+    expect(account.data.map((a) => a.id)).toEqual([...body.data.map((a) => a.id), sibling.id]);
+    expect(((await call('GET', '/v1/workspace/1/audiences?accountId=1')).json() as { data: Json[] }).data.map((a) => a.id)).not.toContain(sibling.id);
     const theirs = await create({ name: uniqueName('V1'), definition: gold }, OTHER_WS);
     const other = (await call('GET', '/v1/workspace/2/audiences?accountId=2')).json() as { data: Json[] };
     expect(other.data.map((a) => a.id)).toContain(theirs.id);
@@ -576,5 +585,7 @@ describe('Audiences API: OpenAPI', () => {
       expect(create, kind).toContain(`"title":"${kind}"`);
     }
     for (const operator of ['between', 'partial_match', 'not_exists', 'at_least']) expect(create).toContain(`"${operator}"`);
+    expect(create).toContain('"date_range"');
+    expect(JSON.stringify(doc.paths[`${v2}/{id}/size`]!.get)).toContain('"estimate"');
   });
 });

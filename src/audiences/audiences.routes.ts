@@ -31,6 +31,8 @@ export interface AudienceV1RoutesDeps {
   audiences: AudienceService;
   /** The account a workspace belongs to (the platform store's tenant); undefined for an unknown workspace. */
   accountOf: (ws: WorkspaceId) => number | undefined;
+  /** An account's workspaces. */
+  workspacesOf: (accountId: number) => WorkspaceId[];
 }
 
 interface WorkspaceParams {
@@ -181,7 +183,7 @@ export async function audienceRoutes(app: FastifyInstance, deps: AudienceRoutesD
  * another's).
  */
 export async function audienceV1Routes(app: FastifyInstance, deps: AudienceV1RoutesDeps): Promise<void> {
-  const { audiences, accountOf } = deps;
+  const { audiences, accountOf, workspacesOf } = deps;
   /** The caller's workspace, once `accountId` is found to be its account. */
   const workspaceOf = (request: FastifyRequest<{ Querystring: { accountId?: number } }>): WorkspaceId => {
     const { ws } = caller(request);
@@ -190,19 +192,25 @@ export async function audienceV1Routes(app: FastifyInstance, deps: AudienceV1Rou
     if (accountOf(ws) !== accountId) throw new AudienceAccountForbidden(ws, accountId);
     return ws;
   };
-  const list = async (request: FastifyRequest<{ Querystring: { accountId?: number } }>, reply: FastifyReply) =>
-    send(reply, { data: await audiences.accountList(workspaceOf(request)), dataType: 'audience', errors: [] });
+  const listed = async (reply: FastifyReply, workspaces: readonly WorkspaceId[]) =>
+    send(reply, { data: (await Promise.all(workspaces.map((ws) => audiences.accountList(ws)))).flat(), dataType: 'audience', errors: [] });
+  // The account's: the audiences of each of its workspaces.
+  const listAccount = async (request: FastifyRequest<{ Querystring: { accountId?: number } }>, reply: FastifyReply) => {
+    workspaceOf(request);
+    return listed(reply, workspacesOf(request.query.accountId!));
+  };
+  const listWorkspace = async (request: FastifyRequest<{ Querystring: { accountId?: number } }>, reply: FastifyReply) => listed(reply, [workspaceOf(request)]);
   const v1 = (summary: string, extra: Record<string, unknown>) => ({ ...schema(summary, extra), tags: [`${TAG} (v1)`] });
 
   app.get<{ Querystring: { accountId?: number } }>(
     '/v1/audiences',
     {
-      schema: v1('All audiences of the account (of the caller\'s workspace)', {
+      schema: v1('All audiences of the account: of each of its workspaces', {
         querystring: accountQuery,
         response: { 200: v1ListSchema, ...errors(400, 401, 403) },
       }),
     },
-    list,
+    listAccount,
   );
 
   app.get<{ Params: WorkspaceParams; Querystring: { accountId?: number } }>(
@@ -214,7 +222,7 @@ export async function audienceV1Routes(app: FastifyInstance, deps: AudienceV1Rou
         response: { 200: v1ListSchema, ...errors(400, 401, 403) },
       }),
     },
-    list,
+    listWorkspace,
   );
 
   app.delete<{ Params: { id: number }; Querystring: { accountId?: number } }>(

@@ -36,6 +36,8 @@ export interface Tenant {
 export interface PlatformStore {
   saveTenant(tenant: Tenant): void;
   tenantOf(workspaceId: WorkspaceId): Tenant | undefined;
+  /** An account's workspaces, by id. */
+  workspacesOf(accountId: number): WorkspaceId[];
   /** Creates the input, or updates the one with the same `id` or, for a new one, the same name. */
   saveInput(input: Omit<Input, 'id'> & { id?: InputId }): Input;
   inputs(): Input[];

@@ -19,6 +19,10 @@ export function platformStoreContract(name: string, open: (location: string) => 
     it('saves tenants and inputs, updating an input in place', () => {
       expect(store.tenantOf(ws)).toEqual({ orgId: 1, accountId: 2, workspaceId: ws });
       expect(store.tenantOf(workspaceId(9))).toBeUndefined();
+      store.saveTenant({ orgId: 1, accountId: 2, workspaceId: workspaceId(7) });
+      store.saveTenant({ orgId: 1, accountId: 3, workspaceId: workspaceId(5) });
+      expect(store.workspacesOf(2)).toEqual([ws, workspaceId(7)]);
+      expect(store.workspacesOf(4)).toEqual([]);
       const a = store.saveInput({ workspaceId: ws, name: 'web', apiKey: 'k1', apiSecret: 's1', rateLimitPerSecond: 270, allowKeyOnly: true });
       const b = store.saveInput({ workspaceId: ws, name: 'ios', apiKey: 'k2', apiSecret: 's2', rateLimitPerSecond: 0, allowKeyOnly: false });
       expect(a.id).not.toBe(b.id);

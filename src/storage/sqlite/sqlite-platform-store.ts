@@ -77,6 +77,11 @@ export class SqlitePlatformStore implements PlatformStore {
     return r && { workspaceId: workspaceId(r.workspace_id), accountId: r.account_id, orgId: r.org_id };
   }
 
+  workspacesOf(accountId: number): WorkspaceId[] {
+    const ids = this.db.prepare('SELECT workspace_id FROM tenants WHERE account_id = ? ORDER BY workspace_id').pluck().all(accountId) as number[];
+    return ids.map(workspaceId);
+  }
+
   saveInput(input: Omit<Input, 'id'> & { id?: Input['id'] }): Input {
     const existing = (
       input.id !== undefined
