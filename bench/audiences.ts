@@ -60,7 +60,7 @@ export async function runAudiences(o: AudiencesOptions): Promise<void> {
 }
 
 /** Creates and activates the calculated attributes and the 100 audiences through the Platform API. */
-async function activateAll(base: string): Promise<void> {
+export async function activateAll(base: string): Promise<void> {
   const authorization = await bearer(base);
   const headers = { authorization, 'content-type': 'application/json' };
   const post = async (url: string, body?: unknown) => {

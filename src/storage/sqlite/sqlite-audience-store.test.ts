@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/temp-dir.ts';
 import { type Mpid, parseMpid, workspaceId } from '../../kernel/ids.ts';
 import { audienceStoreContract } from '../contracts/audience-store.contract.ts';
+import { SCHEMA_VERSIONS_SQL } from '../migrations.ts';
 import { openSqlite } from './open.ts';
-import { DUE_SQL, MEMBERSHIPS_OF_SQL, SqliteAudienceStore } from './sqlite-audience-store.ts';
+import { AUDIENCE_MIGRATIONS, DUE_SQL, MEMBERSHIPS_OF_SQL, SqliteAudienceStore } from './sqlite-audience-store.ts';
 
 audienceStoreContract('SQLite', async (file) => new SqliteAudienceStore(file), () => join(tempDir('audiences'), 'state.sqlite'));
 
@@ -32,6 +33,25 @@ describe('SqliteAudienceStore', () => {
       expect(plan[1]).toMatch(/^SEARCH a USING INTEGER PRIMARY KEY/);
     } finally {
       db.close();
+    }
+  });
+
+  it("migrates users' states from schema 1 (au_users WITHOUT ROWID) to 2 (a rowid table), keeping them and their due times", async () => {
+    const file = join(tempDir('audiences-v1'), 'state.sqlite');
+    const db = openSqlite(file);
+    db.exec(SCHEMA_VERSIONS_SQL.create);
+    db.exec(AUDIENCE_MIGRATIONS[0]!.up as string);
+    db.prepare(SCHEMA_VERSIONS_SQL.record).run('audiences', 1, '2026-12-01T00:00:00Z');
+    const doc = { events: { '1.1.0': { n: 2, recent: [5, 4] } }, identities: { email: 'a@example.com' }, memberships: { 1: 9 } };
+    db.prepare('INSERT INTO au_users (workspace_id, mpid, doc, due_ms) VALUES (1, ?, ?, ?)').run('-5', JSON.stringify(doc), 1234);
+    db.close();
+    const store = new SqliteAudienceStore(file);
+    try {
+      const u = parseMpid('-5') as Mpid;
+      expect((await store.users(workspaceId(1), [u])).get(u)).toEqual({ workspaceId: 1, mpid: u, ...doc, dueMs: 1234 });
+      expect(await store.due(2000, 10)).toEqual([{ workspaceId: 1, mpid: u }]);
+    } finally {
+      await store.close();
     }
   });
 

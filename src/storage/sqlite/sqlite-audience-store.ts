@@ -47,6 +47,22 @@ export const AUDIENCE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE TABLE au_offsets (partition INTEGER PRIMARY KEY, log_offset INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    // A user's state is a document of a kilobyte or more: SQLite keeps rows that large far better in
+    // a rowid table (the B-tree's leaves hold just a rowid and a pointer) than WITHOUT ROWID.
+    description: "au_users as a rowid table: users' states are written several times faster",
+    up: `
+      CREATE TABLE au_users_v2 (
+        id INTEGER PRIMARY KEY, workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, doc TEXT NOT NULL, due_ms INTEGER,
+        UNIQUE (workspace_id, mpid)
+      );
+      INSERT INTO au_users_v2 (workspace_id, mpid, doc, due_ms) SELECT workspace_id, mpid, doc, due_ms FROM au_users;
+      DROP TABLE au_users;
+      ALTER TABLE au_users_v2 RENAME TO au_users;
+      CREATE INDEX au_users_due ON au_users (due_ms) WHERE due_ms IS NOT NULL;
+    `,
+  },
 ];
 
 /**
@@ -71,8 +87,20 @@ const nameKey = (name: string) => name.toLowerCase();
 /** Users per read (their MPIDs go as one JSON array). */
 const CHUNK = 5000;
 
-/** What `au_users.doc` holds: the user's state without its keys (they are columns). */
-type UserDoc = Omit<AudienceUser, 'workspaceId' | 'mpid'>;
+/**
+ * What `au_users.doc` holds: the user's state without its keys and due time (they are columns),
+ * its times as differences from one base time (`b`): each track `[n, ...recent]`, each membership
+ * the time it began. Small integers make a document half the size of the state's own JSON and
+ * serialise in a third of the time (a 13-digit number is costly to write). Documents written
+ * before this form (`{events, identities, memberships}`) are read as they are.
+ */
+interface UserDoc {
+  b: number;
+  e: Record<string, number[]>;
+  i: Record<string, string>;
+  m: Record<string, number>;
+}
+type OldUserDoc = Omit<AudienceUser, 'workspaceId' | 'mpid' | 'dueMs'>;
 
 interface ChangeRow {
   seq: number;
@@ -144,9 +172,9 @@ export class SqliteAudienceStore implements AudienceStore {
     const users = new Map<Mpid, AudienceUser>();
     for (let i = 0; i < mpids.length; i += CHUNK) {
       const chunk = JSON.stringify([...new Set(mpids.slice(i, i + CHUNK))]);
-      for (const r of this.stmt.usersOf.all(ws, chunk) as { mpid: string; doc: string }[]) {
+      for (const r of this.stmt.usersOf.all(ws, chunk) as { mpid: string; doc: string; due_ms: number | null }[]) {
         const mpid = parseMpid(r.mpid) as Mpid;
-        users.set(mpid, { workspaceId: ws, mpid, ...(JSON.parse(r.doc) as UserDoc) });
+        users.set(mpid, userOf(ws, mpid, r.doc, r.due_ms));
       }
     }
     return users;
@@ -251,17 +279,26 @@ function prepare(db: Sqlite) {
        ON CONFLICT (workspace_id, mpid) DO UPDATE SET doc = excluded.doc, due_ms = excluded.due_ms`,
     ),
     // Users' states, the MPIDs as a JSON array: one statement, prepared once, whatever their number.
-    usersOf: db.prepare('SELECT mpid, doc FROM au_users WHERE workspace_id = ? AND mpid IN (SELECT value FROM json_each(?))'),
+    usersOf: db.prepare('SELECT mpid, doc, due_ms FROM au_users WHERE workspace_id = ? AND mpid IN (SELECT value FROM json_each(?))'),
     due: db.prepare(DUE_SQL),
     // A member is added only to an audience that exists: a flush evaluated before the audience
-    // was deleted does not bring its memberships back.
-    addMember: db.prepare(
+    // was deleted does not bring its memberships back. Rows: [workspace, audience, mpid, at].
+    addMembers: db.prepare(
       `INSERT INTO au_members (workspace_id, audience_id, mpid, mpid_num, added_at_ms)
-       SELECT @ws, @audience, @mpid, @mpidNum, @atMs WHERE EXISTS (SELECT 1 FROM au_audiences WHERE workspace_id = @ws AND id = @audience)
+       SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, CAST(j.value ->> 2 AS INTEGER), j.value ->> 3 FROM json_each(?) j
+       WHERE EXISTS (SELECT 1 FROM au_audiences a WHERE a.workspace_id = j.value ->> 0 AND a.id = j.value ->> 1)
        ON CONFLICT (workspace_id, audience_id, mpid_num) DO UPDATE SET added_at_ms = excluded.added_at_ms`,
     ),
-    removeMember: db.prepare('DELETE FROM au_members WHERE workspace_id = ? AND audience_id = ? AND mpid_num = ?'),
-    appendChange: db.prepare('INSERT INTO au_changes (workspace_id, audience_id, mpid, change, at_ms) VALUES (?, ?, ?, ?, ?)'),
+    // Rows: [workspace, audience, mpid].
+    removeMembers: db.prepare(
+      `DELETE FROM au_members WHERE (workspace_id, audience_id, mpid_num) IN
+         (SELECT value ->> 0, value ->> 1, CAST(value ->> 2 AS INTEGER) FROM json_each(?))`,
+    ),
+    // Rows: [workspace, audience, mpid, change, at], in order (their seqs follow it).
+    appendChanges: db.prepare(
+      `INSERT INTO au_changes (workspace_id, audience_id, mpid, change, at_ms)
+       SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?) ORDER BY key`,
+    ),
     putOffset: db.prepare(
       'INSERT INTO au_offsets (partition, log_offset) VALUES (?, ?) ON CONFLICT (partition) DO UPDATE SET log_offset = excluded.log_offset',
     ),
@@ -284,11 +321,24 @@ type Statements = ReturnType<typeof prepare>;
 
 /** The store's transactions over its statements. */
 function transactions(db: Sqlite, s: Statements) {
-  const applyChange = (c: MembershipChange) => {
-    const mpidNum = mpidToBigInt(c.mpid);
-    if (c.change === 'added') s.addMember.run({ ws: c.workspaceId, audience: c.audienceId, mpid: c.mpid, mpidNum, atMs: c.atMs });
-    else s.removeMember.run(c.workspaceId, c.audienceId, mpidNum);
-    s.appendChange.run(c.workspaceId, c.audienceId, c.mpid, c.change, c.atMs);
+  /**
+   * A flush's changes: appended in order, then each membership they touch set to its last change
+   * (an addition upserted, with its time; a removal deleted), each a statement over a JSON array
+   * (one call into SQLite, not three per change).
+   */
+  const applyChanges = (changes: readonly MembershipChange[]) => {
+    if (changes.length === 0) return;
+    s.appendChanges.run(JSON.stringify(changes.map((c) => [c.workspaceId, c.audienceId, c.mpid, c.change, c.atMs])));
+    const last = new Map<string, MembershipChange>();
+    for (const c of changes) last.set(`${c.workspaceId}:${c.audienceId}:${c.mpid}`, c);
+    const added: [number, number, string, number][] = [];
+    const removed: [number, number, string][] = [];
+    for (const c of last.values()) {
+      if (c.change === 'added') added.push([c.workspaceId, c.audienceId, c.mpid, c.atMs]);
+      else removed.push([c.workspaceId, c.audienceId, c.mpid]);
+    }
+    if (added.length > 0) s.addMembers.run(JSON.stringify(added));
+    if (removed.length > 0) s.removeMembers.run(JSON.stringify(removed));
   };
   return {
     create: db.transaction((ws: WorkspaceId, audience: Omit<Audience, 'id' | 'workspaceId'>): Audience | 'name-taken' => {
@@ -313,8 +363,8 @@ function transactions(db: Sqlite, s: Statements) {
       return true;
     }),
     record: db.transaction((flush: AudienceFlush) => {
-      for (const u of flush.users) s.putUser.run(u.workspaceId, u.mpid, JSON.stringify(userDoc(u)), u.dueMs);
-      for (const c of flush.changes) applyChange(c);
+      for (const u of flush.users) s.putUser.run(u.workspaceId, u.mpid, userDoc(u), u.dueMs);
+      applyChanges(flush.changes);
       for (const [partition, offset] of flush.offsets) s.putOffset.run(partition, offset);
       for (const c of flush.calculations ?? []) s.putCalculation.run(c.workspaceId, c.id, c.revision, JSON.stringify(c));
     }),
@@ -344,10 +394,40 @@ function transactions(db: Sqlite, s: Statements) {
   };
 }
 
-/** A user's state as `au_users.doc` keeps it: without its keys, which are columns. */
-function userDoc(u: AudienceUser): UserDoc {
-  const { workspaceId: _ws, mpid: _mpid, ...doc } = u;
-  return doc;
+/** A user's state as `au_users.doc` keeps it ({@link UserDoc}), serialised by hand: the processor writes thousands at a time. */
+function userDoc(u: AudienceUser): string {
+  const keys = Object.keys(u.events);
+  const ids = Object.keys(u.memberships);
+  let b = 0;
+  for (const key of keys) {
+    const recent = u.events[key]!.recent;
+    if (recent.length > 0 && recent[0]! > b) b = recent[0]!;
+  }
+  for (const id of ids) if (u.memberships[id]! > b) b = u.memberships[id]!;
+  let e = '';
+  for (const key of keys) {
+    const { n, recent } = u.events[key]!;
+    let track = String(n);
+    for (const t of recent) track += `,${b - t}`;
+    e += `${e === '' ? '' : ','}${JSON.stringify(key)}:[${track}]`;
+  }
+  let m = '';
+  for (const id of ids) m += `${m === '' ? '' : ','}${JSON.stringify(id)}:${b - u.memberships[id]!}`;
+  return `{"b":${b},"e":{${e}},"i":${JSON.stringify(u.identities)},"m":{${m}}}`;
+}
+
+/** A user's state from its row: a {@link UserDoc}, or a document of the form before it. */
+function userOf(ws: WorkspaceId, mpid: Mpid, text: string, dueMs: number | null): AudienceUser {
+  const doc = JSON.parse(text) as UserDoc | OldUserDoc;
+  if (!('b' in doc)) return { workspaceId: ws, mpid, events: doc.events, identities: doc.identities, memberships: doc.memberships, dueMs };
+  const events: AudienceUser['events'] = {};
+  for (const key in doc.e) {
+    const [n, ...recent] = doc.e[key]!;
+    events[key] = { n: n!, recent: recent.map((d) => doc.b - d) };
+  }
+  const memberships: AudienceUser['memberships'] = {};
+  for (const id in doc.m) memberships[id] = doc.b - doc.m[id]!;
+  return { workspaceId: ws, mpid, events, identities: doc.i, memberships, dueMs };
 }
 
 function audienceOf(doc: string): Audience {
