@@ -8,7 +8,7 @@ import type { Profile } from '../profiles/profile.ts';
 import type { AudienceRegistry, WorkspaceAudiences } from './audience-registry.ts';
 import type { Audience, AudienceCalculation, AudienceStore, AudienceUser, EventTrack, MembershipChange } from './audience-store.ts';
 import { evaluate, type UserFacts } from './evaluate.ts';
-import { factsFingerprint, readsOfAudience, revisionKey, revisionKeyOf, timedAudiences } from './verdict-inputs.ts';
+import { type FactReads, factReads, revisionKey, revisionKeyOf, timedAudiences } from './verdict-inputs.ts';
 import { dropUnplanned, eventTimeOf, mergeTracks, trackEvent, trackKey, type TrackPlan } from './event-tracks.ts';
 
 export interface AudiencesStageDeps {
@@ -174,8 +174,10 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
   /** The tracks a user's state was last pruned for: pruned again only when the plan changed. */
   const prunedFor = new WeakMap<AudienceUser, TrackPlan>();
 
-  /** Each user's facts fingerprint at its last decision (see {@link factsFingerprint}). */
-  const factsAt = new WeakMap<AudienceUser, string>();
+  /** Each user's profile facts at its last decision, as `factReads` reads them (for the snapshot they were read for). */
+  const factsAt = new WeakMap<AudienceUser, { reads: FactReads; values: string[] }>();
+  /** Which facts changed at the decision being made (by index). */
+  let changedFacts: boolean[] = [];
   // What `decide` reads, made once: it runs to the end without awaiting, so one decision at a time uses them.
   let deciding: AudienceUser | undefined;
   let current: Audience | undefined;
@@ -205,22 +207,20 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
       prunedFor.set(user, audiences.tracks);
     }
     let dueMs = o.only && user.dueMs !== null && user.dueMs > at ? user.dueMs : Infinity;
-    const fingerprint = factsFingerprint(audiences)(facts, user);
-    const factsChanged = factsAt.get(user) !== fingerprint;
-    factsAt.set(user, fingerprint);
+    const reads = factReads(audiences);
+    const before = factsAt.get(user);
+    const values = reads.facts.map((read) => read(facts, user));
+    changedFacts = values.map((v, i) => before?.reads !== reads || before.values[i] !== v);
+    factsAt.set(user, { reads, values });
     moved.clear();
     deciding = user;
     all.profile = facts.profile;
     all.calculated = facts.calculated;
     all.identities = user.identities;
-    for (const audience of audiences.ordered) {
-      const key = revisionKeyOf(audience);
+    for (const { audience, key, facts: read, audiences: named } of reads.audiences) {
+      if (o.only && !o.only.has(audience.id) && !read.some((i) => changedFacts[i]) && !(moved.size > 0 && named.some((id) => moved.has(id)))) continue;
       // Decided once met and calculated (or while being calculated, by the calculation).
       if (ready.get(key) !== true && key !== o.calculating) continue;
-      if (o.only && !o.only.has(audience.id)) {
-        const reads = readsOfAudience(audience);
-        if (!(reads.facts && factsChanged) && !reads.audiences.some((id) => moved.has(id))) continue;
-      }
       current = audience;
       const verdict = evaluate(audience.definition, all, at);
       dueMs = Math.min(dueMs, verdict.untilMs);
