@@ -45,6 +45,7 @@ export async function runAudiences(o: AudiencesOptions): Promise<void> {
     ...paired.lines,
     `qualifying event's 202 to membership in the Profile API, at ${fmt(latencyRun.result.eventsPerS, 0)} events/s (half of ${fmt(hundred, 0)}), ${probes.length} probes: ` +
       `p50 ${fmt(latency.p50, 0)} ms, p99 ${fmt(latency.p99, 0)} ms, max ${fmt(latency.max, 0)} ms (target p99 < ${TARGET_P99_MS} ms)${latency.p99 < TARGET_P99_MS ? '' : '  MISSED'}`,
+    `  its slowest stage flushes (p99, slowest at most): ${latencyRun.flushes.slice(0, 4).map((f) => `${f.stage} ${f.p99Ms} / ${f.maxAtMostMs} ms`).join(', ')}`,
     ...standard.lines,
     ...paired.profiles,
   ];
@@ -53,7 +54,7 @@ export async function runAudiences(o: AudiencesOptions): Promise<void> {
     none: paired.figures.none,
     hundred: paired.figures.with,
     ratio: paired.ratio,
-    latency: { eventsPerS: latencyRun.result.eventsPerS, probes: probes.length, ...latency },
+    latency: { eventsPerS: latencyRun.result.eventsPerS, probes: probes.length, ...latency, flushes: latencyRun.flushes },
     standard: standard.figures,
     targets: { ratio: { min: TARGET_RATIO, met: paired.ratio >= TARGET_RATIO }, p99Ms: { max: TARGET_P99_MS, met: latency.p99 < TARGET_P99_MS } },
   });
@@ -98,7 +99,7 @@ export async function activateAll(base: string): Promise<void> {
  * the Profile API polled until it shows the probe audience; each probe's 202-to-membership time
  * goes to `probes`.
  */
-function paced(o: IngestOptions, pool: BodyPool, eventsPerS: number, probes: number[]): (port: number) => Promise<LoadResult> {
+export function paced(o: IngestOptions, pool: BodyPool, eventsPerS: number, probes: number[]): (port: number) => Promise<LoadResult> {
   return async (port) => {
     const base = `http://127.0.0.1:${port}`;
     const authorization = await bearer(base);

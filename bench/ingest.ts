@@ -5,7 +5,7 @@ import { BodyPool, type BodyStats } from './lib/bodies.ts';
 import { topSelfTime, type SelfTime } from './lib/cpuprofile.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { Child, cpuSeconds, freePort, threadCpuSeconds, waitForJson } from './lib/procs.ts';
-import { countersByLabel, countersMatching, countersSince, histogramQuantile, histogramSince, parseHistogram, sumCounter } from './lib/stats.ts';
+import { countersByLabel, countersMatching, countersSince, histogramQuantile, histogramSince, labelValues, parseHistogram, sumCounter } from './lib/stats.ts';
 import { API_KEY, API_SECRET, BASIC_AUTH, CLIENT_ID, CLIENT_SECRET, RESULTS, ROOT, saveResults } from './lib/setup.ts';
 
 /**
@@ -63,6 +63,8 @@ export interface QuantaRun extends Target {
   stageOutcomes: Record<string, number>;
   /** Every counter whose name mentions a data plan, summed over its labels. */
   planCounters: Record<string, number>;
+  /** Per stage, its flushes during the measured load: how many, their p99 and a bound on the slowest (ms). */
+  flushes: { stage: string; count: number; p50Ms: number; p99Ms: number; maxAtMostMs: number }[];
   /** With `--cpu-prof`: the two busiest threads' profiles (the event loop and the processor thread). */
   profiles?: { file: string; top: SelfTime[] }[];
 }
@@ -94,6 +96,8 @@ export function quantaEnv(dataDir: string, port?: number): NodeJS.ProcessEnv {
     LOG_LEVEL: 'warn',
   });
 }
+
+const FLUSH_METRIC = 'quanta_pipeline_stage_flush_seconds';
 
 export const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -212,6 +216,18 @@ export async function runQuanta(
       count: h.count,
       meanMs: h.count ? Math.round((h.sum / h.count) * 1000) : NaN,
     };
+    // Each stage's slowest flushes during the measured load (a write behind shows here), slowest first.
+    const flushes = labelValues(metrics, FLUSH_METRIC, 'stage')
+      .map((stage) => {
+        const f = histogramSince(parseHistogram(metrics, FLUSH_METRIC, { stage })!, parseHistogram(before, FLUSH_METRIC, { stage }));
+        const p99 = histogramQuantile(f, 0.99);
+        // The bound of the highest bucket an observation fell in: the slowest flush was at most this.
+        const top = f.buckets.find((b) => b.count === f.count)?.le ?? Infinity;
+        const p50 = histogramQuantile(f, 0.5);
+        return { stage, count: f.count, p50Ms: Math.round(p50.value * 1000), p99Ms: Math.round(p99.value * 1000), maxAtMostMs: top === Infinity ? Infinity : Math.round(top * 1000) };
+      })
+      .filter((f) => f.count > 0)
+      .sort((a, b) => b.p99Ms - a.p99Ms);
     const since = (name: string) => sumCounter(metrics, name) - sumCounter(before, name);
     const eventsAcceptedMetric = since('quanta_events_accepted_total');
     if (result.errors === 0 && eventsAcceptedMetric !== events) {
@@ -246,6 +262,7 @@ export async function runQuanta(
         countersByLabel(before, 'quanta_pipeline_stage_outcomes_total', ['stage', 'outcome']),
       ),
       planCounters: countersSince(countersMatching(metrics, /plan/), countersMatching(before, /plan/)),
+      flushes,
       ...(profiles ? { profiles } : {}),
     };
   } finally {

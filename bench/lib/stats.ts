@@ -45,23 +45,33 @@ export interface PromHistogram {
 }
 
 /** The unlabelled histogram `name` from a Prometheus text exposition, or undefined. */
-export function parseHistogram(text: string, name: string): PromHistogram | undefined {
+export function parseHistogram(text: string, name: string, labels: Readonly<Record<string, string>> = {}): PromHistogram | undefined {
   const buckets: HistogramBucket[] = [];
   let count: number | undefined;
   let sum = 0;
+  const wanted = Object.entries(labels);
   for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}_bucket{`)) {
-      const m = /le="([^"]+)"\}\s+(\S+)/.exec(line);
-      if (m) buckets.push({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), count: Number(m[2]) });
-    } else if (line.startsWith(`${name}_count `)) {
-      count = Number(line.slice(name.length + 7));
-    } else if (line.startsWith(`${name}_sum `)) {
-      sum = Number(line.slice(name.length + 5));
-    }
+    const m = /^(\w+?)(_bucket|_count|_sum)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const found = new Map([...(m[3] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
+    if (!wanted.every(([k, v]) => found.get(k) === v)) continue;
+    const value = Number(m[4]);
+    if (m[2] === '_bucket') {
+      const le = found.get('le');
+      if (le !== undefined) buckets.push({ le: le === '+Inf' ? Infinity : Number(le), count: value });
+    } else if (m[2] === '_count') count = value;
+    else sum = value;
   }
   if (buckets.length === 0 || count === undefined) return undefined;
   buckets.sort((a, b) => a.le - b.le);
   return { buckets, count, sum };
+}
+
+/** The label values a metric's samples have for `label` (each once). */
+export function labelValues(text: string, name: string, label: string): string[] {
+  const values = new Set<string>();
+  for (const m of text.matchAll(new RegExp(`^${name}(?:_bucket|_count|_sum)?\\{[^}]*\\b${label}="([^"]*)"`, 'gm'))) values.add(m[1]!);
+  return [...values];
 }
 
 /** What a histogram observed since an earlier snapshot of it (bucket by bucket). */

@@ -15,6 +15,8 @@ export interface ProcessorDeps {
   readLimit?: number;
   /** Called with each stage outcome, for metrics. */
   onOutcome?: (stage: string, kind: Outcome['kind'] | 'error') => void;
+  /** Called with how long each stage's flush took (seconds), for metrics: a write behind shows here. */
+  onFlushed?: (stage: string, seconds: number) => void;
   /** Tries of a stage that throws before the record is given up (and logged). */
   maxStageErrors?: number;
 }
@@ -180,7 +182,14 @@ export class Processor {
   private async flushStages(): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await Promise.all(this.deps.stages.map((s) => s.flush?.()));
+        await Promise.all(
+          this.deps.stages.map(async (s) => {
+            if (!s.flush) return;
+            const started = performance.now();
+            await s.flush();
+            this.deps.onFlushed?.(s.name, (performance.now() - started) / 1000);
+          }),
+        );
         return;
       } catch (error) {
         this.deps.logger.error({ err: error, attempt }, 'pipeline flush failed; retrying');

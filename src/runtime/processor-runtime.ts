@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Counter, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import type { Config } from '../config/config.ts';
 import { LiveStreamHub } from '../pipeline/live-stream.ts';
 import type { Stage } from '../model/stage.ts';
@@ -75,12 +75,20 @@ export async function buildProcessor(capabilities: readonly Capability[], option
       labelNames: ['stage', 'outcome'] as const,
       registers: [metrics],
     });
+    const flushes = new Histogram({
+      name: 'quanta_pipeline_stage_flush_seconds',
+      help: "How long each stage's flush (its durable write, and any write behind it runs) took, by stage.",
+      labelNames: ['stage'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [metrics],
+    });
     const processor = new Processor({
       log,
       stages,
       logger,
       ...(options.appends ? { appends: options.appends } : {}),
       onOutcome: (stage, outcome) => outcomes.inc({ stage, outcome }),
+      onFlushed: (stage, seconds) => flushes.observe({ stage }, seconds),
     });
     return {
       processor,

@@ -37,6 +37,8 @@ describe('operations routes', () => {
     expect(text).toMatch(/quanta_event_log_lag 0/);
     expect(text).toMatch(/quanta_processing_lag_seconds_count 2/);
     expect(text).toMatch(/quanta_pipeline_stage_outcomes_total\{stage="event-store",outcome="ok"\} 1/);
+    // Each stage's flushes are timed: the record's chunk was flushed at least once.
+    expect(Number(/quanta_pipeline_stage_flush_seconds_count\{stage="event-store"\} (\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
   });
 
   it('/openapi.json documents every route', async () => {
