@@ -27,6 +27,8 @@ export interface AudiencesStageDeps {
   writeEveryMs?: number;
   /** They are written sooner once this many users changed. */
   writeAtUsers?: number;
+  /** ... or once this many membership changes wait (a burst of new users is written in parts, not in one long transaction). */
+  writeAtChanges?: number;
 }
 
 /** Records read per round when counting again at recovery. */
@@ -64,10 +66,11 @@ const userKey = (ws: WorkspaceId, mpid: Mpid) => `${ws}:${mpid}`;
  * workspace's audiences read changed, and those naming an audience that just moved.
  *
  * Exactly once, written behind: users' states, memberships, changes and each partition's last
- * counted offset are written together, every `writeEveryMs` (5 s), sooner once `writeAtUsers`
- * users changed, and when the processor stops. The processor may commit past what is written;
- * after a crash the records between the last write and the committed offset are counted and
- * decided again from the log, before anything new, and records re-run past the committed offset
+ * counted offset are written together, every `writeEveryMs` (5 s), sooner once `writeAtChanges`
+ * (10,000) changes wait or `writeAtUsers` (20,000) users changed (a burst is written in parts,
+ * not in one long transaction), and when the processor stops. The processor may commit past what
+ * is written; after a crash the records between the last write and the committed offset are
+ * counted and decided again from the log, before anything new, and records re-run past the committed offset
  * are not counted twice ({@link CountedOffsets}): a change is emitted (written) once, or not at
  * all and decided again. The Profile API reads memberships from here (`membershipsOf`), current
  * to the last record processed. Time alone changes a verdict with a recency window: the user's
@@ -85,6 +88,9 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
   const maxUsers = deps.maxUsers ?? 50_000;
   const writeEveryMs = deps.writeEveryMs ?? 5000;
   const writeAtUsers = deps.writeAtUsers ?? 20_000;
+  const writeAtChanges = deps.writeAtChanges ?? 10_000;
+  /** Whether what waits is to be written now. */
+  const writeDue = () => now() - writtenAt >= writeEveryMs || dirty.size >= writeAtUsers || changes.length >= writeAtChanges;
   let writtenAt = now();
   const counted = new CountedOffsets();
   /** Each adopted revision's handover: its tracks count records past it only. */
@@ -354,7 +360,7 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
       return ok(record);
     },
     flush() {
-      if (now() - writtenAt < writeEveryMs && dirty.size < writeAtUsers) return last;
+      if (!writeDue()) return last;
       return queued(write);
     },
     awaitingCalculation() {
@@ -382,7 +388,7 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
           decide(user, audiences, await factsOf(ws, mpid), at, { only: timedAudiences(audiences) });
         }
         // Written at the stage's pace: with no records to flush, this is what writes what changed.
-        if (now() - writtenAt >= writeEveryMs || dirty.size >= writeAtUsers) await write();
+        if (writeDue()) await write();
       });
       return due;
     },
