@@ -1,4 +1,3 @@
-import type { AudienceSelection, SelectionCounts } from '../audiences/history-selection.ts';
 import type { InputId, Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { LogRecord } from '../model/envelope.ts';
 import type { Environment, EventType } from '../model/event-types.ts';
@@ -157,16 +156,6 @@ export interface EventStore {
     onUsers: (users: number) => Promise<void>,
     onChunk: (tallies: EventTally[]) => Promise<void>,
   ): Promise<void>;
-  /**
-   * The users an audience definition selects from history ({@link AudienceSelection}), decided in
-   * the store in one query: their MPIDs handed to `onChunk` in numeric order, a chunk at a time;
-   * `onProgress` receives the query's progress (0-100) while it runs.
-   */
-  selectUsers(
-    selection: AudienceSelection,
-    onChunk: (mpids: Mpid[]) => Promise<void>,
-    onProgress?: (percent: number) => void,
-  ): Promise<SelectionCounts>;
   /** Writes users' calculated values (see {@link CalculatedValueRow}), in one transaction. */
   putCalculatedValues(rows: readonly CalculatedValueRow[]): Promise<void>;
   /** A user's calculated values as stored. */

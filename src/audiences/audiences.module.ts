@@ -6,6 +6,7 @@ import { AudienceActivation } from './audience-activation.ts';
 import { AudienceRegistry } from './audience-registry.ts';
 import { AudienceService } from './audience-service.ts';
 import type { AudienceStore } from './audience-store.ts';
+import type { AudienceHistory } from './history-selection.ts';
 import { audienceRoutes, audienceV1Routes } from './audiences.routes.ts';
 import { audiencesStage } from './audiences.stage.ts';
 import { estimateSize, type SizeEstimate, StandardCalculations } from './standard-calculations.ts';
@@ -14,6 +15,8 @@ declare module '../runtime/capability.ts' {
   interface StoreKinds {
     /** Audiences: definitions, users' audience state, memberships and their changes. */
     audiences: AudienceStore;
+    /** The event store's history, as standard audiences and estimates query it (processor thread only). */
+    audienceHistory: AudienceHistory;
   }
   interface ProcessorCalls {
     /** An audience was activated: look for calculations to start now. */
@@ -58,7 +61,7 @@ export const audiences: Capability = {
     }, DUE_EVERY_MS);
     due.start();
     ctx.onClose(() => due.stop());
-    // The event store is the analytics capability's: calculations read its history on this thread.
+    // The event store is the analytics capability's: the activation reads its history on this thread.
     const events = await ctx.store('events');
     const activation = new AudienceActivation({
       stage,
@@ -67,7 +70,8 @@ export const audiences: Capability = {
       committed: (partition) => log.committed(PROCESSOR_CONSUMER, partition),
       logger: ctx.logger,
     });
-    const standard = new StandardCalculations({ store, events, logger: ctx.logger });
+    const history = await ctx.store('audienceHistory');
+    const standard = new StandardCalculations({ store, history, logger: ctx.logger });
     for (const job of [activation, standard]) {
       job.start();
       ctx.onClose(() => job.stop());
@@ -84,7 +88,7 @@ export const audiences: Capability = {
     });
     ctx.expose('audiences.estimate', async (ws, id) => {
       const audience = await store.get(ws, id);
-      return audience && estimateSize(store, events, audience, Date.now());
+      return audience && estimateSize(store, { history, events }, audience, Date.now());
     });
   },
   async app(ctx) {

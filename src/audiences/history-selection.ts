@@ -2,7 +2,7 @@ import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { AudienceNode } from './definition.ts';
 
 /**
- * An audience definition asked of the event store's history (`EventStore.selectUsers`): a standard
+ * An audience definition asked of the event store's history ({@link AudienceHistory}): a standard
  * audience's calculation, or an estimate of any audience's size. The store decides each user of the
  * workspace by the same rules as the real-time evaluation (`evaluate.ts`), from what it holds:
  *
@@ -32,4 +32,21 @@ export interface AudienceSelection {
 export interface SelectionCounts {
   readonly users: number;
   readonly members: number;
+}
+
+/**
+ * The event store's history as audiences ask it (storage role "event store": the DuckDB adapter
+ * of `EventStore` serves it too, on the processor thread).
+ *
+ * Contract (`storage/contracts/audience-history.contract.ts`): `selectUsers` decides every user of
+ * the workspace (of the sample) with the rules of `audiences/evaluate.ts` over what the store holds.
+ */
+export interface AudienceHistory {
+  /**
+   * The users an audience definition selects ({@link AudienceSelection}), decided in the store in
+   * one query: their MPIDs handed to `onChunk` in numeric order, a chunk at a time; `onProgress`
+   * receives the query's progress (0-100) while it runs.
+   */
+  selectUsers(selection: AudienceSelection, onChunk: (mpids: Mpid[]) => Promise<void>, onProgress?: (percent: number) => void): Promise<SelectionCounts>;
+  close(): Promise<void>;
 }

@@ -4,11 +4,11 @@ import type { Mpid } from '../kernel/ids.ts';
 import { Poller } from '../kernel/poller.ts';
 import { type Audience, type AudienceCalculation, type AudienceStore, type DateRange, startedCalculation } from './audience-store.ts';
 import { audiencesNamed } from './definition.ts';
-import type { AudienceSelection, SelectionCounts } from './history-selection.ts';
+import type { AudienceHistory, AudienceSelection, SelectionCounts } from './history-selection.ts';
 
 export interface StandardCalculationsDeps {
   store: Pick<AudienceStore, 'active' | 'revision' | 'calculation' | 'putCalculation' | 'get' | 'members' | 'replaceMembers'>;
-  events: Pick<EventStore, 'selectUsers'>;
+  history: Pick<AudienceHistory, 'selectUsers'>;
   logger: Logger;
   now?: () => number;
   intervalMs?: number;
@@ -55,7 +55,7 @@ export async function selectionOf(store: Pick<AudienceStore, 'members'>, audienc
 /**
  * Standard audiences' calculations, on the processor thread (which holds the event store): an
  * activated standard audience (its revision's calculation `calculating`, or none, as after a
- * reset) is computed by one query over the event store (`EventStore.selectUsers`), its progress
+ * reset) is computed by one query over the event store (`AudienceHistory.selectUsers`), its progress
  * written as the query runs; its members are then replaced by those selected, each user who
  * joins or leaves a membership change (`AudienceStore.replaceMembers`), and the calculation is
  * `calculated`. It is not kept current: activating it again calculates it again. A calculation
@@ -105,7 +105,7 @@ export class StandardCalculations {
 
   /** Calculates one revision; false when the audience changed meanwhile (the next look calculates its new revision). */
   private async calculate(audience: Audience, started: AudienceCalculation): Promise<boolean> {
-    const { store, events, logger } = this.deps;
+    const { store, history, logger } = this.deps;
     const startedAt = performance.now();
     const at = this.now();
     let progress: AudienceCalculation = { ...started, phase: 'query', percent: 0 };
@@ -118,7 +118,7 @@ export class StandardCalculations {
       void store.putCalculation(progress).catch((error: unknown) => logger.warn({ err: error }, 'a standard audience calculation progress was not written'));
     };
     const members: Mpid[] = [];
-    const counts: SelectionCounts = await events.selectUsers(
+    const counts: SelectionCounts = await history.selectUsers(
       await selectionOf(store, audience, at),
       async (chunk) => void members.push(...chunk),
       onProgress,
@@ -162,13 +162,13 @@ const MEANINGFUL_MEMBERS = 10;
  */
 export async function estimateSize(
   store: Pick<AudienceStore, 'members'>,
-  events: Pick<EventStore, 'selectUsers' | 'userCount'>,
+  stores: { history: Pick<AudienceHistory, 'selectUsers'>; events: Pick<EventStore, 'userCount'> },
   audience: Audience,
   nowMs: number,
 ): Promise<SizeEstimate> {
-  const users = await events.userCount(audience.workspaceId);
+  const users = await stores.events.userCount(audience.workspaceId);
   const percent = users <= EXACT_UP_TO ? 100 : SAMPLE_PERCENT;
-  const counts = await events.selectUsers(await selectionOf(store, audience, nowMs, percent), async () => undefined);
+  const counts = await stores.history.selectUsers(await selectionOf(store, audience, nowMs, percent), async () => undefined);
   const size = counts.users === 0 ? 0 : Math.round((counts.members * users) / counts.users);
   return {
     audience_id: audience.id,

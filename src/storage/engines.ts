@@ -31,6 +31,8 @@ interface Opening {
   config: StorageConfig;
   role: StorageRole;
   files: ReturnType<typeof dataFiles>;
+  /** Another kind of the same storage (opened once), for a kind one engine serves beside another. */
+  open: <K extends keyof StoreKinds>(kind: K) => Promise<StoreKinds[K]>;
 }
 
 // A `Checkpointer` thread checkpoints the SQLite files, so no connection does it on commit.
@@ -43,6 +45,11 @@ const ADAPTERS: { [K in keyof StoreKinds]: (o: Opening) => StoreKinds[K] | Promi
     // DuckDB allows one process, and Quanta one connection, per file: the processor's.
     if (role === 'app') throw new Error('the event store is opened by the processor thread only; read it through its calls (events.*)');
     return DuckDbEventStore.open(files.events, config.eventStore);
+  },
+  // The event store's DuckDB file answers the audiences' history queries; closed with the event store.
+  audienceHistory: async ({ open }) => {
+    const events = (await open('events')) as DuckDbEventStore;
+    return { selectUsers: (...args) => events.selectUsers(...args), close: async () => undefined };
   },
   // The processor thread reads and commits the log; only the app thread and the CLI append.
   log: ({ config, role, files }) => new SqliteEventLog({ file: files.log, partitions: config.log.partitions, appends: role !== 'processor', ...noAuto }),
@@ -75,7 +82,7 @@ export function openStorage(config: StorageConfig, role: StorageRole): Storage {
     for (const file of [files.log, files.state]) openSqlite(file).close();
     checkpointer = new Checkpointer([files.log, files.state]);
   };
-  return {
+  const storage: Storage = {
     role,
     kinds: () => [...STORE_KINDS],
     opened: () => ({ ...opened }),
@@ -84,7 +91,7 @@ export function openStorage(config: StorageConfig, role: StorageRole): Storage {
       if (!store) {
         store = (async () => {
           const adapter = ADAPTERS[kind] as (o: Opening) => StoreKinds[K] | Promise<StoreKinds[K]>;
-          const made = await adapter({ config, role, files });
+          const made = await adapter({ config, role, files, open: (k) => storage.open(k) });
           opened[kind] = made;
           order.push(kind);
           if (kind !== 'events') startCheckpoints();
@@ -110,4 +117,5 @@ export function openStorage(config: StorageConfig, role: StorageRole): Storage {
       if (failures.length > 0) throw new AggregateError(failures, `closing the stores failed: ${failures.map(String).join('; ')}`);
     },
   };
+  return storage;
 }

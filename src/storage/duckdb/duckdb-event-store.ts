@@ -4,7 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CalculatedValueRow, DataFieldMatch, EventFilter, EventScan, EventStore, EventTally, ScannedEvent, StoredEvent } from '../../analytics/event-store.ts';
-import type { AudienceSelection, SelectionCounts } from '../../audiences/history-selection.ts';
+import type { AudienceHistory, AudienceSelection, SelectionCounts } from '../../audiences/history-selection.ts';
 import type { LogRecord } from '../../model/envelope.ts';
 import { inputId, type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
 import type { Environment, EventType } from '../../model/event-types.ts';
@@ -17,9 +17,10 @@ import { audienceSql, NAMED_MEMBERS_TABLE } from './audience-sql.ts';
  * its records as one NDJSON file and has DuckDB read it into rows (`read_ndjson`): DuckDB builds
  * the rows in C++, on its own thread, off the event loop, several times faster than appending
  * value by value from JS.
- * Writes and reads use separate connections (a connection runs one statement at a time).
+ * Writes and reads use separate connections (a connection runs one statement at a time). It is
+ * also the audiences' history ({@link AudienceHistory}: a definition compiled to one query).
  */
-export class DuckDbEventStore implements EventStore {
+export class DuckDbEventStore implements EventStore, AudienceHistory {
   private seq = 0;
   private valuesWriter: DuckDBConnection | undefined;
   private valuesPut: Promise<void> = Promise.resolve();
