@@ -29,6 +29,9 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** The longest a partition loop keeps the event loop before letting requests in. */
 const YIELD_AFTER_MS = 5;
 
+/** The most records a partition runs ahead of its flush in flight (then it waits for the flush). */
+const MAX_UNFLUSHED = 4000;
+
 /**
  * Consumes the event log: one loop per partition, each running every record through the stages
  * in order, then flushing the stages and committing the partition's offset. A crash between the
@@ -92,12 +95,44 @@ export class Processor {
     for (let p = 0; p < this.deps.log.partitionCount; p++) await this.deps.log.commit(this.consumer, p, 0);
   }
 
+  /**
+   * One partition's loop. A flush (and the commit after it) runs while the loop goes on running
+   * the next records: records are not held up by the flush of those before them (the event
+   * store's append, which a DuckDB checkpoint can make last a second, a write behind). One flush
+   * at a time per partition; the next starts once it is done and covers every record run
+   * meanwhile, at most {@link MAX_UNFLUSHED} of them (then the loop waits). Stages see records
+   * run while a flush is in progress already (other partitions'), and a commit never passes a
+   * record run after its flush started.
+   */
   private async loop(partition: number): Promise<void> {
     const { log } = this.deps;
     let offset = await log.committed(this.consumer, partition);
+    let inFlight: Promise<void> | undefined;
+    let flushing = false;
+    /** Records run since the last flush started. */
+    let unflushed = 0;
+    const flushThenCommit = (upTo: number) => {
+      unflushed = 0;
+      flushing = true;
+      inFlight = (async () => {
+        try {
+          await this.flushStages();
+          await log.commit(this.consumer, partition, upTo);
+        } finally {
+          flushing = false;
+        }
+      })();
+      // Handled where it is awaited (the loop's next turn); marked so that a failure waits for it.
+      inFlight.catch(() => undefined);
+    };
     while (this.running) {
       const records = await log.read(partition, offset, this.readLimit);
       if (records.length === 0) {
+        await inFlight;
+        if (unflushed > 0) {
+          flushThenCommit(offset);
+          continue;
+        }
         await this.idle(partition);
         continue;
       }
@@ -111,9 +146,16 @@ export class Processor {
           turn = performance.now();
         }
       }
-      await this.flushStages();
       offset = records[records.length - 1]!.offset;
-      await log.commit(this.consumer, partition, offset);
+      unflushed += records.length;
+      if (flushing && unflushed < MAX_UNFLUSHED) continue;
+      await inFlight;
+      flushThenCommit(offset);
+    }
+    await inFlight;
+    if (unflushed > 0) {
+      flushThenCommit(offset);
+      await inFlight;
     }
   }
 

@@ -260,16 +260,18 @@ describe('crash recovery: kill -9 under load', () => {
     }
     expect(counts, 'each client\'s calculated count of its acknowledged batches').toEqual(expected);
 
-    // The audience: each client with 5 acknowledged batches was added once, and is a member; the others were never added.
+    const stopped = await second.stop();
+    expect(stopped, second.output()).toEqual({ code: 0, signal: null });
+
+    // The audience, read once the stop has written what the stage holds (it writes behind, here
+    // only at a stop): each client with 5 acknowledged batches was added once, and is a member;
+    // the others were never added. Decisions before the kill were counted again from the log.
     const audiences = readAudiences(dataDir);
     const qualifying = [...perClient].filter(([, n]) => n >= AUDIENCE_BATCHES).map(([client]) => mpidOf.get(client)!).sort();
     expect(qualifying.length, 'some clients sent enough batches to join the audience').toBeGreaterThan(0);
     expect(audiences.changes.filter((c) => c.change === 'removed'), 'no client left the audience').toEqual([]);
     expect(audiences.changes.map((c) => c.mpid).sort(), 'one added change per qualifying client').toEqual(qualifying);
     expect(audiences.members.map((m) => m.mpid).sort(), 'the qualifying clients are members').toEqual(qualifying);
-
-    const stopped = await second.stop();
-    expect(stopped, second.output()).toEqual({ code: 0, signal: null });
 
     // 5. The stores, read directly.
     const log = readLog(dataDir);
