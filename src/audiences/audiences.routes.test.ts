@@ -370,6 +370,8 @@ describe('Audiences API: activation', () => {
   it('shows the calculation the processor records for the current revision', async () => {
     const a = await create({ name: uniqueName(), definition: gold });
     await call('POST', `${BASE}/${a.id}/activation`);
+    // Written once the processor's own calculation is done, so that it never overwrites this one.
+    await expect.poll(async () => ((await call('GET', `${BASE}/${a.id}/activation`)).json() as { calculation: Json }).calculation.status, { timeout: 15_000 }).toBe('calculated');
     const ws = workspaceId(1);
     const started = Date.UTC(2026, 0, 6, 8, 5);
     await q.stores.audiences.putCalculation({ workspaceId: ws, id: a.id, revision: 1, status: 'calculated', handover: { 0: 5 }, phase: 'users', cursor: null, usersDone: 40, usersTotal: 40, startedAtMs: started, completedAtMs: started + 60_000 });
