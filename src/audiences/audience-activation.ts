@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { EventStore } from '../analytics/event-store.ts';
 import type { Mpid } from '../kernel/ids.ts';
-import { Poller } from '../kernel/poller.ts';
+import { PollingJob } from '../kernel/poller.ts';
 import { committedPast } from '../model/handover.ts';
 import type { EventType } from '../model/event-types.ts';
 import type { Audience, AudienceCalculation, AudienceStore, EventTrack } from './audience-store.ts';
@@ -35,27 +35,12 @@ export interface AudienceActivationDeps {
  *    identities of their latest batch, the profile and the calculated values: the revision's
  *    first members. The revision is then `calculated`, and decided live from then on.
  */
-export class AudienceActivation {
-  private readonly poller: Poller;
-
+export class AudienceActivation extends PollingJob {
   constructor(private readonly deps: AudienceActivationDeps) {
-    this.poller = new Poller(() => this.calculateReady(), deps.intervalMs ?? 500);
+    super(deps.intervalMs ?? 500);
   }
 
-  start(): void {
-    this.poller.start();
-  }
-
-  stop(): Promise<void> {
-    return this.poller.stop();
-  }
-
-  /** Calculates every revision that is ready; resolves when done. */
-  runDue(): Promise<void> {
-    return this.poller.run();
-  }
-
-  private async calculateReady(): Promise<void> {
+  protected async runOnce(): Promise<void> {
     try {
       // The revisions the stage has met and not yet seen calculated (it reloads the definitions).
       for (const audience of this.deps.stage.awaitingCalculation()) {

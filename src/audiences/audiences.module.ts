@@ -79,13 +79,8 @@ export const audiences: Capability = {
     }
     // A nudge, not state: without it a calculation starts at its next look, within a second.
     ctx.expose('audiences.activated', async () => void Promise.all([activation.runDue(), standard.runDue()]));
-    // Real-time memberships are written behind: the Profile API asks the processor, which holds the
-    // latest; a standard audience's are written when it is calculated.
-    ctx.expose('audiences.memberships', async (ws, mpid) => {
-      const standardOnes = [];
-      for (const m of await store.membershipsOf(ws, mpid)) if ((await store.get(ws, m.audienceId))?.kind === 'standard') standardOnes.push(m);
-      return [...(await stage.membershipsOf(ws, mpid)), ...standardOnes].sort((a, b) => a.audienceId - b.audienceId);
-    });
+    // Real-time memberships are written behind: the Profile API asks the processor, which holds the latest.
+    ctx.expose('audiences.memberships', (ws, mpid) => stage.membershipsOf(ws, mpid));
     ctx.expose('audiences.estimate', async (ws, id) => {
       const audience = await store.get(ws, id);
       return audience && estimateSize(store, { history, events }, audience, Date.now());

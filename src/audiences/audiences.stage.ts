@@ -49,7 +49,7 @@ export interface AudiencesStage extends Stage {
   addHistory(audience: Audience, users: readonly HistoryOfUser[], progress: AudienceCalculation): Promise<void>;
   /** The active revisions the stage has met whose calculation from history is not done: what `AudienceActivation` runs. */
   awaitingCalculation(): Audience[];
-  /** A user's current memberships, with the audiences' names (what the Profile API shows). */
+  /** A user's current memberships, real-time (held here, written behind) and standard (the store's), with the audiences' names. */
   membershipsOf(ws: WorkspaceId, mpid: Mpid): Promise<{ audienceId: number; name: string; addedAtMs: number }[]>;
   /** Decides every audience for these users (their latest identities filled in) and writes them with the progress. */
   decideUsers(ws: WorkspaceId, users: readonly { mpid: Mpid; identities: Record<string, string> }[], progress: AudienceCalculation): Promise<void>;
@@ -369,10 +369,14 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
     async membershipsOf(ws, mpid) {
       const user = await userOf(ws, mpid);
       const audiences = registry.of(ws);
-      return Object.entries(user.memberships).flatMap(([id, addedAtMs]) => {
+      const live = Object.entries(user.memberships).flatMap(([id, addedAtMs]) => {
         const audience = audiences.byId.get(Number(id));
         return audience ? [{ audienceId: audience.id, name: audience.name, addedAtMs }] : [];
       });
+      // The store's, of audiences that are not active real-time ones: standard audiences, whose
+      // members are written when they are calculated (the store's real-time rows lag the stage's).
+      const standard = (await store.membershipsOf(ws, mpid)).filter((m) => !audiences.byId.has(m.audienceId));
+      return [...live, ...standard].sort((a, b) => a.audienceId - b.audienceId);
     },
     async runDue(limit = 1000) {
       let due = 0;

@@ -73,7 +73,8 @@ export function testCondition(condition: Pick<Condition, 'operator' | 'value'>, 
   }
 }
 
-const textOf = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+/** A value as text: a string as itself, a number or boolean as JavaScript writes it, anything else as JSON. */
+export const textOf = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
 
 /** Equal as numbers when both are numbers (or numeric strings), else as text, ignoring case. */
 function equals(value: unknown, wanted: ConditionValue | null): boolean {

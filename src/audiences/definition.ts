@@ -83,6 +83,18 @@ export type IdentityOperator = (typeof IDENTITY_OPERATORS)[number];
 export const DEVICE_FIELDS = ['platform', 'os_version', 'brand', 'model', 'carrier'] as const;
 export type DeviceField = (typeof DEVICE_FIELDS)[number];
 
+/** Where a device criterion's field is in the JSON reference's `device_info`: the first of these keys with a value. */
+export const DEVICE_INFO_KEYS: Readonly<Record<DeviceField, readonly string[]>> = {
+  platform: ['platform'],
+  os_version: ['os_version'],
+  brand: ['brand', 'device_manufacturer'],
+  model: ['device_model', 'product'],
+  carrier: ['network_carrier'],
+};
+
+/** "Remove from wishlist" has two spellings; a criterion naming either matches both. */
+export const WISHLIST_ACTIONS: readonly string[] = ['remove_from_wishlist', 'remove_from_wish_list'];
+
 /** When the user was first seen: within the last N units, on or after a day, before a day. */
 export interface FirstSeenCriterion {
   readonly withinMs: number | null;

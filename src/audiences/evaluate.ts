@@ -1,7 +1,7 @@
 import type { Profile } from '../profiles/profile.ts';
 import type { EventTrack } from './audience-store.ts';
 import { patternOf, testCondition } from './conditions.ts';
-import type { AudienceNode, DeviceField, EventCriterion } from './definition.ts';
+import { type AudienceNode, DEVICE_INFO_KEYS, type DeviceField, type EventCriterion } from './definition.ts';
 import { valueNamed } from './event-tracks.ts';
 
 /** What a user's membership is decided on. */
@@ -92,19 +92,11 @@ function holds(node: AudienceNode, facts: UserFacts): boolean {
 
 const consentedOf = (state: unknown): boolean => typeof state === 'object' && state !== null && (state as { consented?: unknown }).consented === true;
 
-/** A device criterion's field in the JSON reference's `device_info`. */
+/** A device criterion's field in the JSON reference's `device_info` ({@link DEVICE_INFO_KEYS}). */
 function deviceField(info: Readonly<Record<string, unknown>> | null | undefined, field: DeviceField): unknown {
   if (!info) return undefined;
-  switch (field) {
-    case 'brand':
-      return info.brand ?? info.device_manufacturer;
-    case 'model':
-      return info.device_model ?? info.product;
-    case 'carrier':
-      return info.network_carrier;
-    default:
-      return info[field];
-  }
+  for (const key of DEVICE_INFO_KEYS[field]) if (info[key] !== undefined && info[key] !== null) return info[key];
+  return undefined;
 }
 
 /**

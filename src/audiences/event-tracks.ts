@@ -2,7 +2,7 @@ import { eventNameOf } from '../analytics/event-row.ts';
 import type { Batch, BatchEvent } from '../model/batch.ts';
 import type { EventTrack } from './audience-store.ts';
 import { testCondition } from './conditions.ts';
-import { type AudienceNode, type EventCriterion, leavesOf } from './definition.ts';
+import { type AudienceNode, type EventCriterion, leavesOf, WISHLIST_ACTIONS } from './definition.ts';
 
 /**
  * What the audiences stage keeps of a user's events: per event criterion of each audience revision
@@ -130,10 +130,9 @@ export function matchesCriterion(c: EventCriterion, event: BatchEvent): boolean 
   return c.attributes.every((condition) => testCondition(condition, valueNamed(attributes, condition.name ?? '')));
 }
 
-/** "Remove from wishlist" has two spellings. */
+/** The action wanted, in either spelling of "remove from wishlist". */
 function sameAction(action: unknown, wanted: string): boolean {
-  const wishlist = ['remove_from_wishlist', 'remove_from_wish_list'];
-  return action === wanted || (wishlist.includes(wanted) && wishlist.includes(action as string));
+  return action === wanted || (WISHLIST_ACTIONS.includes(wanted) && WISHLIST_ACTIONS.includes(action as string));
 }
 
 /** A named value of a bag: exactly, else ignoring case. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { EventStore } from '../analytics/event-store.ts';
 import type { Mpid } from '../kernel/ids.ts';
-import { Poller } from '../kernel/poller.ts';
+import { PollingJob } from '../kernel/poller.ts';
 import { type Audience, type AudienceCalculation, type AudienceStore, type DateRange, startedCalculation } from './audience-store.ts';
 import { audiencesNamed } from './definition.ts';
 import type { AudienceHistory, AudienceSelection, SelectionCounts } from './history-selection.ts';
@@ -61,32 +61,23 @@ export async function selectionOf(store: Pick<AudienceStore, 'members'>, audienc
  * `calculated`. It is not kept current: activating it again calculates it again. A calculation
  * the process stopped in is run again from the start: it writes nothing until it is done.
  */
-export class StandardCalculations {
-  private readonly poller: Poller;
+export class StandardCalculations extends PollingJob {
   private readonly now: () => number;
   /** The store's revision at the last look: definitions (and so activations) change it. */
   private seen: number | undefined;
 
   constructor(private readonly deps: StandardCalculationsDeps) {
+    super(deps.intervalMs ?? 1000);
     this.now = deps.now ?? Date.now;
-    this.poller = new Poller(() => this.calculatePending(), deps.intervalMs ?? 1000);
-  }
-
-  start(): void {
-    this.poller.start();
-  }
-
-  stop(): Promise<void> {
-    return this.poller.stop();
   }
 
   /** Looks again whatever the store's revision (after a replay reset the calculations); resolves when done. */
-  runDue(): Promise<void> {
+  override runDue(): Promise<void> {
     this.seen = undefined;
-    return this.poller.run();
+    return super.runDue();
   }
 
-  private async calculatePending(): Promise<void> {
+  protected async runOnce(): Promise<void> {
     try {
       const revision = await this.deps.store.revision();
       if (revision === this.seen) return;

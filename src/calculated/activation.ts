@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Poller } from '../kernel/poller.ts';
+import { PollingJob } from '../kernel/poller.ts';
 import { committedPast } from '../model/handover.ts';
 import type { EventStore } from '../analytics/event-store.ts';
 import type { Mpid } from '../kernel/ids.ts';
@@ -31,28 +31,12 @@ export interface ActivationDeps {
  * transactions of `usersPerWrite` users, then the users' values in the event store. A computation interrupted by a crash resumes after the
  * last user written (`cursor`); what it writes replaces, so writing a user again is harmless.
  */
-export class Activation {
-  private readonly poller: Poller;
-
+export class Activation extends PollingJob {
   constructor(private readonly deps: ActivationDeps) {
-    this.poller = new Poller(() => this.calculateReady(), deps.intervalMs ?? 500);
+    super(deps.intervalMs ?? 500);
   }
 
-  /** Looks for work every `intervalMs` until stopped. */
-  start(): void {
-    this.poller.start();
-  }
-
-  stop(): Promise<void> {
-    return this.poller.stop();
-  }
-
-  /** Computes every revision that is ready; resolves when done (one run at a time). */
-  runDue(): Promise<void> {
-    return this.poller.run();
-  }
-
-  private async calculateReady(): Promise<void> {
+  protected async runOnce(): Promise<void> {
     try {
       await this.deps.engine.refresh();
       await this.deps.engine.adopted();

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Poller } from '../kernel/poller.ts';
+import { PollingJob } from '../kernel/poller.ts';
 import type { EventStore } from '../analytics/event-store.ts';
 import type { AliasRegistry } from './aliasing.ts';
 import type { AliasRecord } from './identity-store.ts';
@@ -19,27 +19,12 @@ export interface AliasWorkerDeps {
  * events in the request's time range to the destination. A request that fails is retried on
  * the next poll; the event copy never copies copies, and a completed request is not run again.
  */
-export class AliasWorker {
-  private readonly poller: Poller;
-
+export class AliasWorker extends PollingJob {
   constructor(private readonly deps: AliasWorkerDeps) {
-    this.poller = new Poller(() => this.applyDue(), deps.pollMs ?? 1000);
+    super(deps.pollMs ?? 1000);
   }
 
-  start(): void {
-    this.poller.start();
-  }
-
-  stop(): Promise<void> {
-    return this.poller.stop();
-  }
-
-  /** Applies every due request; resolves when they are settled. */
-  runDue(): Promise<void> {
-    return this.poller.run();
-  }
-
-  private async applyDue(): Promise<void> {
+  protected async runOnce(): Promise<void> {
     for (const alias of this.deps.registry.due()) {
       try {
         const status = await this.deps.registry.settle(alias, () => this.apply(alias));

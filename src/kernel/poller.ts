@@ -35,3 +35,38 @@ export class Poller {
     await this.running;
   }
 }
+
+/**
+ * Background work on a {@link Poller}, as a class: `start` / `stop` / `runDue` for the runtime,
+ * `runOnce` (one look for work, handling its own errors) for the subclass.
+ *
+ * @example
+ *   class AliasWorker extends PollingJob {
+ *     constructor() { super(1000); }
+ *     protected async runOnce() { await applyDueRequests(); }
+ *   }
+ */
+export abstract class PollingJob {
+  private readonly poller: Poller;
+
+  protected constructor(intervalMs: number) {
+    this.poller = new Poller(() => this.runOnce(), intervalMs);
+  }
+
+  /** Looks for work every `intervalMs` until stopped. */
+  start(): void {
+    this.poller.start();
+  }
+
+  /** Waits for the run in progress. */
+  stop(): Promise<void> {
+    return this.poller.stop();
+  }
+
+  /** Looks for work now (after any run in progress); resolves when that run is done. */
+  runDue(): Promise<void> {
+    return this.poller.run();
+  }
+
+  protected abstract runOnce(): Promise<void>;
+}

@@ -1,5 +1,5 @@
-import { dayOf, numberOf } from '../../audiences/conditions.ts';
-import type { AudienceNode, Condition, ConditionValue, DeviceField, EventCriterion } from '../../audiences/definition.ts';
+import { dayOf, numberOf, textOf as textOfWanted } from '../../audiences/conditions.ts';
+import { type AudienceNode, type Condition, type ConditionValue, DEVICE_INFO_KEYS, type EventCriterion, WISHLIST_ACTIONS } from '../../audiences/definition.ts';
 import type { AudienceSelection } from '../../audiences/history-selection.ts';
 
 /**
@@ -88,20 +88,18 @@ const present = (v: string) => `(${textOf(v)} IS NOT NULL)`;
 const listOf = (v: string) => `(CASE WHEN json_type(${v}) = 'ARRAY' THEN from_json(${v}, '["JSON"]') ELSE [${v}] END)`;
 const any = (v: string, test: (e: string) => string) => `coalesce(list_bool_or(list_transform(${listOf(v)}, e -> ${test('e')})), false)`;
 
-const textOfWanted = (w: string | number | boolean) => (typeof w === 'string' ? w : String(w));
-
 /** `equals`: as numbers when both are, else as text ignoring case. */
 function equalsSql(v: string, wanted: ConditionValue | null): string {
   if (wanted === null || Array.isArray(wanted)) return 'false';
   const n = numberOf(wanted);
   if (n !== undefined) return `coalesce(${numberSql(v)} = ${num(n)}, false)`;
-  return `coalesce(lower(${textOf(v)}) = lower(${text(textOfWanted(wanted as string | boolean))}), false)`;
+  return `coalesce(lower(${textOf(v)}) = lower(${text(textOfWanted(wanted))}), false)`;
 }
 
 /** `contains`: a list when one element does, else the value's text ignoring case. */
 function containsSql(v: string, wanted: ConditionValue | null): string {
   if (wanted === null || Array.isArray(wanted)) return 'false';
-  const needle = `lower(${text(textOfWanted(wanted as string | number | boolean))})`;
+  const needle = `lower(${text(textOfWanted(wanted))})`;
   return `(CASE WHEN json_type(${v}) = 'ARRAY' THEN ${any(v, (e) => `contains(lower(${textOf(e)}), ${needle})`)}
     ELSE coalesce(contains(lower(${textOf(v)}), ${needle}), false) END)`;
 }
@@ -183,18 +181,6 @@ function betweenSql(v: string, wanted: ConditionValue | null): string {
   return `(CASE WHEN ${numberSql(v)} IS NOT NULL THEN coalesce(${numberSql(v)} BETWEEN ${num(lo)} AND ${num(hi)}, false) ELSE ${dates} END)`;
 }
 
-/** A device criterion's field, as `deviceField` (`audiences/evaluate.ts`) reads `device_info`: the first of these keys with a value. */
-const DEVICE_KEYS: Record<DeviceField, readonly string[]> = {
-  platform: ['platform'],
-  os_version: ['os_version'],
-  brand: ['brand', 'device_manufacturer'],
-  model: ['device_model', 'product'],
-  carrier: ['network_carrier'],
-};
-
-/** "Remove from wishlist" has two spellings (`sameAction`). */
-const WISHLIST = ['remove_from_wishlist', 'remove_from_wish_list'];
-
 /** Walks a definition: each criterion's SQL, and the counts and facts the query's parts must compute for it. */
 class Compiler {
   readonly events: { type: string; sql: string }[] = [];
@@ -240,7 +226,7 @@ class Compiler {
       return `coalesce(${tests.length === 0 ? 'true' : tests.join(' AND ')}, false)`;
     }
     if ('device' in n) {
-      const keys = DEVICE_KEYS[n.device.field];
+      const keys = DEVICE_INFO_KEYS[n.device.field];
       const values = keys.map((k) => this.fact(exactly('device_info', k)));
       // `??`: the first key whose value is not null.
       const value = `coalesce(${values.map((v) => `CASE WHEN json_type(${v}) <> 'NULL' THEN ${v} END`).join(', ')})`;
@@ -303,7 +289,7 @@ class Compiler {
     const matches = [...selector];
     if (c.custom_event_type !== null && c.event_type !== 'custom_event') matches.push(`${selected("json_extract_string(data, '/custom_event_type')")} = ${text(c.custom_event_type)}`);
     if (c.product_action !== null) {
-      const actions = WISHLIST.includes(c.product_action) ? WISHLIST : [c.product_action];
+      const actions = WISHLIST_ACTIONS.includes(c.product_action) ? WISHLIST_ACTIONS : [c.product_action];
       const action = this.rowValue(`CASE WHEN event_type = ${text(c.event_type)} THEN json_extract_string(data, '/product_action/action') END`);
       matches.push(`${action} IN (${actions.map(text).join(', ')})`);
     }

@@ -256,7 +256,15 @@ const REPLACE_MEMBERS = {
 
 /** The store's statements, prepared once. */
 function prepare(db: Sqlite) {
+  // The connection's own scratch table for `replaceMembers` (TEMP: never in the file).
+  db.exec('CREATE TEMP TABLE IF NOT EXISTS au_selected (mpid_num INTEGER PRIMARY KEY, mpid TEXT NOT NULL)');
   return {
+    select: db.prepare('INSERT OR IGNORE INTO au_selected (mpid_num, mpid) VALUES (?, ?)'),
+    unselect: db.prepare('DELETE FROM au_selected'),
+    removed: db.prepare(REPLACE_MEMBERS.removed),
+    dropped: db.prepare(REPLACE_MEMBERS.dropped),
+    added: db.prepare(REPLACE_MEMBERS.added),
+    joined: db.prepare(REPLACE_MEMBERS.joined),
     insert: db.prepare('INSERT OR IGNORE INTO au_audiences (workspace_id, name_key, doc) VALUES (?, ?, ?)'),
     setDoc: db.prepare('UPDATE au_audiences SET doc = ? WHERE id = ?'),
     update: db.prepare('UPDATE OR IGNORE au_audiences SET name_key = ?, doc = ? WHERE workspace_id = ? AND id = ?'),
@@ -370,15 +378,10 @@ function transactions(db: Sqlite, s: Statements) {
     }),
     replaceMembers: db.transaction((ws: WorkspaceId, id: number, mpids: readonly Mpid[], atMs: number, calculation: AudienceCalculation): boolean => {
       if (s.exists.get(ws, id) === undefined) return false;
-      db.exec('CREATE TEMP TABLE IF NOT EXISTS au_selected (mpid_num INTEGER PRIMARY KEY, mpid TEXT NOT NULL); DELETE FROM au_selected;');
-      const select = db.prepare('INSERT OR IGNORE INTO au_selected (mpid_num, mpid) VALUES (?, ?)');
-      for (const mpid of mpids) select.run(mpidToBigInt(mpid), mpid);
+      for (const mpid of mpids) s.select.run(mpidToBigInt(mpid), mpid);
       const args = { ws, id, atMs };
-      db.prepare(REPLACE_MEMBERS.removed).run(args);
-      db.prepare(REPLACE_MEMBERS.dropped).run(args);
-      db.prepare(REPLACE_MEMBERS.added).run(args);
-      db.prepare(REPLACE_MEMBERS.joined).run(args);
-      db.exec('DELETE FROM au_selected');
+      for (const step of [s.removed, s.dropped, s.added, s.joined]) step.run(args);
+      s.unselect.run();
       s.putCalculation.run(calculation.workspaceId, calculation.id, calculation.revision, JSON.stringify(calculation));
       return true;
     }),
