@@ -97,6 +97,12 @@ pairedCommand('audiences', 'End-to-end throughput with 100 active real-time audi
     await runAudiences({ ...options, plan: false });
   });
 
+pairedCommand('outputs', 'Events delivered to local webhook receivers end to end with 1 and with 5 connections (one to a receiver failing half its requests), vs the same run\'s ingest-only throughput')
+  .action(async (options: IngestOptions) => {
+    const { runOutputs } = await import('./outputs.ts');
+    await runOutputs({ ...options, plan: false });
+  });
+
 program
   .command('standard-audience')
   .description("A standard audience's calculation over stored events vs the hand-written DuckDB query for it (the last part of `audiences`)")

@@ -2,6 +2,7 @@ import { analytics } from './analytics/analytics.module.ts';
 import { audiences } from './audiences/audiences.module.ts';
 import { calculated } from './calculated/calculated.module.ts';
 import { catalog } from './catalog/catalog.module.ts';
+import { connections } from './connections/connections.module.ts';
 import { identity } from './identity/identity.module.ts';
 import { livestream } from './livestream/livestream.module.ts';
 import { ingest } from './pipeline/ingest.module.ts';
@@ -14,7 +15,7 @@ import { sources } from './sources/sources.module.ts';
 /**
  * Quanta's capabilities, one line each. The order matters twice: a capability may use the
  * services of those above it, and the processor runs their stages in this order (data plan,
- * catalog, profile, calculated attributes, audiences, event store, live stream): blocked data
+ * catalog, profile, calculated attributes, audiences, event store, delivery stream, live stream): blocked data
  * never reaches the catalog, audiences decide on the profile and the calculated values the batch
  * made, and the live stream shows what was stored.
  */
@@ -29,5 +30,6 @@ export const CAPABILITIES: readonly Capability[] = [
   calculated,
   audiences,
   analytics,
+  connections,
   livestream,
 ];

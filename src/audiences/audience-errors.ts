@@ -1,7 +1,6 @@
 /** Errors of the Audiences Platform API (Quanta's v2, and mParticle's documented v1 calls). */
 import { defineError, problemList } from '../kernel/errors.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
-import { challenge } from '../platform/platform-errors.ts';
 
 export const AudienceNotFound = defineError('QUANTA_AUDIENCE_NOT_FOUND', {
   status: 404,
@@ -28,15 +27,4 @@ export const AudienceMembersAfterInvalid = defineError('QUANTA_AUDIENCE_AFTER_IN
   message: (after: string) => `Query parameter after must be an MPID (a signed 64-bit integer, not 0), as next_after gives it; not "${after}".`,
 });
 
-/** A v1 call without `accountId` (mParticle answers it with a 401). */
-export const AudienceAccountMissing = defineError('QUANTA_AUDIENCE_ACCOUNT_MISSING', {
-  status: 401,
-  message: () => 'Send the accountId query parameter: the account of the workspace the audiences are in.',
-  headers: challenge('Bearer'),
-});
 
-/** A v1 call whose `accountId` is not the workspace's account. */
-export const AudienceAccountForbidden = defineError('QUANTA_AUDIENCE_ACCOUNT_FORBIDDEN', {
-  status: 403,
-  message: (ws: WorkspaceId, accountId: number) => `Account ${accountId} is not the account of workspace ${ws}.`,
-});

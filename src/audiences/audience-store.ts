@@ -179,6 +179,10 @@ export interface AudienceStore {
   historyOf(ws: WorkspaceId, mpid: Mpid): Promise<StoredMembershipChange[]>;
   /** Changes after `seq`, in order: what audience outputs deliver. */
   changesAfter(seq: number, limit: number): Promise<StoredMembershipChange[]>;
+  /** One audience's changes after `seq`, in order: what an audience connection delivers. */
+  audienceChangesAfter(ws: WorkspaceId, audienceId: number, seq: number, limit: number): Promise<StoredMembershipChange[]>;
+  /** The seq of the last change written (0 before any). */
+  lastChangeSeq(): Promise<number>;
 
   eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<void>;
   reset(): Promise<void>;

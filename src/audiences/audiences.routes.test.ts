@@ -534,7 +534,7 @@ describe('Platform API v1: audiences', () => {
   it('checks accountId: 401 without it, 400 malformed, 403 when not the workspace\'s account', async () => {
     const missing = await call('GET', '/v1/audiences');
     expect(missing.statusCode).toBe(401);
-    expect(missing.headers['x-quanta-error-code']).toBe('QUANTA_AUDIENCE_ACCOUNT_MISSING');
+    expect(missing.headers['x-quanta-error-code']).toBe('QUANTA_PLATFORM_ACCOUNT_MISSING');
     expect((await call('GET', '/v1/audiences?accountId=abc')).statusCode).toBe(400);
     const wrong = await call('GET', '/v1/audiences?accountId=2');
     expect(wrong.statusCode).toBe(403);

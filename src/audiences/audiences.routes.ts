@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WorkspaceId } from '../kernel/ids.ts';
 import { callerOf } from '../server/tenant-scope.ts';
-import { AudienceAccountForbidden, AudienceAccountMissing } from './audience-errors.ts';
+import { v1Workspace } from '../platform/platform-errors.ts';
 import type { AudienceService } from './audience-service.ts';
 import {
   accountQuery,
@@ -186,11 +186,7 @@ export async function audienceV1Routes(app: FastifyInstance, deps: AudienceV1Rou
   const { audiences, accountOf, workspacesOf } = deps;
   /** The caller's workspace, once `accountId` is found to be its account. */
   const workspaceOf = (request: FastifyRequest<{ Querystring: { accountId?: number } }>): WorkspaceId => {
-    const { ws } = caller(request);
-    const { accountId } = request.query;
-    if (accountId === undefined) throw new AudienceAccountMissing();
-    if (accountOf(ws) !== accountId) throw new AudienceAccountForbidden(ws, accountId);
-    return ws;
+    return v1Workspace(caller(request).ws, request.query.accountId, accountOf);
   };
   const listed = async (reply: FastifyReply, workspaces: readonly WorkspaceId[]) =>
     send(reply, { data: (await Promise.all(workspaces.map((ws) => audiences.accountList(ws)))).flat(), dataType: 'audience', errors: [] });

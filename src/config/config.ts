@@ -29,6 +29,8 @@ export interface Config {
   calculated: { retentionDays: number; maxActive: number; writeEveryMs: number };
   /** How often the audiences stage writes users' states, memberships and changes (ms; at most). */
   audiences: { writeEveryMs: number };
+  /** Connections: how each delivers (see src/connections/ARCHITECTURE.md). */
+  delivery: { retryBudgetMs: number; retryBaseMs: number; timeoutMs: number; retentionMs: number; concurrency: number; chunkSize: number };
 }
 
 export class ConfigError extends Error {}
@@ -105,6 +107,14 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       writeEveryMs: int(env, 'QUANTA_CA_WRITE_MS', 30_000, 0, 600_000),
     },
     audiences: { writeEveryMs: int(env, 'QUANTA_AUDIENCE_WRITE_MS', 5000, 0, 600_000) },
+    delivery: {
+      retryBudgetMs: int(env, 'QUANTA_DELIVERY_RETRY_MS', 3_600_000, 0, 7 * 24 * 3_600_000),
+      retryBaseMs: int(env, 'QUANTA_DELIVERY_RETRY_BASE_MS', 1000, 1, 600_000),
+      timeoutMs: int(env, 'QUANTA_DELIVERY_TIMEOUT_MS', 10_000, 1, 600_000),
+      retentionMs: int(env, 'QUANTA_STREAM_RETENTION_HOURS', 168, 1, 24 * 365) * 3_600_000,
+      concurrency: int(env, 'QUANTA_DELIVERY_CONCURRENCY', 16, 1, 1024),
+      chunkSize: 500,
+    },
   };
   return Object.freeze(config);
 }

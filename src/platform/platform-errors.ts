@@ -90,3 +90,26 @@ export const TenantMismatch = defineError('QUANTA_AUTH_TENANT_MISMATCH', {
   status: 403,
   message: (ws: WorkspaceId, orgId: number, accountId: number) => `Workspace ${ws} is not in org ${orgId} and account ${accountId}.`,
 });
+
+/** A Platform API v1 call without `accountId` (mParticle answers it with a 401). */
+export const AccountMissing = defineError('QUANTA_PLATFORM_ACCOUNT_MISSING', {
+  status: 401,
+  message: () => 'Send the accountId query parameter: the account of the workspace you call for.',
+  headers: challenge('Bearer'),
+});
+
+/** A Platform API v1 call whose `accountId` is not the workspace's account. */
+export const AccountForbidden = defineError('QUANTA_PLATFORM_ACCOUNT_FORBIDDEN', {
+  status: 403,
+  message: (ws: WorkspaceId, accountId: number) => `Account ${accountId} is not the account of workspace ${ws}.`,
+});
+
+/**
+ * The workspace a Platform API v1 call is for, once its `accountId` is found to be that
+ * workspace's account (the path's workspace, else the API client's default one).
+ */
+export function v1Workspace(ws: WorkspaceId, accountId: number | undefined, accountOf: (ws: WorkspaceId) => number | undefined): WorkspaceId {
+  if (accountId === undefined) throw new AccountMissing();
+  if (accountOf(ws) !== accountId) throw new AccountForbidden(ws, accountId);
+  return ws;
+}

@@ -8,6 +8,8 @@ import { openSqlite } from './sqlite/open.ts';
 import { SqliteAudienceStore } from './sqlite/sqlite-audience-store.ts';
 import { SqliteCalculatedStore } from './sqlite/sqlite-calculated-store.ts';
 import { SqliteCatalogStore } from './sqlite/sqlite-catalog-store.ts';
+import { SqliteConnectionStore } from './sqlite/sqlite-connection-store.ts';
+import { SqliteDeliveryStore } from './sqlite/sqlite-delivery-store.ts';
 import { SqliteEventLog } from './sqlite/sqlite-event-log.ts';
 import { SqliteIdentityStore } from './sqlite/sqlite-identity-store.ts';
 import { SqlitePlanStore } from './sqlite/sqlite-plan-store.ts';
@@ -25,6 +27,7 @@ export const dataFiles = (config: Pick<Config, 'dataDir'>) => ({
   log: join(config.dataDir, 'log.sqlite'),
   state: join(config.dataDir, 'state.sqlite'),
   events: join(config.dataDir, 'events.duckdb'),
+  delivery: join(config.dataDir, 'delivery.sqlite'),
 });
 
 interface Opening {
@@ -61,6 +64,9 @@ const ADAPTERS: { [K in keyof StoreKinds]: (o: Opening) => StoreKinds[K] | Promi
   quality: ({ files }) => new SqliteQualityStore(files.state, noAuto),
   calculated: ({ files }) => new SqliteCalculatedStore(files.state, noAuto),
   audiences: ({ files }) => new SqliteAudienceStore(files.state, noAuto),
+  connections: ({ files }) => new SqliteConnectionStore(files.state, noAuto),
+  // Its own file: the processor's appends and the deliveries' reads never wait on the state file's writers.
+  delivery: ({ files }) => new SqliteDeliveryStore(files.delivery, noAuto),
 };
 
 /** Every kind of store, in the order `quanta migrate` reports them. */
@@ -79,8 +85,9 @@ export function openStorage(config: StorageConfig, role: StorageRole): Storage {
   const startCheckpoints = () => {
     if (checkpointer || role === 'processor') return;
     // Its connections must find the files in WAL mode, so both exist before it starts.
-    for (const file of [files.log, files.state]) openSqlite(file).close();
-    checkpointer = new Checkpointer([files.log, files.state]);
+    const sqliteFiles = [files.log, files.state, files.delivery];
+    for (const file of sqliteFiles) openSqlite(file).close();
+    checkpointer = new Checkpointer(sqliteFiles);
   };
   const storage: Storage = {
     role,

@@ -296,6 +296,11 @@ export function audienceStoreContract(name: string, open: (location: string) => 
           [u1, 'removed', NOW + 5],
           [u4, 'added', NOW + 5],
         ]);
+        // One audience's changes, as an audience connection reads them, and the last seq.
+        expect((await store.audienceChangesAfter(ws, a.id, seq, 100)).map((c) => c.mpid)).toEqual([u2, u1, u4]);
+        expect((await store.audienceChangesAfter(ws, b.id, 0, 100)).map((c) => [c.mpid, c.change])).toEqual([[u1, 'added']]);
+        expect(await store.audienceChangesAfter(other, a.id, 0, 100)).toEqual([]);
+        expect(await store.lastChangeSeq()).toBe((await store.changesAfter(seq, 100)).at(-1)!.seq);
         // Another audience's members are untouched; nobody selected empties it.
         expect(await store.size(ws, b.id)).toBe(1);
         expect(await store.replaceMembers(ws, a.id, [], NOW + 6, calc(3))).toBe(true);

@@ -224,6 +224,14 @@ export class SqliteAudienceStore implements AudienceStore {
     return (this.stmt.changesAfter.all(seq, limit) as ChangeRow[]).map(changeOf);
   }
 
+  async audienceChangesAfter(ws: WorkspaceId, audienceId: number, seq: number, limit: number): Promise<StoredMembershipChange[]> {
+    return (this.stmt.audienceChangesAfter.all(seq, ws, audienceId, limit) as ChangeRow[]).map(changeOf);
+  }
+
+  async lastChangeSeq(): Promise<number> {
+    return (this.stmt.lastChangeSeq.get() as { seq: number | null }).seq ?? 0;
+  }
+
   async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<void> {
     this.tx.eraseUser(ws, mpid);
   }
@@ -319,6 +327,8 @@ function prepare(db: Sqlite) {
     membershipsOf: db.prepare(MEMBERSHIPS_OF_SQL),
     historyOf: db.prepare('SELECT * FROM au_changes WHERE workspace_id = ? AND mpid = ? ORDER BY seq'),
     changesAfter: db.prepare('SELECT * FROM au_changes WHERE seq > ? ORDER BY seq LIMIT ?'),
+    audienceChangesAfter: db.prepare('SELECT * FROM au_changes WHERE seq > ? AND workspace_id = ? AND audience_id = ? ORDER BY seq LIMIT ?'),
+    lastChangeSeq: db.prepare('SELECT max(seq) AS seq FROM au_changes'),
     eraseUser: db.prepare('DELETE FROM au_users WHERE workspace_id = ? AND mpid = ?'),
     eraseMemberships: db.prepare('DELETE FROM au_members WHERE workspace_id = ? AND mpid = ?'),
     eraseHistory: db.prepare('DELETE FROM au_changes WHERE workspace_id = ? AND mpid = ?'),

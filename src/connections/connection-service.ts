@@ -1,0 +1,457 @@
+import { problem } from '../kernel/errors.ts';
+import type { WorkspaceId } from '../kernel/ids.ts';
+import { KeyedQueue } from '../kernel/keyed-queue.ts';
+import { ConnectionNotFound, ConnectionsInUse, ConnectionsInvalid, OutputNotFound, RuleNotFound, ServiceNotFound } from './connection-errors.ts';
+import type { ConnectionConfig, ConnectionEnvironment, ConnectionRecord, ConnectionStore, OutputRecord, RuleRecord } from './connection-store.ts';
+import type { DeadLetter, DeliveryStore } from './delivery-store.ts';
+import { parseFilter } from './forwarding/filter.ts';
+import { parseForwardingRules } from './forwarding/forwarding-rules.ts';
+import { parseSamplingPercent } from './forwarding/sampling.ts';
+import { OUTPUT_KINDS } from './kinds/index.ts';
+import type { OutputKind } from './output.ts';
+import { parseRule } from './rules/rule-definition.ts';
+import { maskedSettings, parseSettings } from './settings.ts';
+import type { Problem } from './stream-batch.ts';
+
+type Bag = Record<string, unknown>;
+const isBag = (v: unknown): v is Bag => v !== null && typeof v === 'object' && !Array.isArray(v);
+const iso = (ms: number) => new Date(ms).toISOString();
+const invalid = (problems: readonly Problem[]) => new ConnectionsInvalid(problems.map(problem));
+
+export const ENVIRONMENTS: readonly ConnectionEnvironment[] = ['production', 'development', 'all'];
+const CONNECTION_FIELDS = ['input_id', 'output_id', 'environment', 'audience_id', 'filter', 'forwarding_rules', 'rules', 'sampling_percent', 'active', 'backfill_from'];
+
+/** What the service needs besides its stores. */
+export interface ConnectionServiceDeps {
+  /** The workspace's inputs, the default (bootstrap) one first. */
+  inputsOf(ws: WorkspaceId): readonly number[];
+  /** Whether the workspace has this audience. */
+  audienceExists(ws: WorkspaceId, id: number): Promise<boolean>;
+  /** An audience's membership changes after a seq (capped at `limit`): what an audience connection has still to send. */
+  audiencePending(ws: WorkspaceId, audienceId: number, afterSeq: number, limit: number): Promise<{ count: number; oldestAtMs: number | null }>;
+  /** A connection, output or rule changed: the deliveries start, stop or restart with it. */
+  onChanged(): void;
+  /** A rule's runs, errors and last errors, as the deliveries counted them. */
+  ruleStatus(id: number): RuleStatus;
+  /** Sends dead letters again (each tried once), answering how many went. */
+  replay(connection: ConnectionRecord, output: OutputRecord, letters: readonly DeadLetter[]): Promise<{ delivered: number; failed: number }>;
+  now?: () => number;
+}
+
+export interface RuleStatus {
+  runs: number;
+  errors: number;
+  timeouts: number;
+  dropped: number;
+  last_errors: { at: string; message: string }[];
+}
+
+/** An output as the API answers it: confidential settings masked. */
+export const outputView = (o: OutputRecord) => ({
+  id: o.id,
+  name: o.name,
+  kind: o.kind,
+  settings: maskedSettings(OUTPUT_KINDS.get(o.kind), o.settings),
+  created_at: iso(o.createdAtMs),
+  updated_at: iso(o.updatedAtMs),
+});
+
+export const connectionView = (c: ConnectionRecord) => ({
+  id: c.id,
+  input_id: c.inputId,
+  output_id: c.outputId,
+  environment: c.environment,
+  audience_id: c.audienceId,
+  filter: c.filter,
+  forwarding_rules: c.forwardingRules,
+  rules: c.rules,
+  sampling_percent: c.samplingPercent,
+  active: c.active,
+  backfill_from: c.backfillFromMs === null ? null : iso(c.backfillFromMs),
+  created_at: iso(c.createdAtMs),
+  updated_at: iso(c.updatedAtMs),
+});
+
+/** A service (output kind) as `GET /v1/services` lists it. */
+export const serviceView = (k: OutputKind) => ({
+  name: k.name,
+  description: k.description,
+  settings: k.settings.map((s) => ({
+    is_required: s.is_required,
+    name: s.name,
+    description: s.description,
+    type: s.type === 'bool' ? 'Bool' : s.type === 'int' ? 'Int' : 'String',
+    ...(s.is_confidential ? { is_confidential: true } : {}),
+    ...(s.default === undefined ? {} : { default_value: s.default }),
+    ...(s.one_of ? { allowed_values: s.one_of } : {}),
+  })),
+  data_type: 'service',
+});
+
+/**
+ * The connections Platform API's rules for outputs, connections and rules, for every caller (the
+ * routes, the CLI): every body checked whole, every problem named by its field's path, nothing
+ * stored when one is found; unknown ids and another workspace's ids are 404s; an output or rule a
+ * connection uses cannot be deleted (409). Writes of one workspace run one at a time, so a check
+ * of what exists sees what the write it allows changes.
+ */
+export class ConnectionService {
+  private readonly writes = new KeyedQueue<WorkspaceId>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: ConnectionStore,
+    private readonly delivery: DeliveryStore,
+    private readonly deps: ConnectionServiceDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  services() {
+    return [...OUTPUT_KINDS.values()].map(serviceView);
+  }
+
+  service(name: string) {
+    const kind = OUTPUT_KINDS.get(name);
+    if (!kind) throw new ServiceNotFound(name, [...OUTPUT_KINDS.keys()]);
+    return serviceView(kind);
+  }
+
+  outputs(ws: WorkspaceId) {
+    return this.store.outputs(ws).map(outputView);
+  }
+
+  output(ws: WorkspaceId, id: number) {
+    return outputView(this.findOutput(ws, id));
+  }
+
+  async createOutput(ws: WorkspaceId, body: unknown) {
+    return this.writes.run(ws, async () => {
+      const { name, kind, settings } = this.parseOutput(body, undefined);
+      return outputView(this.store.createOutput(ws, { name, kind: kind.name, settings }, this.now()));
+    });
+  }
+
+  /** Replaces the name and settings (a masked confidential value sent back keeps the stored one); the kind is fixed. */
+  async updateOutput(ws: WorkspaceId, id: number, body: unknown) {
+    return this.writes.run(ws, async () => {
+      const current = this.findOutput(ws, id);
+      const { name, settings } = this.parseOutput(body, current);
+      const updated = this.store.updateOutput(ws, id, { name, settings }, this.now());
+      this.deps.onChanged();
+      return outputView(updated!);
+    });
+  }
+
+  async deleteOutput(ws: WorkspaceId, id: number): Promise<void> {
+    return this.writes.run(ws, async () => {
+      this.findOutput(ws, id);
+      const users = this.store.connections(ws).filter((c) => c.outputId === id).map((c) => c.id);
+      if (users.length > 0) throw new ConnectionsInUse(`Output ${id}`, users);
+      this.store.deleteOutput(ws, id);
+    });
+  }
+
+  connections(ws: WorkspaceId) {
+    return this.store.connections(ws).map(connectionView);
+  }
+
+  connection(ws: WorkspaceId, id: number) {
+    return connectionView(this.findConnection(ws, id));
+  }
+
+  async createConnection(ws: WorkspaceId, body: unknown) {
+    return this.writes.run(ws, async () => {
+      const config = await this.parseConnection(ws, body, undefined);
+      const created = this.store.createConnection(ws, config, this.now());
+      this.deps.onChanged();
+      return connectionView(created);
+    });
+  }
+
+  /** Changes the fields the body names; the result is checked whole. */
+  async patchConnection(ws: WorkspaceId, id: number, body: unknown) {
+    return this.writes.run(ws, async () => {
+      const current = this.findConnection(ws, id);
+      const config = await this.parseConnection(ws, body, current);
+      const updated = this.store.updateConnection(ws, id, config, this.now());
+      this.deps.onChanged();
+      return connectionView(updated!);
+    });
+  }
+
+  async deleteConnection(ws: WorkspaceId, id: number): Promise<void> {
+    return this.writes.run(ws, async () => {
+      this.findConnection(ws, id);
+      this.store.deleteConnection(ws, id);
+      this.deps.onChanged();
+      await this.delivery.dropConnection(id);
+    });
+  }
+
+  /** `GET .../connections/{id}/status`: what its delivery did and what waits. */
+  async status(ws: WorkspaceId, id: number) {
+    const c = this.findConnection(ws, id);
+    // Read, not created: the delivery creates it where the connection starts (its backfill, say).
+    const cursor = (await this.delivery.peekCursor(id)) ?? {
+      committed: c.audienceId !== null ? -1 : c.backfillFromMs === null ? await this.delivery.endSeq() : await this.delivery.seqBefore(c.backfillFromMs),
+      claimed: 0, sent: 0, filtered: 0, failed: 0, retried: 0, dead_lettered: 0, lastError: null,
+    };
+    const pending =
+      c.audienceId === null
+        ? await this.delivery.pending(ws, cursor.committed)
+        : await this.audiencePending(ws, c.audienceId, cursor.committed);
+    return {
+      connection_id: id,
+      active: c.active,
+      sent: cursor.sent,
+      filtered: cursor.filtered,
+      failed: cursor.failed,
+      retried: cursor.retried,
+      pending: pending.count,
+      dead_lettered: cursor.dead_lettered,
+      oldest_pending_age_seconds: pending.oldestReceivedAtMs === null ? null : Math.max(0, (this.now() - pending.oldestReceivedAtMs) / 1000),
+      last_error: cursor.lastError && { at: iso(cursor.lastError.atMs), message: cursor.lastError.message },
+    };
+  }
+
+  /** An audience connection's pending changes: none are counted before its members are sent (they are then). */
+  private async audiencePending(ws: WorkspaceId, audienceId: number, committed: number) {
+    if (committed < 0) return { count: 0, oldestReceivedAtMs: null };
+    const p = await this.deps.audiencePending(ws, audienceId, committed, 100_000);
+    return { count: p.count, oldestReceivedAtMs: p.oldestAtMs };
+  }
+
+  async deadLetters(ws: WorkspaceId, id: number, page: { after?: number; limit: number }) {
+    this.findConnection(ws, id);
+    const letters = await this.delivery.deadLetters(id, page.limit, page.after);
+    return {
+      data: letters.map((d) => ({
+        id: d.id,
+        idempotency_key: d.key,
+        batches: d.batches.length,
+        changes: d.changes.length,
+        mpids: [...new Set([...d.batches, ...d.changes].map((b) => b.mpid))],
+        error: d.error,
+        attempts: d.attempts,
+        created_at: iso(d.createdAtMs),
+      })),
+      next_after: letters.length === page.limit ? letters[letters.length - 1]!.id : null,
+    };
+  }
+
+  /** Sends the connection's dead letters (all, or those of `ids`) again, each once, in order. */
+  async replayDeadLetters(ws: WorkspaceId, id: number, body: unknown) {
+    const c = this.findConnection(ws, id);
+    let ids: number[] | undefined;
+    if (body !== undefined && body !== null) {
+      if (!isBag(body)) throw invalid(['body: send {} to replay every dead letter, or {"ids": [...]}']);
+      const unknownFields = Object.keys(body).filter((k) => k !== 'ids');
+      if (unknownFields.length > 0) throw invalid(unknownFields.map((k) => `${k}: not a field; send {} or {"ids": [...]}`));
+      if (body.ids !== undefined) {
+        if (!Array.isArray(body.ids) || !body.ids.every((v) => Number.isSafeInteger(v) && (v as number) > 0)) throw invalid(['ids: must be a list of dead letter ids']);
+        ids = body.ids as number[];
+      }
+    }
+    const letters = await this.delivery.deadLettersById(id, ids);
+    if (ids) {
+      const found = new Set(letters.map((d) => d.id));
+      const missing = ids.filter((i) => !found.has(i));
+      if (missing.length > 0) throw invalid(missing.map((i) => `ids: ${i} is not a dead letter of connection ${id}`));
+    }
+    const result = await this.deps.replay(c, this.findOutput(ws, c.outputId), letters);
+    return { replayed: letters.length, ...result };
+  }
+
+  rules(ws: WorkspaceId) {
+    return this.store.rules(ws).map((r) => this.ruleView(r));
+  }
+
+  rule(ws: WorkspaceId, id: number) {
+    return this.ruleView(this.findRule(ws, id));
+  }
+
+  async createRule(ws: WorkspaceId, body: unknown) {
+    return this.writes.run(ws, async () => {
+      const rule = await this.parseRuleBody(body);
+      const created = this.store.createRule(ws, rule, this.now());
+      this.deps.onChanged();
+      return this.ruleView(created);
+    });
+  }
+
+  async updateRule(ws: WorkspaceId, id: number, body: unknown) {
+    return this.writes.run(ws, async () => {
+      this.findRule(ws, id);
+      const rule = await this.parseRuleBody(body);
+      const updated = this.store.updateRule(ws, id, rule, this.now());
+      this.deps.onChanged();
+      return this.ruleView(updated!);
+    });
+  }
+
+  async deleteRule(ws: WorkspaceId, id: number): Promise<void> {
+    return this.writes.run(ws, async () => {
+      this.findRule(ws, id);
+      const users = this.store.connections(ws).filter((c) => c.rules.includes(id)).map((c) => c.id);
+      if (users.length > 0) throw new ConnectionsInUse(`Rule ${id}`, users);
+      this.store.deleteRule(ws, id);
+      this.deps.onChanged();
+    });
+  }
+
+  private ruleView(r: RuleRecord) {
+    const status = this.deps.ruleStatus(r.id);
+    return {
+      id: r.id,
+      name: r.name,
+      code: r.code,
+      failure_action: r.failureAction,
+      timeout_ms: r.timeoutMs,
+      scope: r.scope,
+      status: status.errors + status.timeouts > 0 && status.last_errors.length > 0 ? 'failing' : 'ok',
+      ...status,
+      created_at: iso(r.createdAtMs),
+      updated_at: iso(r.updatedAtMs),
+    };
+  }
+
+  private async parseRuleBody(body: unknown) {
+    const parsed = await parseRule(body);
+    if (!parsed.ok) throw invalid(parsed.problems);
+    const { name, code, failure_action, timeout_ms, scope } = parsed.value;
+    return { name, code, failureAction: failure_action, timeoutMs: timeout_ms, scope };
+  }
+
+  private findOutput(ws: WorkspaceId, id: number): OutputRecord {
+    const o = this.store.output(ws, id);
+    if (!o) throw new OutputNotFound(ws, id);
+    return o;
+  }
+
+  private findConnection(ws: WorkspaceId, id: number): ConnectionRecord {
+    const c = this.store.connection(ws, id);
+    if (!c) throw new ConnectionNotFound(ws, id);
+    return c;
+  }
+
+  private findRule(ws: WorkspaceId, id: number): RuleRecord {
+    const r = this.store.rule(ws, id);
+    if (!r) throw new RuleNotFound(ws, id);
+    return r;
+  }
+
+  private parseOutput(body: unknown, current: OutputRecord | undefined) {
+    if (!isBag(body)) throw invalid(['body: send {"name", "kind", "settings"}']);
+    const problems: Problem[] = [];
+    const { name } = body;
+    if (typeof name !== 'string' || name.trim() === '') problems.push('name: required, a name for the output');
+    else if (name.length > 100) problems.push('name: at most 100 characters');
+    let kind: OutputKind | undefined;
+    if (current) {
+      kind = OUTPUT_KINDS.get(current.kind);
+      if (body.kind !== undefined && body.kind !== current.kind) problems.push(`kind: an output's kind cannot change (it is "${current.kind}"); create another output`);
+    } else if (typeof body.kind !== 'string') problems.push(`kind: required, one of ${[...OUTPUT_KINDS.keys()].join(', ')}`);
+    else {
+      kind = OUTPUT_KINDS.get(body.kind);
+      if (!kind) problems.push(`kind: "${body.kind}" is not an output kind; the kinds are ${[...OUTPUT_KINDS.keys()].join(', ')} (GET /v1/services)`);
+    }
+    const settings = kind && parseSettings(kind, body.settings, current?.settings);
+    if (settings && !settings.ok) problems.push(...settings.problems);
+    if (problems.length > 0 || !kind || !settings?.ok) throw invalid(problems);
+    return { name: (name as string).trim(), kind, settings: settings.value };
+  }
+
+  private async parseConnection(ws: WorkspaceId, raw: unknown, current: ConnectionRecord | undefined): Promise<ConnectionConfig> {
+    if (!isBag(raw)) throw invalid(['body: send the connection as an object ({"output_id": ...})']);
+    const problems: Problem[] = Object.keys(raw)
+      .filter((k) => !CONNECTION_FIELDS.includes(k))
+      .map((k) => `${k}: not a field of a connection; the fields are ${CONNECTION_FIELDS.join(', ')}`);
+    const has = (field: string) => raw[field] !== undefined;
+    const inputs = this.deps.inputsOf(ws);
+
+    let inputId = current?.inputId ?? inputs[0] ?? null;
+    if (has('input_id')) {
+      if (!Number.isSafeInteger(raw.input_id) || !inputs.includes(raw.input_id as number)) problems.push(`input_id: ${JSON.stringify(raw.input_id)} is not an input of workspace ${ws}; its inputs are ${inputs.join(', ')}`);
+      else inputId = raw.input_id as number;
+    }
+    let outputId = current?.outputId;
+    let kind = current && OUTPUT_KINDS.get(this.store.output(ws, current.outputId)?.kind ?? '');
+    if (has('output_id') || !current) {
+      const o = Number.isSafeInteger(raw.output_id) ? this.store.output(ws, raw.output_id as number) : undefined;
+      if (!has('output_id')) problems.push('output_id: required, the id of an output of this workspace');
+      else if (!o) problems.push(`output_id: ${JSON.stringify(raw.output_id)} is not an output of workspace ${ws}`);
+      else {
+        outputId = o.id;
+        kind = OUTPUT_KINDS.get(o.kind);
+      }
+    }
+    let environment = current?.environment ?? 'all';
+    if (has('environment')) {
+      if (!ENVIRONMENTS.includes(raw.environment as ConnectionEnvironment)) problems.push(`environment: must be one of ${ENVIRONMENTS.map((e) => `"${e}"`).join(', ')}`);
+      else environment = raw.environment as ConnectionEnvironment;
+    }
+    let audienceId = current?.audienceId ?? null;
+    if (current && has('audience_id') && raw.audience_id !== current.audienceId) {
+      problems.push('audience_id: a connection\'s audience cannot change; create another connection');
+    } else if (!current && has('audience_id') && raw.audience_id !== null) {
+      if (!Number.isSafeInteger(raw.audience_id) || !(await this.deps.audienceExists(ws, raw.audience_id as number))) {
+        problems.push(`audience_id: ${JSON.stringify(raw.audience_id)} is not an audience of workspace ${ws}`);
+      } else if (kind && !kind.audiences) {
+        const audienceKinds = [...OUTPUT_KINDS.values()].filter((k) => k.audiences).map((k) => k.name);
+        problems.push(`audience_id: ${kind.name} outputs take events only; audiences go to ${audienceKinds.join(', ')} outputs`);
+      } else audienceId = raw.audience_id as number;
+    }
+    if (audienceId !== null) {
+      for (const field of ['filter', 'forwarding_rules', 'rules', 'backfill_from'] as const) {
+        if (has(field)) problems.push(`${field}: an audience connection sends membership changes, which ${field} does not apply to; leave it out`);
+      }
+    }
+    let filter = current?.filter ?? null;
+    if (has('filter')) {
+      if (raw.filter === null) filter = null;
+      else {
+        const parsed = parseFilter(raw.filter, 'filter');
+        if (parsed.ok) filter = parsed.value;
+        else problems.push(...parsed.problems);
+      }
+    }
+    let forwardingRules = current?.forwardingRules ?? [];
+    if (has('forwarding_rules')) {
+      const parsed = parseForwardingRules(raw.forwarding_rules, 'forwarding_rules');
+      if (parsed.ok) forwardingRules = parsed.value;
+      else problems.push(...parsed.problems);
+    }
+    let rules = current?.rules ?? [];
+    if (has('rules')) {
+      const known = new Set(this.store.rules(ws).map((r) => r.id));
+      if (!Array.isArray(raw.rules)) problems.push('rules: must be a list of rule ids');
+      else {
+        raw.rules.forEach((r, i) => {
+          if (!Number.isSafeInteger(r) || !known.has(r as number)) problems.push(`rules[${i}]: ${JSON.stringify(r)} is not a rule of workspace ${ws}`);
+        });
+        rules = raw.rules as number[];
+      }
+    }
+    let samplingPercent = current?.samplingPercent ?? 100;
+    if (has('sampling_percent')) {
+      const parsed = parseSamplingPercent(raw.sampling_percent, 'sampling_percent');
+      if (parsed.ok) samplingPercent = parsed.value;
+      else problems.push(...parsed.problems);
+    }
+    let active = current?.active ?? true;
+    if (has('active')) {
+      if (typeof raw.active !== 'boolean') problems.push('active: must be true or false');
+      else active = raw.active;
+    }
+    let backfillFromMs = current?.backfillFromMs ?? null;
+    if (has('backfill_from')) {
+      const at = typeof raw.backfill_from === 'string' ? Date.parse(raw.backfill_from) : Number.NaN;
+      if (current) problems.push('backfill_from: only a new connection backfills; create another connection to deliver history');
+      else if (Number.isNaN(at)) problems.push('backfill_from: must be a date-time (ISO 8601, e.g. "2026-12-01T00:00:00Z")');
+      else backfillFromMs = at;
+    }
+    if (problems.length > 0 || outputId === undefined) throw invalid(problems);
+    return { inputId, outputId, environment, audienceId, filter, forwardingRules, rules, samplingPercent, active, backfillFromMs };
+  }
+}

@@ -1,0 +1,70 @@
+import { identityStrategies } from '../identity/workspace-strategies.ts';
+import type { Capability } from '../runtime/capability.ts';
+import { ConnectionService } from './connection-service.ts';
+import type { ConnectionStore } from './connection-store.ts';
+import { connectionRoutes, serviceV1Routes } from './connections.routes.ts';
+import { connectionsStage } from './connections.stage.ts';
+import { DeliveryService } from './delivery-service.ts';
+import type { DeliveryStore } from './delivery-store.ts';
+
+declare module '../runtime/capability.ts' {
+  interface StoreKinds {
+    /** Outputs, connections and rules (configuration). */
+    connections: ConnectionStore;
+    /** The delivery stream of processed batches, each connection's cursor and its dead letters. */
+    delivery: DeliveryStore;
+  }
+}
+
+/**
+ * Connections: the processor hands every processed batch to the delivery stream; on the app
+ * thread one delivery loop per active connection sends the stream to its output (webhook, ...),
+ * filtered and ruled as the connection says, at least once, each user's batches in order
+ * (src/connections/ARCHITECTURE.md). The outputs, connections and rules API is under
+ * `/platform/v2/workspaces/{ws}/...`, the output kinds under `GET /v1/services`.
+ */
+export const connections: Capability = {
+  name: 'connections',
+  async processor(ctx) {
+    ctx.stage(connectionsStage({ store: await ctx.store('delivery') }));
+  },
+  async app(ctx) {
+    const store = await ctx.store('connections');
+    const delivery = await ctx.store('delivery');
+    const platform = await ctx.store('platform');
+    const audiences = await ctx.store('audiences');
+    const graph = ctx.use('graph');
+    const { delivery: d } = ctx.config;
+    const deliveries = new DeliveryService({
+      connections: store,
+      delivery,
+      logger: ctx.logger,
+      registry: ctx.metrics,
+      strategyOf: identityStrategies(platform),
+      audiences,
+      identitiesOf: (ws, mpid) => ({ ...graph.record(ws, mpid)?.identities }) as Record<string, string>,
+      options: {
+        chunkSize: d.chunkSize,
+        concurrency: d.concurrency,
+        idleMs: 100,
+        timeoutMs: d.timeoutMs,
+        retentionMs: d.retentionMs,
+        retry: { baseMs: d.retryBaseMs, maxMs: 5 * 60_000, budgetMs: d.retryBudgetMs },
+      },
+    });
+    ctx.job(deliveries);
+    const service = new ConnectionService(store, delivery, {
+      inputsOf: (ws) => platform.inputs().filter((i) => i.workspaceId === ws).map((i) => i.id),
+      audienceExists: async (ws, id) => (await audiences.get(ws, id)) !== undefined,
+      audiencePending: async (ws, audienceId, afterSeq, limit) => {
+        const changes = await audiences.audienceChangesAfter(ws, audienceId, afterSeq, limit);
+        return { count: changes.length, oldestAtMs: changes[0]?.atMs ?? null };
+      },
+      onChanged: () => deliveries.changed(),
+      ruleStatus: (id) => deliveries.ruleStatus(id),
+      replay: (connection, output, letters) => deliveries.replay(connection, output, letters),
+    });
+    ctx.tenantRoutes(connectionRoutes, { connections: service });
+    ctx.tenantRoutes(serviceV1Routes, { connections: service, accountOf: (ws) => platform.tenantOf(ws)?.accountId });
+  },
+};

@@ -1,0 +1,247 @@
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { Poller } from '../kernel/poller.ts';
+import type { IdentityStrategy } from '../identity/strategy.ts';
+import type { AudienceStore } from '../audiences/audience-store.ts';
+import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
+import { AudienceDelivery } from './audience-delivery.ts';
+import type { Batch } from '../model/batch.ts';
+import type { ConnectionRecord, ConnectionStore, OutputRecord, RuleRecord } from './connection-store.ts';
+import type { RuleStatus } from './connection-service.ts';
+import { ConnectionDelivery, type DeliveryOptions, type Forward } from './delivery.ts';
+import type { DeliveryEvents } from './retrier.ts';
+import type { DeadLetter, DeliveryStore } from './delivery-store.ts';
+import { compileForwarding } from './forwarding/index.ts';
+import { OUTPUT_KINDS } from './kinds/index.ts';
+import type { Output } from './output.ts';
+import { ConnectionRules } from './rules-for-connections.ts';
+import type { StreamBatch } from './stream-batch.ts';
+
+export interface DeliveryServiceOptions extends DeliveryOptions {
+  readonly timeoutMs: number;
+  /** Stream batches older than this that every cursor passed are deleted. */
+  readonly retentionMs: number;
+}
+
+const PRUNE_EVERY_MS = 10 * 60_000;
+/** How often the connections are read again, for changes made by another process (the CLI). */
+const RELOAD_EVERY_MS = 5000;
+
+/** What makes a running delivery stale: the connection, its output or one of its rules changed. */
+const versionOf = (c: ConnectionRecord, o: OutputRecord, rules: readonly RuleRecord[]) =>
+  [c.updatedAtMs, o.updatedAtMs, ...rules.map((r) => `${r.id}@${r.updatedAtMs}`)].join(':');
+
+/**
+ * Runs a {@link ConnectionDelivery} for every active event connection (an
+ * {@link AudienceDelivery} for every audience connection), and keeps them in step
+ * with the configuration: a new connection starts, a changed one restarts (its cursor stays), a
+ * deleted or deactivated one stops. Also the dead-letter replays, the stream's pruning, the rules'
+ * counters and the connections' metrics. A `Job` of the app thread.
+ */
+export class DeliveryService {
+  private readonly running = new Map<number, { delivery: ConnectionDelivery | AudienceDelivery; version: string }>();
+  private readonly reloads: Poller;
+  private readonly prunes: Poller;
+  private readonly rules: ConnectionRules;
+  private readonly metrics;
+
+  constructor(
+    private readonly deps: {
+      connections: ConnectionStore;
+      delivery: DeliveryStore;
+      options: DeliveryServiceOptions;
+      logger: Logger;
+      registry: Registry;
+      /** The workspace's IDSync strategy: its login ids say who is logged in (the `logged_in` forwarding rule). */
+      strategyOf: (ws: WorkspaceId) => IdentityStrategy;
+      /** Audience connections read membership changes here. */
+      audiences: AudienceStore;
+      /** A user's identities, by identity type (what audience outputs match users by). */
+      identitiesOf: (ws: WorkspaceId, mpid: Mpid) => Record<string, string>;
+    },
+  ) {
+    this.rules = new ConnectionRules();
+    this.reloads = new Poller(() => this.reload(), RELOAD_EVERY_MS);
+    this.prunes = new Poller(async () => {
+      try {
+        const pruned = await deps.delivery.prune(Date.now() - deps.options.retentionMs);
+        if (pruned > 0) deps.logger.info({ pruned }, 'delivered batches past the stream\'s retention were deleted');
+      } catch (error) {
+        deps.logger.warn({ err: error }, 'the delivery stream was not pruned; it is tried again');
+      }
+    }, PRUNE_EVERY_MS);
+    const labelNames = ['connection'] as const;
+    const registers = [deps.registry];
+    this.metrics = {
+      sent: new Counter({ name: 'quanta_connection_sent_batches_total', help: 'Batches delivered, by connection', labelNames, registers }),
+      failed: new Counter({ name: 'quanta_connection_failed_requests_total', help: 'Delivery requests that failed (each try), by connection', labelNames, registers }),
+      retried: new Counter({ name: 'quanta_connection_retried_requests_total', help: 'Delivery requests tried again, by connection', labelNames, registers }),
+      deadLettered: new Counter({ name: 'quanta_connection_dead_lettered_batches_total', help: 'Batches given up on and kept as dead letters, by connection', labelNames, registers }),
+    };
+    const running = this.running;
+    new Gauge({
+      name: 'quanta_connection_lag_seconds',
+      help: 'Age of the oldest batch a connection has not delivered yet (0: none waits)',
+      labelNames,
+      registers,
+      async collect() {
+        for (const { delivery } of running.values()) {
+          const c = delivery.connection;
+          const cursor = await deps.delivery.peekCursor(c.id);
+          if (!cursor || c.audienceId !== null) continue;
+          const pending = await deps.delivery.pending(c.workspaceId, cursor.committed);
+          this.set({ connection: String(c.id) }, pending.oldestReceivedAtMs === null ? 0 : Math.max(0, (Date.now() - pending.oldestReceivedAtMs) / 1000));
+        }
+      },
+    });
+  }
+
+  start(): void {
+    this.reloads.start();
+    this.prunes.start();
+    void this.reloads.run();
+  }
+
+  async stop(): Promise<void> {
+    await this.reloads.stop();
+    await this.prunes.stop();
+    await Promise.all([...this.running.values()].map((r) => r.delivery.stop()));
+    this.running.clear();
+    this.rules.close();
+  }
+
+  /** The configuration changed: start, restart and stop deliveries now. */
+  changed(): void {
+    void this.reloads.run();
+  }
+
+  ruleStatus(id: number): RuleStatus {
+    return this.rules.status(id);
+  }
+
+  /** Sends dead letters again, each once, in order; a delivered one goes, a failed one keeps its new error. */
+  async replay(connection: ConnectionRecord, outputRecord: OutputRecord, letters: readonly DeadLetter[], onEach?: () => void) {
+    const output = this.open(outputRecord);
+    let delivered = 0;
+    let failed = 0;
+    try {
+      for (const letter of letters) {
+        try {
+          if (letter.changes.length > 0) {
+            if (!output.deliverChanges) throw new Error(`output ${outputRecord.id} takes no audience membership changes`);
+            await output.deliverChanges(letter.changes, letter.key);
+          } else await output.deliver(letter.batches, letter.key);
+          await this.deps.delivery.resolveDeadLetter(connection.id, letter.id);
+          this.metrics.sent.inc({ connection: String(connection.id) }, letter.batches.length + letter.changes.length);
+          delivered += 1;
+        } catch (error) {
+          await this.deps.delivery.failDeadLetter(connection.id, letter.id, error instanceof Error ? error.message : String(error), Date.now());
+          failed += 1;
+        }
+        onEach?.();
+      }
+    } finally {
+      await output.close();
+    }
+    return { delivered, failed };
+  }
+
+  private open(o: OutputRecord): Output {
+    const kind = OUTPUT_KINDS.get(o.kind);
+    if (!kind) throw new Error(`output ${o.id} has the kind "${o.kind}", which this Quanta does not know`);
+    return kind.open(o.settings, { timeoutMs: this.deps.options.timeoutMs });
+  }
+
+  private async reload(): Promise<void> {
+    let all: { connection: ConnectionRecord; output: OutputRecord }[];
+    try {
+      all = this.deps.connections.allConnections();
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'the connections were not read; they are read again');
+      return;
+    }
+    const wanted = new Set<number>();
+    for (const { connection: c, output: o } of all) {
+      if (!c.active) continue;
+      const rules = this.rules.of(this.deps.connections.rules(c.workspaceId), c);
+      const version = versionOf(c, o, rules);
+      wanted.add(c.id);
+      const current = this.running.get(c.id);
+      if (current?.version === version) continue;
+      if (current) await current.delivery.stop();
+      try {
+        const delivery = this.deliveryOf(c, o, rules);
+        this.running.set(c.id, { delivery, version });
+        delivery.start();
+      } catch (error) {
+        this.running.delete(c.id);
+        this.deps.logger.error({ err: error, connection: c.id }, 'a connection\'s delivery could not start');
+      }
+    }
+    for (const [id, r] of this.running) {
+      if (wanted.has(id)) continue;
+      this.running.delete(id);
+      await r.delivery.stop();
+    }
+  }
+
+  private deliveryOf(c: ConnectionRecord, o: OutputRecord, rules: readonly RuleRecord[]): ConnectionDelivery | AudienceDelivery {
+    const { delivery, logger, options } = this.deps;
+    const output = this.open(o);
+    const events = this.eventsOf(c);
+    if (c.audienceId !== null) {
+      const { deliverChanges } = output;
+      if (!deliverChanges) throw new Error(`output ${o.id} (${o.kind}) takes no audience membership changes`);
+      return new AudienceDelivery(
+        { ...c, audienceId: c.audienceId },
+        { audiences: this.deps.audiences, store: delivery, output: { ...output, deliverChanges }, identitiesOf: this.deps.identitiesOf, options, events, logger },
+      );
+    }
+    return new ConnectionDelivery(c, {
+      store: delivery,
+      output,
+      forward: this.forwardOf(c, rules),
+      options,
+      logger,
+      startSeq: async () => (c.backfillFromMs === null ? delivery.endSeq() : delivery.seqBefore(c.backfillFromMs)),
+      events,
+    });
+  }
+
+  private eventsOf(c: ConnectionRecord): DeliveryEvents {
+    const label = { connection: String(c.id) };
+    const { logger } = this.deps;
+    return {
+        sent: (_id, n) => this.metrics.sent.inc(label, n),
+        failed: (_id, error) => {
+          this.metrics.failed.inc(label);
+          logger.debug({ connection: c.id, err: error }, 'a delivery failed');
+        },
+        retried: () => this.metrics.retried.inc(label),
+        deadLettered: (_id, n) => {
+          this.metrics.deadLettered.inc(label, n);
+          logger.warn({ connection: c.id, items: n }, 'deliveries were dead-lettered');
+        },
+    };
+  }
+
+  /** The connection's own checks, then its forwarding (sampling, rules, filter), then its JS rules. */
+  private forwardOf(c: ConnectionRecord, rules: readonly RuleRecord[]): Forward {
+    const forwarding = compileForwarding({
+      filter: c.filter,
+      forwardingRules: c.forwardingRules,
+      samplingPercent: c.samplingPercent,
+      salt: `connection:${c.id}`,
+      loginIds: this.deps.strategyOf(c.workspaceId).loginIds,
+    });
+    const run = this.rules.runnerOf(rules, c);
+    const ws: WorkspaceId = c.workspaceId;
+    return async (b: StreamBatch): Promise<Batch | null> => {
+      if (b.workspaceId !== ws) return null;
+      if (c.inputId !== null && b.inputId !== c.inputId) return null;
+      if (c.environment !== 'all' && b.batch.environment !== c.environment) return null;
+      const forwarded = forwarding(b);
+      return forwarded && (run ? run(forwarded, b) : forwarded);
+    };
+  }
+}

@@ -1,0 +1,170 @@
+import type { Logger } from 'pino';
+import type { Batch } from '../model/batch.ts';
+import { pause, type RetryPolicy } from './backoff.ts';
+import type { ConnectionRecord } from './connection-store.ts';
+import type { ChunkDone, DeadLetterAppend, DeliveryCounts, DeliveryStore } from './delivery-store.ts';
+import type { Output } from './output.ts';
+import { type DeliveryEvents, Retrier } from './retrier.ts';
+import type { StreamBatch } from './stream-batch.ts';
+
+/** What a connection does to each batch before its output sees it: null, not forwarded. */
+export type Forward = (b: StreamBatch) => Batch | null | Promise<Batch | null>;
+
+export interface DeliveryOptions {
+  readonly chunkSize: number;
+  /** Requests of different users in flight at once. */
+  readonly concurrency: number;
+  /** How often an idle connection looks for new batches. */
+  readonly idleMs: number;
+  readonly retry: RetryPolicy;
+}
+
+interface Request {
+  readonly batches: StreamBatch[];
+  readonly key: string;
+}
+
+/** A stop came while a chunk was delivered: it is not committed, and runs again after a start. */
+export class Stopped extends Error {}
+
+/**
+ * One connection's delivery loop (see ARCHITECTURE.md): it reads chunks of its workspace's
+ * stream after its cursor, claims each, delivers it (users in parallel, each user's batches in
+ * order), and commits the cursor with the chunk's counts and dead letters.
+ */
+export class ConnectionDelivery {
+  private readonly stopping = new AbortController();
+  private loop: Promise<void> | undefined;
+  private readonly retrier: Retrier;
+
+  constructor(
+    readonly connection: ConnectionRecord,
+    private readonly deps: {
+      store: DeliveryStore;
+      output: Output;
+      forward: Forward;
+      options: DeliveryOptions;
+      events: DeliveryEvents;
+      logger: Logger;
+      /** Where a new connection's cursor starts. */
+      startSeq: () => Promise<number>;
+    },
+  ) {
+    this.retrier = new Retrier(connection.id, deps.options.retry, deps.events, this.stopping.signal);
+  }
+
+  start(): void {
+    this.loop ??= this.run().catch((error: unknown) => {
+      if (!(error instanceof Stopped)) this.deps.logger.error({ err: error, connection: this.connection.id }, 'a connection\'s delivery stopped');
+    });
+  }
+
+  /** Finishes the requests in flight (each has its timeout) and stops; an uncommitted chunk runs again after a start. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.loop;
+    await this.deps.output.close();
+  }
+
+  private async run(): Promise<void> {
+    const { store, options } = this.deps;
+    const id = this.connection.id;
+    const cursor = await store.cursor(id, await this.deps.startSeq());
+    let committed = cursor.committed;
+    let claimed = cursor.claimed;
+    while (!this.stopping.signal.aborted) {
+      const rows = await this.readChunk(committed, claimed);
+      if (rows.length === 0) {
+        await pause(options.idleMs, this.stopping.signal);
+        continue;
+      }
+      const end = claimed > committed ? claimed : rows[rows.length - 1]!.seq;
+      if (end !== claimed) await store.claim(id, end);
+      claimed = end;
+      const done = await this.deliverChunk(rows, end);
+      await store.commit(id, done);
+      committed = end;
+    }
+  }
+
+  /** The next chunk: after a crash, exactly the claimed one, so its requests keep their keys. */
+  private async readChunk(committed: number, claimed: number): Promise<StreamBatch[]> {
+    const { store, options } = this.deps;
+    const ws = this.connection.workspaceId;
+    if (claimed <= committed) return store.read(ws, committed, options.chunkSize);
+    const rows: StreamBatch[] = [];
+    for (let after = committed; ; ) {
+      const more = await store.read(ws, after, options.chunkSize);
+      for (const r of more) if (r.seq <= claimed) rows.push(r);
+      if (more.length < options.chunkSize || more[more.length - 1]!.seq >= claimed) return rows;
+      after = more[more.length - 1]!.seq;
+    }
+  }
+
+  private async deliverChunk(rows: readonly StreamBatch[], end: number): Promise<ChunkDone> {
+    const counts: DeliveryCounts = { sent: 0, filtered: 0, failed: 0, retried: 0, dead_lettered: 0 };
+    const deadLetters: DeadLetterAppend[] = [];
+    let lastError: ChunkDone['lastError'] = null;
+    const kept: StreamBatch[] = [];
+    for (const row of rows) {
+      const forwarded = await this.deps.forward(row);
+      const selected = forwarded && (this.deps.output.select ? this.deps.output.select(forwarded) : forwarded);
+      if (selected) kept.push(selected === row.batch ? row : { ...row, batch: selected });
+      else counts.filtered += 1;
+    }
+    const requests = this.group(kept);
+    // Each user's requests one after another; different users' side by side, a few at a time.
+    const lastOfUser = new Map<string, Promise<void>>();
+    const slots = new Slots(this.deps.options.concurrency);
+    const all: Promise<void>[] = [];
+    for (const request of requests) {
+      const users = [...new Set(request.batches.map((b) => b.mpid))];
+      const before = users.map((u) => lastOfUser.get(u)).filter((p) => p !== undefined);
+      const run = Promise.all(before).then(() =>
+        slots.run(async () => {
+          const undelivered = await this.retrier.send(request.batches.length, () => this.deps.output.deliver(request.batches, request.key), counts);
+          if (!undelivered) return;
+          lastError = { atMs: Date.now(), message: undelivered.message };
+          if (undelivered.gaveUp) {
+            deadLetters.push({ key: request.key, batches: request.batches, changes: [], error: undelivered.message, attempts: undelivered.attempts, createdAtMs: Date.now() });
+          }
+        }),
+      );
+      for (const u of users) lastOfUser.set(u, run);
+      all.push(run);
+    }
+    await Promise.all(all);
+    if (this.stopping.signal.aborted && all.length > 0 && counts.sent + counts.dead_lettered < kept.length) throw new Stopped();
+    return { end, counts, lastError, deadLetters };
+  }
+
+  /** Consecutive batches up to the output's `maxBatches` per request; keys from the batches' seqs. */
+  private group(batches: readonly StreamBatch[]): Request[] {
+    const max = Math.max(1, this.deps.output.maxBatches);
+    const requests: Request[] = [];
+    for (let i = 0; i < batches.length; i += max) {
+      const part = batches.slice(i, i + max);
+      requests.push({ batches: part, key: `${this.connection.id}-${part[0]!.seq}-${part[part.length - 1]!.seq}` });
+    }
+    return requests;
+  }
+}
+
+/** At most `size` tasks at once. */
+export class Slots {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running < this.size) this.running += 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve)); // a finishing task hands its slot over
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running -= 1;
+    }
+  }
+}
