@@ -15,6 +15,8 @@ import { endToEnd } from './paired.ts';
  */
 
 const TARGET_RATIO = 0.7;
+/** Each webhook POST carries up to this many batches (a JSON array): delivery is batched per output. */
+const BATCHES_PER_REQUEST = 100;
 
 interface Delivered {
   run: QuantaRun;
@@ -110,7 +112,7 @@ async function delivered(o: IngestOptions, pool: BodyPool, n: number, failing: b
         return ((await res.json()) as { id: number }).id;
       };
       for (const [i, r] of receivers.entries()) {
-        const output = await post('/outputs', { name: `bench ${i}`, kind: 'webhook', settings: { url: r.url } });
+        const output = await post('/outputs', { name: `bench ${i}`, kind: 'webhook', settings: { url: r.url, batches_per_request: BATCHES_PER_REQUEST } });
         connectionIds.push(await post('/connections', { output_id: output }));
       }
     };

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A webhook receiver of the outputs benchmark: counts the distinct batches it accepted (by idempotency key). */
+/** A webhook receiver of the outputs benchmark: counts the distinct batches it accepted. */
 export interface BenchReceiver {
   readonly url: string;
   /** Distinct batches accepted (a retried or resent one counts once). */
@@ -13,14 +13,17 @@ export interface BenchReceiver {
 
 /**
  * A local webhook receiver in the benchmark's process: it reads each body, answers 200 (or, when
- * `failHalf`, 503 to every other request) and remembers the keys it accepted. Parsing is left out
- * on purpose: the receiver is the partner, not what is measured.
+ * `failHalf`, 503 to every other request) and counts the batches of each key it accepted once
+ * (a retried request is not counted again). A body is a JSON array of batches; they are counted by
+ * their `"mpid":` keys rather than parsed: the receiver is the partner, not what is measured.
  */
 export async function startBenchReceiver(failHalf = false): Promise<BenchReceiver> {
   const keys = new Set<string>();
+  let batches = 0;
   let requests = 0;
   const server: Server = createServer((req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       requests += 1;
       if (failHalf && requests % 2 === 0) {
@@ -28,7 +31,10 @@ export async function startBenchReceiver(failHalf = false): Promise<BenchReceive
         return;
       }
       const key = req.headers['x-quanta-idempotency-key'];
-      if (typeof key === 'string') keys.add(key);
+      if (typeof key === 'string' && !keys.has(key)) {
+        keys.add(key);
+        batches += Buffer.concat(chunks).toString('latin1').split('"mpid":').length - 1;
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -37,7 +43,7 @@ export async function startBenchReceiver(failHalf = false): Promise<BenchReceive
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/events`,
-    accepted: () => keys.size,
+    accepted: () => batches,
     requests: () => requests,
     close: () =>
       new Promise<void>((resolve) => {

@@ -7,7 +7,7 @@ import type { DeadLetter, DeliveryStore } from './delivery-store.ts';
 import { parseFilter } from './forwarding/filter.ts';
 import { parseForwardingRules } from './forwarding/forwarding-rules.ts';
 import { parseSamplingPercent } from './forwarding/sampling.ts';
-import { OUTPUT_KINDS } from './kinds/index.ts';
+import type { OutputKinds } from './kinds/index.ts';
 import type { OutputKind } from './output.ts';
 import { parseRule } from './rules/rule-definition.ts';
 import { maskedSettings, parseSettings } from './settings.ts';
@@ -23,6 +23,8 @@ const CONNECTION_FIELDS = ['input_id', 'output_id', 'environment', 'audience_id'
 
 /** What the service needs besides its stores. */
 export interface ConnectionServiceDeps {
+  /** The output kinds outputs may be of. */
+  kinds: OutputKinds;
   /** The workspace's inputs, the default (bootstrap) one first. */
   inputsOf(ws: WorkspaceId): readonly number[];
   /** Whether the workspace has this audience. */
@@ -47,11 +49,11 @@ export interface RuleStatus {
 }
 
 /** An output as the API answers it: confidential settings masked. */
-export const outputView = (o: OutputRecord) => ({
+const outputView = (kinds: OutputKinds, o: OutputRecord) => ({
   id: o.id,
   name: o.name,
   kind: o.kind,
-  settings: maskedSettings(OUTPUT_KINDS.get(o.kind), o.settings),
+  settings: maskedSettings(kinds.get(o.kind), o.settings),
   created_at: iso(o.createdAtMs),
   updated_at: iso(o.updatedAtMs),
 });
@@ -73,7 +75,7 @@ export const connectionView = (c: ConnectionRecord) => ({
 });
 
 /** A service (output kind) as `GET /v1/services` lists it. */
-export const serviceView = (k: OutputKind) => ({
+const serviceView = (k: OutputKind) => ({
   name: k.name,
   description: k.description,
   settings: k.settings.map((s) => ({
@@ -98,6 +100,7 @@ export const serviceView = (k: OutputKind) => ({
 export class ConnectionService {
   private readonly writes = new KeyedQueue<WorkspaceId>();
   private readonly now: () => number;
+  private readonly kinds: OutputKinds;
 
   constructor(
     private readonly store: ConnectionStore,
@@ -105,30 +108,31 @@ export class ConnectionService {
     private readonly deps: ConnectionServiceDeps,
   ) {
     this.now = deps.now ?? Date.now;
+    this.kinds = deps.kinds;
   }
 
   services() {
-    return [...OUTPUT_KINDS.values()].map(serviceView);
+    return [...this.kinds.values()].map(serviceView);
   }
 
   service(name: string) {
-    const kind = OUTPUT_KINDS.get(name);
-    if (!kind) throw new ServiceNotFound(name, [...OUTPUT_KINDS.keys()]);
+    const kind = this.kinds.get(name);
+    if (!kind) throw new ServiceNotFound(name, [...this.kinds.keys()]);
     return serviceView(kind);
   }
 
   outputs(ws: WorkspaceId) {
-    return this.store.outputs(ws).map(outputView);
+    return this.store.outputs(ws).map((o) => outputView(this.kinds, o));
   }
 
   output(ws: WorkspaceId, id: number) {
-    return outputView(this.findOutput(ws, id));
+    return outputView(this.kinds, this.findOutput(ws, id));
   }
 
   async createOutput(ws: WorkspaceId, body: unknown) {
     return this.writes.run(ws, async () => {
       const { name, kind, settings } = this.parseOutput(body, undefined);
-      return outputView(this.store.createOutput(ws, { name, kind: kind.name, settings }, this.now()));
+      return outputView(this.kinds, this.store.createOutput(ws, { name, kind: kind.name, settings }, this.now()));
     });
   }
 
@@ -139,7 +143,7 @@ export class ConnectionService {
       const { name, settings } = this.parseOutput(body, current);
       const updated = this.store.updateOutput(ws, id, { name, settings }, this.now());
       this.deps.onChanged();
-      return outputView(updated!);
+      return outputView(this.kinds, updated!);
     });
   }
 
@@ -349,12 +353,12 @@ export class ConnectionService {
     else if (name.length > 100) problems.push('name: at most 100 characters');
     let kind: OutputKind | undefined;
     if (current) {
-      kind = OUTPUT_KINDS.get(current.kind);
+      kind = this.kinds.get(current.kind);
       if (body.kind !== undefined && body.kind !== current.kind) problems.push(`kind: an output's kind cannot change (it is "${current.kind}"); create another output`);
-    } else if (typeof body.kind !== 'string') problems.push(`kind: required, one of ${[...OUTPUT_KINDS.keys()].join(', ')}`);
+    } else if (typeof body.kind !== 'string') problems.push(`kind: required, one of ${[...this.kinds.keys()].join(', ')}`);
     else {
-      kind = OUTPUT_KINDS.get(body.kind);
-      if (!kind) problems.push(`kind: "${body.kind}" is not an output kind; the kinds are ${[...OUTPUT_KINDS.keys()].join(', ')} (GET /v1/services)`);
+      kind = this.kinds.get(body.kind);
+      if (!kind) problems.push(`kind: "${body.kind}" is not an output kind; the kinds are ${[...this.kinds.keys()].join(', ')} (GET /v1/services)`);
     }
     const settings = kind && parseSettings(kind, body.settings, current?.settings);
     if (settings && !settings.ok) problems.push(...settings.problems);
@@ -376,14 +380,14 @@ export class ConnectionService {
       else inputId = raw.input_id as number;
     }
     let outputId = current?.outputId;
-    let kind = current && OUTPUT_KINDS.get(this.store.output(ws, current.outputId)?.kind ?? '');
+    let kind = current && this.kinds.get(this.store.output(ws, current.outputId)?.kind ?? '');
     if (has('output_id') || !current) {
       const o = Number.isSafeInteger(raw.output_id) ? this.store.output(ws, raw.output_id as number) : undefined;
       if (!has('output_id')) problems.push('output_id: required, the id of an output of this workspace');
       else if (!o) problems.push(`output_id: ${JSON.stringify(raw.output_id)} is not an output of workspace ${ws}`);
       else {
         outputId = o.id;
-        kind = OUTPUT_KINDS.get(o.kind);
+        kind = this.kinds.get(o.kind);
       }
     }
     let environment = current?.environment ?? 'all';
@@ -398,7 +402,7 @@ export class ConnectionService {
       if (!Number.isSafeInteger(raw.audience_id) || !(await this.deps.audienceExists(ws, raw.audience_id as number))) {
         problems.push(`audience_id: ${JSON.stringify(raw.audience_id)} is not an audience of workspace ${ws}`);
       } else if (kind && !kind.audiences) {
-        const audienceKinds = [...OUTPUT_KINDS.values()].filter((k) => k.audiences).map((k) => k.name);
+        const audienceKinds = [...this.kinds.values()].filter((k) => k.audiences).map((k) => k.name);
         problems.push(`audience_id: ${kind.name} outputs take events only; audiences go to ${audienceKinds.join(', ')} outputs`);
       } else audienceId = raw.audience_id as number;
     }

@@ -6,6 +6,8 @@ import { connectionRoutes, serviceV1Routes } from './connections.routes.ts';
 import { connectionsStage } from './connections.stage.ts';
 import { DeliveryService } from './delivery-service.ts';
 import type { DeliveryStore } from './delivery-store.ts';
+import { outputKinds } from './kinds/index.ts';
+import type { OutputEngines } from './output-engines.ts';
 
 declare module '../runtime/capability.ts' {
   interface StoreKinds {
@@ -13,6 +15,8 @@ declare module '../runtime/capability.ts' {
     connections: ConnectionStore;
     /** The delivery stream of processed batches, each connection's cursor and its dead letters. */
     delivery: DeliveryStore;
+    /** The engines of outputs outside Quanta's storage (PostgreSQL, NATS), as ports. */
+    outputEngines: OutputEngines;
   }
 }
 
@@ -34,10 +38,12 @@ export const connections: Capability = {
     const platform = await ctx.store('platform');
     const audiences = await ctx.store('audiences');
     const graph = ctx.use('graph');
+    const kinds = outputKinds(await ctx.store('outputEngines'));
     const { delivery: d } = ctx.config;
     const deliveries = new DeliveryService({
       connections: store,
       delivery,
+      kinds,
       logger: ctx.logger,
       registry: ctx.metrics,
       strategyOf: identityStrategies(platform),
@@ -54,6 +60,7 @@ export const connections: Capability = {
     });
     ctx.job(deliveries);
     const service = new ConnectionService(store, delivery, {
+      kinds,
       inputsOf: (ws) => platform.inputs().filter((i) => i.workspaceId === ws).map((i) => i.id),
       audienceExists: async (ws, id) => (await audiences.get(ws, id)) !== undefined,
       audiencePending: async (ws, audienceId, afterSeq, limit) => {

@@ -1,17 +1,18 @@
+import { stringifyLossless } from '../kernel/lossless-json.ts';
 import { computedAttributesOf, userAttributesOf } from '../model/enrichment.ts';
-import { envelopeJson, type LogRecord } from '../model/envelope.ts';
+import type { LogRecord } from '../model/envelope.ts';
 import { ok, type Stage } from '../model/stage.ts';
 import type { DeliveryStore, StreamAppend } from './delivery-store.ts';
 
 /**
- * The batch as outputs get it: as the stages before left it, with the calculated attributes
- * computed for it merged over its user attributes (they are a view valid only while the record
- * runs, so they are copied now).
+ * The batch as outputs get it, as JSON: as the stages before left it, with its MPID, and the
+ * calculated attributes computed for it merged over its user attributes (they are a view valid
+ * only while the record runs, so they are copied now). Serialised once here, so that a connection
+ * that sends it unchanged sends this text as it is.
  */
-function envelopeOf(record: LogRecord): string {
-  if (computedAttributesOf(record) === undefined) return envelopeJson(record);
-  const { partition: _p, offset: _o, ...envelope } = record;
-  return JSON.stringify({ ...envelope, batch: { ...record.batch, user_attributes: userAttributesOf(record) } });
+function batchJsonOf(record: LogRecord): string {
+  const batch = computedAttributesOf(record) === undefined ? record.batch : { ...record.batch, user_attributes: userAttributesOf(record) };
+  return stringifyLossless({ ...batch, mpid: record.mpid });
 }
 
 /**
@@ -42,11 +43,12 @@ export function connectionsStage(deps: { store: DeliveryStore }): Stage {
     run(record) {
       kept.push({
         workspaceId: record.workspaceId,
+        inputId: record.inputId,
         mpid: record.mpid,
         receivedAtMs: record.receivedAtMs,
         logPartition: record.partition,
         logOffset: record.offset,
-        envelope: envelopeOf(record),
+        batch: batchJsonOf(record),
       });
       return ok(record);
     },

@@ -5,17 +5,16 @@ import type { IdentityStrategy } from '../identity/strategy.ts';
 import type { AudienceStore } from '../audiences/audience-store.ts';
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import { AudienceDelivery } from './audience-delivery.ts';
-import type { Batch } from '../model/batch.ts';
 import type { ConnectionRecord, ConnectionStore, OutputRecord, RuleRecord } from './connection-store.ts';
 import type { RuleStatus } from './connection-service.ts';
 import { ConnectionDelivery, type DeliveryOptions, type Forward } from './delivery.ts';
 import type { DeliveryEvents } from './retrier.ts';
 import type { DeadLetter, DeliveryStore } from './delivery-store.ts';
 import { compileForwarding } from './forwarding/index.ts';
-import { OUTPUT_KINDS } from './kinds/index.ts';
+import type { OutputKinds } from './kinds/index.ts';
 import type { Output } from './output.ts';
 import { ConnectionRules } from './rules-for-connections.ts';
-import type { StreamBatch } from './stream-batch.ts';
+import { type StreamBatch, withBatch } from './stream-batch.ts';
 
 export interface DeliveryServiceOptions extends DeliveryOptions {
   readonly timeoutMs: number;
@@ -49,6 +48,7 @@ export class DeliveryService {
     private readonly deps: {
       connections: ConnectionStore;
       delivery: DeliveryStore;
+      kinds: OutputKinds;
       options: DeliveryServiceOptions;
       logger: Logger;
       registry: Registry;
@@ -147,7 +147,7 @@ export class DeliveryService {
   }
 
   private open(o: OutputRecord): Output {
-    const kind = OUTPUT_KINDS.get(o.kind);
+    const kind = this.deps.kinds.get(o.kind);
     if (!kind) throw new Error(`output ${o.id} has the kind "${o.kind}", which this Quanta does not know`);
     return kind.open(o.settings, { timeoutMs: this.deps.options.timeoutMs });
   }
@@ -236,12 +236,16 @@ export class DeliveryService {
     });
     const run = this.rules.runnerOf(rules, c);
     const ws: WorkspaceId = c.workspaceId;
-    return async (b: StreamBatch): Promise<Batch | null> => {
+    // Nothing to change: the stream's batch goes as it is (its JSON is not even parsed).
+    const passes = c.filter === null && c.forwardingRules.length === 0 && c.samplingPercent === 100 && !run;
+    return async (b: StreamBatch): Promise<StreamBatch | null> => {
       if (b.workspaceId !== ws) return null;
       if (c.inputId !== null && b.inputId !== c.inputId) return null;
       if (c.environment !== 'all' && b.batch.environment !== c.environment) return null;
+      if (passes) return b;
       const forwarded = forwarding(b);
-      return forwarded && (run ? run(forwarded, b) : forwarded);
+      const ruled = forwarded && (run ? await run(forwarded, b) : forwarded);
+      return ruled && withBatch(b, ruled);
     };
   }
 }

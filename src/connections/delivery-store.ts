@@ -1,16 +1,17 @@
-import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
+import type { InputId, Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { AudienceChange } from './audience-change.ts';
 import type { StreamBatch } from './stream-batch.ts';
 
-/** One processed batch the processor appends: its envelope's JSON and where the log had it. */
+/** One processed batch the processor appends: its JSON, where it came from and where the log had it. */
 export interface StreamAppend {
   readonly workspaceId: WorkspaceId;
+  readonly inputId: InputId;
   readonly mpid: Mpid;
   readonly receivedAtMs: number;
   readonly logPartition: number;
   readonly logOffset: number;
-  /** The envelope as JSON (`model/envelope.ts`), the batch as the stages left it. */
-  readonly envelope: string;
+  /** The batch as the stages left it, with its `mpid`, as JSON (`stringifyLossless`: the MPID an exact number). */
+  readonly batch: string;
 }
 
 /**

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Answer, type Receiver, startReceiver, until } from '../../test/helpers/receiver.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
 import { inputId, type Mpid, parseMpid, workspaceId } from '../kernel/ids.ts';
+import { stringifyLossless } from '../kernel/lossless-json.ts';
 import { SqliteDeliveryStore } from '../storage/sqlite/sqlite-delivery-store.ts';
 import type { ConnectionRecord } from './connection-store.ts';
 import { ConnectionDelivery, type DeliveryOptions, type Forward } from './delivery.ts';
@@ -39,9 +40,8 @@ function batches(n: number, from = 1): StreamAppend[] {
   return Array.from({ length: n }, (_, i) => {
     const k = from + i;
     const mpid = users[k % users.length]!;
-    const batch = { events: [{ event_type: 'custom_event', data: { event_name: `n${k}` } }], environment: 'production', user_identities: {}, user_attributes: {} };
-    const envelope = { workspaceId: ws, inputId: inputId(1), mpid, receivedAtMs: Date.now(), channel: 'server_to_server', historical: false, ip: null, dedupKey: null, batch };
-    return { workspaceId: ws, mpid, receivedAtMs: envelope.receivedAtMs, logPartition: 0, logOffset: k, envelope: JSON.stringify(envelope) };
+    const batch = { events: [{ event_type: 'custom_event', data: { event_name: `n${k}` } }], environment: 'production', user_identities: {}, user_attributes: {}, mpid };
+    return { workspaceId: ws, inputId: inputId(1), mpid, receivedAtMs: Date.now(), logPartition: 0, logOffset: k, batch: stringifyLossless(batch) };
   });
 }
 
@@ -54,7 +54,7 @@ afterEach(async () => {
   receiver = undefined;
 });
 
-async function setUp(answer: (index: number) => Answer, options: Partial<DeliveryOptions> = {}, forward: Forward = (b) => b.batch) {
+async function setUp(answer: (index: number) => Answer, options: Partial<DeliveryOptions> = {}, forward: Forward = (b) => b) {
   receiver = await startReceiver((_r, i) => answer(i));
   const store = new SqliteDeliveryStore(join(tempDir('delivery'), 'delivery.sqlite'));
   const settings = parseSettings(webhook, { url: `${receiver.url}/hook`, authorization_header: 'Bearer abc' });
@@ -147,7 +147,7 @@ describe('a connection\'s delivery', () => {
   });
 
   it('counts batches the connection does not forward as filtered, sending nothing for them', async () => {
-    const { store, receiver: r, start } = await setUp(() => ({ status: 200 }), {}, (b) => (b.seq % 2 === 0 ? null : b.batch));
+    const { store, receiver: r, start } = await setUp(() => ({ status: 200 }), {}, (b) => (b.seq % 2 === 0 ? null : b));
     await store.append(batches(10));
     start();
     await until('the chunk committed', async () => (await store.cursor(connection.id, 0)).committed === 10);

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { Batch } from '../model/batch.ts';
 import { pause, type RetryPolicy } from './backoff.ts';
 import type { ConnectionRecord } from './connection-store.ts';
 import type { ChunkDone, DeadLetterAppend, DeliveryCounts, DeliveryStore } from './delivery-store.ts';
@@ -7,8 +6,8 @@ import type { Output } from './output.ts';
 import { type DeliveryEvents, Retrier } from './retrier.ts';
 import type { StreamBatch } from './stream-batch.ts';
 
-/** What a connection does to each batch before its output sees it: null, not forwarded. */
-export type Forward = (b: StreamBatch) => Batch | null | Promise<Batch | null>;
+/** What a connection does to each batch before its output sees it: the same object when nothing; null, not forwarded. */
+export type Forward = (b: StreamBatch) => StreamBatch | null | Promise<StreamBatch | null>;
 
 export interface DeliveryOptions {
   readonly chunkSize: number;
@@ -109,7 +108,7 @@ export class ConnectionDelivery {
     for (const row of rows) {
       const forwarded = await this.deps.forward(row);
       const selected = forwarded && (this.deps.output.select ? this.deps.output.select(forwarded) : forwarded);
-      if (selected) kept.push(selected === row.batch ? row : { ...row, batch: selected });
+      if (selected) kept.push(selected);
       else counts.filtered += 1;
     }
     const requests = this.group(kept);

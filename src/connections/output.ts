@@ -1,4 +1,3 @@
-import type { Batch } from '../model/batch.ts';
 import type { AudienceChange } from './audience-change.ts';
 import type { Parsed, StreamBatch } from './stream-batch.ts';
 
@@ -43,9 +42,10 @@ export interface Output {
   readonly maxBatches: number;
   /**
    * The kind's own switches (a webhook's `send_screen_views`...): the batch with what the output
-   * does not send removed, or null when nothing is left to send. Runs after the connection's filter.
+   * does not send removed (`withBatch`), the same object when nothing is, or null when nothing is
+   * left to send. Runs after the connection's filter.
    */
-  select?(batch: Batch): Batch | null;
+  select?(batch: StreamBatch): StreamBatch | null;
   /**
    * Delivers the batches (one user's in order), or throws {@link DeliveryFailed}. The key is the
    * same for every retry of the same batches, also after a crash; HTTP outputs send it as

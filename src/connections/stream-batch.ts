@@ -1,4 +1,5 @@
 import type { InputId, Mpid, WorkspaceId } from '../kernel/ids.ts';
+import { stringifyLossless } from '../kernel/lossless-json.ts';
 import type { Batch } from '../model/batch.ts';
 
 /**
@@ -14,6 +15,23 @@ export interface StreamBatch {
   readonly mpid: Mpid;
   readonly receivedAtMs: number;
   readonly batch: Batch;
+  /**
+   * The batch's JSON as the stream holds it (its `mpid` in it, an exact number), while the batch
+   * is the stream's own: an output may send it as it is instead of serialising `batch` again.
+   * Absent on a batch a connection changed (filtered, ruled).
+   */
+  readonly text?: string;
+}
+
+/** The stream batch with another batch (a connection's change to it): its stored `text` no longer holds. */
+export function withBatch(b: StreamBatch, batch: Batch): StreamBatch {
+  if (batch === b.batch) return b;
+  return { seq: b.seq, workspaceId: b.workspaceId, inputId: b.inputId, mpid: b.mpid, receivedAtMs: b.receivedAtMs, batch };
+}
+
+/** The batch's JSON, MPID included: the stored text while unchanged, else serialised. */
+export function batchJson(b: StreamBatch): string {
+  return b.text ?? stringifyLossless({ ...b.batch, mpid: b.mpid });
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Config } from '../config/config.ts';
 import type { StoreKinds } from '../runtime/capability.ts';
 import type { Storage, StorageRole } from '../runtime/storage.ts';
 import { DuckDbEventStore } from './duckdb/duckdb-event-store.ts';
+import { OUTPUT_ENGINES } from './output-engines.ts';
 import { Checkpointer } from './sqlite/checkpointer.ts';
 import { openSqlite } from './sqlite/open.ts';
 import { SqliteAudienceStore } from './sqlite/sqlite-audience-store.ts';
@@ -67,6 +68,8 @@ const ADAPTERS: { [K in keyof StoreKinds]: (o: Opening) => StoreKinds[K] | Promi
   connections: ({ files }) => new SqliteConnectionStore(files.state, noAuto),
   // Its own file: the processor's appends and the deliveries' reads never wait on the state file's writers.
   delivery: ({ files }) => new SqliteDeliveryStore(files.delivery, noAuto),
+  // Not a store of Quanta's: the clients of the engines outputs load into (opened per output).
+  outputEngines: () => OUTPUT_ENGINES,
 };
 
 /** Every kind of store, in the order `quanta migrate` reports them. */

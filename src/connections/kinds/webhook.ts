@@ -2,6 +2,7 @@ import { stringifyLossless } from '../../kernel/lossless-json.ts';
 import type { Batch } from '../../model/batch.ts';
 import type { EventType } from '../../model/event-types.ts';
 import type { OutputKind, SettingSpec, Settings } from '../output.ts';
+import { batchJson, type StreamBatch, withBatch } from '../stream-batch.ts';
 import { type ChangeRequestBuilder, httpOutput, type RequestBuilder } from './http-output.ts';
 
 /** The webhook page's "Send ..." switches, each with the event types it governs. */
@@ -32,6 +33,13 @@ const SETTINGS: readonly SettingSpec[] = [
     default: true,
     description: 'If enabled, each batch is POSTed as it was received (one POST per batch); if disabled, each event is POSTed on its own, in a batch of one event.',
   },
+  {
+    name: 'batches_per_request',
+    type: 'int',
+    is_required: false,
+    default: 1,
+    description: 'With send_as_batch: 1 POSTs each batch as its own JSON object (mParticle\'s format); more POSTs up to this many batches at once, as a JSON array of batch objects (each user\'s in order).',
+  },
   { name: 'include_metadata', type: 'bool', is_required: false, default: true, description: 'If enabled, application_info, device_info and source_info are forwarded with each batch.' },
   { name: 'include_mp_deviceid', type: 'bool', is_required: false, default: false, description: 'If enabled, the MP DeviceId (mp_deviceid) is forwarded with each batch.' },
   { name: 'send_batches_without_events', type: 'bool', is_required: false, default: true, description: 'If enabled, a batch that holds no events (after filtering) is forwarded.' },
@@ -46,36 +54,56 @@ const SETTINGS: readonly SettingSpec[] = [
 
 const METADATA = ['application_info', 'device_info', 'source_info'] as const;
 
-/** The batch the webhook sends: mParticle's JSON batch format, its events and metadata as the settings say. */
-function selectFor(settings: Settings): (batch: Batch) => Batch | null {
+/**
+ * The batch the webhook sends: mParticle's JSON batch format, its events and metadata as the
+ * settings say. A batch with nothing to remove is answered as it is, found from its stored JSON
+ * without parsing it (the usual case: the event types switched off by default are rare).
+ */
+function selectFor(settings: Settings): (b: StreamBatch) => StreamBatch | null {
   const dropped = new Set<string>(SWITCHES.filter((s) => settings[s.name] === false).flatMap((s) => s.types));
+  const droppedNames = [...dropped].map((t) => `"${t}"`);
   const withoutEvents = settings.send_batches_without_events !== false;
   const metadata = settings.include_metadata !== false;
   const deviceId = settings.include_mp_deviceid === true;
-  return (batch) => {
+  const untouched = (text: string) =>
+    withoutEvents && metadata && (deviceId || !text.includes('"mp_deviceid"')) && droppedNames.every((name) => !text.includes(name));
+  return (b) => {
+    if (b.text !== undefined && untouched(b.text)) return b;
+    const batch = b.batch;
     const events = dropped.size === 0 ? batch.events : batch.events.filter((e) => !dropped.has(e.event_type));
     if (events.length === 0 && !withoutEvents) return null;
-    if (events === batch.events && metadata && deviceId) return batch;
+    if (events === batch.events && metadata && (deviceId || batch.mp_deviceid === undefined)) return b;
     const out: Batch = { ...batch, events };
     if (!metadata) for (const key of METADATA) delete out[key];
     if (!deviceId) delete out.mp_deviceid;
-    return out;
+    return withBatch(b, out);
   };
 }
 
-/** One POST per batch, or (`send_as_batch` off) one per event, each in its batch's envelope. */
+/**
+ * One POST per batch (mParticle's format), or up to `batches_per_request` batches in a JSON array
+ * per POST, or (`send_as_batch` off) one POST per event, each in its batch's envelope.
+ */
 function requestsFor(settings: Settings): RequestBuilder {
   const url = settings.url as string;
   const authorization = settings.authorization_header;
   const headers: Record<string, string> = typeof authorization === 'string' ? { authorization } : {};
   const perEvent = settings.send_as_batch === false;
-  return (batches) =>
-    batches.flatMap((b) => {
-      const batch: Batch = { ...b.batch, mpid: b.mpid };
-      const bodies = perEvent ? batch.events.map((event) => ({ ...batch, events: [event] })) : [batch];
-      return bodies.map((body) => ({ url, headers, body: stringifyLossless(body) }));
-    });
+  const many = (settings.batches_per_request as number) > 1;
+  return (batches) => {
+    if (perEvent) {
+      return batches.flatMap((b) => {
+        const batch: Batch = { ...b.batch, mpid: b.mpid };
+        return batch.events.map((event) => ({ url, headers, body: stringifyLossless({ ...batch, events: [event] }) }));
+      });
+    }
+    if (many) return [{ url, headers, body: `[${batches.map(batchJson).join(',')}]` }];
+    return batches.map((b) => ({ url, headers, body: batchJson(b) }));
+  };
 }
+
+/** The most batches one POST may carry (`batches_per_request`). */
+const MAX_BATCHES_PER_REQUEST = 500;
 
 /** Membership changes one POST carries. */
 const MEMBERSHIP_CHANGES_PER_POST = 100;
@@ -117,7 +145,7 @@ export const webhook: OutputKind = {
   audiences: true,
   open: (settings, options) =>
     httpOutput(settings, options, {
-      maxBatches: 1,
+      maxBatches: Math.max(1, Math.min(MAX_BATCHES_PER_REQUEST, settings.batches_per_request as number)),
       batches: requestsFor(settings),
       select: selectFor(settings),
       changes: { max: MEMBERSHIP_CHANGES_PER_POST, build: membershipRequestsFor(settings) },

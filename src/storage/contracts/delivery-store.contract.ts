@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliveryStore, StreamAppend } from '../../connections/delivery-store.ts';
 import { inputId, type Mpid, parseMpid, workspaceId } from '../../kernel/ids.ts';
+import { stringifyLossless } from '../../kernel/lossless-json.ts';
 
 const ws = workspaceId(1);
 const other = workspaceId(2);
@@ -10,19 +11,16 @@ const bob = parseMpid('4000000000000000002')!;
 /** A processed batch of the log's partition 0 at `offset`, received at `offset` seconds. */
 const row = (offset: number, extra: { ws?: typeof ws; mpid?: Mpid; partition?: number } = {}): StreamAppend => {
   const mpid = extra.mpid ?? alice;
-  const workspace = extra.ws ?? ws;
-  const envelope = {
-    workspaceId: workspace,
+  const batch = { events: [{ event_type: 'custom_event', data: { event_name: `e${offset}` } }], environment: 'production', user_identities: {}, user_attributes: {}, mpid };
+  return {
+    workspaceId: extra.ws ?? ws,
     inputId: inputId(1),
     mpid,
     receivedAtMs: offset * 1000,
-    channel: 'server_to_server',
-    historical: false,
-    ip: null,
-    dedupKey: null,
-    batch: { events: [{ event_type: 'custom_event', data: { event_name: `e${offset}` } }], environment: 'production', user_identities: {}, user_attributes: {}, mpid },
+    logPartition: extra.partition ?? 0,
+    logOffset: offset,
+    batch: stringifyLossless(batch),
   };
-  return { workspaceId: workspace, mpid, receivedAtMs: offset * 1000, logPartition: extra.partition ?? 0, logOffset: offset, envelope: JSON.stringify(envelope) };
 };
 const zero = { sent: 0, filtered: 0, failed: 0, retried: 0, dead_lettered: 0 };
 
@@ -49,7 +47,9 @@ export function deliveryStoreContract(engine: string, open: (file: string) => Pr
         [3, bob, 'e3'],
         [4, alice, 'e4'],
       ]);
-      expect(read[0]).toMatchObject({ workspaceId: ws, inputId: 1, receivedAtMs: 1000 });
+      expect(read[0]).toMatchObject({ workspaceId: ws, inputId: 1, receivedAtMs: 1000, batch: { mpid: alice, environment: 'production' } });
+      // The JSON as appended, its MPID an exact number, for outputs that send it unchanged.
+      expect(read[0]!.text).toMatch(/"mpid":-9000000000000000001[,}]/);
       expect((await store.read(ws, 1, 1)).map((b) => b.seq)).toEqual([3]);
       expect((await store.read(other, 0, 10)).map((b) => b.seq)).toEqual([2]);
       // The same offset of another partition is another batch.

@@ -1,4 +1,4 @@
-import type { WorkspaceId } from '../../kernel/ids.ts';
+import type { InputId, Mpid, WorkspaceId } from '../../kernel/ids.ts';
 import type {
   ChunkDone,
   CursorState,
@@ -8,7 +8,8 @@ import type {
 } from '../../connections/delivery-store.ts';
 import type { AudienceChange } from '../../connections/audience-change.ts';
 import type { StreamBatch } from '../../connections/stream-batch.ts';
-import type { Envelope } from '../../model/envelope.ts';
+import type { Batch } from '../../model/batch.ts';
+import { parseJsonLossless } from '../../kernel/lossless-json.ts';
 import { openSqliteStore, type SqliteMigration } from './migrate-sqlite.ts';
 import type { Sqlite } from './open.ts';
 
@@ -19,9 +20,9 @@ export const DELIVERY_MIGRATIONS: readonly SqliteMigration[] = [
     description: 'the delivery stream, connection cursors and dead letters',
     up: `
       CREATE TABLE IF NOT EXISTS stream (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT, workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL,
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, workspace_id INTEGER NOT NULL, input_id INTEGER NOT NULL, mpid TEXT NOT NULL,
         received_at_ms INTEGER NOT NULL, log_partition INTEGER NOT NULL, log_offset INTEGER NOT NULL,
-        envelope TEXT NOT NULL,
+        batch TEXT NOT NULL,
         UNIQUE (log_partition, log_offset)
       );
       CREATE INDEX IF NOT EXISTS stream_by_ws ON stream (workspace_id, seq);
@@ -43,7 +44,11 @@ export const DELIVERY_MIGRATIONS: readonly SqliteMigration[] = [
 
 interface StreamRow {
   seq: number;
-  envelope: string;
+  workspace_id: number;
+  input_id: number;
+  mpid: string;
+  received_at_ms: number;
+  batch: string;
 }
 interface CursorRow {
   committed: number;
@@ -67,17 +72,12 @@ interface DeadLetterRow {
   created_at_ms: number;
 }
 
-const batchOf = (row: StreamRow): StreamBatch => {
-  const envelope = JSON.parse(row.envelope) as Envelope;
-  return {
-    seq: row.seq,
-    workspaceId: envelope.workspaceId,
-    inputId: envelope.inputId,
-    mpid: envelope.mpid,
-    receivedAtMs: envelope.receivedAtMs,
-    batch: envelope.batch,
-  };
-};
+/** A stream row as a batch: its JSON parsed only when an output reads `batch` (many send `text` as it is). */
+function batchOf(row: StreamRow): StreamBatch {
+  let parsed: Batch | undefined;
+  const b = { seq: row.seq, workspaceId: row.workspace_id as WorkspaceId, inputId: row.input_id as InputId, mpid: row.mpid as Mpid, receivedAtMs: row.received_at_ms, text: row.batch };
+  return Object.defineProperty(b, 'batch', { enumerable: true, get: () => (parsed ??= parseJsonLossless(row.batch) as Batch) }) as StreamBatch;
+}
 const deadLetterOf = (r: DeadLetterRow): DeadLetter => ({
   id: r.id,
   connectionId: r.connection_id,
@@ -104,12 +104,12 @@ export class SqliteDeliveryStore implements DeliveryStore {
     this.db = openSqliteStore(file, 'delivery', DELIVERY_MIGRATIONS, options);
     // Not INSERT OR IGNORE: an ignored insert would still use up a seq, and seqs stay dense.
     const insert = this.db.prepare(
-      `INSERT INTO stream (workspace_id, mpid, received_at_ms, log_partition, log_offset, envelope)
-       SELECT @ws, @mpid, @at, @partition, @offset, @envelope
+      `INSERT INTO stream (workspace_id, input_id, mpid, received_at_ms, log_partition, log_offset, batch)
+       SELECT @ws, @input, @mpid, @at, @partition, @offset, @batch
        WHERE NOT EXISTS (SELECT 1 FROM stream WHERE log_partition = @partition AND log_offset = @offset)`,
     );
     this.appendTx = this.db.transaction((rows: readonly StreamAppend[]) => {
-      for (const r of rows) insert.run({ ws: r.workspaceId, mpid: r.mpid, at: r.receivedAtMs, partition: r.logPartition, offset: r.logOffset, envelope: r.envelope });
+      for (const r of rows) insert.run({ ws: r.workspaceId, input: r.inputId, mpid: r.mpid, at: r.receivedAtMs, partition: r.logPartition, offset: r.logOffset, batch: r.batch });
     });
     const move = this.db.prepare(
       `UPDATE cursors SET committed = @end, claimed = max(claimed, @end), sent = sent + @sent, filtered = filtered + @filtered,
@@ -124,7 +124,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
       move.run({ id, end: done.end, ...done.counts, atMs: done.lastError?.atMs ?? null, message: done.lastError?.message ?? null });
       for (const d of done.deadLetters) keep.run(id, d.key, JSON.stringify(d.batches), JSON.stringify(d.changes), d.error, d.attempts, d.createdAtMs);
     });
-    this.selectAfter = this.db.prepare('SELECT seq, envelope FROM stream WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?');
+    this.selectAfter = this.db.prepare('SELECT seq, workspace_id, input_id, mpid, received_at_ms, batch FROM stream WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?');
   }
 
   async append(rows: readonly StreamAppend[]): Promise<void> {
