@@ -3,6 +3,7 @@ import { CAPABILITIES } from './capabilities.ts';
 import { backfill, BackfillError, type BackfillOptions } from './cli/backfill.ts';
 import { describeAll, describeStore, migrate, MigrateError } from './cli/migrate.ts';
 import { replay } from './cli/replay.ts';
+import { replayDeadLettersCommand, ReplayDeadLettersError } from './cli/replay-dead-letters.ts';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { startQuanta } from './main.ts';
 import { openStorage } from './storage/engines.ts';
@@ -118,6 +119,25 @@ program
     } catch (error) {
       if (!(error instanceof BackfillError)) throw error;
       console.error(`quanta backfill: ${error.message}`);
+      process.exit(1);
+    }
+  });
+
+program
+  .command('replay-dead-letters')
+  .description("send a connection's dead letters again (each once, in order, with their idempotency keys); Quanta may keep running")
+  .requiredOption('--connection <id>', 'the connection whose dead letters to send', integer('--connection'))
+  .option('--workspace <id>', 'the workspace', integer('--workspace'), 1)
+  .option('--ids <ids>', 'only these dead letters, comma-separated (default: all)', (v) => v.split(',').map((id) => integer('--ids')(id.trim())))
+  .action(async (o: { connection: number; workspace: number; ids?: number[] }) => {
+    const c = config();
+    try {
+      const r = await replayDeadLettersCommand(c, { ...o, progress: process.stderr.isTTY === true }, openStorage(c, 'cli'));
+      console.log(`Replayed ${r.replayed} dead letters of connection ${o.connection}: ${r.delivered} delivered, ${r.failed} failed again (they stay; see GET .../connections/${o.connection}/dead-letters).`);
+      if (r.failed > 0) process.exit(1);
+    } catch (error) {
+      if (!(error instanceof ReplayDeadLettersError)) throw error;
+      console.error(`quanta replay-dead-letters: ${error.message}`);
       process.exit(1);
     }
   });

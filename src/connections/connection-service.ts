@@ -33,6 +33,10 @@ export interface ConnectionServiceDeps {
   audiencePending(ws: WorkspaceId, audienceId: number, afterSeq: number, limit: number): Promise<{ count: number; oldestAtMs: number | null }>;
   /** A connection, output or rule changed: the deliveries start, stop or restart with it. */
   onChanged(): void;
+  /** A connection's last delivery failures, newest last. */
+  recentErrors(id: number): { at: string; message: string }[];
+  /** Whether rule code loads and sets `exports.handler` (in the rules' sandbox process): the problem, or undefined. */
+  checkRuleCode(code: string, timeoutMs: number): Promise<string | undefined>;
   /** A rule's runs, errors and last errors, as the deliveries counted them. */
   ruleStatus(id: number): RuleStatus;
   /** Sends dead letters again (each tried once), answering how many went. */
@@ -73,6 +77,12 @@ export const connectionView = (c: ConnectionRecord) => ({
   created_at: iso(c.createdAtMs),
   updated_at: iso(c.updatedAtMs),
 });
+
+/** How far a connection created with `backfill_from` got: what it has done of all it has had to do. */
+function backfillProgress(fromMs: number, done: { sent: number; filtered: number; dead_lettered: number }, pending: number) {
+  const finished = done.sent + done.filtered + done.dead_lettered;
+  return { from: iso(fromMs), percent: pending === 0 ? 100 : Math.floor((100 * finished) / (finished + pending)) };
+}
 
 /** A service (output kind) as `GET /v1/services` lists it. */
 const serviceView = (k: OutputKind) => ({
@@ -216,6 +226,8 @@ export class ConnectionService {
       dead_lettered: cursor.dead_lettered,
       oldest_pending_age_seconds: pending.oldestReceivedAtMs === null ? null : Math.max(0, (this.now() - pending.oldestReceivedAtMs) / 1000),
       last_error: cursor.lastError && { at: iso(cursor.lastError.atMs), message: cursor.lastError.message },
+      recent_errors: this.deps.recentErrors(id),
+      ...(c.backfillFromMs === null ? {} : { backfill: backfillProgress(c.backfillFromMs, cursor, pending.count) }),
     };
   }
 
@@ -321,10 +333,15 @@ export class ConnectionService {
   }
 
   private async parseRuleBody(body: unknown) {
-    const parsed = await parseRule(body);
-    if (!parsed.ok) throw invalid(parsed.problems);
-    const { name, code, failure_action, timeout_ms, scope } = parsed.value;
-    return { name, code, failureAction: failure_action, timeoutMs: timeout_ms, scope };
+    // The fields here; the code in the sandbox process, where a rule that brings V8 down at load harms nothing.
+    const parsed = parseRule(body, null);
+    const code = isBag(body) && typeof body.code === 'string' && body.code.trim() !== '' ? body.code : undefined;
+    const timeoutMs = parsed.ok ? parsed.value.timeout_ms : typeof (body as Bag).timeout_ms === 'number' ? ((body as Bag).timeout_ms as number) : 200;
+    const problem = code === undefined ? undefined : await this.deps.checkRuleCode(code, Math.min(Math.max(timeoutMs, 1), 5000));
+    const problems = [...(parsed.ok ? [] : parsed.problems), ...(problem === undefined ? [] : [`code: ${problem}`])];
+    if (!parsed.ok || problems.length > 0) throw invalid(problems);
+    const { name, failure_action, timeout_ms, scope } = parsed.value;
+    return { name, code: parsed.value.code, failureAction: failure_action, timeoutMs: timeout_ms, scope };
   }
 
   private findOutput(ws: WorkspaceId, id: number): OutputRecord {

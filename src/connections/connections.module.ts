@@ -69,6 +69,8 @@ export const connections: Capability = {
       },
       onChanged: () => deliveries.changed(),
       ruleStatus: (id) => deliveries.ruleStatus(id),
+      recentErrors: (id) => deliveries.recentErrors(id),
+      checkRuleCode: (code, timeoutMs) => deliveries.checkRuleCode(code, timeoutMs),
       replay: (connection, output, letters) => deliveries.replay(connection, output, letters),
     });
     ctx.tenantRoutes(connectionRoutes, { connections: service });

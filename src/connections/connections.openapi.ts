@@ -130,11 +130,14 @@ export const statusSchema = {
     dead_lettered: { type: 'integer', description: 'Batches given up on, kept as dead letters' },
     oldest_pending_age_seconds: { type: 'number', nullable: true },
     last_error: { type: 'object', nullable: true, properties: { at: isoTime, message: { type: 'string' } } },
+    recent_errors: { type: 'array', description: 'The last 10 failures since Quanta started, newest last', items: { type: 'object', properties: { at: isoTime, message: { type: 'string' } } } },
+    backfill: { type: 'object', description: 'For a connection created with backfill_from', properties: { from: isoTime, percent: { type: 'integer' } } },
   },
   examples: [
     {
       connection_id: 3, active: true, sent: 1200, filtered: 14, failed: 3, retried: 3, pending: 0, dead_lettered: 0, oldest_pending_age_seconds: null,
       last_error: { at: '2026-12-03T09:30:00.000Z', message: 'https://hooks.example.com/mparticle answered 503' },
+      recent_errors: [{ at: '2026-12-03T09:30:00.000Z', message: 'https://hooks.example.com/mparticle answered 503' }],
     },
   ],
 };

@@ -196,6 +196,7 @@ describe('connections API', () => {
     expect(letters.data[0]).toMatchObject({ batches: 1, attempts: 1, error: expect.stringMatching(/answered 422: \{"error":"unknown field"\}/) });
     const status = (await call('GET', `${url}/status`)).json() as Json;
     expect(status.last_error).toMatchObject({ message: expect.stringMatching(/answered 422/) });
+    expect(status.recent_errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/answered 422/) }), expect.objectContaining({ message: expect.stringMatching(/answered 422/) })]);
     expect(messages(await call('POST', `${url}/dead-letters/replay`, { ids: [999999] }))).toEqual([`ids: 999999 is not a dead letter of connection ${connection.id}`]);
 
     broken = false;
@@ -215,8 +216,10 @@ describe('connections API', () => {
     await send({ environment: 'production', user_identities: { customer_id: 'history-1' }, events: [{ event_type: 'custom_event', data: { event_name: 'Old' } }] });
     await until('processed', async () => (await q.stores.delivery.pending(workspaceId(1), 0)).count > 0 && q.processor !== undefined);
     const output = await created(`${base()}/outputs`, webhookTo('/backfill'));
-    await created(`${base()}/connections`, { output_id: output.id, backfill_from: '2020-01-01T00:00:00Z' });
+    const connection = await created(`${base()}/connections`, { output_id: output.id, backfill_from: '2020-01-01T00:00:00Z' });
     await until('the history delivered', () => receiver.received.some((r) => r.path === '/backfill' && r.body.includes('"Old"')));
+    await until('the backfill done', async () => ((await call('GET', `${base()}/connections/${connection.id}/status`)).json() as { backfill: { percent: number } }).backfill.percent === 100);
+    expect(((await call('GET', `${base()}/connections/${connection.id}/status`)).json() as Json).backfill).toEqual({ from: '2020-01-01T00:00:00.000Z', percent: 100 });
   });
 
   it('PATCHes only the fields sent and answers 404 for another tenant\'s connection', async () => {
@@ -254,6 +257,9 @@ describe('rules API and rules on a connection', () => {
     const looped = (await call('GET', `${base()}/rules/${loop.id}`)).json() as Json;
     expect(looped).toMatchObject({ status: 'failing', runs: 1, timeouts: 1, last_errors: [{ message: expect.stringMatching(/time/i) }] });
     expect((await call('GET', `${base()}/rules/${tag.id}`)).json()).toMatchObject({ status: 'ok', runs: 1, errors: 0 });
+    const metrics = (await q.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(new RegExp(`quanta_rule_runs_total\\{rule="${loop.id}",outcome="timeout"\\} 1`));
+    expect(metrics).toMatch(new RegExp(`quanta_rule_runs_total\\{rule="${tag.id}",outcome="ok"\\} 1`));
     const inUse = await call('DELETE', `${base()}/rules/${tag.id}`);
     expect(inUse.statusCode).toBe(409);
     await call('PATCH', `${base()}/connections/${connection.id}`, { active: false });

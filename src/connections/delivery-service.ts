@@ -7,6 +7,7 @@ import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import { AudienceDelivery } from './audience-delivery.ts';
 import type { ConnectionRecord, ConnectionStore, OutputRecord, RuleRecord } from './connection-store.ts';
 import type { RuleStatus } from './connection-service.ts';
+import { replayDeadLetters } from './dead-letters.ts';
 import { ConnectionDelivery, type DeliveryOptions, type Forward } from './delivery.ts';
 import type { DeliveryEvents } from './retrier.ts';
 import type { DeadLetter, DeliveryStore } from './delivery-store.ts';
@@ -23,6 +24,8 @@ export interface DeliveryServiceOptions extends DeliveryOptions {
 }
 
 const PRUNE_EVERY_MS = 10 * 60_000;
+/** Failures a connection's status lists. */
+const RECENT_ERRORS = 10;
 /** How often the connections are read again, for changes made by another process (the CLI). */
 const RELOAD_EVERY_MS = 5000;
 
@@ -43,6 +46,8 @@ export class DeliveryService {
   private readonly prunes: Poller;
   private readonly rules: ConnectionRules;
   private readonly metrics;
+  /** Each connection's last failures, newest last (the activity view's recent errors). */
+  private readonly recent = new Map<number, { at: string; message: string }[]>();
 
   constructor(
     private readonly deps: {
@@ -60,7 +65,8 @@ export class DeliveryService {
       identitiesOf: (ws: WorkspaceId, mpid: Mpid) => Record<string, string>;
     },
   ) {
-    this.rules = new ConnectionRules();
+    const ruleRuns = new Counter({ name: 'quanta_rule_runs_total', help: 'Runs of JavaScript rules, by rule and outcome (ok, dropped, error, timeout, memory)', labelNames: ['rule', 'outcome'], registers: [deps.registry] });
+    this.rules = new ConnectionRules((rule, outcome) => ruleRuns.inc({ rule: String(rule), outcome }));
     this.reloads = new Poller(() => this.reload(), RELOAD_EVERY_MS);
     this.prunes = new Poller(async () => {
       try {
@@ -107,7 +113,7 @@ export class DeliveryService {
     await this.prunes.stop();
     await Promise.all([...this.running.values()].map((r) => r.delivery.stop()));
     this.running.clear();
-    this.rules.close();
+    await this.rules.close();
   }
 
   /** The configuration changed: start, restart and stop deliveries now. */
@@ -115,35 +121,30 @@ export class DeliveryService {
     void this.reloads.run();
   }
 
+  /** The connection's last failures (at most {@link RECENT_ERRORS}), newest last; kept in memory since Quanta started. */
+  recentErrors(id: number): { at: string; message: string }[] {
+    return [...(this.recent.get(id) ?? [])];
+  }
+
+  /** Checks rule code in the rules' sandbox process: the problem, or undefined. */
+  checkRuleCode(code: string, timeoutMs: number): Promise<string | undefined> {
+    return this.rules.host.check(code, timeoutMs);
+  }
+
   ruleStatus(id: number): RuleStatus {
     return this.rules.status(id);
   }
 
-  /** Sends dead letters again, each once, in order; a delivered one goes, a failed one keeps its new error. */
-  async replay(connection: ConnectionRecord, outputRecord: OutputRecord, letters: readonly DeadLetter[], onEach?: () => void) {
+  /** Sends dead letters again, each once, in order (see `dead-letters.ts`). */
+  async replay(connection: ConnectionRecord, outputRecord: OutputRecord, letters: readonly DeadLetter[]) {
     const output = this.open(outputRecord);
-    let delivered = 0;
-    let failed = 0;
     try {
-      for (const letter of letters) {
-        try {
-          if (letter.changes.length > 0) {
-            if (!output.deliverChanges) throw new Error(`output ${outputRecord.id} takes no audience membership changes`);
-            await output.deliverChanges(letter.changes, letter.key);
-          } else await output.deliver(letter.batches, letter.key);
-          await this.deps.delivery.resolveDeadLetter(connection.id, letter.id);
-          this.metrics.sent.inc({ connection: String(connection.id) }, letter.batches.length + letter.changes.length);
-          delivered += 1;
-        } catch (error) {
-          await this.deps.delivery.failDeadLetter(connection.id, letter.id, error instanceof Error ? error.message : String(error), Date.now());
-          failed += 1;
-        }
-        onEach?.();
-      }
+      return await replayDeadLetters(this.deps.delivery, connection, output, letters, (letter, delivered) => {
+        if (delivered) this.metrics.sent.inc({ connection: String(connection.id) }, letter.batches.length + letter.changes.length);
+      });
     } finally {
       await output.close();
     }
-    return { delivered, failed };
   }
 
   private open(o: OutputRecord): Output {
@@ -215,6 +216,9 @@ export class DeliveryService {
         sent: (_id, n) => this.metrics.sent.inc(label, n),
         failed: (_id, error) => {
           this.metrics.failed.inc(label);
+          const recent = this.recent.get(c.id) ?? [];
+          recent.push({ at: new Date().toISOString(), message: error.message });
+          this.recent.set(c.id, recent.slice(-RECENT_ERRORS));
           logger.debug({ connection: c.id, err: error }, 'a delivery failed');
         },
         retried: () => this.metrics.retried.inc(label),

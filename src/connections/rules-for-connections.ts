@@ -2,18 +2,40 @@ import type { Batch } from '../model/batch.ts';
 import type { RuleStatus } from './connection-service.ts';
 import type { ConnectionRecord, RuleRecord } from './connection-store.ts';
 import { applyRules, type OpenRule } from './rules/apply-rules.ts';
-import { RuleRunner } from './rules/rule-runner.ts';
+import { type HostedRule, RuleHost } from './rules/rule-host.ts';
+import type { RuleResult } from './rules/rule-runner.ts';
 import { RuleStats } from './rules/rule-stats.ts';
 import type { StreamBatch } from './stream-batch.ts';
 
+/** A rule's counters that also tell each run's outcome to the metrics. */
+class CountedStats extends RuleStats {
+  constructor(
+    private readonly rule: number,
+    private readonly counted: (rule: number, outcome: string) => void,
+  ) {
+    super();
+  }
+
+  override record(result: RuleResult): void {
+    super.record(result);
+    this.counted(this.rule, result.kind === 'failed' ? result.reason : result.kind);
+  }
+}
+
 /**
- * The JavaScript rules of the app thread's deliveries: one sandboxed runner per rule version
- * (opened on first use, shared by the connections that name it), and one set of counters per rule
+ * The JavaScript rules of the app thread's deliveries: each rule version opened once in the
+ * rules' sandbox process (on first use, shared by the connections that name it), and one set of counters per rule
  * that outlives its versions, for `GET .../rules/{id}`.
  */
 export class ConnectionRules {
   private readonly stats = new Map<number, RuleStats>();
-  private readonly runners = new Map<number, { updatedAtMs: number; runner: Promise<RuleRunner> }>();
+
+  /** `counted` hears every run's outcome, by rule (the metrics). */
+  constructor(private readonly counted: (rule: number, outcome: string) => void = () => undefined) {}
+
+  private readonly runners = new Map<number, { updatedAtMs: number; rule: HostedRule }>();
+  /** The rules run in a sandbox process of their own (a rule that crashes V8 crashes only it). */
+  readonly host = new RuleHost();
 
   /** The rules a connection runs, in order: the workspace's `all_outputs` rules, then those it names. */
   of(workspaceRules: readonly RuleRecord[], c: ConnectionRecord): RuleRecord[] {
@@ -27,7 +49,7 @@ export class ConnectionRules {
   runnerOf(rules: readonly RuleRecord[], c: ConnectionRecord): ((batch: Batch, from: StreamBatch) => Promise<Batch | null>) | undefined {
     if (rules.length === 0) return undefined;
     return async (batch, from) => {
-      const open = await Promise.all(rules.map((r) => this.open(r)));
+      const open = rules.map((r) => this.open(r));
       return applyRules(batch, open, { connection_id: c.id, workspace_id: c.workspaceId, mpid: from.mpid, input_id: from.inputId });
     };
   }
@@ -37,21 +59,21 @@ export class ConnectionRules {
     return s ? { runs: s.runs, errors: s.errors, timeouts: s.timeouts, dropped: s.dropped, last_errors: [...s.last_errors] } : { runs: 0, errors: 0, timeouts: 0, dropped: 0, last_errors: [] };
   }
 
-  close(): void {
-    for (const { runner } of this.runners.values()) void runner.then((r) => r.close()).catch(() => undefined);
+  async close(): Promise<void> {
     this.runners.clear();
+    await this.host.close();
   }
 
-  private async open(r: RuleRecord): Promise<OpenRule> {
+  private open(r: RuleRecord): OpenRule {
     let entry = this.runners.get(r.id);
     if (!entry || entry.updatedAtMs !== r.updatedAtMs) {
-      if (entry) void entry.runner.then((old) => old.close()).catch(() => undefined);
-      entry = { updatedAtMs: r.updatedAtMs, runner: RuleRunner.open({ code: r.code, timeoutMs: r.timeoutMs }) };
+      if (entry) void entry.rule.close();
+      entry = { updatedAtMs: r.updatedAtMs, rule: this.host.open(`${r.id}@${r.updatedAtMs}`, r.code, r.timeoutMs) };
       this.runners.set(r.id, entry);
     }
     let stats = this.stats.get(r.id);
-    if (!stats) this.stats.set(r.id, (stats = new RuleStats()));
+    if (!stats) this.stats.set(r.id, (stats = new CountedStats(r.id, this.counted)));
     const definition = { name: r.name, code: r.code, failure_action: r.failureAction, timeout_ms: r.timeoutMs, scope: r.scope };
-    return { definition, runner: await entry.runner, stats };
+    return { definition, runner: entry.rule, stats };
   }
 }

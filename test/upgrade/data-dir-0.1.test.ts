@@ -17,6 +17,8 @@ import { PLAN_MIGRATIONS } from '../../src/storage/sqlite/sqlite-plan-store.ts';
 import { PLATFORM_MIGRATIONS } from '../../src/storage/sqlite/sqlite-platform-store.ts';
 import { PROFILE_MIGRATIONS } from '../../src/storage/sqlite/sqlite-profile-store.ts';
 import { QUALITY_MIGRATIONS } from '../../src/storage/sqlite/sqlite-quality-store.ts';
+import { CONNECTION_MIGRATIONS } from '../../src/storage/sqlite/sqlite-connection-store.ts';
+import { DELIVERY_MIGRATIONS } from '../../src/storage/sqlite/sqlite-delivery-store.ts';
 import { unpackDataDir01 } from '../fixtures/data-dir-0.1/unpack.ts';
 import { basicAuth, quantaApp } from '../helpers/quanta-app.ts';
 import { withEventStore } from '../helpers/stores.ts';
@@ -35,6 +37,8 @@ const MIGRATIONS = {
   quality: QUALITY_MIGRATIONS,
   calculated: CALCULATED_MIGRATIONS,
   audiences: AUDIENCE_MIGRATIONS,
+  connections: CONNECTION_MIGRATIONS,
+  delivery: DELIVERY_MIGRATIONS,
 };
 const LATEST = Object.fromEntries(Object.entries(MIGRATIONS).map(([store, list]) => [store, latestVersion(list)]));
 
@@ -125,8 +129,9 @@ describe('a data dir made by Quanta 0.1, before schema versioning', () => {
 
     // Each file records each of its stores at its latest version.
     expect(sqliteVersions(join(dataDir, 'log.sqlite'))).toEqual({ log: LATEST.log });
-    const { events: _events, log: _log, ...state } = LATEST;
+    const { events: _events, log: _log, delivery, ...state } = LATEST;
     expect(sqliteVersions(join(dataDir, 'state.sqlite'))).toEqual(state);
+    expect(sqliteVersions(join(dataDir, 'delivery.sqlite'))).toEqual({ delivery });
     await withEventStore(dataDir, async (query) => {
       expect(await query('SELECT store, version FROM schema_versions')).toEqual([{ store: 'events', version: LATEST.events }]);
       expect(await query("SELECT data_type FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'violations'")).toEqual([{ data_type: 'JSON' }]);

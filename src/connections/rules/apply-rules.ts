@@ -1,12 +1,13 @@
 import type { Batch } from '../../model/batch.ts';
 import type { FailureAction, RuleDefinition } from './rule-definition.ts';
-import type { RuleRunner } from './rule-runner.ts';
+import type { RuleResult } from './rule-runner.ts';
 import type { RuleStats } from './rule-stats.ts';
 
 /** A rule ready to run: its definition (for its failure action), its runner and its counters. */
 export interface OpenRule {
   readonly definition: RuleDefinition;
-  readonly runner: RuleRunner;
+  /** A `RuleRunner`, or a rule open in the sandbox process (`RuleHost`). */
+  readonly runner: { run(batch: Batch, context: object): Promise<RuleResult>; close(): Promise<void> };
   readonly stats: RuleStats;
 }
 

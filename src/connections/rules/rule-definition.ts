@@ -46,7 +46,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  *   code: 'exports.handler = (batch, context, callback) => callback(null, batch.user_attributes.internal ? null : batch);' });
  * // { ok: true, value: { name: 'Drop internal users', ..., timeout_ms: 200, scope: 'connection' } }
  */
-export function parseRule(raw: unknown): Parsed<RuleDefinition> {
+export function parseRule(raw: unknown, checkCode: CodeCheck | null = checkInProcess): Parsed<RuleDefinition> {
   if (!isObject(raw)) return { ok: false, problems: ['body: must be an object with "name", "code" and "failure_action".'] };
   const problems: Problem[] = [];
   for (const key of Object.keys(raw)) {
@@ -59,16 +59,25 @@ export function parseRule(raw: unknown): Parsed<RuleDefinition> {
   const failureAction = oneOf(raw.failure_action, FAILURE_ACTIONS, undefined, 'failure_action', problems);
   const scope = oneOf(raw.scope, RULE_SCOPES, 'connection', 'scope', problems);
   const timeoutMs = parseTimeout(raw.timeout_ms, problems);
-  if (code !== undefined && code.trim() !== '') {
-    const loaded = loadSandbox(code, { timeoutMs: timeoutMs ?? RULE_TIMEOUT_MS.default, memoryLimitMb: DEFAULT_MEMORY_LIMIT_MB });
-    if (loaded.ok) loaded.sandbox.isolate.dispose();
-    else problems.push(`code: ${loaded.problem}`);
+  if (checkCode && code !== undefined && code.trim() !== '') {
+    const problem = checkCode(code, timeoutMs ?? RULE_TIMEOUT_MS.default);
+    if (problem !== undefined) problems.push(`code: ${problem}`);
   }
   if (problems.length > 0 || code === undefined || failureAction === undefined || scope === undefined || timeoutMs === undefined) {
     return { ok: false, problems };
   }
   return { ok: true, value: { name, code, failure_action: failureAction, timeout_ms: timeoutMs, scope } };
 }
+
+/** Whether code loads and sets `exports.handler`: the problem, or undefined. */
+export type CodeCheck = (code: string, timeoutMs: number) => string | undefined;
+
+/** Loads the code in a throwaway isolate of this process (the app checks in the rules' sandbox process instead: `RuleHost.check`). */
+const checkInProcess: CodeCheck = (code, timeoutMs) => {
+  const loaded = loadSandbox(code, { timeoutMs, memoryLimitMb: DEFAULT_MEMORY_LIMIT_MB });
+  if (loaded.ok) loaded.sandbox.isolate.dispose();
+  return loaded.ok ? undefined : loaded.problem;
+};
 
 function oneOf<T extends string>(value: unknown, values: readonly T[], fallback: T | undefined, field: string, problems: Problem[]): T | undefined {
   if (value === undefined && fallback !== undefined) return fallback;
