@@ -1,4 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/helpers/temp-dir.ts';
 import { basicAuth, bearerAuth, quantaApp } from '../../test/helpers/quanta-app.ts';
 import { type Receiver, startReceiver, until } from '../../test/helpers/receiver.ts';
 import { workspaceId } from '../kernel/ids.ts';
@@ -334,5 +337,47 @@ describe('audience connections', () => {
     expect(messages(await call('POST', `${base()}/connections`, { output_id: amplitude.id, audience_id: audience.id }))).toEqual([
       expect.stringMatching(/^audience_id: amplitude outputs take events only; audiences go to webhook, braze/),
     ]);
+  });
+});
+
+describe('partner outputs through the whole app', () => {
+  it('sends Amplitude its HTTP V2 body and Braze its /users/track body, to the endpoints their settings name', async () => {
+    const amplitude = await created(`${base()}/outputs`, { name: 'Amplitude', kind: 'amplitude', settings: { api_key: 'amp-key-123', endpoint: `${receiver.url}/2/httpapi` } });
+    const braze = await created(`${base()}/outputs`, { name: 'Braze', kind: 'braze', settings: { api_key: 'braze-key-456', rest_endpoint: `${receiver.url}/braze` } });
+    const ids = [
+      (await created(`${base()}/connections`, { output_id: amplitude.id })).id,
+      (await created(`${base()}/connections`, { output_id: braze.id })).id,
+    ];
+    await send({
+      environment: 'production',
+      user_identities: { customer_id: 'partner-1', email: 'p1@example.com' },
+      user_attributes: { $FirstName: 'Ada', tier: 'gold' },
+      events: [{ event_type: 'custom_event', data: { event_name: 'Played Level', custom_event_type: 'other', custom_attributes: { level: 3 }, timestamp_unixtime_ms: Date.now() } }],
+    });
+    await until('both partners called', () => receiver.received.some((r) => r.path === '/2/httpapi') && receiver.received.some((r) => r.path === '/braze/users/track'));
+    const amp = JSON.parse(receiver.received.find((r) => r.path === '/2/httpapi')!.body) as { api_key: string; events: Json[] };
+    expect(amp.api_key).toBe('amp-key-123');
+    expect(amp.events).toContainEqual(expect.objectContaining({ event_type: 'Played Level', user_id: 'partner-1', event_properties: expect.objectContaining({ level: 3 }), insert_id: expect.any(String) }));
+    const track = receiver.received.find((r) => r.path === '/braze/users/track')!;
+    expect(track.headers.authorization).toBe('Bearer braze-key-456');
+    const body = JSON.parse(track.body) as { attributes: Json[]; events: Json[] };
+    expect(body.attributes).toContainEqual(expect.objectContaining({ external_id: 'partner-1', first_name: 'Ada', tier: 'gold' }));
+    expect(body.events).toContainEqual(expect.objectContaining({ external_id: 'partner-1', name: 'Played Level' }));
+    for (const id of ids) await call('PATCH', `${base()}/connections/${id}`, { active: false });
+  });
+
+  it('writes NDJSON files under workspace / date / hour', async () => {
+    const directory = tempDir('files-output');
+    const output = await created(`${base()}/outputs`, { name: 'Files', kind: 'files', settings: { directory, max_file_seconds: 1 } });
+    const connection = await created(`${base()}/connections`, { output_id: output.id });
+    await send({ environment: 'production', user_identities: { customer_id: 'files-1' }, events: [{ event_type: 'custom_event', data: { event_name: 'Filed' } }] });
+    const lines = () =>
+      readdirSync(directory, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ndjson'))
+        .flatMap((f) => readFileSync(join(directory, f), 'utf8').split('\n').filter(Boolean));
+    await until('the batch written and its file rolled', () => lines().some((l) => l.includes('"Filed"')), 20_000);
+    const [file] = readdirSync(directory, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ndjson'));
+    expect(file).toMatch(/^workspace=1\/date=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/part-.*\.ndjson$/);
+    await call('PATCH', `${base()}/connections/${connection.id}`, { active: false });
   });
 });

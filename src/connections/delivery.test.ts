@@ -112,6 +112,21 @@ describe('a connection\'s delivery', () => {
     expect((await store.cursor(connection.id, 0)).retried).toBeGreaterThan(100);
   });
 
+  it('keeps batches while the receiver is down (connections refused), and delivers them all once it is back', async () => {
+    const { store, receiver: r, start } = await setUp(() => ({ status: 200 }));
+    const port = Number(new URL(r.url).port);
+    await r.close();
+    await store.append(batches(30));
+    start();
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect((await store.cursor(connection.id, 0)).committed).toBe(0);
+    receiver = await startReceiver(() => ({ status: 200 }), port);
+    await until('every batch delivered after the outage', async () => (await store.cursor(connection.id, 0)).committed === 30);
+    expect([...firstArrivals(receiver).values()].flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(await store.cursor(connection.id, 0)).toMatchObject({ dead_lettered: 0, sent: 30, retried: expect.any(Number) });
+    expect((await store.cursor(connection.id, 0)).failed).toBeGreaterThan(0);
+  });
+
   it('does not call a receiver that answered 429 with Retry-After: 2 again before 2 s', async () => {
     // One request at a time, so every request after the 429 is one the connection chose to send.
     const { store, receiver: r, start } = await setUp((i) => (i === 0 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 }), { concurrency: 1 });

@@ -18,9 +18,10 @@ export type Answer = { status: number; headers?: Record<string, string>; body?: 
 
 /**
  * A partner's API on localhost, for delivery tests: it records every request and answers as
- * `respond` says (200 by default), so a test can make it flaky, slow, throttling or down.
+ * `respond` says (200 by default), so a test can make it flaky, slow, throttling or down; `port`
+ * starts it again where a closed one was (a receiver back after an outage).
  */
-export async function startReceiver(respond: (request: Received, index: number) => Answer = () => ({ status: 200 })) {
+export async function startReceiver(respond: (request: Received, index: number) => Answer = () => ({ status: 200 }), port = 0) {
   const received: Received[] = [];
   const hanging = new Set<ServerResponse>();
   let answer = respond;
@@ -43,10 +44,10 @@ export async function startReceiver(respond: (request: Received, index: number) 
       res.end(a.body ?? '{}');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${address.port}`,
     received,
     /** Answers from now on as `next` says. */
     answerWith(next: (request: Received, index: number) => Answer) {
