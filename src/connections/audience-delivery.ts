@@ -4,7 +4,7 @@ import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { AudienceChange } from './audience-change.ts';
 import { pause } from './backoff.ts';
 import type { ConnectionRecord } from './connection-store.ts';
-import { type DeliveryOptions, Stopped } from './delivery.ts';
+import { type DeliveryOptions, STORE_RETRY_MS, Stopped } from './delivery.ts';
 import type { ChunkDone, DeadLetterAppend, DeliveryCounts, DeliveryStore } from './delivery-store.ts';
 import type { Output } from './output.ts';
 import { type DeliveryEvents, Retrier } from './retrier.ts';
@@ -57,23 +57,32 @@ export class AudienceDelivery {
   private async run(): Promise<void> {
     const { store, audiences, options } = this.deps;
     const { id, workspaceId: ws, audienceId } = this.connection;
-    let committed = (await store.cursor(id, BEFORE_MEMBERS)).committed;
-    if (committed === BEFORE_MEMBERS) committed = await this.sendMembers();
+    let committed: number | undefined;
     while (!this.stopping.signal.aborted) {
-      const changes = await audiences.audienceChangesAfter(ws, audienceId, committed, options.chunkSize);
-      if (changes.length === 0) {
-        await pause(options.idleMs * 10, this.stopping.signal);
-        continue;
+      try {
+        committed ??= (await store.cursor(id, BEFORE_MEMBERS)).committed;
+        if (committed === BEFORE_MEMBERS) committed = await this.sendMembers();
+        const changes = await audiences.audienceChangesAfter(ws, audienceId, committed, options.chunkSize);
+        if (changes.length === 0) {
+          await pause(options.idleMs * 10, this.stopping.signal);
+          continue;
+        }
+        const name = await this.nameOf();
+        const end = changes[changes.length - 1]!.seq;
+        const done = await this.deliver(
+          changes.map((c) => this.changeOf(c.mpid, c.change, c.atMs, name)),
+          (first, last) => `${id}-c${changes[first]!.seq}-${changes[last]!.seq}`,
+          end,
+        );
+        await store.commit(id, done);
+        committed = end;
+      } catch (error) {
+        if (error instanceof Stopped) throw error;
+        // A store failed: the connection goes on from its cursor (read again), a second later.
+        this.deps.logger.warn({ err: error, connection: id }, 'an audience connection\'s delivery failed; it goes on from its cursor');
+        committed = undefined;
+        await pause(STORE_RETRY_MS, this.stopping.signal);
       }
-      const name = await this.nameOf();
-      const end = changes[changes.length - 1]!.seq;
-      const done = await this.deliver(
-        changes.map((c) => this.changeOf(c.mpid, c.change, c.atMs, name)),
-        (first, last) => `${id}-c${changes[first]!.seq}-${changes[last]!.seq}`,
-        end,
-      );
-      await store.commit(id, done);
-      committed = end;
     }
   }
 

@@ -54,9 +54,23 @@ afterEach(async () => {
   receiver = undefined;
 });
 
-async function setUp(answer: (index: number) => Answer, options: Partial<DeliveryOptions> = {}, forward: Forward = (b) => b) {
+async function setUp(answer: (index: number) => Answer, options: Partial<DeliveryOptions> = {}, forward: Forward = (b) => b, failCommits = 0) {
   receiver = await startReceiver((_r, i) => answer(i));
-  const store = new SqliteDeliveryStore(join(tempDir('delivery'), 'delivery.sqlite'));
+  const real = new SqliteDeliveryStore(join(tempDir('delivery'), 'delivery.sqlite'));
+  // The real store, its first commits failing as a busy or full disk would make them.
+  let failing = failCommits;
+  const store = new Proxy(real, {
+    get(target, name, receiver) {
+      if (name === 'commit' && failing > 0) {
+        return async () => {
+          failing -= 1;
+          throw new Error('SQLITE_FULL: database or disk is full');
+        };
+      }
+      const value = Reflect.get(target, name, receiver) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
   const settings = parseSettings(webhook, { url: `${receiver.url}/hook`, authorization_header: 'Bearer abc' });
   if (!settings.ok) throw new Error(settings.problems.join('; '));
   const start = () => {
@@ -159,6 +173,17 @@ describe('a connection\'s delivery', () => {
     const [letter] = await store.deadLetters(connection.id, 10);
     expect(letter!.attempts).toBeGreaterThan(2);
     expect(letter!.error).toMatch(/answered 500.*gave up after \d+ tries/);
+  });
+
+  it('goes on from its cursor when its store fails, sending the claimed chunk again under the same keys', async () => {
+    const { store, receiver: r, start } = await setUp(() => ({ status: 200 }), { chunkSize: 10 }, (b) => b, 1);
+    await store.append(batches(10));
+    start();
+    await until('the chunk committed after the failed commit', async () => (await store.cursor(connection.id, 0)).committed === 10, 10_000);
+    const keys = r.received.map((q) => q.headers[IDEMPOTENCY_HEADER.toLowerCase()] as string);
+    expect(keys).toHaveLength(20);
+    expect(new Set(keys).size).toBe(10);
+    expect((await store.cursor(connection.id, 0)).sent).toBe(10);
   });
 
   it('counts batches the connection does not forward as filtered, sending nothing for them', async () => {

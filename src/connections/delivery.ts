@@ -23,6 +23,9 @@ interface Request {
   readonly key: string;
 }
 
+/** How long a delivery waits after its store failed before it reads its cursor's chunk again. */
+export const STORE_RETRY_MS = 1000;
+
 /** A stop came while a chunk was delivered: it is not committed, and runs again after a start. */
 export class Stopped extends Error {}
 
@@ -68,21 +71,37 @@ export class ConnectionDelivery {
   private async run(): Promise<void> {
     const { store, options } = this.deps;
     const id = this.connection.id;
-    const cursor = await store.cursor(id, await this.deps.startSeq());
+    let cursor: { committed: number; claimed: number } | undefined;
+    while (!cursor) {
+      try {
+        cursor = await store.cursor(id, await this.deps.startSeq());
+      } catch (error) {
+        this.deps.logger.warn({ err: error, connection: id }, 'a connection\'s cursor was not read; it is read again');
+        await pause(STORE_RETRY_MS, this.stopping.signal);
+        if (this.stopping.signal.aborted) return;
+      }
+    }
     let committed = cursor.committed;
     let claimed = cursor.claimed;
     while (!this.stopping.signal.aborted) {
-      const rows = await this.readChunk(committed, claimed);
-      if (rows.length === 0) {
-        await pause(options.idleMs, this.stopping.signal);
-        continue;
+      try {
+        const rows = await this.readChunk(committed, claimed);
+        if (rows.length === 0) {
+          await pause(options.idleMs, this.stopping.signal);
+          continue;
+        }
+        const end = claimed > committed ? claimed : rows[rows.length - 1]!.seq;
+        if (end !== claimed) await store.claim(id, end);
+        claimed = end;
+        const done = await this.deliverChunk(rows, end);
+        await store.commit(id, done);
+        committed = end;
+      } catch (error) {
+        if (error instanceof Stopped) throw error;
+        // The store failed (a busy file, a full disk): the chunk runs again from the cursor, a second later.
+        this.deps.logger.warn({ err: error, connection: id }, 'a connection\'s delivery failed; it goes on from its cursor');
+        await pause(STORE_RETRY_MS, this.stopping.signal);
       }
-      const end = claimed > committed ? claimed : rows[rows.length - 1]!.seq;
-      if (end !== claimed) await store.claim(id, end);
-      claimed = end;
-      const done = await this.deliverChunk(rows, end);
-      await store.commit(id, done);
-      committed = end;
     }
   }
 
