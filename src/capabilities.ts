@@ -3,6 +3,7 @@ import { audiences } from './audiences/audiences.module.ts';
 import { calculated } from './calculated/calculated.module.ts';
 import { catalog } from './catalog/catalog.module.ts';
 import { connections } from './connections/connections.module.ts';
+import { feeds } from './feeds/feeds.module.ts';
 import { identity } from './identity/identity.module.ts';
 import { livestream } from './livestream/livestream.module.ts';
 import { ingest } from './pipeline/ingest.module.ts';
@@ -25,6 +26,7 @@ export const CAPABILITIES: readonly Capability[] = [
   ingest,
   planning,
   sources,
+  feeds,
   catalog,
   profiles,
   calculated,

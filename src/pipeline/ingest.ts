@@ -90,6 +90,8 @@ export class IngestService {
 
   async ingest(req: IngestRequest): Promise<IngestResult> {
     const batches = this.parse(req);
+    // A debug feed's data is development data, whatever its batches say (the feed's `is_debug`).
+    if (req.input.feed?.isDebug) for (const batch of batches) batch.environment = 'development';
     for (const check of this.checks) await check(req.input.workspaceId, batches, req.bulk);
     const rateLimitPercentUsed = req.internal ? 0 : (this.deps.rateLimiter?.take(req.input.id, req.input.rateLimitPerSecond, batches.length) ?? 0);
     const receivedAtMs = this.now();

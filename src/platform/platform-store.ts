@@ -1,5 +1,17 @@
 import type { InputId, WorkspaceId } from '../kernel/ids.ts';
 
+/** What a partner feed input was created with (`POST /v1/workspace/{ws}/partnerfeeds`). */
+export interface FeedConfig {
+  /** The feed module (`CleverTap`, `Custom Feed`...). */
+  readonly moduleName: string;
+  /** The platform the feed acts as (`iOS`, ..., `Unknown` for unbound). */
+  readonly os: string;
+  /** Its data is development data. */
+  readonly isDebug: boolean;
+  readonly settings: readonly { readonly name: string; readonly value: string | null }[];
+  readonly createdAtMs: number;
+}
+
 /** An input: one source of data (a platform or feed) with its key and secret. */
 export interface Input {
   id: InputId;
@@ -11,6 +23,8 @@ export interface Input {
   rateLimitPerSecond: number;
   /** Whether the Identity API accepts this input's key alone (`x-mp-key`), as web inputs need. */
   allowKeyOnly: boolean;
+  /** A partner feed's configuration; absent for an app platform input. */
+  feed?: FeedConfig;
 }
 
 /** An API client of the Platform and Profile APIs (OAuth client credentials). */

@@ -35,7 +35,7 @@ declare module 'fastify' {
   }
 }
 
-/** mParticle's Events API: `/v2/events`, `/v2/bulkevents` and `/v2/bulkevents/historical`. */
+/** mParticle's Events API: `/v2/events`, `/v2/bulkevents` and `/v2/bulkevents/historical`, and the partner URLs `/s2s/v2/...` beside them. */
 export async function eventsRoutes(scope: FastifyInstance, deps: EventsRoutesDeps): Promise<void> {
   const { ingest, inputs, rejected } = deps;
 
@@ -49,13 +49,13 @@ export async function eventsRoutes(scope: FastifyInstance, deps: EventsRoutesDep
     rejected.inc({ code: rejectionCode(error) });
   });
 
-  const route = (url: string, bulk: boolean, historical: boolean, summary: string) =>
+  const route = (url: string, bulk: boolean, historical: boolean, summary: string, channel: 'server_to_server' | 'partner' = 'server_to_server') =>
     scope.post(
       url,
       {
         schema: {
           summary,
-          tags: ['Events API'],
+          tags: [channel === 'partner' ? 'Events API (partner feeds)' : 'Events API'],
           security: [{ basic: [] }],
           body: bulk ? { type: 'array', maxItems: 100, items: batchSchema } : batchSchema,
           response: responses,
@@ -70,7 +70,7 @@ export async function eventsRoutes(scope: FastifyInstance, deps: EventsRoutesDep
           bodyBytes: Number(request.headers['content-length'] ?? Infinity),
           bulk,
           historical,
-          channel: 'server_to_server',
+          channel,
           ip: request.ip,
         });
         if (input.rateLimitPerSecond > 0) void reply.header('x-mp-rate-limit-percentage-used', String(result.rateLimitPercentUsed));
@@ -81,4 +81,8 @@ export async function eventsRoutes(scope: FastifyInstance, deps: EventsRoutesDep
   route('/v2/events', false, false, 'Send one event batch');
   route('/v2/bulkevents', true, false, 'Send up to 100 event batches');
   route('/v2/bulkevents/historical', true, true, 'Send historical batches (events over 72 hours old)');
+  // The partner URLs (inbound integrations): the same API, the batches' channel `partner`.
+  route('/s2s/v2/events', false, false, "A partner feed sends one event batch, with the feed's key and secret", 'partner');
+  route('/s2s/v2/bulkevents', true, false, "A partner feed sends up to 100 event batches, with the feed's key and secret", 'partner');
+  route('/s2s/v2/bulkevents/historical', true, true, 'A partner feed sends historical batches (events over 72 hours old)', 'partner');
 }

@@ -34,6 +34,17 @@ export function platformStoreContract(name: string, open: (location: string) => 
       ]);
     });
 
+    it('keeps a partner feed input\'s configuration with it, and updates it in place', () => {
+      const feed = { moduleName: 'CleverTap', os: 'iOS', isDebug: true, settings: [{ name: 'x', value: null }], createdAtMs: 1000 };
+      const saved = store.saveInput({ workspaceId: ws, name: 'CleverTap', apiKey: 'kf', apiSecret: 'sf', rateLimitPerSecond: 270, allowKeyOnly: false, feed });
+      expect(store.inputs().find((i) => i.id === saved.id)).toEqual({ ...saved, feed });
+      store.saveInput({ ...saved, feed: { ...feed, os: 'Android', isDebug: false } });
+      expect(store.inputs().find((i) => i.id === saved.id)?.feed).toMatchObject({ os: 'Android', isDebug: false });
+      // An app platform input has none.
+      const plain = store.saveInput({ workspaceId: ws, name: 'server', apiKey: 'kp', apiSecret: 'sp', rateLimitPerSecond: 0, allowKeyOnly: false });
+      expect(store.inputs().find((i) => i.id === plain.id)?.feed).toBeUndefined();
+    });
+
     it('refuses two inputs with one API key', () => {
       store.saveInput({ workspaceId: ws, name: 'a', apiKey: 'same', apiSecret: 's', rateLimitPerSecond: 0, allowKeyOnly: false });
       expect(() => store.saveInput({ workspaceId: ws, name: 'b', apiKey: 'same', apiSecret: 's', rateLimitPerSecond: 0, allowKeyOnly: false })).toThrow();

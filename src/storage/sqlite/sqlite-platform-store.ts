@@ -1,5 +1,5 @@
 import { inputId, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
-import type { ApiClient, Input, PlatformStore, Tenant } from '../../platform/platform-store.ts';
+import type { ApiClient, FeedConfig, Input, PlatformStore, Tenant } from '../../platform/platform-store.ts';
 import { openSqliteStore, type SqliteMigration } from './migrate-sqlite.ts';
 import type { Sqlite } from './open.ts';
 
@@ -11,6 +11,7 @@ interface InputRow {
   api_secret: string;
   rate_limit: number;
   allow_key_only: number;
+  feed: string | null;
 }
 
 const toInput = (r: InputRow): Input => ({
@@ -21,6 +22,7 @@ const toInput = (r: InputRow): Input => ({
   apiSecret: r.api_secret,
   rateLimitPerSecond: r.rate_limit,
   allowKeyOnly: r.allow_key_only === 1,
+  ...(r.feed === null ? {} : { feed: JSON.parse(r.feed) as FeedConfig }),
 });
 
 /** The platform store's schema in the state file, run by ./migrate-sqlite.ts when the store opens. */
@@ -49,6 +51,11 @@ export const PLATFORM_MIGRATIONS: readonly SqliteMigration[] = [
       );
       CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
+  },
+  {
+    version: 2,
+    description: 'partner feed inputs: their module, act-as platform, debug flag and settings',
+    up: 'ALTER TABLE inputs ADD COLUMN feed TEXT',
   },
 ];
 
@@ -88,16 +95,16 @@ export class SqlitePlatformStore implements PlatformStore {
         ? this.db.prepare('SELECT id FROM inputs WHERE id = ?').pluck().get(input.id)
         : this.db.prepare('SELECT id FROM inputs WHERE workspace_id = ? AND name = ?').pluck().get(input.workspaceId, input.name)
     ) as number | undefined;
-    const values = [input.workspaceId, input.name, input.apiKey, input.apiSecret, input.rateLimitPerSecond, input.allowKeyOnly ? 1 : 0];
+    const values = [input.workspaceId, input.name, input.apiKey, input.apiSecret, input.rateLimitPerSecond, input.allowKeyOnly ? 1 : 0, input.feed ? JSON.stringify(input.feed) : null];
     const id =
       existing === undefined
         ? Number(
             this.db
-              .prepare('INSERT INTO inputs (workspace_id, name, api_key, api_secret, rate_limit, allow_key_only) VALUES (?, ?, ?, ?, ?, ?)')
+              .prepare('INSERT INTO inputs (workspace_id, name, api_key, api_secret, rate_limit, allow_key_only, feed) VALUES (?, ?, ?, ?, ?, ?, ?)')
               .run(...values).lastInsertRowid,
           )
         : (this.db
-            .prepare('UPDATE inputs SET workspace_id = ?, name = ?, api_key = ?, api_secret = ?, rate_limit = ?, allow_key_only = ? WHERE id = ?')
+            .prepare('UPDATE inputs SET workspace_id = ?, name = ?, api_key = ?, api_secret = ?, rate_limit = ?, allow_key_only = ?, feed = ? WHERE id = ?')
             .run(...values, existing),
           existing);
     return { ...input, id: inputId(id) };
