@@ -59,7 +59,13 @@ program
   .option('--cpu-prof', 'run Quanta under node --cpu-prof and print its top self-time functions', false)
   .option('--plan', 'run Quanta twice, unplanned and with a 100-point data plan enforced, and compare', false)
   .option('--rounds <n>', 'with --plan: unplanned/planned pairs, alternating their order; medians are reported', positive(true), 4)
-  .action(async (options: IngestOptions) => {
+  .option('--inputs <n>', 'run it with this many inputs configured (partner feeds) against one, alternating over --rounds', positive(true))
+  .action(async (options: IngestOptions & { inputs?: number }) => {
+    if (options.inputs !== undefined) {
+      const { runIngestInputs } = await import('./ingest-inputs.ts');
+      await runIngestInputs({ ...options, inputs: options.inputs });
+      return;
+    }
     if (options.plan) {
       const { runPlannedIngest } = await import('./ingest-plan.ts');
       await runPlannedIngest(options);

@@ -223,6 +223,7 @@ describe('connections API', () => {
     await until('the history delivered', () => receiver.received.some((r) => r.path === '/backfill' && r.body.includes('"Old"')));
     await until('the backfill done', async () => ((await call('GET', `${base()}/connections/${connection.id}/status`)).json() as { backfill: { percent: number } }).backfill.percent === 100);
     expect(((await call('GET', `${base()}/connections/${connection.id}/status`)).json() as Json).backfill).toEqual({ from: '2020-01-01T00:00:00.000Z', percent: 100 });
+    await call('PATCH', `${base()}/connections/${connection.id}`, { active: false });
   });
 
   it('PATCHes only the fields sent and answers 404 for another tenant\'s connection', async () => {
@@ -266,6 +267,31 @@ describe('rules API and rules on a connection', () => {
     const inUse = await call('DELETE', `${base()}/rules/${tag.id}`);
     expect(inUse.statusCode).toBe(409);
     await call('PATCH', `${base()}/connections/${connection.id}`, { active: false });
+  });
+});
+
+describe('a rule for all outputs', () => {
+  it('runs for every connection of the workspace before the connection\'s own, and its discard drops the batch', async () => {
+    const all = await created(`${base()}/rules`, {
+      name: 'Drop internal', scope: 'all_outputs', failure_action: 'proceed',
+      code: 'exports.handler = (batch, context, callback) => callback(null, batch.user_attributes.internal ? null : batch);',
+    });
+    const output = await created(`${base()}/outputs`, webhookTo('/all-rules'));
+    const connection = await created(`${base()}/connections`, { output_id: output.id });
+    await send({ environment: 'production', user_identities: { customer_id: 'internal-1' }, user_attributes: { internal: true }, events: [{ event_type: 'custom_event', data: { event_name: 'Internal' } }] });
+    await send({ environment: 'production', user_identities: { customer_id: 'external-1' }, events: [{ event_type: 'custom_event', data: { event_name: 'External' } }] });
+    await until('both batches decided', async () => {
+      const s = (await call('GET', `${base()}/connections/${connection.id}/status`)).json() as Json;
+      return (s.sent as number) + (s.filtered as number) >= 2;
+    });
+    const names = receiver.received.filter((r) => r.path === '/all-rules').map((r) => (JSON.parse(r.body) as { events: { data: { event_name: string } }[] }).events[0]!.data.event_name);
+    expect(names).toEqual(['External']);
+    // Every active event connection of the workspace ran it on the internal user's batch.
+    const stats = (await call('GET', `${base()}/rules/${all.id}`)).json() as { scope: string; dropped: number };
+    expect(stats.scope).toBe('all_outputs');
+    expect(stats.dropped).toBeGreaterThanOrEqual(1);
+    await call('PATCH', `${base()}/connections/${connection.id}`, { active: false });
+    await call('DELETE', `${base()}/rules/${all.id}`);
   });
 });
 
