@@ -2,11 +2,9 @@ import { problem } from '../kernel/errors.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
 import { KeyedQueue } from '../kernel/keyed-queue.ts';
 import { ConnectionNotFound, ConnectionsInUse, ConnectionsInvalid, OutputNotFound, RuleNotFound, ServiceNotFound } from './connection-errors.ts';
-import type { ConnectionConfig, ConnectionEnvironment, ConnectionRecord, ConnectionStore, OutputRecord, RuleRecord } from './connection-store.ts';
+import type { ConnectionRecord, ConnectionStore, OutputRecord, RuleRecord } from './connection-store.ts';
 import type { DeadLetter, DeliveryStore } from './delivery-store.ts';
-import { parseFilter } from './forwarding/filter.ts';
-import { parseForwardingRules } from './forwarding/forwarding-rules.ts';
-import { parseSamplingPercent } from './forwarding/sampling.ts';
+import { type ConnectionParsing, parseConnection } from './connection-config.ts';
 import type { OutputKinds } from './kinds/index.ts';
 import type { OutputKind } from './output.ts';
 import { parseRule } from './rules/rule-definition.ts';
@@ -18,8 +16,6 @@ const isBag = (v: unknown): v is Bag => v !== null && typeof v === 'object' && !
 const iso = (ms: number) => new Date(ms).toISOString();
 const invalid = (problems: readonly Problem[]) => new ConnectionsInvalid(problems.map(problem));
 
-export const ENVIRONMENTS: readonly ConnectionEnvironment[] = ['production', 'development', 'all'];
-const CONNECTION_FIELDS = ['input_id', 'output_id', 'environment', 'audience_id', 'filter', 'forwarding_rules', 'rules', 'sampling_percent', 'active', 'backfill_from'];
 
 /** What the service needs besides its stores. */
 export interface ConnectionServiceDeps {
@@ -111,6 +107,7 @@ export class ConnectionService {
   private readonly writes = new KeyedQueue<WorkspaceId>();
   private readonly now: () => number;
   private readonly kinds: OutputKinds;
+  private readonly parsing: ConnectionParsing;
 
   constructor(
     private readonly store: ConnectionStore,
@@ -119,6 +116,7 @@ export class ConnectionService {
   ) {
     this.now = deps.now ?? Date.now;
     this.kinds = deps.kinds;
+    this.parsing = { store, kinds: deps.kinds, inputsOf: (ws) => deps.inputsOf(ws), audienceExists: (ws, id) => deps.audienceExists(ws, id) };
   }
 
   services() {
@@ -176,7 +174,7 @@ export class ConnectionService {
 
   async createConnection(ws: WorkspaceId, body: unknown) {
     return this.writes.run(ws, async () => {
-      const config = await this.parseConnection(ws, body, undefined);
+      const config = await parseConnection(this.parsing, ws, body, undefined);
       const created = this.store.createConnection(ws, config, this.now());
       this.deps.onChanged();
       return connectionView(created);
@@ -187,7 +185,7 @@ export class ConnectionService {
   async patchConnection(ws: WorkspaceId, id: number, body: unknown) {
     return this.writes.run(ws, async () => {
       const current = this.findConnection(ws, id);
-      const config = await this.parseConnection(ws, body, current);
+      const config = await parseConnection(this.parsing, ws, body, current);
       const updated = this.store.updateConnection(ws, id, config, this.now());
       this.deps.onChanged();
       return connectionView(updated!);
@@ -381,98 +379,5 @@ export class ConnectionService {
     if (settings && !settings.ok) problems.push(...settings.problems);
     if (problems.length > 0 || !kind || !settings?.ok) throw invalid(problems);
     return { name: (name as string).trim(), kind, settings: settings.value };
-  }
-
-  private async parseConnection(ws: WorkspaceId, raw: unknown, current: ConnectionRecord | undefined): Promise<ConnectionConfig> {
-    if (!isBag(raw)) throw invalid(['body: send the connection as an object ({"output_id": ...})']);
-    const problems: Problem[] = Object.keys(raw)
-      .filter((k) => !CONNECTION_FIELDS.includes(k))
-      .map((k) => `${k}: not a field of a connection; the fields are ${CONNECTION_FIELDS.join(', ')}`);
-    const has = (field: string) => raw[field] !== undefined;
-    const inputs = this.deps.inputsOf(ws);
-
-    let inputId = current?.inputId ?? inputs[0] ?? null;
-    if (has('input_id')) {
-      if (!Number.isSafeInteger(raw.input_id) || !inputs.includes(raw.input_id as number)) problems.push(`input_id: ${JSON.stringify(raw.input_id)} is not an input of workspace ${ws}; its inputs are ${inputs.join(', ')}`);
-      else inputId = raw.input_id as number;
-    }
-    let outputId = current?.outputId;
-    let kind = current && this.kinds.get(this.store.output(ws, current.outputId)?.kind ?? '');
-    if (has('output_id') || !current) {
-      const o = Number.isSafeInteger(raw.output_id) ? this.store.output(ws, raw.output_id as number) : undefined;
-      if (!has('output_id')) problems.push('output_id: required, the id of an output of this workspace');
-      else if (!o) problems.push(`output_id: ${JSON.stringify(raw.output_id)} is not an output of workspace ${ws}`);
-      else {
-        outputId = o.id;
-        kind = this.kinds.get(o.kind);
-      }
-    }
-    let environment = current?.environment ?? 'all';
-    if (has('environment')) {
-      if (!ENVIRONMENTS.includes(raw.environment as ConnectionEnvironment)) problems.push(`environment: must be one of ${ENVIRONMENTS.map((e) => `"${e}"`).join(', ')}`);
-      else environment = raw.environment as ConnectionEnvironment;
-    }
-    let audienceId = current?.audienceId ?? null;
-    if (current && has('audience_id') && raw.audience_id !== current.audienceId) {
-      problems.push('audience_id: a connection\'s audience cannot change; create another connection');
-    } else if (!current && has('audience_id') && raw.audience_id !== null) {
-      if (!Number.isSafeInteger(raw.audience_id) || !(await this.deps.audienceExists(ws, raw.audience_id as number))) {
-        problems.push(`audience_id: ${JSON.stringify(raw.audience_id)} is not an audience of workspace ${ws}`);
-      } else if (kind && !kind.audiences) {
-        const audienceKinds = [...this.kinds.values()].filter((k) => k.audiences).map((k) => k.name);
-        problems.push(`audience_id: ${kind.name} outputs take events only; audiences go to ${audienceKinds.join(', ')} outputs`);
-      } else audienceId = raw.audience_id as number;
-    }
-    if (audienceId !== null) {
-      for (const field of ['filter', 'forwarding_rules', 'rules', 'backfill_from'] as const) {
-        if (has(field)) problems.push(`${field}: an audience connection sends membership changes, which ${field} does not apply to; leave it out`);
-      }
-    }
-    let filter = current?.filter ?? null;
-    if (has('filter')) {
-      if (raw.filter === null) filter = null;
-      else {
-        const parsed = parseFilter(raw.filter, 'filter');
-        if (parsed.ok) filter = parsed.value;
-        else problems.push(...parsed.problems);
-      }
-    }
-    let forwardingRules = current?.forwardingRules ?? [];
-    if (has('forwarding_rules')) {
-      const parsed = parseForwardingRules(raw.forwarding_rules, 'forwarding_rules');
-      if (parsed.ok) forwardingRules = parsed.value;
-      else problems.push(...parsed.problems);
-    }
-    let rules = current?.rules ?? [];
-    if (has('rules')) {
-      const known = new Set(this.store.rules(ws).map((r) => r.id));
-      if (!Array.isArray(raw.rules)) problems.push('rules: must be a list of rule ids');
-      else {
-        raw.rules.forEach((r, i) => {
-          if (!Number.isSafeInteger(r) || !known.has(r as number)) problems.push(`rules[${i}]: ${JSON.stringify(r)} is not a rule of workspace ${ws}`);
-        });
-        rules = raw.rules as number[];
-      }
-    }
-    let samplingPercent = current?.samplingPercent ?? 100;
-    if (has('sampling_percent')) {
-      const parsed = parseSamplingPercent(raw.sampling_percent, 'sampling_percent');
-      if (parsed.ok) samplingPercent = parsed.value;
-      else problems.push(...parsed.problems);
-    }
-    let active = current?.active ?? true;
-    if (has('active')) {
-      if (typeof raw.active !== 'boolean') problems.push('active: must be true or false');
-      else active = raw.active;
-    }
-    let backfillFromMs = current?.backfillFromMs ?? null;
-    if (has('backfill_from')) {
-      const at = typeof raw.backfill_from === 'string' ? Date.parse(raw.backfill_from) : Number.NaN;
-      if (current) problems.push('backfill_from: only a new connection backfills; create another connection to deliver history');
-      else if (Number.isNaN(at)) problems.push('backfill_from: must be a date-time (ISO 8601, e.g. "2026-12-01T00:00:00Z")');
-      else backfillFromMs = at;
-    }
-    if (problems.length > 0 || outputId === undefined) throw invalid(problems);
-    return { inputId, outputId, environment, audienceId, filter, forwardingRules, rules, samplingPercent, active, backfillFromMs };
   }
 }

@@ -7,7 +7,7 @@
 import { MAX_ID } from '../kernel/ids.ts';
 import { errorBody } from '../server/error-body.schema.ts';
 import { accountIdParam, workspaceIdParam } from '../server/path-params.ts';
-import { ENVIRONMENTS } from './connection-service.ts';
+import { ENVIRONMENTS } from './connection-config.ts';
 
 const isoTime = { type: 'string', format: 'date-time' };
 const id = (what: string) => ({ type: 'integer', minimum: 1, maximum: MAX_ID, description: `The ${what} id`, examples: [7] }) as const;
