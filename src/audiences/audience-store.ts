@@ -181,6 +181,8 @@ export interface AudienceStore {
   changesAfter(seq: number, limit: number): Promise<StoredMembershipChange[]>;
   /** One audience's changes after `seq`, in order: what an audience connection delivers. */
   audienceChangesAfter(ws: WorkspaceId, audienceId: number, seq: number, limit: number): Promise<StoredMembershipChange[]>;
+  /** How many of one audience's changes come after `seq`, and the first one's time (what an audience connection has still to send). */
+  audienceChangesPending(ws: WorkspaceId, audienceId: number, seq: number): Promise<{ count: number; oldestAtMs: number | null }>;
   /** The seq of the last change written (0 before any). */
   lastChangeSeq(): Promise<number>;
 

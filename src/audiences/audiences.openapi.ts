@@ -6,8 +6,7 @@
  */
 import { MAX_ID } from '../kernel/ids.ts';
 import { CUSTOM_EVENT_TYPES, EVENT_TYPES, PRODUCT_ACTIONS } from '../model/event-types.ts';
-import { errorBody } from '../server/error-body.schema.ts';
-import { accountIdParam, workspaceIdParam } from '../server/path-params.ts';
+import { workspaceIdParam } from '../server/path-params.ts';
 import { KINDS, MAX_NAME_LENGTH } from './audience-service.ts';
 import {
   AUDIENCE_OPERATORS,
@@ -25,6 +24,9 @@ import {
   VALUELESS_OPERATORS,
 } from './definition.ts';
 import { MAX_COUNT } from './parse-definition.ts';
+// The shared pieces of route schemas, here beside this API's own for its routes.
+export { errors, noContent } from '../server/error-body.schema.ts';
+export { accountQuery } from '../server/path-params.ts';
 
 const quoted = (values: readonly string[]) => values.map((v) => `"${v}"`).join(', ');
 const isoTime = { type: 'string', format: 'date-time' };
@@ -406,11 +408,6 @@ export const membersQuery = {
   },
 };
 
-/** `?accountId=`, which every v1 call sends (Quanta checks it is the workspace's account). */
-export const accountQuery = {
-  type: 'object',
-  properties: { accountId: { ...accountIdParam, description: "The workspace's account (required)", examples: [1] } },
-};
 
 // ---------------------------------------------------------------- v1
 
@@ -459,6 +456,4 @@ export const v1ListSchema = {
   examples: [{ data: [V1_AUDIENCE_EXAMPLE], dataType: 'audience', errors: [] }],
 };
 
-export const noContent = (description: string) => ({ type: 'null', description });
 
-export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));

@@ -3,7 +3,6 @@
  * checks bodies with `parseDefinition`), with mParticle's documented examples.
  */
 import { EVENT_TYPES } from '../model/event-types.ts';
-import { errorBody } from '../server/error-body.schema.ts';
 import {
   ATTRIBUTE_CATEGORIES,
   CALCULATION_TYPES,
@@ -13,6 +12,8 @@ import {
   TIME_PERIOD_TYPES,
   WITHIN_UNITS,
 } from './definition.ts';
+// The shared pieces of route schemas, here beside this API's own for its routes.
+export { errors, noContent } from '../server/error-body.schema.ts';
 
 const text = { type: 'string', nullable: true };
 
@@ -225,6 +226,4 @@ export const calculationSchema = {
   ],
 };
 
-export const noContent = (description: string) => ({ type: 'null', description });
 
-export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));

@@ -10,7 +10,7 @@ import { workspaceIdParam } from '../server/path-params.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
 import { ENVIRONMENTS } from '../model/event-types.ts';
 import type { CompiledVersion } from '../planning/plan-registry.ts';
-import { errorBody } from '../server/error-body.schema.ts';
+import { errors } from '../server/error-body.schema.ts';
 import { callerOf } from '../server/tenant-scope.ts';
 import { versionDocumentSchema } from '../planning/plan-document.openapi.ts';
 
@@ -89,7 +89,6 @@ const dataPoint = {
     attributes: { type: 'array', items: attribute },
   },
 };
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));
 
 /** A query parameter problem in words that say what to send instead. */
 function queryProblem(e: ErrorObject): string {

@@ -2,12 +2,12 @@ import type { Logger } from 'pino';
 import type { AudienceStore } from '../audiences/audience-store.ts';
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { AudienceChange } from './audience-change.ts';
-import { pause } from './backoff.ts';
 import type { ConnectionRecord } from './connection-store.ts';
-import { type DeliveryOptions, STORE_RETRY_MS, Stopped } from './delivery.ts';
+import type { DeliveryOptions } from './delivery.ts';
+import { DeliveryLoop, Stopped } from './delivery-loop.ts';
 import type { ChunkDone, DeadLetterAppend, DeliveryCounts, DeliveryStore } from './delivery-store.ts';
 import type { Output } from './output.ts';
-import { type DeliveryEvents, Retrier } from './retrier.ts';
+import type { DeliveryEvents } from './retrier.ts';
 
 /** The cursor of an audience connection whose current members were not sent yet. */
 const BEFORE_MEMBERS = -1;
@@ -21,13 +21,12 @@ const BEFORE_MEMBERS = -1;
  * change seq), sent in order one request at a time (the output's `maxChanges` each) with the
  * connection's retries, and committed with their counts and dead letters.
  */
-export class AudienceDelivery {
-  private readonly stopping = new AbortController();
-  private loop: Promise<void> | undefined;
-  private readonly retrier: Retrier;
+export class AudienceDelivery extends DeliveryLoop {
+  /** The cursor (a change seq), as last read or committed; undefined until read (and after a failure). */
+  private committed: number | undefined;
 
   constructor(
-    readonly connection: ConnectionRecord & { audienceId: number },
+    override readonly connection: ConnectionRecord & { audienceId: number },
     private readonly deps: {
       audiences: AudienceStore;
       store: DeliveryStore;
@@ -39,51 +38,31 @@ export class AudienceDelivery {
       logger: Logger;
     },
   ) {
-    this.retrier = new Retrier(connection.id, deps.options.retry, deps.events, this.stopping.signal);
+    // Changes are written behind (every few seconds): looked for less often than the stream.
+    super(connection, { output: deps.output, retry: deps.options.retry, events: deps.events, logger: deps.logger, idleMs: deps.options.idleMs * 10 });
   }
 
-  start(): void {
-    this.loop ??= this.run().catch((error: unknown) => {
-      if (!(error instanceof Stopped)) this.deps.logger.error({ err: error, connection: this.connection.id }, 'an audience connection\'s delivery stopped');
-    });
+  protected override recover(): void {
+    this.committed = undefined;
   }
 
-  async stop(): Promise<void> {
-    this.stopping.abort();
-    await this.loop;
-    await this.deps.output.close();
-  }
-
-  private async run(): Promise<void> {
+  protected async step(): Promise<boolean> {
     const { store, audiences, options } = this.deps;
     const { id, workspaceId: ws, audienceId } = this.connection;
-    let committed: number | undefined;
-    while (!this.stopping.signal.aborted) {
-      try {
-        committed ??= (await store.cursor(id, BEFORE_MEMBERS)).committed;
-        if (committed === BEFORE_MEMBERS) committed = await this.sendMembers();
-        const changes = await audiences.audienceChangesAfter(ws, audienceId, committed, options.chunkSize);
-        if (changes.length === 0) {
-          await pause(options.idleMs * 10, this.stopping.signal);
-          continue;
-        }
-        const name = await this.nameOf();
-        const end = changes[changes.length - 1]!.seq;
-        const done = await this.deliver(
-          changes.map((c) => this.changeOf(c.mpid, c.change, c.atMs, name)),
-          (first, last) => `${id}-c${changes[first]!.seq}-${changes[last]!.seq}`,
-          end,
-        );
-        await store.commit(id, done);
-        committed = end;
-      } catch (error) {
-        if (error instanceof Stopped) throw error;
-        // A store failed: the connection goes on from its cursor (read again), a second later.
-        this.deps.logger.warn({ err: error, connection: id }, 'an audience connection\'s delivery failed; it goes on from its cursor');
-        committed = undefined;
-        await pause(STORE_RETRY_MS, this.stopping.signal);
-      }
-    }
+    this.committed ??= (await store.cursor(id, BEFORE_MEMBERS)).committed;
+    if (this.committed === BEFORE_MEMBERS) this.committed = await this.sendMembers();
+    const changes = await audiences.audienceChangesAfter(ws, audienceId, this.committed, options.chunkSize);
+    if (changes.length === 0) return false;
+    const name = await this.nameOf();
+    const end = changes[changes.length - 1]!.seq;
+    const done = await this.deliver(
+      changes.map((c) => this.changeOf(c.mpid, c.change, c.atMs, name)),
+      (first, last) => `${id}-c${changes[first]!.seq}-${changes[last]!.seq}`,
+      end,
+    );
+    await store.commit(id, done);
+    this.committed = end;
+    return true;
   }
 
   /** Sends the current members; answers the change seq the changes start after. */

@@ -7,7 +7,7 @@ import type { DeadLetter, DeliveryStore } from './delivery-store.ts';
 import { type ConnectionParsing, parseConnection } from './connection-config.ts';
 import type { OutputKinds } from './kinds/index.ts';
 import type { OutputKind } from './output.ts';
-import { parseRule } from './rules/rule-definition.ts';
+import { parseRule, RULE_TIMEOUT_MS } from './rules/rule-definition.ts';
 import { maskedSettings, parseSettings } from './settings.ts';
 import type { Problem } from './stream-batch.ts';
 
@@ -25,8 +25,8 @@ export interface ConnectionServiceDeps {
   inputsOf(ws: WorkspaceId): readonly number[];
   /** Whether the workspace has this audience. */
   audienceExists(ws: WorkspaceId, id: number): Promise<boolean>;
-  /** An audience's membership changes after a seq (capped at `limit`): what an audience connection has still to send. */
-  audiencePending(ws: WorkspaceId, audienceId: number, afterSeq: number, limit: number): Promise<{ count: number; oldestAtMs: number | null }>;
+  /** An audience's membership changes after a seq: what an audience connection has still to send. */
+  audiencePending(ws: WorkspaceId, audienceId: number, afterSeq: number): Promise<{ count: number; oldestAtMs: number | null }>;
   /** A connection, output or rule changed: the deliveries start, stop or restart with it. */
   onChanged(): void;
   /** A connection's last delivery failures, newest last. */
@@ -232,7 +232,7 @@ export class ConnectionService {
   /** An audience connection's pending changes: none are counted before its members are sent (they are then). */
   private async audiencePending(ws: WorkspaceId, audienceId: number, committed: number) {
     if (committed < 0) return { count: 0, oldestReceivedAtMs: null };
-    const p = await this.deps.audiencePending(ws, audienceId, committed, 100_000);
+    const p = await this.deps.audiencePending(ws, audienceId, committed);
     return { count: p.count, oldestReceivedAtMs: p.oldestAtMs };
   }
 
@@ -334,13 +334,13 @@ export class ConnectionService {
     // The fields here; the code in the sandbox process, where a rule that brings V8 down at load harms nothing.
     const parsed = parseRule(body, null);
     const code = isBag(body) && typeof body.code === 'string' && body.code.trim() !== '' ? body.code : undefined;
-    const timeoutMs = parsed.ok ? parsed.value.timeout_ms : typeof (body as Bag).timeout_ms === 'number' ? ((body as Bag).timeout_ms as number) : 200;
-    const problem = code === undefined ? undefined : await this.deps.checkRuleCode(code, Math.min(Math.max(timeoutMs, 1), 5000));
-    const problems = [...(parsed.ok ? [] : parsed.problems), ...(problem === undefined ? [] : [`code: ${problem}`])];
+    const problem = code && (await this.deps.checkRuleCode(code, parsed.ok ? parsed.value.timeout_ms : RULE_TIMEOUT_MS.default));
+    const problems = [...(parsed.ok ? [] : parsed.problems), ...(problem ? [`code: ${problem}`] : [])];
     if (!parsed.ok || problems.length > 0) throw invalid(problems);
     const { name, failure_action, timeout_ms, scope } = parsed.value;
     return { name, code: parsed.value.code, failureAction: failure_action, timeoutMs: timeout_ms, scope };
   }
+
 
   private findOutput(ws: WorkspaceId, id: number): OutputRecord {
     const o = this.store.output(ws, id);

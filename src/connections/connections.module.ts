@@ -63,10 +63,7 @@ export const connections: Capability = {
       kinds,
       inputsOf: (ws) => platform.inputs().filter((i) => i.workspaceId === ws).map((i) => i.id),
       audienceExists: async (ws, id) => (await audiences.get(ws, id)) !== undefined,
-      audiencePending: async (ws, audienceId, afterSeq, limit) => {
-        const changes = await audiences.audienceChangesAfter(ws, audienceId, afterSeq, limit);
-        return { count: changes.length, oldestAtMs: changes[0]?.atMs ?? null };
-      },
+      audiencePending: (ws, audienceId, afterSeq) => audiences.audienceChangesPending(ws, audienceId, afterSeq),
       onChanged: () => deliveries.changed(),
       ruleStatus: (id) => deliveries.ruleStatus(id),
       recentErrors: (id) => deliveries.recentErrors(id),

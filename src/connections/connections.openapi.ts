@@ -5,9 +5,11 @@
  * schemas describe them.
  */
 import { MAX_ID } from '../kernel/ids.ts';
-import { errorBody } from '../server/error-body.schema.ts';
-import { accountIdParam, workspaceIdParam } from '../server/path-params.ts';
+import { workspaceIdParam } from '../server/path-params.ts';
 import { ENVIRONMENTS } from './connection-config.ts';
+// The shared pieces of route schemas, here beside this API's own for its routes.
+export { errors, noContent } from '../server/error-body.schema.ts';
+export { accountQuery } from '../server/path-params.ts';
 
 const isoTime = { type: 'string', format: 'date-time' };
 const id = (what: string) => ({ type: 'integer', minimum: 1, maximum: MAX_ID, description: `The ${what} id`, examples: [7] }) as const;
@@ -16,12 +18,6 @@ const workspaceParam = { workspaceId: { ...workspaceIdParam, description: 'The w
 export const workspaceParams = { type: 'object', required: ['workspaceId'], properties: workspaceParam };
 export const itemParams = { type: 'object', required: ['workspaceId', 'id'], properties: { ...workspaceParam, id: id('item') } };
 export const serviceParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', description: 'The service (output kind) name', examples: ['webhook'] } } };
-export const accountQuery = {
-  type: 'object',
-  properties: { accountId: { ...accountIdParam, description: "The workspace's account (required)", examples: [1] } },
-};
-export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));
-export const noContent = (description: string) => ({ type: 'null', description });
 
 // ---------------------------------------------------------------- outputs
 

@@ -9,6 +9,7 @@ import type { ConnectionRecord, ConnectionStore, OutputRecord, RuleRecord } from
 import type { RuleStatus } from './connection-service.ts';
 import { replayDeadLetters } from './dead-letters.ts';
 import { ConnectionDelivery, type DeliveryOptions, type Forward } from './delivery.ts';
+import type { DeliveryLoop } from './delivery-loop.ts';
 import type { DeliveryEvents } from './retrier.ts';
 import type { DeadLetter, DeliveryStore } from './delivery-store.ts';
 import { compileForwarding } from './forwarding/index.ts';
@@ -41,7 +42,7 @@ const versionOf = (c: ConnectionRecord, o: OutputRecord, rules: readonly RuleRec
  * counters and the connections' metrics. A `Job` of the app thread.
  */
 export class DeliveryService {
-  private readonly running = new Map<number, { delivery: ConnectionDelivery | AudienceDelivery; version: string }>();
+  private readonly running = new Map<number, { delivery: DeliveryLoop; version: string }>();
   private readonly reloads: Poller;
   private readonly prunes: Poller;
   private readonly rules: ConnectionRules;
@@ -162,9 +163,13 @@ export class DeliveryService {
       return;
     }
     const wanted = new Set<number>();
+    // Each workspace's rules read once per look, whatever its number of connections.
+    const rulesOf = new Map<WorkspaceId, RuleRecord[]>();
     for (const { connection: c, output: o } of all) {
       if (!c.active) continue;
-      const rules = this.rules.of(this.deps.connections.rules(c.workspaceId), c);
+      let workspaceRules = rulesOf.get(c.workspaceId);
+      if (!workspaceRules) rulesOf.set(c.workspaceId, (workspaceRules = this.deps.connections.rules(c.workspaceId)));
+      const rules = this.rules.of(workspaceRules, c);
       const version = versionOf(c, o, rules);
       wanted.add(c.id);
       const current = this.running.get(c.id);
@@ -186,7 +191,7 @@ export class DeliveryService {
     }
   }
 
-  private deliveryOf(c: ConnectionRecord, o: OutputRecord, rules: readonly RuleRecord[]): ConnectionDelivery | AudienceDelivery {
+  private deliveryOf(c: ConnectionRecord, o: OutputRecord, rules: readonly RuleRecord[]): DeliveryLoop {
     const { delivery, logger, options } = this.deps;
     const output = this.open(o);
     const events = this.eventsOf(c);

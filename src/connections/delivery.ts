@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import { pause, type RetryPolicy } from './backoff.ts';
+import type { RetryPolicy } from './backoff.ts';
 import type { ConnectionRecord } from './connection-store.ts';
 import type { ChunkDone, DeadLetterAppend, DeliveryCounts, DeliveryStore } from './delivery-store.ts';
 import type { Output } from './output.ts';
-import { type DeliveryEvents, Retrier } from './retrier.ts';
+import { DeliveryLoop, Stopped } from './delivery-loop.ts';
+import type { DeliveryEvents } from './retrier.ts';
 import type { StreamBatch } from './stream-batch.ts';
 
 /** What a connection does to each batch before its output sees it: the same object when nothing; null, not forwarded. */
@@ -23,24 +24,17 @@ interface Request {
   readonly key: string;
 }
 
-/** How long a delivery waits after its store failed before it reads its cursor's chunk again. */
-export const STORE_RETRY_MS = 1000;
-
-/** A stop came while a chunk was delivered: it is not committed, and runs again after a start. */
-export class Stopped extends Error {}
-
 /**
  * One connection's delivery loop (see ARCHITECTURE.md): it reads chunks of its workspace's
  * stream after its cursor, claims each, delivers it (users in parallel, each user's batches in
  * order), and commits the cursor with the chunk's counts and dead letters.
  */
-export class ConnectionDelivery {
-  private readonly stopping = new AbortController();
-  private loop: Promise<void> | undefined;
-  private readonly retrier: Retrier;
+export class ConnectionDelivery extends DeliveryLoop {
+  /** Where the cursor is, as last read or committed; undefined until read (and after a failure). */
+  private cursor: { committed: number; claimed: number } | undefined;
 
   constructor(
-    readonly connection: ConnectionRecord,
+    connection: ConnectionRecord,
     private readonly deps: {
       store: DeliveryStore;
       output: Output;
@@ -52,57 +46,30 @@ export class ConnectionDelivery {
       startSeq: () => Promise<number>;
     },
   ) {
-    this.retrier = new Retrier(connection.id, deps.options.retry, deps.events, this.stopping.signal);
+    super(connection, { output: deps.output, retry: deps.options.retry, events: deps.events, logger: deps.logger, idleMs: deps.options.idleMs });
   }
 
-  start(): void {
-    this.loop ??= this.run().catch((error: unknown) => {
-      if (!(error instanceof Stopped)) this.deps.logger.error({ err: error, connection: this.connection.id }, 'a connection\'s delivery stopped');
-    });
+  protected override recover(): void {
+    this.cursor = undefined;
   }
 
-  /** Finishes the requests in flight (each has its timeout) and stops; an uncommitted chunk runs again after a start. */
-  async stop(): Promise<void> {
-    this.stopping.abort();
-    await this.loop;
-    await this.deps.output.close();
-  }
-
-  private async run(): Promise<void> {
-    const { store, options } = this.deps;
+  protected async step(): Promise<boolean> {
+    const { store } = this.deps;
     const id = this.connection.id;
-    let cursor: { committed: number; claimed: number } | undefined;
-    while (!cursor) {
-      try {
-        cursor = await store.cursor(id, await this.deps.startSeq());
-      } catch (error) {
-        this.deps.logger.warn({ err: error, connection: id }, 'a connection\'s cursor was not read; it is read again');
-        await pause(STORE_RETRY_MS, this.stopping.signal);
-        if (this.stopping.signal.aborted) return;
-      }
+    if (!this.cursor) {
+      const { committed, claimed } = await store.cursor(id, await this.deps.startSeq());
+      this.cursor = { committed, claimed };
     }
-    let committed = cursor.committed;
-    let claimed = cursor.claimed;
-    while (!this.stopping.signal.aborted) {
-      try {
-        const rows = await this.readChunk(committed, claimed);
-        if (rows.length === 0) {
-          await pause(options.idleMs, this.stopping.signal);
-          continue;
-        }
-        const end = claimed > committed ? claimed : rows[rows.length - 1]!.seq;
-        if (end !== claimed) await store.claim(id, end);
-        claimed = end;
-        const done = await this.deliverChunk(rows, end);
-        await store.commit(id, done);
-        committed = end;
-      } catch (error) {
-        if (error instanceof Stopped) throw error;
-        // The store failed (a busy file, a full disk): the chunk runs again from the cursor, a second later.
-        this.deps.logger.warn({ err: error, connection: id }, 'a connection\'s delivery failed; it goes on from its cursor');
-        await pause(STORE_RETRY_MS, this.stopping.signal);
-      }
-    }
+    const cursor = this.cursor;
+    const rows = await this.readChunk(cursor.committed, cursor.claimed);
+    if (rows.length === 0) return false;
+    const end = cursor.claimed > cursor.committed ? cursor.claimed : rows[rows.length - 1]!.seq;
+    if (end !== cursor.claimed) await store.claim(id, end);
+    cursor.claimed = end;
+    const done = await this.deliverChunk(rows, end);
+    await store.commit(id, done);
+    cursor.committed = end;
+    return true;
   }
 
   /** The next chunk: after a crash, exactly the claimed one, so its requests keep their keys. */

@@ -1,14 +1,11 @@
 /** OpenAPI schemas of the Platform API v1 partner feeds and feed modules, for `/openapi.json`. */
 import { MAX_ID } from '../kernel/ids.ts';
-import { errorBody } from '../server/error-body.schema.ts';
-import { accountIdParam, workspaceIdParam } from '../server/path-params.ts';
+import { workspaceIdParam } from '../server/path-params.ts';
 import { FEED_OS } from './feed-modules.ts';
+// The shared pieces of route schemas, here beside this API's own for its routes.
+export { errors, noContent } from '../server/error-body.schema.ts';
+export { accountQuery } from '../server/path-params.ts';
 
-export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));
-export const accountQuery = {
-  type: 'object',
-  properties: { accountId: { ...accountIdParam, description: "The workspace's account (required)", examples: [1] } },
-};
 const feedId = { type: 'integer', minimum: 1, maximum: MAX_ID, description: 'The feed id', examples: [689] } as const;
 const workspaceId = { ...workspaceIdParam, description: 'The workspace', examples: [1] };
 export const workspaceParams = { type: 'object', required: ['workspaceId'], properties: { workspaceId } };

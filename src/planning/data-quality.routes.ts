@@ -9,7 +9,7 @@ import type { Backfill } from './backfill.ts';
 import type { PlanRegistry } from './plan-registry.ts';
 import type { DataQualityStore } from './quality-store.ts';
 import type { QuarantineReader } from './quarantine-reader.ts';
-import { errorBody } from '../server/error-body.schema.ts';
+import { errors } from '../server/error-body.schema.ts';
 import { callerOf } from '../server/tenant-scope.ts';
 
 export interface DataQualityRoutesDeps {
@@ -31,7 +31,6 @@ const planParams = {
   required: ['workspaceId', 'planId'],
   properties: { workspaceId: workspaceIdParam, planId: { type: 'string', description: 'Slug ID of the data plan' } },
 };
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** An ISO date from the body, else a 400 naming the field. */

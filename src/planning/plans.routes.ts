@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PlanDocumentTooLarge } from './plan-errors.ts';
-import { errorBody } from '../server/error-body.schema.ts';
+import { errors } from '../server/error-body.schema.ts';
 import { handleError } from '../server/errors.ts';
 import { planVersionParam, workspaceIdParam } from '../server/path-params.ts';
 import { callerOf } from '../server/tenant-scope.ts';
@@ -62,7 +62,6 @@ const planSchema = {
     ...audit,
   },
 };
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));
 
 /**
  * mParticle's Data Planning API, plan management: plans and plan versions under

@@ -8,3 +8,9 @@ export const errorBody = {
     },
   },
 };
+
+/** A route's error responses, for its schema: `errors(400, 404)` is `{ 400: errorBody, 404: errorBody }`. */
+export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));
+
+/** A response without a body (a 202 or 204), for a route's schema. */
+export const noContent = (description: string) => ({ type: 'null', description });

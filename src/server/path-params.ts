@@ -19,6 +19,12 @@ export const orgIdParam = pathId(parseOrgId);
 export const accountIdParam = pathId(parseAccountId);
 export const planVersionParam = pathId(parsePlanVersion);
 
+/** `?accountId=`, which every Platform API v1 call sends (Quanta checks it is the workspace's account: `v1Workspace`). */
+export const accountQuery = {
+  type: 'object',
+  properties: { accountId: { ...accountIdParam, description: "The workspace's account (required)", examples: [1] } },
+};
+
 /** Any other integer in a path: plain decimal digits that a number holds exactly. */
 const readInteger: Reader = (text) => {
   const n = /^(0|-?[1-9]\d*)$/.test(text) ? Number(text) : NaN;

@@ -80,14 +80,19 @@ function selectFor(settings: Settings): (b: StreamBatch) => StreamBatch | null {
   };
 }
 
+/** The headers every POST carries: the `authorization_header` setting, when set. */
+function headersOf(settings: Settings): Record<string, string> {
+  const authorization = settings.authorization_header;
+  return typeof authorization === 'string' ? { authorization } : {};
+}
+
 /**
  * One POST per batch (mParticle's format), or up to `batches_per_request` batches in a JSON array
  * per POST, or (`send_as_batch` off) one POST per event, each in its batch's envelope.
  */
 function requestsFor(settings: Settings): RequestBuilder {
   const url = settings.url as string;
-  const authorization = settings.authorization_header;
-  const headers: Record<string, string> = typeof authorization === 'string' ? { authorization } : {};
+  const headers = headersOf(settings);
   const perEvent = settings.send_as_batch === false;
   const many = (settings.batches_per_request as number) > 1;
   return (batches) => {
@@ -118,8 +123,7 @@ const ACTIONS = { added: 'add', removed: 'delete' } as const;
  */
 function membershipRequestsFor(settings: Settings): ChangeRequestBuilder {
   const url = settings.url as string;
-  const authorization = settings.authorization_header;
-  const headers: Record<string, string> = typeof authorization === 'string' ? { authorization } : {};
+  const headers = headersOf(settings);
   return (changes) => [
     {
       url,

@@ -72,8 +72,8 @@ export function parseRule(raw: unknown, checkCode: CodeCheck | null = checkInPro
 /** Whether code loads and sets `exports.handler`: the problem, or undefined. */
 export type CodeCheck = (code: string, timeoutMs: number) => string | undefined;
 
-/** Loads the code in a throwaway isolate of this process (the app checks in the rules' sandbox process instead: `RuleHost.check`). */
-const checkInProcess: CodeCheck = (code, timeoutMs) => {
+/** Loads the code in a throwaway isolate of this process (the app asks the rules' sandbox process, which runs this: `RuleHost.check`). */
+export const checkInProcess: CodeCheck = (code, timeoutMs) => {
   const loaded = loadSandbox(code, { timeoutMs, memoryLimitMb: DEFAULT_MEMORY_LIMIT_MB });
   if (loaded.ok) loaded.sandbox.isolate.dispose();
   return loaded.ok ? undefined : loaded.problem;

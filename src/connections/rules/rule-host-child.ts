@@ -1,7 +1,7 @@
-import { loadSandbox } from './rule-sandbox.ts';
+import type { Batch } from '../../model/batch.ts';
+import { checkInProcess } from './rule-definition.ts';
 import { type RuleResult, RuleRunner } from './rule-runner.ts';
 import { DEFAULT_MEMORY_LIMIT_MB } from './rule-sandbox.ts';
-import type { Batch } from '../../model/batch.ts';
 
 /** What the host asks of this process (see rule-host.ts). */
 export type HostRequest =
@@ -35,9 +35,8 @@ async function answer(request: HostRequest): Promise<HostReply> {
       return { id: request.id, ok: true };
     }
     case 'check': {
-      const loaded = loadSandbox(request.code, { timeoutMs: request.timeoutMs, memoryLimitMb: DEFAULT_MEMORY_LIMIT_MB });
-      if (loaded.ok) loaded.sandbox.isolate.dispose();
-      return { id: request.id, ok: true, ...(loaded.ok ? {} : { problem: loaded.problem }) };
+      const problem = checkInProcess(request.code, request.timeoutMs);
+      return { id: request.id, ok: true, ...(problem === undefined ? {} : { problem }) };
     }
   }
 }

@@ -300,6 +300,8 @@ export function audienceStoreContract(name: string, open: (location: string) => 
         expect((await store.audienceChangesAfter(ws, a.id, seq, 100)).map((c) => c.mpid)).toEqual([u2, u1, u4]);
         expect((await store.audienceChangesAfter(ws, b.id, 0, 100)).map((c) => [c.mpid, c.change])).toEqual([[u1, 'added']]);
         expect(await store.audienceChangesAfter(other, a.id, 0, 100)).toEqual([]);
+        expect(await store.audienceChangesPending(ws, a.id, seq)).toEqual({ count: 3, oldestAtMs: NOW + 5 });
+        expect(await store.audienceChangesPending(other, a.id, 0)).toEqual({ count: 0, oldestAtMs: null });
         expect(await store.lastChangeSeq()).toBe((await store.changesAfter(seq, 100)).at(-1)!.seq);
         // Another audience's members are untouched; nobody selected empties it.
         expect(await store.size(ws, b.id)).toBe(1);

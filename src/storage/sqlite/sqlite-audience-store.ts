@@ -228,6 +228,11 @@ export class SqliteAudienceStore implements AudienceStore {
     return (this.stmt.audienceChangesAfter.all(seq, ws, audienceId, limit) as ChangeRow[]).map(changeOf);
   }
 
+  async audienceChangesPending(ws: WorkspaceId, audienceId: number, seq: number): Promise<{ count: number; oldestAtMs: number | null }> {
+    const row = this.stmt.audienceChangesPending.get(seq, ws, audienceId) as { count: number; oldest: number | null };
+    return { count: row.count, oldestAtMs: row.oldest };
+  }
+
   async lastChangeSeq(): Promise<number> {
     return (this.stmt.lastChangeSeq.get() as { seq: number | null }).seq ?? 0;
   }
@@ -329,6 +334,7 @@ function prepare(db: Sqlite) {
     changesAfter: db.prepare('SELECT * FROM au_changes WHERE seq > ? ORDER BY seq LIMIT ?'),
     audienceChangesAfter: db.prepare('SELECT * FROM au_changes WHERE seq > ? AND workspace_id = ? AND audience_id = ? ORDER BY seq LIMIT ?'),
     lastChangeSeq: db.prepare('SELECT max(seq) AS seq FROM au_changes'),
+    audienceChangesPending: db.prepare('SELECT count(*) AS count, min(at_ms) AS oldest FROM au_changes WHERE seq > ? AND workspace_id = ? AND audience_id = ?'),
     eraseUser: db.prepare('DELETE FROM au_users WHERE workspace_id = ? AND mpid = ?'),
     eraseMemberships: db.prepare('DELETE FROM au_members WHERE workspace_id = ? AND mpid = ?'),
     eraseHistory: db.prepare('DELETE FROM au_changes WHERE workspace_id = ? AND mpid = ?'),
