@@ -1,4 +1,7 @@
+import { access } from './access/access.module.ts';
+import { accounts } from './accounts/accounts.module.ts';
 import { analytics } from './analytics/analytics.module.ts';
+import { apps } from './apps/apps.module.ts';
 import { audiences } from './audiences/audiences.module.ts';
 import { calculated } from './calculated/calculated.module.ts';
 import { catalog } from './catalog/catalog.module.ts';
@@ -22,6 +25,8 @@ import { sources } from './sources/sources.module.ts';
  */
 export const CAPABILITIES: readonly Capability[] = [
   platform,
+  accounts,
+  access,
   identity,
   ingest,
   planning,
@@ -33,5 +38,6 @@ export const CAPABILITIES: readonly Capability[] = [
   audiences,
   analytics,
   connections,
+  apps,
   livestream,
 ];

@@ -2,10 +2,10 @@ import { Histogram } from 'prom-client';
 import type { Capability } from '../runtime/capability.ts';
 import type { CalculatedValueRow, EventFilter, EventStore, StoredEvent } from './event-store.ts';
 import { eventStoreStage } from './event-store.stage.ts';
-import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
+import type { InputId, Mpid, WorkspaceId } from '../kernel/ids.ts';
 
 /** The event store as the app thread reads it: through the processor thread, which alone opens it. */
-export type EventReader = Pick<EventStore, 'count' | 'list' | 'copyEvents' | 'calculatedValues'>;
+export type EventReader = Pick<EventStore, 'count' | 'list' | 'userCount' | 'copyEvents' | 'calculatedValues'>;
 
 declare module '../runtime/capability.ts' {
   interface StoreKinds {
@@ -20,6 +20,8 @@ declare module '../runtime/capability.ts' {
   interface ProcessorCalls {
     'events.count': (filter: EventFilter) => Promise<number>;
     'events.list': (filter: EventFilter, limit: number) => Promise<StoredEvent[]>;
+    /** A workspace's users (of some inputs only, with `inputIds`). */
+    'events.userCount': (ws: WorkspaceId, inputIds?: readonly InputId[]) => Promise<number>;
     /** Aliasing's copy of a user's events to another. */
     'events.copyEvents': (ws: WorkspaceId, from: Mpid, to: Mpid, startMs: number, endMs: number) => Promise<number>;
     /** A user's calculated values as the event store keeps them. */
@@ -42,6 +44,7 @@ export const analytics: Capability = {
     ctx.stage(eventStoreStage({ store, processingLag }));
     ctx.expose('events.count', (filter) => store.count(filter));
     ctx.expose('events.list', (filter, limit) => store.list(filter, limit));
+    ctx.expose('events.userCount', (ws, inputIds) => store.userCount(ws, inputIds));
     ctx.expose('events.copyEvents', (ws, from, to, startMs, endMs) => store.copyEvents(ws, from, to, startMs, endMs));
     ctx.expose('events.calculatedValues', (ws, mpid) => store.calculatedValues(ws, mpid));
   },
@@ -49,6 +52,7 @@ export const analytics: Capability = {
     ctx.provide('events', {
       count: (filter) => ctx.call('events.count', filter),
       list: (filter, limit) => ctx.call('events.list', filter, limit),
+      userCount: (ws, inputIds) => ctx.call('events.userCount', ws, inputIds),
       copyEvents: (ws, from, to, startMs, endMs) => ctx.call('events.copyEvents', ws, from, to, startMs, endMs),
       calculatedValues: (ws, mpid) => ctx.call('events.calculatedValues', ws, mpid),
     });

@@ -40,6 +40,8 @@ export interface EventFilter {
   workspaceId: WorkspaceId;
   mpid?: Mpid;
   eventType?: EventType;
+  /** Only the events of batches these inputs sent (none: of no input). */
+  inputIds?: readonly InputId[];
 }
 
 /** Which events a {@link EventStore.scan} reads: one workspace's, never aliasing's copies. */
@@ -142,8 +144,8 @@ export interface EventStore {
    * user identities of each one's latest batch: who a computation over all users visits.
    */
   users(workspaceId: WorkspaceId, afterMpid: Mpid | null, limit: number): Promise<{ mpid: Mpid; identities: Record<string, string> }[]>;
-  /** How many users {@link users} lists. */
-  userCount(workspaceId: WorkspaceId): Promise<number>;
+  /** How many users {@link users} lists; with `inputIds`, only those who sent a batch through one of these inputs. */
+  userCount(workspaceId: WorkspaceId, inputIds?: readonly InputId[]): Promise<number>;
   /**
    * Counts, in the store, the events a {@link scan} with this query would read: per user and, with
    * `bucketMs`, per time bucket, how many and their first and last event times, ordered by user then

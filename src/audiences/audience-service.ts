@@ -1,3 +1,4 @@
+import type { Actor } from '../model/actor.ts';
 import { problem } from '../kernel/errors.ts';
 import { KeyedQueue } from '../kernel/keyed-queue.ts';
 import { parseMpid, type WorkspaceId } from '../kernel/ids.ts';
@@ -9,9 +10,6 @@ import { type DefinitionContext, parseAudienceDefinition } from './parse-definit
 import type { SizeEstimate } from './standard-calculations.ts';
 
 /** Who made a change: the API client, as the audit fields record it (`client_id:<id>`). */
-export interface Actor {
-  clientId: string;
-}
 
 export interface AudienceServiceOptions {
   /** Told after each activation (and each restart of an active audience's calculation), so the processor starts at once. */
@@ -135,8 +133,8 @@ const nameKey = (name: string) => name.toLowerCase();
  *
  * @example
  *   const audiences = new AudienceService(store, { onActivated: () => processor.nudge() });
- *   const gold = await audiences.create(ws, { name: 'Gold', definition: { user_attribute: { name: 'tier', operator: 'equals', value: 'gold' } } }, { clientId });
- *   await audiences.activate(ws, gold.id, { clientId });
+ *   const gold = await audiences.create(ws, { name: 'Gold', definition: { user_attribute: { name: 'tier', operator: 'equals', value: 'gold' } } }, { by: `client_id:${clientId}` });
+ *   await audiences.activate(ws, gold.id, { by: `client_id:${clientId}` });
  */
 export class AudienceService {
   /** Writes of one workspace run one at a time. */
@@ -172,7 +170,7 @@ export class AudienceService {
         definition: input.definition,
         date_range: input.date_range,
         created_on: this.iso(),
-        created_by: by(actor),
+        created_by: actor.by,
         last_modified_on: null,
         last_modified_by: null,
         is_active: false,
@@ -203,7 +201,7 @@ export class AudienceService {
         definition: input.definition,
         date_range: input.date_range,
         last_modified_on: this.iso(),
-        last_modified_by: by(actor),
+        last_modified_by: actor.by,
         revision: restarts ? current.revision + 1 : current.revision,
       };
       await this.write(updated);
@@ -332,7 +330,6 @@ export class AudienceService {
   }
 }
 
-const by = (actor: Actor) => `client_id:${actor.clientId}`;
 
 function view(a: Audience): AudienceView {
   return {

@@ -95,7 +95,7 @@ export const audiences: Capability = {
     const platform = await ctx.store('platform');
     // One service for both APIs: writes to a workspace's audiences run one at a time.
     const service = new AudienceService(store, { onActivated, estimate: (ws, id) => ctx.call('audiences.estimate', ws, id) });
-    ctx.tenantRoutes(audienceRoutes, { audiences: service });
-    ctx.tenantRoutes(audienceV1Routes, { audiences: service, accountOf: (ws) => platform.tenantOf(ws)?.accountId, workspacesOf: (account) => platform.workspacesOf(account) });
+    ctx.tenantRoutes(audienceRoutes, { audiences: service }, { api: 'platform', area: 'audiences' });
+    ctx.tenantRoutes(audienceV1Routes, { audiences: service, accountOf: (ws) => platform.tenantOf(ws)?.accountId }, { api: 'platform', area: 'audiences' });
   },
 };

@@ -536,12 +536,12 @@ describe('Platform API v1: audiences', () => {
     expect(missing.statusCode).toBe(401);
     expect(missing.headers['x-quanta-error-code']).toBe('QUANTA_PLATFORM_ACCOUNT_MISSING');
     expect((await call('GET', '/v1/audiences?accountId=abc')).statusCode).toBe(400);
-    const wrong = await call('GET', '/v1/audiences?accountId=2');
+    const wrong = await call('GET', '/v1/audiences?accountId=99');
     expect(wrong.statusCode).toBe(403);
-    expect(messages(wrong)).toEqual(['Account 2 is not the account of workspace 1.']);
+    expect(messages(wrong)).toEqual(["Account 99 does not exist or is outside these credentials' scope."]);
     expect((await call('GET', '/v1/workspace/2/audiences?accountId=1')).statusCode).toBe(403);
     expect((await call('GET', '/v1/workspace/77/audiences?accountId=99')).statusCode).toBe(403);
-    expect((await call('DELETE', '/v1/audiences/1?accountId=2')).statusCode).toBe(403);
+    expect((await call('DELETE', '/v1/audiences/1?accountId=99')).statusCode).toBe(403);
     for (const [method, url] of [['GET', '/v1/audiences?accountId=1'], ['GET', '/v1/workspace/1/audiences?accountId=1'], ['DELETE', '/v1/audiences/1?accountId=1']] as const) {
       expect((await call(method, url, undefined, null)).statusCode, url).toBe(401);
     }

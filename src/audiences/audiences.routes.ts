@@ -32,7 +32,6 @@ export interface AudienceV1RoutesDeps {
   /** The account a workspace belongs to (the platform store's tenant); undefined for an unknown workspace. */
   accountOf: (ws: WorkspaceId) => number | undefined;
   /** An account's workspaces. */
-  workspacesOf: (accountId: number) => WorkspaceId[];
 }
 
 interface WorkspaceParams {
@@ -48,10 +47,10 @@ const TAG = 'Audiences';
 const send = (reply: FastifyReply, body: unknown) => reply.type('application/json').send(JSON.stringify(body));
 /** The workspace in the path and who calls, as the tenant scope checked them. */
 const caller = (request: FastifyRequest) => {
-  const { clientId, workspaceId } = callerOf(request);
-  return { ws: workspaceId, actor: { clientId } };
+  const { actor, workspaceId } = callerOf(request);
+  return { ws: workspaceId, actor };
 };
-const schema = (summary: string, extra: Record<string, unknown>) => ({ summary, tags: [TAG], security: [{ bearer: [] }], ...extra });
+const schema = (summary: string, extra: Record<string, unknown>) => ({ summary, tags: [TAG], ...extra });
 
 /**
  * Quanta's Audiences Platform API v2 under `/platform/v2/workspaces/{workspaceId}/audiences`
@@ -183,7 +182,7 @@ export async function audienceRoutes(app: FastifyInstance, deps: AudienceRoutesD
  * another's).
  */
 export async function audienceV1Routes(app: FastifyInstance, deps: AudienceV1RoutesDeps): Promise<void> {
-  const { audiences, accountOf, workspacesOf } = deps;
+  const { audiences, accountOf } = deps;
   /** The caller's workspace, once `accountId` is found to be its account. */
   const workspaceOf = (request: FastifyRequest<{ Querystring: { accountId?: number } }>): WorkspaceId => {
     return v1Workspace(caller(request).ws, request.query.accountId, accountOf);
@@ -193,7 +192,7 @@ export async function audienceV1Routes(app: FastifyInstance, deps: AudienceV1Rou
   // The account's: the audiences of each of its workspaces.
   const listAccount = async (request: FastifyRequest<{ Querystring: { accountId?: number } }>, reply: FastifyReply) => {
     workspaceOf(request);
-    return listed(reply, workspacesOf(request.query.accountId!));
+    return listed(reply, callerOf(request).workspaces);
   };
   const listWorkspace = async (request: FastifyRequest<{ Querystring: { accountId?: number } }>, reply: FastifyReply) => listed(reply, [workspaceOf(request)]);
   const v1 = (summary: string, extra: Record<string, unknown>) => ({ ...schema(summary, extra), tags: [`${TAG} (v1)`] });

@@ -8,7 +8,7 @@ import type { Calculation } from './calculated-store.ts';
 
 const NOW = Date.UTC(2026, 0, 10, 12);
 const ws = workspaceId(1);
-const actor = { clientId: 'svc' };
+const actor = { by: 'client_id:svc' };
 const draft = (calculation = 'count') => ({
   recipe_type: 'event',
   datapoint: { type: 'event', event_name: 'Play', event_type: 'custom_event', custom_event_type: 'media', attribute_name: 'title' },

@@ -1,3 +1,4 @@
+import type { Actor } from '../model/actor.ts';
 import { problem } from '../kernel/errors.ts';
 import { KeyedQueue } from '../kernel/keyed-queue.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
@@ -8,9 +9,6 @@ import type { Definition } from './definition.ts';
 import { parseDefinition } from './parse-definition.ts';
 
 /** Who made a change: the API client, as the audit fields record it (`client_id:<id>`). */
-export interface Actor {
-  clientId: string;
-}
 
 export interface CalculatedServiceOptions {
   /** The calculated attribute retention period, in days (`time_period` is checked against it). */
@@ -146,7 +144,7 @@ export class CalculatedService {
         name: input.name,
         description: input.description ?? null,
         created_on: this.now().toISOString(),
-        created_by: by(actor),
+        created_by: actor.by,
         last_modified_on: null,
         last_modified_by: null,
         draft_definition: input.definition,
@@ -222,7 +220,7 @@ export class CalculatedService {
         draft_definition: null,
         revision: current.revision + 1,
         activated_on: this.now().toISOString(),
-        activated_by: by(actor),
+        activated_by: actor.by,
       });
       this.options.onActivated?.();
     });
@@ -280,8 +278,7 @@ export class CalculatedService {
   }
 }
 
-const by = (actor: Actor) => `client_id:${actor.clientId}`;
-const modified = (now: Date, actor: Actor) => ({ last_modified_on: now.toISOString(), last_modified_by: by(actor) });
+const modified = (now: Date, actor: Actor) => ({ last_modified_on: now.toISOString(), last_modified_by: actor.by });
 
 function view(a: CalculatedAttribute): CalculatedAttributeView {
   return {

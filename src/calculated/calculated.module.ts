@@ -76,7 +76,7 @@ export const calculated: Capability = {
     ctx.use('profileApi').addAttributeSource((ws, mpid) => ctx.call('calculated.values', ws, mpid));
     const { retentionDays, maxActive } = ctx.config.calculated;
     const onActivated = () => void ctx.call('calculated.activated').catch((error: unknown) => ctx.logger.warn({ err: error }, 'the processor was not told of an activation'));
-    ctx.tenantRoutes(calculatedRoutes, { calculated: new CalculatedService(store, { retentionDays, maxActive, onActivated }) });
+    ctx.tenantRoutes(calculatedRoutes, { calculated: new CalculatedService(store, { retentionDays, maxActive, onActivated }) }, { api: 'calculated_attributes', area: 'calculated_attributes' });
     const onSeeded = (ws: WorkspaceId, seeds: readonly { id: number; mpid: Mpid }[]) =>
       void ctx.call('calculated.seeded', ws, seeds).catch((error: unknown) => ctx.logger.warn({ err: error }, "seeded users' values were not put in the event store"));
     const seeding = new SeedingService({ calculated: store, graph: ctx.use('graph'), write: ctx.use('ingest'), limits: ctx.config.limits, onSeeded });

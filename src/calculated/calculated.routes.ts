@@ -52,10 +52,10 @@ export async function calculatedRoutes(app: FastifyInstance, deps: CalculatedRou
   const send = (reply: FastifyReply, body: unknown) => reply.type('application/json').send(JSON.stringify(body));
   /** The workspace in the path and who calls, as the tenant scope checked them. */
   const caller = (request: FastifyRequest) => {
-    const { clientId, workspaceId } = callerOf(request);
-    return { ws: workspaceId, actor: { clientId } };
+    const { actor, workspaceId } = callerOf(request);
+    return { ws: workspaceId, actor };
   };
-  const schema = (summary: string, extra: Record<string, unknown>) => ({ summary, tags: [TAG], security: [{ bearer: [] }], ...extra });
+  const schema = (summary: string, extra: Record<string, unknown>) => ({ summary, tags: [TAG], ...extra });
 
   app.get<{ Params: WorkspaceParams; Querystring: NameQuery }>(
     PREFIX,

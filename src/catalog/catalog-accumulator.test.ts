@@ -196,6 +196,16 @@ describe('CatalogAccumulator', () => {
     });
   });
 
+  it("describes each event's point as the record's source documents it, and no other", () => {
+    const acc = new CatalogAccumulator();
+    const described = new Map([['custom_event:other:App Launched', 'Raised when the app launches.']]);
+    acc.observe(logRecord({ events: [customEvent('App Launched', {}, 'other'), customEvent('Search')] }), described);
+    acc.observe(logRecord({ events: [customEvent('App Launched', {}, 'other')] }));
+    const points = acc.drain();
+    expect(byKey(points, 'custom_event:other:App Launched')).toMatchObject({ count: 2, description: 'Raised when the app launches.' });
+    expect(byKey(points, 'custom_event:navigation:Search')).not.toHaveProperty('description');
+  });
+
   it('starts empty again once drained', () => {
     const acc = new CatalogAccumulator();
     expect(acc.isEmpty).toBe(true);

@@ -96,6 +96,7 @@ interface PointAcc {
   lastSeenMs: number;
   environments: number;
   attributes: Map<string, AttributeAcc>;
+  description?: string;
 }
 
 /** The point of an event no point was made for yet: its match (`eventMatch`'s, where there is one) and key. */
@@ -131,7 +132,11 @@ export class CatalogAccumulator {
     return this.workspaces.size === 0;
   }
 
-  observe(record: LogRecord): void {
+  /**
+   * Counts what the record shows. `descriptions` (by point key) are those the record's source
+   * documents for its events (a partner feed's contract): each event's point takes its own.
+   */
+  observe(record: LogRecord, descriptions?: ReadonlyMap<string, string>): void {
     const { batch, receivedAtMs: at } = record;
     let tree = this.workspaces.get(record.workspaceId);
     if (!tree) {
@@ -142,6 +147,8 @@ export class CatalogAccumulator {
     for (const event of batch.events) {
       const point = tree.getOrCreate(event, pointFor);
       seen(point, at, environment);
+      const description = descriptions?.get(point.key);
+      if (description !== undefined) point.description = description;
       const attributes = event.data.custom_attributes;
       if (attributes) observeAttributes(point, attributes, at, true);
     }
@@ -185,6 +192,7 @@ function delta(workspaceId: WorkspaceId, p: PointAcc): CatalogPoint {
     lastSeenMs: p.lastSeenMs,
     environments: ENVIRONMENTS.filter((_, i) => (p.environments & (1 << i)) !== 0),
     attributes,
+    ...(p.description !== undefined ? { description: p.description } : {}),
   };
 }
 

@@ -107,6 +107,8 @@ export interface CatalogPointView {
   match: CatalogMatch;
   category: CatalogCategory;
   name: string;
+  /** What it is, as the source that sends it documents it (a partner feed's contract); null when none did. */
+  description: string | null;
   /** Whether a data plan can describe it (push, profile and change events cannot). */
   plannable: boolean;
   count: number;
@@ -158,6 +160,7 @@ export function catalogView(points: readonly CatalogPoint[], plans: readonly Pic
       match: p.match,
       category: p.category,
       name: p.name,
+      description: p.description ?? null,
       plannable: isPlannable(p.match),
       count: p.count,
       first_seen: iso(p.firstSeenMs),

@@ -9,14 +9,18 @@ declare module '../runtime/capability.ts' {
   }
 }
 
-/** The data catalog: every event, attribute and identity processed, and the plans covering them. */
+/**
+ * The data catalog: every event, attribute and identity processed, and the plans covering them;
+ * a partner feed's events described as its contract describes them.
+ */
 export const catalog: Capability = {
   name: 'catalog',
   async processor(ctx) {
-    ctx.stage(catalogStage({ store: await ctx.store('catalog') }));
+    const feeds = ctx.use('feedContracts');
+    ctx.stage(catalogStage({ store: await ctx.store('catalog'), descriptions: (record) => feeds.descriptionsOf(record.inputId) }));
   },
   async app(ctx) {
     const plans = ctx.use('planRegistry');
-    ctx.tenantRoutes(catalogRoutes, { catalog: await ctx.store('catalog'), activePlans: (ws) => plans.active(ws) });
+    ctx.tenantRoutes(catalogRoutes, { catalog: await ctx.store('catalog'), activePlans: (ws) => plans.active(ws) }, { api: 'platform', area: 'catalog' });
   },
 };

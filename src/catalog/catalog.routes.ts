@@ -81,6 +81,7 @@ const dataPoint = {
     category: { type: 'string', enum: [...CATALOG_CATEGORIES] },
     name: { type: 'string', description: 'The event or screen name, else the match key (product_action:purchase, session_start)' },
     plannable: { type: 'boolean', description: 'Whether a data plan can describe it' },
+    description: { type: 'string', nullable: true, description: "What the point is, as its source documents it (a partner feed's contract)" },
     count: { type: 'integer', description: 'Events seen (for user attributes and identities: batches carrying any)' },
     first_seen: isoTime,
     last_seen: isoTime,
@@ -118,7 +119,6 @@ export async function catalogRoutes(app: FastifyInstance, deps: CatalogRoutesDep
       schema: {
         summary: 'Every data point the workspace has sent, its attributes, and the active plans covering them',
         tags: [TAG],
-        security: [{ bearer: [] }],
         params,
         querystring,
         response: { 200: { type: 'object', required: ['data_points'], properties: { data_points: { type: 'array', items: dataPoint } } }, ...errors(400, 401, 403) },
@@ -139,7 +139,6 @@ export async function catalogRoutes(app: FastifyInstance, deps: CatalogRoutesDep
       schema: {
         summary: 'A data plan version document planning the data points seen (the same filters), for the Data Planning API',
         tags: [TAG, 'Data Planning API'],
-        security: [{ bearer: [] }],
         params,
         querystring,
         response: { 200: versionDocumentSchema, ...errors(400, 401, 403) },

@@ -1,11 +1,14 @@
 import { CatalogAccumulator } from './catalog-accumulator.ts';
 import type { CatalogPoint } from './catalog.ts';
 import type { CatalogStore } from './catalog-store.ts';
+import type { LogRecord } from '../model/envelope.ts';
 import { CountedOffsets } from '../model/counted-offsets.ts';
 import { ok, type Stage } from '../model/stage.ts';
 
 export interface CatalogStageDeps {
   store: CatalogStore;
+  /** The descriptions, by point key, of the events a record's input documents (its feed's contract); undefined for none. */
+  descriptions?: (record: LogRecord) => ReadonlyMap<string, string> | undefined;
 }
 
 /**
@@ -42,7 +45,7 @@ export function catalogStage(deps: CatalogStageDeps): Stage {
   return {
     name: 'catalog',
     run(record) {
-      if (counted.claim(record)) accumulated.observe(record);
+      if (counted.claim(record)) accumulated.observe(record, deps.descriptions?.(record));
       return ok(record);
     },
     flush() {

@@ -77,6 +77,8 @@ export interface CatalogPoint {
   environments: Environment[];
   /** By name. */
   attributes: CatalogAttribute[];
+  /** What the point is, as the source that sends it documents it (a partner feed's contract); absent when none did. */
+  description?: string;
 }
 
 export function isPlannable(match: CatalogMatch): match is DataPlanMatch {
@@ -160,7 +162,8 @@ export function mergeAttribute(a: CatalogAttribute, b: CatalogAttribute): Catalo
 
 /**
  * The statistics of `a` and `b` together (same workspace and key). `a`'s match, name and
- * category stay; examples keep `a`'s first.
+ * category stay; examples keep `a`'s first; the description is `b`'s when it has one (the one
+ * documented last), else `a`'s.
  */
 export function mergePoint(a: CatalogPoint, b: CatalogPoint): CatalogPoint {
   const attributes = new Map(a.attributes.map((x) => [x.name, x]));
@@ -168,8 +171,10 @@ export function mergePoint(a: CatalogPoint, b: CatalogPoint): CatalogPoint {
     const known = attributes.get(x.name);
     attributes.set(x.name, known ? mergeAttribute(known, x) : x);
   }
+  const description = b.description ?? a.description;
   return {
     ...a,
+    ...(description !== undefined ? { description } : {}),
     count: a.count + b.count,
     firstSeenMs: Math.min(a.firstSeenMs, b.firstSeenMs),
     lastSeenMs: Math.max(a.lastSeenMs, b.lastSeenMs),

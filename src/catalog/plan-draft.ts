@@ -53,8 +53,9 @@ function draftable(point: CatalogPoint): point is CatalogPoint & { match: DataPl
 /**
  * A data plan version document that plans what the Catalog has seen: one data point per
  * plannable point (by key), whose schema lists every attribute seen with the types detected and
- * refuses others. Points a plan cannot hold (push, profile and change events; events without
- * a name or action) are left out. The Data Planning API accepts it as is.
+ * refuses others, with the point's description where the Catalog has one. Points a plan cannot
+ * hold (push, profile and change events; events without a name or action) are left out. The
+ * Data Planning API accepts it as is.
  *
  * @example
  *   draftPlan(await store.points(ws)) // { data_points: [{ match: {type: 'custom_event', ...}, validator: {...} }] }
@@ -64,6 +65,6 @@ export function draftPlan(points: readonly CatalogPoint[]): { data_points: DataP
     data_points: points
       .filter(draftable)
       .sort((a, b) => compareText(a.key, b.key))
-      .map((p) => ({ match: p.match, validator: { type: 'json_schema', definition: definition(p) } })),
+      .map((p) => ({ ...(p.description !== undefined ? { description: p.description } : {}), match: p.match, validator: { type: 'json_schema', definition: definition(p) } })),
   };
 }

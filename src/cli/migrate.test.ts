@@ -16,7 +16,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const quantaMigrate = (dataDir: string) =>
   spawnSync(process.execPath, ['bin/quanta.js', 'migrate'], { cwd: root, env: { ...process.env, QUANTA_DATA_DIR: dataDir }, encoding: 'utf8' });
 
-const STORES = ['events', 'log', 'platform', 'identity', 'profiles', 'plans', 'catalog', 'quality', 'calculated', 'audiences', 'connections', 'delivery'];
+const STORES = ['events', 'log', 'platform', 'access', 'identity', 'profiles', 'plans', 'catalog', 'quality', 'calculated', 'audiences', 'connections', 'delivery'];
 
 describe('quanta migrate', () => {
   it('migrates a data dir made before versioning, saying what it did per store, and then finds everything current', () => {

@@ -18,6 +18,10 @@ declare module '../runtime/capability.ts' {
     /** The engines of outputs outside Quanta's storage (PostgreSQL, NATS), as ports. */
     outputEngines: OutputEngines;
   }
+  interface AppServices {
+    /** Outputs, connections and rules, checked and stored (the Platform API v1 views of apps and feeds use it). */
+    connections: ConnectionService;
+  }
 }
 
 /**
@@ -70,7 +74,9 @@ export const connections: Capability = {
       checkRuleCode: (code, timeoutMs) => deliveries.checkRuleCode(code, timeoutMs),
       replay: (connection, output, letters) => deliveries.replay(connection, output, letters),
     });
-    ctx.tenantRoutes(connectionRoutes, { connections: service });
-    ctx.tenantRoutes(serviceV1Routes, { connections: service, accountOf: (ws) => platform.tenantOf(ws)?.accountId });
+    ctx.provide('connections', service);
+    // Each route names its own permission (outputs, connections, rules); this is the default.
+    ctx.tenantRoutes(connectionRoutes, { connections: service }, { api: 'platform', area: 'connections', writeTask: 'connections:connect_integration' });
+    ctx.tenantRoutes(serviceV1Routes, { connections: service, accountOf: (ws) => platform.tenantOf(ws)?.accountId }, { api: 'platform', area: 'connections' });
   },
 };

@@ -1,3 +1,6 @@
+import { CLEVERTAP_CONTRACT } from './clevertap-contract.ts';
+import type { FeedContract } from './feed-contract.ts';
+
 /**
  * The feed modules Quanta knows: what a partner feed input may be created as
  * (`POST /v1/workspace/{ws}/partnerfeeds` `module_name`), listed by `GET /v1/feedmodules`.
@@ -9,6 +12,8 @@ export interface FeedModule {
   readonly identities: readonly string[];
   /** Settings a feed of this module takes (none for these two: the partner only needs the key and secret). */
   readonly settings: readonly { readonly name: string; readonly description: string; readonly is_required: boolean }[];
+  /** What the partner documents it sends, checked as a data plan on the module's feeds (none for a custom feed). */
+  readonly contract?: FeedContract;
 }
 
 export const FEED_MODULES: readonly FeedModule[] = [
@@ -17,6 +22,7 @@ export const FEED_MODULES: readonly FeedModule[] = [
     description: 'CleverTap exports events and user properties to mParticle (CleverTap: Settings > Partner > mParticle Export, with this feed\'s key and secret).',
     identities: ['customer_id', 'email'],
     settings: [],
+    contract: CLEVERTAP_CONTRACT,
   },
   {
     name: 'Custom Feed',

@@ -3,6 +3,7 @@ import { problem } from '../kernel/errors.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
 import type { InputDirectory } from '../platform/credentials.ts';
 import type { FeedConfig, Input, PlatformStore } from '../platform/platform-store.ts';
+import type { FeedContract } from './feed-contract.ts';
 import { FeedInvalid, FeedModuleNotFound, FeedNotFound } from './feed-errors.ts';
 import { FEED_MODULES, FEED_OS, type FeedModule, feedModuleNamed } from './feed-modules.ts';
 
@@ -30,7 +31,12 @@ export class FeedService {
   constructor(
     private readonly store: PlatformStore,
     private readonly inputs: InputDirectory,
-    private readonly options: { rateLimitPerSecond: number; now?: () => number },
+    private readonly options: {
+      rateLimitPerSecond: number;
+      now?: () => number;
+      /** Told of the workspace and contract of every feed saved whose module has one (it puts the contract's plan there). */
+      adopt?: (ws: WorkspaceId, contract: FeedContract) => void;
+    },
   ) {}
 
   modules() {
@@ -76,6 +82,7 @@ export class FeedService {
       feed: { ...config.feed, createdAtMs: now },
     });
     this.inputs.reload();
+    this.adopt(ws, config.feed.moduleName);
     return { data_type: DATA_TYPE, id: input.id, created_on: createdOn(now), access_keys: [{ key: input.apiKey, secret: input.apiSecret }] };
   }
 
@@ -86,7 +93,23 @@ export class FeedService {
     const config = this.parse(ws, body, current);
     this.store.saveInput({ ...current, name: config.name, feed: { ...config.feed, createdAtMs: current.feed.createdAtMs } });
     this.inputs.reload();
+    this.adopt(ws, config.feed.moduleName);
     return { data_type: DATA_TYPE, id, created_on: createdOn(current.feed.createdAtMs) };
+  }
+
+  /** Every workspace with a feed of a module that has a contract, with that contract: what must have its plan. */
+  contracts(): { ws: WorkspaceId; contract: FeedContract }[] {
+    const seen = new Map<string, { ws: WorkspaceId; contract: FeedContract }>();
+    for (const f of this.store.inputs().filter(isFeed)) {
+      const contract = feedModuleNamed(f.feed.moduleName)?.contract;
+      if (contract) seen.set(`${f.workspaceId}:${contract.planId}`, { ws: f.workspaceId, contract });
+    }
+    return [...seen.values()];
+  }
+
+  private adopt(ws: WorkspaceId, moduleName: string): void {
+    const contract = feedModuleNamed(moduleName)?.contract;
+    if (contract) this.options.adopt?.(ws, contract);
   }
 
   private feedsOf(workspaces: readonly WorkspaceId[]): FeedInput[] {

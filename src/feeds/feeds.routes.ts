@@ -8,12 +8,11 @@ import { accountQuery, createdSchema, errors, feedBodySchema, feedIdParams, feed
 export interface FeedRoutesDeps {
   feeds: FeedService;
   accountOf: (ws: WorkspaceId) => number | undefined;
-  workspacesOf: (accountId: number) => WorkspaceId[];
 }
 
 type Account = { Querystring: { accountId?: number } };
 const send = (reply: FastifyReply, body: unknown) => reply.type('application/json').send(JSON.stringify(body));
-const schema = (summary: string, extra: Record<string, unknown>) => ({ summary, tags: ['Partner feeds (v1)'], security: [{ bearer: [] }], querystring: accountQuery, ...extra });
+const schema = (summary: string, extra: Record<string, unknown>) => ({ summary, tags: ['Partner feeds (v1)'], querystring: accountQuery, ...extra });
 
 /**
  * mParticle's Platform API v1 partner feeds (`/v1/workspace/{ws}/partnerfeeds`, `/v1/partnerfeeds/{id}`)
@@ -21,7 +20,7 @@ const schema = (summary: string, extra: Record<string, unknown>) => ({ summary, 
  * required. Thin routes over {@link FeedService}; register with `tenantRoutes`.
  */
 export async function feedRoutes(app: FastifyInstance, deps: FeedRoutesDeps): Promise<void> {
-  const { feeds, accountOf, workspacesOf } = deps;
+  const { feeds, accountOf } = deps;
   const workspaceOf = (request: FastifyRequest<Account>) => v1Workspace(callerOf(request).workspaceId, request.query.accountId, accountOf);
 
   app.get<Account>('/v1/feedmodules', { schema: schema('Every feed module a partner feed may be created as', { response: { 200: modulesSchema, ...errors(400, 401, 403) } }) }, async (request, reply) => {
@@ -57,7 +56,7 @@ export async function feedRoutes(app: FastifyInstance, deps: FeedRoutesDeps): Pr
     async (request, reply) => {
       workspaceOf(request);
       const account = request.query.accountId!;
-      return send(reply, envelope([feeds.get(workspacesOf(account), request.params.id, `account ${account}`)]));
+      return send(reply, envelope([feeds.get(callerOf(request).workspaces, request.params.id, `account ${account}`)]));
     },
   );
 }

@@ -23,7 +23,6 @@ export async function identityExplainRoutes(app: FastifyInstance, deps: Identity
       schema: {
         summary: 'Why each identity is on a profile, and the profile\'s identity history',
         tags: ['Identity'],
-        security: [{ bearer: [] }],
         params: { type: 'object', properties: { workspaceId: workspaceIdParam, mpid: { type: 'string' } } },
         response: { 200: { type: 'object', additionalProperties: true } },
       },

@@ -48,7 +48,7 @@ export const identity: Capability = {
     ctx.provide('identityResolver', new IdSyncResolver(graph));
     ctx.routes(identityRoutes, { identity: new IdentityApi(graph), inputs });
     ctx.routes(aliasRoutes, { aliases, inputs, aliasDelayMs: ctx.config.aliasDelayMs });
-    ctx.tenantRoutes(identityExplainRoutes, { graph });
+    ctx.tenantRoutes(identityExplainRoutes, { graph }, { api: 'identity', area: 'user_activity' });
     // An alias request's effects are the processor thread's: it holds the profiles it changes until
     // its flush, and it alone opens the event store.
     const worker = new AliasWorker({

@@ -27,6 +27,8 @@ const BODY_CODES = {
   409: 'CONFLICT',
   413: 'REQUEST_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
+  // The Platform API's: a request that failed its business rules (mParticle's body code for them).
+  422: 'VALIDATION_ERROR',
   429: 'RATE_LIMITED',
   500: 'INTERNAL_ERROR',
   503: 'SERVICE_UNAVAILABLE',
@@ -105,6 +107,7 @@ export abstract class NotFound extends QuantaError {}
 export abstract class Conflict extends QuantaError {}
 export abstract class PayloadTooLarge extends QuantaError {}
 export abstract class UnsupportedMediaType extends QuantaError {}
+export abstract class UnprocessableEntity extends QuantaError {}
 export abstract class RateLimited extends QuantaError {}
 export abstract class InternalError extends QuantaError {}
 export abstract class ServiceUnavailable extends QuantaError {}
@@ -117,6 +120,7 @@ interface Kinds {
   409: Conflict;
   413: PayloadTooLarge;
   415: UnsupportedMediaType;
+  422: UnprocessableEntity;
   429: RateLimited;
   500: InternalError;
   503: ServiceUnavailable;
@@ -129,6 +133,7 @@ const KINDS: { readonly [S in ErrorStatus]: abstract new (rendered: Rendered, he
   409: Conflict,
   413: PayloadTooLarge,
   415: UnsupportedMediaType,
+  422: UnprocessableEntity,
   429: RateLimited,
   500: InternalError,
   503: ServiceUnavailable,

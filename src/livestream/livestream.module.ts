@@ -12,8 +12,8 @@ export const livestream: Capability = {
     const access = ctx.use('access');
     ctx.routes(liveStreamRoutes, {
       live: ctx.live,
-      tokens: ctx.use('tokens'),
-      workspaceFor: (clientId: string, requested: number | undefined) => access.workspaceFor(clientId, requested),
+      watchable: (authorization, requested) =>
+        access.authorize({ authorization, params: requested === undefined ? {} : { workspaceId: String(requested) }, write: false }, { api: 'platform', area: 'live_stream' }).workspaceId,
     });
   },
 };

@@ -4,15 +4,16 @@ import { stringifyLossless } from '../kernel/lossless-json.ts';
 import { EventTypeUnknown } from './livestream-errors.ts';
 import { workspaceIdParam } from '../server/path-params.ts';
 import { ENVIRONMENTS, EVENT_TYPES } from '../model/event-types.ts';
-import type { TokenService } from '../platform/oauth.ts';
 import type { BlockedMessage, LiveSubscriptions } from '../pipeline/live-stream.ts';
 
 export interface LiveStreamRoutesDeps {
   /** Where watchers subscribe (the processor thread's hub, through the app's side of it). */
   live: LiveSubscriptions;
-  tokens: TokenService;
-  /** The workspace a token's client may watch: the requested one, or its default. Throws 403. */
-  workspaceFor: (clientId: string, requested: number | undefined) => number;
+  /**
+   * The workspace a Bearer token may watch: the requested one, or the caller's default. Throws
+   * 401 without a valid token, 403 without the live stream permission or outside its scope.
+   */
+  watchable: (authorization: string | undefined, requested: number | undefined) => number;
   heartbeatMs?: number;
 }
 
@@ -65,7 +66,8 @@ export async function liveStreamRoutes(app: FastifyInstance, deps: LiveStreamRou
       schema: {
         summary: 'Stream processed events (Server-Sent Events)',
         tags: ['Live Stream'],
-        security: [{ bearer: [] }],
+        security: [{ oauth: ['platform:read_only'] }],
+        description: 'Permission: API clients: the platform API at read_only or admin; users: a role with live_stream:view.',
         querystring: {
           type: 'object',
           properties: {
@@ -84,9 +86,8 @@ export async function liveStreamRoutes(app: FastifyInstance, deps: LiveStreamRou
       },
     },
     async (request, reply) => {
-      const clientId = deps.tokens.verify(request.headers.authorization);
       const { workspace_id, input_id, environment, event_type } = request.query;
-      const workspaceId = deps.workspaceFor(clientId, workspace_id);
+      const workspaceId = deps.watchable(request.headers.authorization, workspace_id);
       const types = event_type?.split(',').map((t) => t.trim()).filter(Boolean);
       const unknown = types?.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t)) ?? [];
       if (unknown.length > 0) throw new EventTypeUnknown(unknown);

@@ -2,6 +2,7 @@ import { type ErrorDetail, problem } from '../kernel/errors.ts';
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { Batch, SourceChannel } from '../model/batch.ts';
 import { parseBatch } from '../model/batch-parser.ts';
+import { batchPlatformOf } from '../apps/app-platforms.ts';
 import type { Input } from '../platform/platform-store.ts';
 import type { RateLimiter } from '../platform/rate-limiter.ts';
 import type { Envelope } from '../model/envelope.ts';
@@ -92,6 +93,9 @@ export class IngestService {
     const batches = this.parse(req);
     // A debug feed's data is development data, whatever its batches say (the feed's `is_debug`).
     if (req.input.feed?.isDebug) for (const batch of batches) batch.environment = 'development';
+    // An app platform's batches are of its platform (mParticle knows it by the key) where they name none themselves.
+    const platform = req.input.appPlatform && batchPlatformOf(req.input.appPlatform.os);
+    if (platform) for (const batch of batches) if (!batch.device_info?.platform && !batch.application_info?.os) batch.device_info = { ...batch.device_info, platform };
     for (const check of this.checks) await check(req.input.workspaceId, batches, req.bulk);
     const rateLimitPercentUsed = req.internal ? 0 : (this.deps.rateLimiter?.take(req.input.id, req.input.rateLimitPerSecond, batches.length) ?? 0);
     const receivedAtMs = this.now();

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inputId, parseMpid, workspaceId } from '../kernel/ids.ts';
-import type { Batch } from '../model/batch.ts';
+import type { Batch, BatchEvent } from '../model/batch.ts';
+import type { ValidationError } from './data-plan.ts';
 import type { LogRecord } from '../model/envelope.ts';
+import { BuiltInPlans } from './built-in-plans.ts';
 import { PlanRegistry } from './plan-registry.ts';
 import type { VersionDocument } from './plan-store.ts';
 import { SqlitePlanStore } from '../storage/sqlite/sqlite-plan-store.ts';
@@ -56,6 +58,40 @@ describe('data-plan stage', () => {
     expect(await stage.run(bare)).toEqual({ kind: 'ok', record: bare });
     const unknown = record(2, { ...batchOf([screen('Nowhere')]), context: { data_plan: { plan_id: 'p', plan_version: 7 } } });
     expect(await stage.run(unknown)).toEqual({ kind: 'ok', record: unknown });
+  });
+
+  it("checks a plan-less batch against its input's built-in plan, reporting and blocking nothing whatever the plan's actions", async () => {
+    const { registry, quality } = await setup();
+    const builtIn = new BuiltInPlans();
+    builtIn.add((_ws, input) => (input === inputId(1) ? 'p' : undefined));
+    const hub = new LiveStreamHub();
+    const blocked: LiveMessage[] = [];
+    hub.subscribe({ workspaceId: ws }, (m) => blocked.push(m));
+    const stage = dataPlanStage({ plans: registry, store: quality, hub, builtIn });
+    // PLAN drops unplanned events and attributes: as a built-in plan it only tags them.
+    const batch = batchOf([search({ query: 'q', category: 'toys', extra: 1 }), screen('Nowhere')], { user_attributes: { age: 30, hobby: 'chess' } });
+    const outcome = await stage.run(record(1, batch));
+    expect(outcome.kind).toBe('ok');
+    const kept = outcome.kind === 'ok' ? outcome.record.batch : undefined;
+    const tags = (e: BatchEvent) => (e.violations as ValidationError[] | undefined)?.map((v) => `${v.validation_error_type} ${v.key}`);
+    expect(kept?.events.map(tags)).toEqual([
+      ['unplanned extra', 'invalid_value category'],
+      ['unplanned Nowhere'],
+    ]);
+    expect(kept?.user_attributes).toEqual({ age: 30, hobby: 'chess' });
+    expect(blocked).toEqual([]);
+    const other = { ...record(2, batch), inputId: inputId(2) };
+    expect(await stage.run(other)).toEqual({ kind: 'ok', record: other });
+    const named = record(3, { ...batch, context: { data_plan: { plan_id: 'nope' } } });
+    expect(await stage.run(named)).toEqual({ kind: 'ok', record: named });
+    await stage.flush!();
+    expect((await quality.violations(ws, 'p', 1)).map((c) => [c.subject, c.violationType, c.key, c.count])).toEqual([
+      ['custom_event:search:Search', 'invalid_value', 'category', 1],
+      ['custom_event:search:Search', 'unplanned', 'extra', 1],
+      ['screen_view::Nowhere', 'unplanned', 'Nowhere', 1],
+      ['user_attributes', 'unplanned', 'hobby', 1],
+    ]);
+    expect(await quality.countBlocked(ws, { planId: 'p' })).toBe(0);
   });
 
   it('counts each record once across a crash between flush and commit', async () => {

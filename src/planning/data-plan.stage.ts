@@ -3,11 +3,12 @@ import { eventIdOf } from '../analytics/event-row.ts';
 import type { Batch, BatchEvent } from '../model/batch.ts';
 import { type LogRecord, withEdits } from '../model/envelope.ts';
 import { anythingBlocked } from './blocking.ts';
-import { matchKey, type ValidationErrorType, type ValidationResult } from './data-plan.ts';
+import type { BuiltInPlans } from './built-in-plans.ts';
+import { type DataPlanValidationActions, matchKey, type ValidationErrorType, type ValidationResult } from './data-plan.ts';
 import type { EnforcedPlan, PlanRegistry } from './plan-registry.ts';
 import type { DataQualityStore, NewBlockedBatch, ViolationCount } from './quality-store.ts';
 import { blockMetadata, quarantineBatch } from './quarantine.ts';
-import { type BatchValidation, type Finding, validateBatch } from './validate.ts';
+import { applyFindings, type BatchValidation, type Finding, findingsOf, validateBatch } from './validate.ts';
 import { CountedOffsets } from '../model/counted-offsets.ts';
 import { block, ok, type Stage } from '../model/stage.ts';
 
@@ -22,6 +23,8 @@ export interface DataPlanStageDeps {
   plans: PlanRegistry;
   store: DataQualityStore;
   hub?: BlockedPublisher;
+  /** The plans batches naming none are checked against, by input (a partner feed's contract). */
+  builtIn?: BuiltInPlans;
   /** Counts violations by type, and blocked data points by kind. */
   violations?: Pick<Counter, 'inc'>;
 }
@@ -31,6 +34,9 @@ function subjectOf(finding: Finding): string {
   const match = finding.result.data.match;
   return match ? matchKey(match) : 'unplannable';
 }
+
+/** A built-in plan's actions, whatever its stored version says: it only reports. */
+const REPORT_ONLY: Readonly<Required<DataPlanValidationActions>> = Object.freeze({ event: 'allow', event_attribute: 'allow', user_attribute: 'allow', user_identity: 'allow' });
 
 type PlanVersionOf = Pick<ViolationCount, 'workspaceId' | 'planId' | 'version'>;
 
@@ -117,8 +123,9 @@ function tagged(record: LogRecord, kept: Batch, v: BatchValidation): LogRecord {
  * `context.data_plan` against the pinned version, or the latest one active in the batch's
  * environment; tags violations on the events; removes what the version's validation actions
  * block and keeps what it blocked in the quarantine (the batch itself stays in the log) for a backfill; counts
- * violations per plan version. Batches without a plan, or naming one with no enforceable version,
- * pass untouched.
+ * violations per plan version. A batch naming no plan is validated against its input's built-in
+ * plan ({@link BuiltInPlans}: a partner feed's contract) the same way, except that nothing is
+ * blocked. Batches without a plan, or naming one with no enforceable version, pass untouched.
  *
  * Exactly once: quarantined batches are keyed by their log position, and violation counts are
  * committed with each partition's last counted offset ({@link CountedOffsets}), so records re-run
@@ -136,6 +143,13 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
     const named = record.batch.context?.data_plan;
     if (!named?.plan_id) return undefined;
     return deps.plans.choose(record.workspaceId, named.plan_id, named.plan_version ?? undefined, record.batch.environment);
+  }
+
+  /** The built-in plan of a record's input, for a batch that names no plan. */
+  async function builtInOf(record: LogRecord): Promise<EnforcedPlan | undefined> {
+    if (record.batch.context?.data_plan?.plan_id) return undefined;
+    const planId = deps.builtIn?.planIdOf(record.workspaceId, record.inputId);
+    return planId === undefined ? undefined : deps.plans.choose(record.workspaceId, planId, undefined, record.batch.environment);
   }
 
   function count(record: LogRecord, plan: EnforcedPlan, v: BatchValidation): void {
@@ -156,12 +170,17 @@ export function dataPlanStage(deps: DataPlanStageDeps): Stage {
     // Plans change through the API on another thread: each chunk is validated against the store's plans as they are now.
     prepare: () => deps.plans.refresh(),
     async run(record) {
-      const plan = await planOf(record);
+      const builtIn = await builtInOf(record);
+      const plan = builtIn ?? (await planOf(record));
       if (!plan) return ok(record);
       // Compiled on first use; a version that does not compile is not enforced.
       const compiled = plan.compiled;
       if (!compiled) return ok(record);
-      const v = validateBatch(compiled, record.batch);
+      // A built-in plan is what a partner says it sends, not what the workspace decided to accept:
+      // the workspace did not name it and the partner cannot change what it sends on our word, so
+      // blocking would only lose data (no one would backfill it). It reports, whatever actions its
+      // stored version has.
+      const v = builtIn ? applyFindings(REPORT_ONLY, record.batch, findingsOf(compiled, record.batch)) : validateBatch(compiled, record.batch);
       if (v.findings.length === 0) return ok(record);
       const idAt = (i: number) => eventIdOf(record.offset, i).toString();
       const metadata = anythingBlocked(v.blocked) ? blockMetadata(record.batch, v.blocked, idAt) : undefined;

@@ -110,7 +110,6 @@ export async function dataQualityRoutes(app: FastifyInstance, deps: DataQualityR
       schema: {
         summary: "A plan's violation report: per version, data point and violation type, how many and when last seen",
         tags: TAGS,
-        security: [{ bearer: [] }],
         params: planParams,
         querystring: { type: 'object', properties: { version: { type: 'integer', minimum: 1 } } },
         response: {
@@ -145,7 +144,6 @@ export async function dataQualityRoutes(app: FastifyInstance, deps: DataQualityR
       schema: {
         summary: "A plan's blocked data (the quarantine), oldest first, paged with `after`",
         tags: TAGS,
-        security: [{ bearer: [] }],
         params: planParams,
         querystring: {
           type: 'object',
@@ -207,7 +205,6 @@ export async function dataQualityRoutes(app: FastifyInstance, deps: DataQualityR
       schema: {
         summary: 'Backfill blocked data: re-send it through the pipeline under a (new) plan version; call again while `remaining` > 0',
         tags: TAGS,
-        security: [{ bearer: [] }],
         params: planParams,
         body: backfillBody,
         response: {

@@ -50,7 +50,7 @@ describe('PlanRegistry', () => {
   it('forgets a plan written through the Data Planning API\'s service', async () => {
     const registry = await registryWith([version(1, 'production')]);
     const service = new PlanService(store!, (w, planId) => registry.changed(w, planId));
-    const actor = { clientId: 'c' };
+    const actor = { by: 'client_id:c' };
     expect(await registry.exists(ws, 'p', 2)).toBe(false);
     await service.createVersion(ws, 'p', { version: 2, activated_environment: 'production', version_document: doc }, actor);
     expect(await registry.exists(ws, 'p', 2)).toBe(true);

@@ -1,3 +1,4 @@
+import type { Actor } from '../model/actor.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
 import { parseBatch } from '../model/batch-parser.ts';
 import { compilePlanVersion } from './plan-compiler.ts';
@@ -16,9 +17,6 @@ import type { ValidationResult } from './data-plan.ts';
 import { validateBatch } from './validate.ts';
 
 /** Who made a change: the API client, as the audit fields record it (`client_id:<id>`). */
-export interface Actor {
-  clientId: string;
-}
 
 
 /** A plan as listed: its versions without their documents (mParticle leaves data points out). */
@@ -122,11 +120,11 @@ export class PlanService {
   }
 
   private created(actor: Actor) {
-    return { created_on: this.now().toISOString(), created_by: `client_id:${actor.clientId}` };
+    return { created_on: this.now().toISOString(), created_by: actor.by };
   }
 
   private modified(actor: Actor) {
-    return { last_modified_on: this.now().toISOString(), last_modified_by: `client_id:${actor.clientId}` };
+    return { last_modified_on: this.now().toISOString(), last_modified_by: actor.by };
   }
 
   /** Runs a write and then says the plan changed, whether or not the write succeeded. */

@@ -1,6 +1,7 @@
 import { Counter } from 'prom-client';
 import type { Capability, ProcessorContext, AppContext } from '../runtime/capability.ts';
 import { Backfill } from './backfill.ts';
+import { BuiltInPlans } from './built-in-plans.ts';
 import { dataPlanStage } from './data-plan.stage.ts';
 import { dataQualityRoutes } from './data-quality.routes.ts';
 import { planReferenceCheck } from './plan-references.ts';
@@ -20,6 +21,12 @@ declare module '../runtime/capability.ts' {
   interface AppServices {
     /** The plans of every workspace, compiled where they are used (the Web SDK's config, the catalog's coverage, the backfill). */
     planRegistry: PlanRegistry;
+    /** The Data Planning API's rules, for capabilities that write plans (a partner feed's contract). */
+    dataPlans: PlanService;
+  }
+  interface ProcessorServices {
+    /** Where capabilities say which plan checks their inputs' batches that name none (a partner feed's contract). */
+    builtInPlans: BuiltInPlans;
   }
 }
 
@@ -58,8 +65,9 @@ export const planning: Capability = {
       resend: (input, batches) => ingest.ingest({ input, body: batches, bodyBytes: Infinity, bulk: true, channel: 'server_to_server', ip: null, internal: true }),
     });
     ctx.provide('planRegistry', registry);
-    ctx.tenantRoutes(plansRoutes, { plans });
-    ctx.tenantRoutes(dataQualityRoutes, { quality, quarantine, planRegistry: registry, backfill });
+    ctx.provide('dataPlans', plans);
+    ctx.tenantRoutes(plansRoutes, { plans }, { api: 'data_planning', area: 'data_plans' });
+    ctx.tenantRoutes(dataQualityRoutes, { quality, quarantine, planRegistry: registry, backfill }, { api: 'data_planning', area: 'data_plans' });
   },
   async processor(ctx) {
     const registry = await registryOf(ctx);
@@ -69,6 +77,8 @@ export const planning: Capability = {
       labelNames: ['type'] as const,
       registers: [ctx.metrics],
     });
-    ctx.stage(dataPlanStage({ plans: registry, store: await ctx.store('quality'), hub: ctx.live, violations }));
+    const builtIn = new BuiltInPlans();
+    ctx.provide('builtInPlans', builtIn);
+    ctx.stage(dataPlanStage({ plans: registry, store: await ctx.store('quality'), hub: ctx.live, builtIn, violations }));
   },
 };

@@ -78,13 +78,12 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
   const send = (reply: FastifyReply, body: unknown) => reply.type('application/json').send(JSON.stringify(body));
   /** The workspace in the path and who calls, as the tenant scope checked them. */
   const caller = (request: FastifyRequest) => {
-    const { clientId, workspaceId } = callerOf(request);
-    return { ws: workspaceId, actor: { clientId } };
+    const { actor, workspaceId } = callerOf(request);
+    return { ws: workspaceId, actor };
   };
   const schema = (summaryText: string, tag: string, extra: Record<string, unknown>) => ({
     summary: summaryText,
     tags: [PLAN_TAG, tag],
-    security: [{ bearer: [] }],
     ...extra,
   });
 
@@ -120,6 +119,8 @@ export async function plansRoutes(app: FastifyInstance, deps: PlansRoutesDeps): 
   app.post<{ Params: { workspaceId: number } }>(
     `${PREFIX}/validate`,
     {
+      // Validating changes nothing: a read-only plans credential may.
+      config: { permission: { api: 'data_planning', area: 'data_plans', readOnly: true } },
       bodyLimit: PLAN_BODY_BYTES,
       schema: schema('Validate an event batch against a plan version document', 'Validation', {
         params: { type: 'object', required: ['workspaceId'], properties: workspaceParam },

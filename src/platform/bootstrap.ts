@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { workspaceId } from '../kernel/ids.ts';
-import type { ApiClient, Input, PlatformStore, Tenant } from './platform-store.ts';
+import type { Input, PlatformStore, Tenant } from './platform-store.ts';
 
 export interface BootstrapSettings {
   apiKey?: string;
@@ -11,10 +11,17 @@ export interface BootstrapSettings {
   identityStrategy?: string;
 }
 
+/** The bootstrap API client's credentials (the access capability keeps the client: org-wide, admin on every API). */
+export interface BootstrapClient {
+  clientId: string;
+  clientSecret: string;
+  orgId: number;
+}
+
 export interface Bootstrapped {
   tenant: Tenant;
   input: Input;
-  client: ApiClient;
+  client: BootstrapClient;
   /** Which credentials this start generated (they are stored and reused by later starts). */
   generated: string[];
   /** The bootstrap workspace's IDSync strategy name. */
@@ -55,8 +62,7 @@ export function bootstrap(store: PlatformStore, s: BootstrapSettings): Bootstrap
     rateLimitPerSecond: s.rateLimitPerSecond,
     allowKeyOnly: true,
   });
-  const client: ApiClient = { clientId, clientSecret, orgId: tenant.orgId };
-  store.saveApiClient(client);
+  const client: BootstrapClient = { clientId, clientSecret, orgId: tenant.orgId };
   const identityStrategy = s.identityStrategy ?? store.setting(strategySettingOf(tenant.workspaceId)) ?? 'profile_conversion';
   store.saveSetting(strategySettingOf(tenant.workspaceId), identityStrategy);
   return { tenant, input, client, generated, identityStrategy };

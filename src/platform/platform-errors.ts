@@ -1,5 +1,5 @@
 /** Errors of authentication (input keys, HMAC, Bearer tokens), workspace access and rate limits. */
-import { defineError, problemList } from '../kernel/errors.ts';
+import { defineError } from '../kernel/errors.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
 
 /** The `WWW-Authenticate` challenge of a 401. */
@@ -57,38 +57,10 @@ export const HmacDateSkewed = defineError('QUANTA_AUTH_HMAC_DATE_SKEWED', {
   headers: challenge('Basic'),
 });
 
-export const TokenRequestInvalid = defineError('QUANTA_AUTH_TOKEN_REQUEST_INVALID', { status: 400, message: problemList });
-
-export const GrantTypeUnsupported = defineError('QUANTA_AUTH_GRANT_TYPE_UNSUPPORTED', {
-  status: 400,
-  bodyCode: 'UNSUPPORTED_GRANT_TYPE',
-  message: () => 'grant_type must be "client_credentials".',
-});
-
-export const ClientCredentialsInvalid = defineError('QUANTA_AUTH_CLIENT_INVALID', unauthorized('Bearer', 'Unknown client_id or wrong client_secret.'));
-
-export const TokenMissing = defineError('QUANTA_AUTH_TOKEN_MISSING', unauthorized('Bearer', 'Missing Bearer token. Get one from POST /oauth/token.'));
-
-export const TokenInvalid = defineError(
-  'QUANTA_AUTH_TOKEN_INVALID',
-  unauthorized('Bearer', 'The Bearer token is unknown or expired. Get a new one from POST /oauth/token.'),
-);
-
-export const WorkspaceForbidden = defineError('QUANTA_AUTH_WORKSPACE_FORBIDDEN', {
-  status: 403,
-  message: (ws: WorkspaceId) => `Workspace ${ws} does not exist or does not belong to this API client's organisation.`,
-});
-
 export const RateLimitExceeded = defineError('QUANTA_INPUT_RATE_LIMITED', {
   status: 429,
   message: (retryAfterSeconds: number, limit: string) => `Rate limit exceeded for this ${limit}; retry after ${retryAfterSeconds} s with backoff.`,
   headers: (retryAfterSeconds: number, limit: string) => ({ 'retry-after': String(retryAfterSeconds), 'x-mp-rate-limit-exceeded': `"${limit}"` }),
-});
-
-/** A tenant route whose org or account is not its workspace's (the Profile API's paths name all three). */
-export const TenantMismatch = defineError('QUANTA_AUTH_TENANT_MISMATCH', {
-  status: 403,
-  message: (ws: WorkspaceId, orgId: number, accountId: number) => `Workspace ${ws} is not in org ${orgId} and account ${accountId}.`,
 });
 
 /** A Platform API v1 call without `accountId` (mParticle answers it with a 401). */

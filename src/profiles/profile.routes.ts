@@ -45,7 +45,6 @@ export async function profileRoutes(app: FastifyInstance, deps: ProfileRoutesDep
   const schema = (summary: string) => ({
     summary,
     tags: ['Profile API'],
-    security: [{ bearer: [] }],
     params: { ...tenantParams, required: [...tenantParams.required, 'mpid'], properties: { ...tenantParams.properties, mpid: { type: 'string' } } },
     querystring: fieldsQuery,
     response: { 200: profileBody },
@@ -59,7 +58,6 @@ export async function profileRoutes(app: FastifyInstance, deps: ProfileRoutesDep
       schema: {
         summary: 'A user profile by an immutable identity',
         tags: ['Profile API'],
-        security: [{ bearer: [] }],
         params: tenantParams,
         querystring: fieldsQuery,
         body: {

@@ -44,6 +44,6 @@ export const profiles: Capability = {
     // Read from the store: the processor thread flushes the profiles it changes before it commits.
     const profileApi = new ProfileApi(await ctx.store('profiles'), ctx.use('graph'), (ws) => strategyFor(ws).loginIds);
     ctx.provide('profileApi', profileApi);
-    ctx.tenantRoutes(profileRoutes, { profileApi });
+    ctx.tenantRoutes(profileRoutes, { profileApi }, { api: 'profile', area: 'user_activity', readOnly: true });
   },
 };

@@ -5,6 +5,7 @@ import type { LiveSubscriptions } from '../pipeline/live-stream.ts';
 import { PROCESSOR_CONSUMER } from '../pipeline/processor.ts';
 import { buildApp, type RouteRegistration } from '../server/app.ts';
 import { Metrics } from '../server/metrics.ts';
+import type { TenantRouteRegistration } from '../server/tenant-scope.ts';
 import type { AppContext, AppServices, Capability, Job, StoreKinds } from './capability.ts';
 import { ProcessorThread } from './processor-thread.ts';
 import { Closers, Services } from './services.ts';
@@ -44,7 +45,7 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger, opt
   const services = new Services<AppServices>('app');
   const closers = new Closers();
   const routes: RouteRegistration[] = [];
-  const tenantRoutes: RouteRegistration[] = [];
+  const tenantRoutes: TenantRouteRegistration[] = [];
   const jobs: Job[] = [];
   let thread: ProcessorThread | undefined;
   const running = () => {
@@ -76,7 +77,7 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger, opt
         provide: (name, service) => services.provide(name, service, by),
         use: (name) => services.use(name, by),
         routes: (plugin, o) => routes.push({ plugin: plugin as RouteRegistration['plugin'], options: o }),
-        tenantRoutes: (plugin, o) => tenantRoutes.push({ plugin: plugin as RouteRegistration['plugin'], options: o }),
+        tenantRoutes: (plugin, o, permission) => tenantRoutes.push({ plugin: plugin as RouteRegistration['plugin'], options: o, permission }),
         call: (name, ...args) => running().call(name, ...args),
         job: (job) => jobs.push(job),
       };

@@ -5,6 +5,7 @@ import type { LiveStreamHub, LiveSubscriptions } from '../pipeline/live-stream.t
 import type { Stage } from '../model/stage.ts';
 import type { EventLog } from '../pipeline/event-log.ts';
 import type { RoutePlugin } from '../server/route-plugin.ts';
+import type { Permission } from '../access/permissions.ts';
 import type { TenantAuth } from '../server/tenant-scope.ts';
 
 export type { RoutePlugin };
@@ -72,12 +73,13 @@ export interface AppContext extends Context {
   /** Registers a route plugin with the options (services) it uses. */
   routes<O>(plugin: RoutePlugin<O>, options: O): void;
   /**
-   * Registers a route plugin whose routes all name a tenant in the path
-   * (`/platform/v2/workspaces/:workspaceId/...`, `/userprofile/v1/:orgId/:accountId/:workspaceId/...`):
-   * one hook checks the Bearer token and that the caller's organisation owns that tenant, before
-   * any route runs; the routes read the result with `callerOf(request)` (server/tenant-scope.ts).
+   * Registers a route plugin whose routes all name a tenant (`/platform/v2/workspaces/:workspaceId/...`,
+   * `/userprofile/v1/:orgId/:accountId/:workspaceId/...`, Platform API v1 with `?accountId=`), with
+   * what they need of their caller (`permission`; a route may name its own in `config.permission`):
+   * one hook checks the Bearer token, the permission and that the caller's scope holds that tenant,
+   * before any route runs; the routes read the result with `callerOf(request)` (server/tenant-scope.ts).
    */
-  tenantRoutes<O>(plugin: RoutePlugin<O>, options: O): void;
+  tenantRoutes<O>(plugin: RoutePlugin<O>, options: O, permission: Permission): void;
   /** Calls what the processor thread serves (see {@link ProcessorContext.expose}). */
   call<K extends keyof ProcessorCalls>(name: K, ...args: CallArgs<K>): Promise<CallResult<K>>;
   /** Live stream subscriptions: the processor thread's hub matches and sends each message here. */

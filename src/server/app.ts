@@ -1,4 +1,5 @@
 import fastifySwagger from '@fastify/swagger';
+import { APIS, LEVELS } from '../access/permissions.ts';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -10,7 +11,7 @@ import { pathParamsValidator } from './path-params.ts';
 import type { Metrics } from './metrics.ts';
 import { opsRoutes, type OpsRoutesDeps } from './ops-routes.ts';
 import type { RoutePlugin } from './route-plugin.ts';
-import { type TenantAuth, tenantScope } from './tenant-scope.ts';
+import { type TenantAuth, type TenantRouteRegistration, tenantScope } from './tenant-scope.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,7 +34,7 @@ export interface AppDeps {
   allowedOrigins: readonly string[];
   /** What the capabilities registered: routes at the root, and routes naming a tenant in the path. */
   routes: readonly RouteRegistration[];
-  tenantRoutes: readonly RouteRegistration[];
+  tenantRoutes: readonly TenantRouteRegistration[];
   /** The one check of a tenant route's caller (the platform capability's). */
   tenantAuth: TenantAuth;
   /** Batches in the log not yet processed, for `/healthz`. */
@@ -102,6 +103,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         securitySchemes: {
           basic: { type: 'http', scheme: 'basic', description: "An input's API key and secret." },
           bearer: { type: 'http', scheme: 'bearer', description: 'A token from POST /oauth/token.' },
+          oauth: {
+            type: 'oauth2',
+            description: "A Bearer token from POST /oauth/token. Each route lists the API and level an API client's credentials need (its scope here) and the task a user's role needs (its description).",
+            flows: {
+              clientCredentials: { tokenUrl: '/oauth/token', scopes: Object.fromEntries(APIS.flatMap((api) => LEVELS.map((level) => [`${api}:${level}`, `The ${api} API, ${level}`]))) },
+              password: { tokenUrl: '/oauth/token', scopes: {} },
+            },
+          },
           mpKey: {
             type: 'apiKey',
             in: 'header',

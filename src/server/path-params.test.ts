@@ -43,7 +43,7 @@ afterAll(async () => {
 
 function request(op: Operation, values: Record<string, string>) {
   const url = op.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? GOOD[name]!));
-  const authorization = op.security.includes('bearer') ? bearer : op.security.includes('basic') ? basicAuth() : undefined;
+  const authorization = op.security.includes('bearer') || op.security.includes('oauth') ? bearer : op.security.includes('basic') ? basicAuth() : undefined;
   const withBody = op.method === 'POST' || op.method === 'PATCH';
   return q.app.inject({
     method: op.method as 'GET',

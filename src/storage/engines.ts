@@ -6,6 +6,7 @@ import { DuckDbEventStore } from './duckdb/duckdb-event-store.ts';
 import { OUTPUT_ENGINES } from './output-engines.ts';
 import { Checkpointer } from './sqlite/checkpointer.ts';
 import { openSqlite } from './sqlite/open.ts';
+import { SqliteAccessStore } from './sqlite/sqlite-access-store.ts';
 import { SqliteAudienceStore } from './sqlite/sqlite-audience-store.ts';
 import { SqliteCalculatedStore } from './sqlite/sqlite-calculated-store.ts';
 import { SqliteCatalogStore } from './sqlite/sqlite-catalog-store.ts';
@@ -58,6 +59,7 @@ const ADAPTERS: { [K in keyof StoreKinds]: (o: Opening) => StoreKinds[K] | Promi
   // The processor thread reads and commits the log; only the app thread and the CLI append.
   log: ({ config, role, files }) => new SqliteEventLog({ file: files.log, partitions: config.log.partitions, appends: role !== 'processor', ...noAuto }),
   platform: ({ files }) => new SqlitePlatformStore(files.state, noAuto),
+  access: ({ files }) => new SqliteAccessStore(files.state, noAuto),
   identity: ({ files }) => new SqliteIdentityStore(files.state, noAuto),
   profiles: ({ files }) => new SqliteProfileStore(files.state, noAuto),
   plans: ({ files }) => new SqlitePlanStore(files.state, noAuto),

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import { type Mpid, parseMpid, workspaceId } from '../../src/kernel/ids.ts';
 import { EVENT_STORE_MIGRATIONS } from '../../src/storage/duckdb/event-store-sql.ts';
 import { latestVersion, type MigrationReport, observeMigrations } from '../../src/storage/migrations.ts';
+import { ACCESS_MIGRATIONS } from '../../src/storage/sqlite/sqlite-access-store.ts';
 import { AUDIENCE_MIGRATIONS } from '../../src/storage/sqlite/sqlite-audience-store.ts';
 import { CALCULATED_MIGRATIONS } from '../../src/storage/sqlite/sqlite-calculated-store.ts';
 import { CATALOG_MIGRATIONS, SqliteCatalogStore } from '../../src/storage/sqlite/sqlite-catalog-store.ts';
@@ -30,6 +31,7 @@ const MIGRATIONS = {
   events: EVENT_STORE_MIGRATIONS,
   log: LOG_MIGRATIONS,
   platform: PLATFORM_MIGRATIONS,
+  access: ACCESS_MIGRATIONS,
   identity: IDENTITY_MIGRATIONS,
   profiles: PROFILE_MIGRATIONS,
   plans: PLAN_MIGRATIONS,
@@ -113,9 +115,10 @@ describe('a data dir made by Quanta 0.1, before schema versioning', () => {
       expect(await stores.log.committed('processor', 4)).toBe(13);
       expect(await stores.log.lag('processor')).toBe(0);
 
-      // The platform: the bootstrap input and API client.
+      // The platform: the bootstrap input, and the API client's credentials (the access store keeps
+      // the client itself, made from them when Quanta starts: see the next test).
       expect(stores.platform.inputs()).toEqual([expect.objectContaining({ workspaceId: ws, name: 'Bootstrap input', apiKey: 'fixture-key', apiSecret: 'fixture-secret' })]);
-      expect(stores.platform.apiClient('fixture-client')).toEqual({ clientId: 'fixture-client', clientSecret: 'fixture-client-secret', orgId: 1 });
+      expect(stores.platform.setting('bootstrap.client_id')).toBe('fixture-client');
       expect(await stores.identity.loadAll()).toHaveLength(4);
       expect((await stores.catalog.points(ws)).map((p) => p.key)).toEqual([
         'custom_event:transaction:Purchase',
@@ -160,6 +163,8 @@ describe('a data dir made by Quanta 0.1, before schema versioning', () => {
         payload: { user_identities: { customer_id: 'customer-0' }, events: [{ event_type: 'screen_view', data: { screen_name: 'Home' } }] },
       });
       expect(res.statusCode).toBe(202);
+      const token = await q.app.inject({ method: 'POST', url: '/oauth/token', payload: { client_id: 'fixture-client', client_secret: 'fixture-client-secret', grant_type: 'client_credentials' } });
+      expect(token.statusCode).toBe(200);
       await q.processor.caughtUp();
     } finally {
       await q.close();

@@ -107,6 +107,19 @@ export function catalogStoreContract(name: string, open: (location: string) => P
       expect(point!.attributes.map((a) => a.name)).toEqual(['query', 'x']);
     });
 
+    it("keeps a point's description across a reopen: the last one given, until another is", async () => {
+      await store.apply([search({ description: 'A search' })], none);
+      await store.apply([search()], none);
+      await store.close();
+      store = await open(location);
+      expect((await store.points(ws))[0]).toMatchObject({ count: 4, description: 'A search' });
+      await store.apply([search({ description: 'Searched the shop' }), users()], none);
+      const [point, userPoint] = await store.points(ws);
+      expect(point!.description).toBe('Searched the shop');
+      expect(userPoint).toEqual(users());
+      expect(userPoint).not.toHaveProperty('description');
+    });
+
     it('records the applied offset of each partition with the deltas, never moving it back', async () => {
       expect(await store.appliedOffsets()).toEqual(new Map());
       await store.apply([search()], new Map([[0, 10], [3, 7]]));

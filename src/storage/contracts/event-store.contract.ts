@@ -118,6 +118,18 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
       expect((await store.list({ workspaceId: ws }, 3)).map((e) => e.eventName)).toEqual(['click 1', 'home 1', 'click 2']);
     });
 
+    it('counts events and users by the inputs that sent them', async () => {
+      await store.append([logRecord(0, 1, {}, '5'), { ...logRecord(1, 2, {}, '6'), inputId: inputId(7) }, { ...logRecord(1, 3, {}, '8'), inputId: inputId(7) }]);
+      expect(await store.count({ workspaceId: ws, inputIds: [inputId(7)] })).toBe(4);
+      expect(await store.count({ workspaceId: ws, inputIds: [inputId(7)], eventType: 'screen_view' })).toBe(2);
+      expect(await store.count({ workspaceId: ws, inputIds: [inputId(7), inputId(1)] })).toBe(6);
+      expect(await store.count({ workspaceId: ws, inputIds: [] })).toBe(0);
+      expect(await store.userCount(ws, [inputId(7)])).toBe(2);
+      expect(await store.userCount(ws, [])).toBe(0);
+      expect(await store.userCount(ws)).toBe(3);
+      expect((await store.list({ workspaceId: ws, inputIds: [inputId(7)] }, 10)).every((e) => e.inputId === inputId(7))).toBe(true);
+    });
+
     it('truncates exactly what lies past an offset in one partition', async () => {
       await store.append([logRecord(0, 10), logRecord(0, 11), logRecord(1, 12)]);
       expect(await store.truncateAfter(0, 10)).toBe(2);

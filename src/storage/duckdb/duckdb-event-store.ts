@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { CalculatedValueRow, DataFieldMatch, EventFilter, EventScan, EventStore, EventTally, ScannedEvent, StoredEvent } from '../../analytics/event-store.ts';
 import type { AudienceHistory, AudienceSelection, SelectionCounts } from '../../audiences/history-selection.ts';
 import type { LogRecord } from '../../model/envelope.ts';
-import { inputId, type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
+import { inputId, type InputId, type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
 import type { Environment, EventType } from '../../model/event-types.ts';
 import { COPY_EVENTS, EVENT_STORE_MIGRATIONS, EVENTS_WIDE_VIEW, lineOf, loadStatements, putValuesStatements } from './event-store-sql.ts';
 import { migrateDuckDb } from './migrate-duckdb.ts';
@@ -144,7 +144,8 @@ export class DuckDbEventStore implements EventStore, AudienceHistory {
 
   async count(filter: EventFilter): Promise<number> {
     const { where, params } = toWhere(filter);
-    const r = await this.reader.runAndReadAll(`SELECT count(*) AS n FROM events WHERE ${where}`, params);
+    // The input is the batch's: only the wide view has it.
+    const r = await this.reader.runAndReadAll(`SELECT count(*) AS n FROM ${filter.inputIds ? 'events_wide' : 'events'} WHERE ${where}`, params);
     return Number(r.getRowObjectsJS()[0]?.n ?? 0);
   }
 
@@ -201,8 +202,8 @@ export class DuckDbEventStore implements EventStore, AudienceHistory {
     return r.getRows().map(([mpid, identities]) => ({ mpid: String(mpid) as Mpid, identities: identitiesOf(JSON.parse(String(identities)) as Record<string, unknown>) }));
   }
 
-  async userCount(ws: WorkspaceId): Promise<number> {
-    const r = await this.reader.runAndReadAll('SELECT count(DISTINCT mpid) AS n FROM batches WHERE workspace_id = $1', [ws]);
+  async userCount(ws: WorkspaceId, inputIds?: readonly InputId[]): Promise<number> {
+    const r = await this.reader.runAndReadAll(`SELECT count(DISTINCT mpid) AS n FROM batches WHERE workspace_id = $1${inputIds ? ` AND ${inputsSql(inputIds)}` : ''}`, [ws]);
     return Number(r.getRowObjectsJS()[0]?.n ?? 0);
   }
 
@@ -352,8 +353,12 @@ function toWhere(filter: EventFilter): { where: string; params: (string | number
     params.push(filter.eventType);
     clauses.push(`event_type = $${params.length}`);
   }
+  if (filter.inputIds !== undefined) clauses.push(inputsSql(filter.inputIds));
   return { where: clauses.join(' AND '), params };
 }
+
+/** `input_id` is one of these (ids are integers, written as such); no inputs matches nothing. */
+const inputsSql = (ids: readonly InputId[]): string => (ids.length === 0 ? 'FALSE' : `input_id IN (${ids.map((id) => Math.trunc(id)).join(', ')})`);
 
 function toStoredEvent(row: Record<string, unknown>): StoredEvent {
   const json = (v: unknown) => (v === null || v === undefined ? null : (JSON.parse(String(v)) as Record<string, unknown>));

@@ -23,6 +23,7 @@ interface PointRow {
   first_seen_ms: number;
   last_seen_ms: number;
   environments: string;
+  description: string | null;
 }
 
 interface AttributeRow {
@@ -55,6 +56,7 @@ const toPoint = (ws: WorkspaceId, r: PointRow, attributes: CatalogAttribute[]): 
   lastSeenMs: r.last_seen_ms,
   environments: JSON.parse(r.environments) as Environment[],
   attributes,
+  ...(r.description !== null ? { description: r.description } : {}),
 });
 
 /** The catalog store's schema in the state file, run by ./migrate-sqlite.ts when the store opens. */
@@ -79,6 +81,11 @@ export const CATALOG_MIGRATIONS: readonly SqliteMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'a description per catalog point, as its source documents it',
+    up: 'ALTER TABLE catalog_points ADD COLUMN description TEXT',
+  },
 ];
 
 /**
@@ -101,11 +108,11 @@ export class SqliteCatalogStore implements CatalogStore {
     const selectPoint = this.db.prepare('SELECT * FROM catalog_points WHERE workspace_id = ? AND point_key = ?');
     const countPoints = this.db.prepare('SELECT count(*) FROM catalog_points WHERE workspace_id = ?').pluck();
     const upsertPoint = this.db.prepare(
-      `INSERT INTO catalog_points (workspace_id, point_key, match, category, name, count, first_seen_ms, last_seen_ms, environments)
-       VALUES (@ws, @key, @match, @category, @name, @count, @first, @last, @environments)
+      `INSERT INTO catalog_points (workspace_id, point_key, match, category, name, count, first_seen_ms, last_seen_ms, environments, description)
+       VALUES (@ws, @key, @match, @category, @name, @count, @first, @last, @environments, @description)
        ON CONFLICT (workspace_id, point_key) DO UPDATE SET
          count = excluded.count, first_seen_ms = excluded.first_seen_ms, last_seen_ms = excluded.last_seen_ms,
-         environments = excluded.environments`,
+         environments = excluded.environments, description = excluded.description`,
     );
     const selectAttribute = this.db.prepare('SELECT * FROM catalog_attributes WHERE workspace_id = ? AND point_key = ? AND name = ?');
     const countAttributes = this.db.prepare('SELECT count(*) FROM catalog_attributes WHERE workspace_id = ? AND point_key = ?').pluck();
@@ -143,6 +150,7 @@ export class SqliteCatalogStore implements CatalogStore {
         first: merged.firstSeenMs,
         last: merged.lastSeenMs,
         environments: JSON.stringify(merged.environments),
+        description: merged.description ?? null,
       });
       let attributes = row ? undefined : 0;
       for (const a of delta.attributes) {
