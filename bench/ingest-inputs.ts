@@ -27,6 +27,6 @@ async function createFeeds(base: string, n: number): Promise<void> {
       headers: { authorization, 'content-type': 'application/json' },
       body: JSON.stringify({ module_name: i % 2 ? 'CleverTap' : 'Custom Feed', name: `bench feed ${i}`, os: 'Unknown' }),
     });
-    if (res.status !== 200) throw new Error(`creating feed ${i}: HTTP ${res.status} ${await res.text()}`);
+    if (res.status !== 201) throw new Error(`creating feed ${i}: HTTP ${res.status} ${await res.text()}`);
   }
 }

@@ -31,7 +31,7 @@ const call = (method: 'GET' | 'POST' | 'PATCH', path: string, payload?: unknown,
 
 async function createFeed(module: string, name: string): Promise<{ id: number; authorization: string }> {
   const res = await call('POST', '/v1/workspace/1/partnerfeeds?accountId=1', { module_name: module, name, os: 'Android' });
-  expect(res.statusCode, res.body).toBe(200);
+  expect(res.statusCode, res.body).toBe(201);
   const data = (res.json() as { data: { id: number; access_keys: { key: string; secret: string }[] }[] }).data[0]!;
   const { key, secret } = data.access_keys[0]!;
   return { id: data.id, authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}` };

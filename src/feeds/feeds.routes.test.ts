@@ -23,7 +23,7 @@ const messages = (res: { json(): unknown }) => (res.json() as { errors: { messag
 
 async function createFeed(body: Json, ws = 1): Promise<{ id: number; key: string; secret: string }> {
   const res = await call('POST', `/v1/workspace/${ws}/partnerfeeds?accountId=${ws === 1 ? 1 : 2}`, body);
-  expect(res.statusCode, res.body).toBe(200);
+  expect(res.statusCode, res.body).toBe(201);
   const data = (res.json() as { data: { id: number; access_keys: { key: string; secret: string }[] }[] }).data[0]!;
   return { id: data.id, key: data.access_keys[0]!.key, secret: data.access_keys[0]!.secret };
 }
@@ -51,7 +51,7 @@ describe('partner feeds (Platform API v1)', () => {
 
   it('creates a feed with its own key and secret (the secret only in this answer), lists and reads it', async () => {
     const res = await call('POST', '/v1/workspace/1/partnerfeeds?accountId=1', { module_name: 'CleverTap', name: 'CleverTap iOS', os: 'ios', settings: [], is_debug: false });
-    expect(res.statusCode, res.body).toBe(200);
+    expect(res.statusCode, res.body).toBe(201);
     const created = res.json() as { data: Json[]; data_type: string; errors: null };
     expect(created).toMatchObject({ data_type: 'Partner Feed', errors: null, data: [{ data_type: 'Partner Feed', id: expect.any(Number), created_on: expect.any(String), access_keys: [{ key: expect.stringMatching(/^qf_/), secret: expect.any(String) }] }] });
     const id = created.data[0]!.id as number;
@@ -110,7 +110,7 @@ describe('partner feeds (Platform API v1)', () => {
   it('updates a feed, keeping its key and secret; another workspace\'s feed is not found', async () => {
     const feed = await createFeed({ module_name: 'Custom Feed', name: 'Before', os: 'Unknown' });
     const res = await call('PUT', `/v1/workspace/1/partnerfeeds/${feed.id}?accountId=1`, { module_name: 'Custom Feed', name: 'After', os: 'MobileWeb', is_debug: false });
-    expect(res.statusCode, res.body).toBe(200);
+    expect(res.statusCode, res.body).toBe(202);
     expect((await call('GET', `/v1/partnerfeeds/${feed.id}?accountId=1`)).json()).toMatchObject({ data: [{ name: 'After', os: 'MobileWeb' }] });
     const batch = { environment: 'production', user_identities: {}, events: [] };
     expect((await post('/s2s/v2/events', batch, basic(feed.key, feed.secret))).statusCode).toBe(202);

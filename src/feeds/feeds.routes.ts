@@ -42,13 +42,13 @@ export async function feedRoutes(app: FastifyInstance, deps: FeedRoutesDeps): Pr
   );
   app.post<Account & { Params: { workspaceId: number } }>(
     '/v1/workspace/:workspaceId/partnerfeeds',
-    { schema: schema('Create a partner feed: an input with its own key and secret (the secret shown only here)', { params: workspaceParams, body: feedBodySchema, response: { 200: createdSchema, ...errors(400, 401, 403) } }) },
-    async (request, reply) => send(reply, envelope([feeds.create(workspaceOf(request), request.body)])),
+    { schema: schema('Create a partner feed: an input with its own key and secret (the secret shown only here)', { params: workspaceParams, body: feedBodySchema, response: { 201: createdSchema, ...errors(400, 401, 403) } }) },
+    async (request, reply) => send(reply.code(201), envelope([feeds.create(workspaceOf(request), request.body)])),
   );
   app.put<Account & { Params: { workspaceId: number; id: number } }>(
     '/v1/workspace/:workspaceId/partnerfeeds/:id',
-    { schema: schema('Update a partner feed (its key and secret stay)', { params: feedParams, body: feedBodySchema, response: { 200: createdSchema, ...errors(400, 401, 403, 404) } }) },
-    async (request, reply) => send(reply, envelope([feeds.update(workspaceOf(request), request.params.id, request.body)])),
+    { schema: schema('Update a partner feed (its key and secret stay)', { params: feedParams, body: feedBodySchema, response: { 202: createdSchema, ...errors(400, 401, 403, 404) } }) },
+    async (request, reply) => send(reply.code(202), envelope([feeds.update(workspaceOf(request), request.params.id, request.body)])),
   );
   app.get<Account & { Params: { id: number } }>(
     '/v1/partnerfeeds/:id',

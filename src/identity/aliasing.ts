@@ -92,6 +92,18 @@ export class AliasRegistry {
     return this.aliases.filter((a) => a.status === 'completed');
   }
 
+  /**
+   * Drops from memory every alias request naming the user (source or destination), so none is
+   * applied or written back after a GDPR erasure removed them from the store
+   * (`IdentityStore.eraseUser`). Answers how many it dropped.
+   */
+  forget(ws: WorkspaceId, mpid: Mpid): number {
+    const before = this.aliases.length;
+    const kept = this.aliases.filter((a) => a.workspaceId !== ws || (a.sourceMpid !== mpid && a.destinationMpid !== mpid));
+    this.aliases.splice(0, before, ...kept);
+    return before - kept.length;
+  }
+
   /** Why the aliasing rules refuse this request, or undefined when they allow it. */
   refusal(alias: AliasRecord): string | undefined {
     const done = this.aliases.filter((a) => a.status === 'completed' && a.workspaceId === alias.workspaceId && a.id !== alias.id);

@@ -368,7 +368,23 @@ export class IdentityGraph {
     }
   }
 
-
+  /**
+   * Erases a user (a GDPR erasure): drops the record and every lookup of it (best match's earlier
+   * values too) from memory at once, so no request resolves to it from now on, then erases it from
+   * the store (`IdentityStore.eraseUser`: record, history, alias requests). Answers the rows the
+   * store removed. A batch that names the MPID afterwards creates it again, as for any unknown MPID.
+   */
+  eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
+    const key = recordKey(ws, mpid);
+    const record = this.records.get(key);
+    if (record) {
+      for (const [type, value] of entries(record.identities)) this.unindex(ws, type, value, mpid);
+      for (const [type, values] of this.earlier.get(key) ?? []) for (const value of values) this.unindex(ws, type, value, mpid);
+      this.records.delete(key);
+      this.earlier.delete(key);
+    }
+    return this.deps.store.eraseUser(ws, mpid);
+  }
 
   /** A random signed 64-bit id, unique in the workspace. */
   private newMpid(ws: WorkspaceId): Mpid {

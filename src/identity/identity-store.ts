@@ -60,7 +60,8 @@ export interface IdentityEvent {
  * memory; it loads every record at start and writes each change through before answering.
  *
  * Contract (`storage/contracts/identity-store.contract.ts`): `save` stores the records (each
- * replacing its previous version) and appends the events, all or nothing.
+ * replacing its previous version) and appends the events, all or nothing; `eraseUser` removes
+ * one user's record, history and alias requests, all or nothing, and nothing of anyone else.
  *
  * @example
  *   await store.save([record], [{ ...event, action: 'created' }]);
@@ -73,5 +74,17 @@ export interface IdentityStore {
   /** Stores an alias request (replacing the one with the same id) and appends the events, all or nothing. */
   saveAlias(alias: AliasRecord, events: readonly IdentityEvent[]): Promise<void>;
   loadAliases(): Promise<AliasRecord[]>;
+  /**
+   * Erases one user of one workspace (the store's part of a GDPR erasure), in one transaction:
+   * the user's identity record (every identity value it holds), every history event whose `mpid`
+   * is the user's (what `history` reads), and every alias request naming the user as source or
+   * destination, whatever its status. Answers how many rows it removed (0 for an unknown user).
+   *
+   * Kept: other users' history events, even those whose detail names this MPID (`unique identity
+   * moved to <mpid>`, `merged from <mpid>`): they are the other user's history, and the MPID
+   * alone, once erased here, identifies no one. The in-memory graph is not changed: see
+   * `IdentityGraph.eraseUser`, which drops the user from memory and calls this.
+   */
+  eraseUser(workspaceId: WorkspaceId, mpid: Mpid): Promise<number>;
   close(): Promise<void>;
 }

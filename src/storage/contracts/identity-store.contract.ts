@@ -73,5 +73,44 @@ export function identityStoreContract(name: string, open: (location: string) => 
       expect(history[0]!.reason).toEqual(event('5', 'created').reason);
       expect(await store.history(workspaceId(2), mpid('5'))).toEqual([]);
     });
+
+    it("erases one user's record, history and alias requests, and nothing of another user or workspace", async () => {
+      const other = workspaceId(2);
+      const [gone, stays] = [mpid('-11'), mpid('12')];
+      await store.save(
+        [record(gone, { email: 'gone@example.com' }), record(stays, { email: 'stays@example.com' }), { ...record(gone, { email: 'x@example.com' }), workspaceId: other }],
+        [event(gone, 'created'), event(gone, 'identity_added', 'email', 'gone@example.com'), event(stays, 'created'), { ...event(gone, 'created'), workspaceId: other }],
+      );
+      const alias = (id: string, source: Mpid, destination: Mpid, w = ws) => ({
+        id, workspaceId: w, sourceMpid: source, destinationMpid: destination,
+        startMs: 1, endMs: 2, requestedAtMs: 3, dueAtMs: 4, status: 'pending' as const, detail: null,
+      });
+      await store.saveAlias(alias('from-gone', gone, stays), []);
+      await store.saveAlias(alias('to-gone', stays, gone), [event(stays, 'aliased')]);
+      await store.saveAlias(alias('others', stays, mpid('13')), []);
+      await store.saveAlias(alias('other-ws', gone, stays, other), []);
+
+      // 1 record, 2 events, 2 alias requests.
+      expect(await store.eraseUser(ws, gone)).toBe(5);
+
+      const all = (await store.loadAll()).map((r) => [r.workspaceId, r.mpid]).sort();
+      expect(all).toEqual([[ws, stays], [other, gone]].sort());
+      expect(await store.history(ws, gone)).toEqual([]);
+      expect((await store.history(ws, stays)).map((e) => e.action)).toEqual(['created', 'aliased']);
+      expect((await store.history(other, gone)).map((e) => e.action)).toEqual(['created']);
+      expect((await store.loadAliases()).map((a) => a.id).sort()).toEqual(['other-ws', 'others']);
+      await store.close();
+      store = await open(location);
+      expect((await store.loadAll()).some((r) => r.workspaceId === ws && r.mpid === gone)).toBe(false);
+      expect(await store.eraseUser(ws, gone)).toBe(0);
+      expect(await store.eraseUser(ws, mpid('999'))).toBe(0);
+    });
+
+    it('erases a user whose save was still waiting for its group commit', async () => {
+      const saved = store.save([record('21', { customer_id: 'c21' })], [event('21', 'created')]);
+      expect(await store.eraseUser(ws, mpid('21'))).toBe(2);
+      await saved;
+      expect(await store.loadAll()).toEqual([]);
+    });
   });
 }

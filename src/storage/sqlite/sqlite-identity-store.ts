@@ -43,7 +43,27 @@ export const IDENTITY_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE TABLE IF NOT EXISTS alias_requests (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: "alias requests indexed by their source and destination MPIDs (erasing a user's)",
+    up: `
+      CREATE INDEX alias_requests_by_source ON alias_requests (json_extract(doc, '$.workspaceId'), json_extract(doc, '$.sourceMpid'));
+      CREATE INDEX alias_requests_by_destination ON alias_requests (json_extract(doc, '$.workspaceId'), json_extract(doc, '$.destinationMpid'));
+    `,
+  },
 ];
+
+/**
+ * What `eraseUser` deletes, each statement `(workspace, mpid)`, from an index: exported so that
+ * the adapter's test can check that none scans its table. The alias requests' expressions are
+ * those of their indexes (migration 2), or SQLite would not use them.
+ */
+export const ERASE_USER_SQL = [
+  'DELETE FROM identity_records WHERE workspace_id = ? AND mpid = ?',
+  'DELETE FROM identity_events WHERE workspace_id = ? AND mpid = ?',
+  "DELETE FROM alias_requests WHERE json_extract(doc, '$.workspaceId') = ? AND json_extract(doc, '$.sourceMpid') = ?",
+  "DELETE FROM alias_requests WHERE json_extract(doc, '$.workspaceId') = ? AND json_extract(doc, '$.destinationMpid') = ?",
+] as const;
 
 /**
  * The identity graph in SQLite. Saves made in the same turn of the event loop are committed
@@ -57,6 +77,7 @@ export class SqliteIdentityStore implements IdentityStore {
   private queue: { records: readonly IdentityRecord[]; events: readonly IdentityEvent[]; done: (error?: unknown) => void }[] = [];
   private readonly saveAliasTx;
   private readonly appendEvents: (events: readonly IdentityEvent[]) => void;
+  private readonly eraseTx: (ws: WorkspaceId, mpid: Mpid) => number;
 
   /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
   constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
@@ -88,6 +109,8 @@ export class SqliteIdentityStore implements IdentityStore {
         this.appendEvents(events);
       }
     });
+    const erase = ERASE_USER_SQL.map((sql) => this.db.prepare(sql));
+    this.eraseTx = this.db.transaction((ws: WorkspaceId, mpid: Mpid) => erase.reduce((n, statement) => n + statement.run(ws, mpid).changes, 0));
   }
 
   async loadAll(): Promise<IdentityRecord[]> {
@@ -142,6 +165,12 @@ export class SqliteIdentityStore implements IdentityStore {
 
   async loadAliases(): Promise<AliasRecord[]> {
     return (this.db.prepare('SELECT doc FROM alias_requests').pluck().all() as string[]).map((d) => JSON.parse(d) as AliasRecord);
+  }
+
+  /** Saves still waiting for their group are committed first, so none brings the user back after the erase. */
+  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
+    this.commit();
+    return this.eraseTx(ws, mpid);
   }
 
   async close(): Promise<void> {
