@@ -1,4 +1,5 @@
-import type { Grant, Role } from './permissions.ts';
+import type { Role } from './permissions.ts';
+import type { Grant } from '../model/permissions.ts';
 
 /** An API client of the Platform, Profile and other Bearer-token APIs (OAuth client credentials). */
 export interface ApiClient {

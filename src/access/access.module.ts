@@ -4,7 +4,7 @@ import type { AccessStore } from './access-store.ts';
 import { ApiClientService } from './api-clients.ts';
 import { credentialRoutes } from './credentials.routes.ts';
 import { oauthRoutes } from './oauth.routes.ts';
-import { APIS } from './permissions.ts';
+import { APIS } from '../model/permissions.ts';
 import { RoleService } from './roles.ts';
 import { sha256 } from './secrets.ts';
 import { TokenService } from './tokens.ts';

@@ -1,6 +1,6 @@
 /** The OpenAPI schemas of the credentials, custom roles and users routes. */
 import { accountIdParam, orgIdParam } from '../server/path-params.ts';
-import { APIS, LEVELS } from '../access/permissions.ts';
+import { APIS, LEVELS } from '../model/permissions.ts';
 
 export const accountParams = {
   type: 'object',

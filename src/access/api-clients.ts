@@ -1,9 +1,10 @@
 import { problem, type ErrorDetail } from '../kernel/errors.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
-import type { Principal } from './access-control.ts';
+import type { Principal } from '../model/caller.ts';
 import { CredentialEscalation, CredentialInvalid, CredentialNotFound } from './access-errors.ts';
 import type { AccessStore, ApiClient } from './access-store.ts';
-import { APIS, type ApiName, grantsCover, type Grant, LEVELS, type Level } from './permissions.ts';
+import { grantsCover } from './permissions.ts';
+import { APIS, type ApiName, type Grant, LEVELS, type Level } from '../model/permissions.ts';
 import { newSecret, sha256 } from './secrets.ts';
 
 /** A credential as the credentials API answers it (never its secret, but when it is made or rotated). */

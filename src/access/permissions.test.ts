@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { allows, BUILT_IN_ROLES, grantsCover, type Permission, TASK_IDS } from './permissions.ts';
+import { allows, BUILT_IN_ROLES, grantsCover, TASK_IDS } from './permissions.ts';
+import { type Permission } from '../model/permissions.ts';
 
 const tasksOf = (roleId: string) => ({ kind: 'tasks' as const, tasks: new Set(BUILT_IN_ROLES.find((r) => r.role_id === roleId)!.tasks.map((t) => t.task_id)) });
 const audiences: Permission = { api: 'platform', area: 'audiences' };

@@ -1,55 +1,8 @@
 /**
- * Who may do what: the APIs an API client is granted (with a level each), the tasks a user's role
- * holds (mParticle's custom roles tasks), and what each tenant route needs of either.
+ * Who may do what: the tasks a custom role may hold, mParticle's built-in roles, and whether a
+ * caller's rights allow what a route needs (the vocabulary is `model/permissions.ts`).
  */
-
-/** The APIs an API client may be granted, as the credentials API names them. */
-export const APIS = ['events', 'identity', 'profile', 'platform', 'data_planning', 'dsr', 'calculated_attributes'] as const;
-export type ApiName = (typeof APIS)[number];
-
-/** An API's level: `read_only` calls only its reading routes (GET, HEAD). */
-export const LEVELS = ['read_only', 'admin'] as const;
-export type Level = (typeof LEVELS)[number];
-
-export interface Grant {
-  readonly api: ApiName;
-  readonly permission: Level;
-}
-
-/** A feature area of mParticle's custom roles: a task is `<area>:view`, `<area>:*` or `<area>:<sub-task>`. */
-export const AREAS = [
-  'user_activity',
-  'catalog',
-  'data_plans',
-  'live_stream',
-  'calculated_attributes',
-  'rules',
-  'audiences',
-  'connections',
-  'data_filter',
-  'privacy',
-  'workspaces',
-  'user_management',
-  'identity_settings',
-  'api_credentials',
-] as const;
-export type Area = (typeof AREAS)[number];
-
-/**
- * What a tenant route needs: an API client needs `api` (at `admin` to change anything), a user a
- * task of `area` (`<area>:*` to change anything, or `writeTask` where a narrower task allows it).
- */
-export interface Permission {
-  readonly api: ApiName;
-  readonly area: Area;
-  /** A task besides `<area>:*` that allows this route's writes (`connections:configure_outputs`). */
-  readonly writeTask?: string;
-  /** The route changes nothing whatever its method (a POST that reads, as the Profile API's). */
-  readonly readOnly?: boolean;
-}
-
-/** Whether a call changes something: any method but GET and HEAD, unless its route only reads. */
-export const writes = (method: string | readonly string[], permission: Permission) => !permission.readOnly && [method].flat().some((m) => m !== 'GET' && m !== 'HEAD');
+import type { Area, Grant, Permission, Rights } from '../model/permissions.ts';
 
 /** A task of the custom roles API's task list (`GET .../tasks`). */
 export interface Task {
@@ -125,9 +78,6 @@ export const BUILT_IN_ROLES: readonly Role[] = [
 /** What every role may view whatever its tasks: the catalog and the workspaces (mParticle's default permissions). */
 const VIEWABLE_BY_ALL: ReadonlySet<Area> = new Set(['catalog', 'workspaces']);
 
-/** What a caller holds: an API client's grants, or the tasks of a user's role. */
-export type Rights = { readonly kind: 'grants'; readonly grants: readonly Grant[] } | { readonly kind: 'tasks'; readonly tasks: ReadonlySet<string> };
-
 /** Whether `rights` allow a route needing `permission`, to read (GET, HEAD) or to change something. */
 export function allows(rights: Rights, permission: Permission, write: boolean): boolean {
   if (rights.kind === 'grants') {
@@ -145,9 +95,3 @@ export function grantsCover(held: readonly Grant[], wanted: readonly Grant[]): b
   return wanted.every((w) => allows({ kind: 'grants', grants: held }, { api: w.api, area: 'api_credentials' }, w.permission === 'admin'));
 }
 
-/** How a route's permission reads in the OpenAPI document and in a 403's message. */
-export function describePermission(permission: Permission, write: boolean): string {
-  const level = write ? 'admin' : 'read_only';
-  const task = write ? [`${permission.area}:*`, ...(permission.writeTask ? [permission.writeTask] : [])].join(' or ') : `${permission.area}:view (or any ${permission.area} task)`;
-  return `API clients: the ${permission.api} API at ${level}${write ? '' : ' or admin'}; users: a role with ${task}`;
-}

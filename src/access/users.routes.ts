@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AccountMissing } from '../platform/platform-errors.ts';
+import { v1Envelope } from '../platform/v1-envelope.ts';
 import { errors } from '../server/error-body.schema.ts';
 import { accountQuery } from '../server/path-params.ts';
 import { callerOf } from '../server/tenant-scope.ts';
@@ -12,7 +13,7 @@ export interface UserRoutesDeps {
 
 type Account = { Querystring: { accountId?: number } };
 type One = Account & { Params: { userId: string } };
-const envelope = (data: unknown[]) => ({ data, dataType: 'user', errors: null });
+const envelope = (data: readonly unknown[]) => v1Envelope('user', data);
 const schema = (summary: string, extra: Record<string, unknown>) => ({ summary, tags: ['Users (v1)'], querystring: accountQuery, ...extra });
 
 /**

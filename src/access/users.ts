@@ -2,7 +2,7 @@ import { problem, type ErrorDetail } from '../kernel/errors.ts';
 import { roleOf } from './access-control.ts';
 import { CredentialEscalation, UserExists, UserInvalid, UserNotFound } from './access-errors.ts';
 import type { AccessStore, User } from './access-store.ts';
-import type { Principal } from './access-control.ts';
+import type { Principal } from '../model/caller.ts';
 import { BUILT_IN_ROLES } from './permissions.ts';
 import { hashPassword, newSecret } from './secrets.ts';
 

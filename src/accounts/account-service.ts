@@ -1,7 +1,7 @@
 import type { WorkspaceId } from '../kernel/ids.ts';
 import type { Account, PlatformStore, Workspace } from '../platform/platform-store.ts';
 import { AccountHasApps, AccountInUse, AccountNameMissing, AccountNameTaken, AccountNotFound, WorkspaceNameMissing, WorkspaceNameTaken } from './account-errors.ts';
-import { v1Time } from './v1-envelope.ts';
+import { v1Time } from '../platform/v1-envelope.ts';
 
 /** The accounts a caller may use: those of its organisation, or only one of them. */
 export interface AccountScope {

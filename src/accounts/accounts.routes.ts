@@ -16,7 +16,7 @@ import {
   workspaceParams,
 } from './accounts.openapi.ts';
 import type { InsightsQuery, UserInsights } from './user-insights.ts';
-import { v1Envelope } from './v1-envelope.ts';
+import { v1Envelope } from '../platform/v1-envelope.ts';
 
 export interface AccountRoutesDeps {
   accounts: AccountService;

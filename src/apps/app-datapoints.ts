@@ -1,4 +1,4 @@
-import { v1Time } from '../accounts/v1-envelope.ts';
+import { v1Time } from '../platform/v1-envelope.ts';
 import type { CatalogStore } from '../catalog/catalog-store.ts';
 import { ConnectionsInvalid } from '../connections/connection-errors.ts';
 import type { ConnectionService } from '../connections/connection-service.ts';

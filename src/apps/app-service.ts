@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { v1Time } from '../accounts/v1-envelope.ts';
+import { v1Time } from '../platform/v1-envelope.ts';
 import { problem } from '../kernel/errors.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
 import type { KeyedQueue } from '../kernel/keyed-queue.ts';

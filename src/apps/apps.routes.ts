@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sendV1, v1AccountOf } from '../accounts/accounts.routes.ts';
-import { v1Envelope } from '../accounts/v1-envelope.ts';
+import { v1Envelope } from '../platform/v1-envelope.ts';
 import { workspaceId, type WorkspaceId } from '../kernel/ids.ts';
 import { callerOf } from '../server/tenant-scope.ts';
 import { AppWorkspaceNotFound } from './app-errors.ts';

@@ -5,7 +5,7 @@ import type { LiveStreamHub, LiveSubscriptions } from '../pipeline/live-stream.t
 import type { Stage } from '../model/stage.ts';
 import type { EventLog } from '../pipeline/event-log.ts';
 import type { RoutePlugin } from '../server/route-plugin.ts';
-import type { Permission } from '../access/permissions.ts';
+import type { Permission } from '../model/permissions.ts';
 import type { TenantAuth } from '../server/tenant-scope.ts';
 
 export type { RoutePlugin };

@@ -1,5 +1,5 @@
 import fastifySwagger from '@fastify/swagger';
-import { APIS, LEVELS } from '../access/permissions.ts';
+import { APIS, LEVELS } from '../model/permissions.ts';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';

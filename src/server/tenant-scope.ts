@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import type { Caller, TenantRequest } from '../access/access-control.ts';
-import { describePermission, type Permission, writes } from '../access/permissions.ts';
+import type { Caller, TenantRequest } from '../model/caller.ts';
+import { describePermission, type Permission, writes } from '../model/permissions.ts';
 import type { RoutePlugin } from './route-plugin.ts';
 
 export type { Caller };

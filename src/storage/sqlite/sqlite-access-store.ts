@@ -1,5 +1,6 @@
 import type { AccessStore, ApiClient, RoleManifest, TokenSubject, User } from '../../access/access-store.ts';
-import type { Grant, Role } from '../../access/permissions.ts';
+import type { Role } from '../../access/permissions.ts';
+import type { Grant } from '../../model/permissions.ts';
 import { openSqliteStore, type SqliteMigration } from './migrate-sqlite.ts';
 import type { Sqlite } from './open.ts';
 
