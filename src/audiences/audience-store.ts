@@ -186,7 +186,19 @@ export interface AudienceStore {
   /** The seq of the last change written (0 before any). */
   lastChangeSeq(): Promise<number>;
 
-  eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<void>;
+  /**
+   * Erases one user of one workspace (the store's part of a GDPR erasure), in one transaction: the
+   * user's audience state (event tracks, the identities seen, memberships and due time, so the
+   * due job forgets the user), current memberships of every audience, and every membership change
+   * of the user: the membership history, and with it the changes audience connections have not
+   * delivered yet (a partner is not told of a change that was erased). Answers how many rows it
+   * removed (0 for an unknown user).
+   *
+   * Kept: definitions, calculations' progress (counts, and a `cursor` that may be this MPID: a
+   * place to resume at, holding nothing of the user) and offsets. Memberships a running stage
+   * holds in memory are its own to drop.
+   */
+  eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }

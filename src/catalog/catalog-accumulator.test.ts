@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { workspaceId } from '../kernel/ids.ts';
+import { type Mpid, workspaceId } from '../kernel/ids.ts';
 import type { BatchEvent } from '../model/batch.ts';
 import { EVENT_TYPES } from '../model/event-types.ts';
 import { eventMatch, matchKey } from '../planning/data-plan.ts';
@@ -151,11 +151,23 @@ describe('CatalogAccumulator', () => {
     const [point] = acc.drain();
     expect(point!.count).toBe(9);
     expect(point!.attributes).toEqual([
-      { name: 'flag', count: 1, firstSeenMs: 50, lastSeenMs: 50, types: ['boolean'], examples: [false] },
-      { name: 'tags', count: 7, firstSeenMs: 100, lastSeenMs: 106, types: ['string-list'], examples: [['x', 'x'.repeat(100)]] },
-      { name: 'v', count: 7, firstSeenMs: 100, lastSeenMs: 106, types: ['string', 'number'], examples: ['a', 7, 'x'.repeat(100)] },
-      { name: 'when', count: 7, firstSeenMs: 100, lastSeenMs: 106, types: ['date-time'], examples: ['2024-05-01T10:00:00Z'] },
+      { name: 'flag', count: 1, firstSeenMs: 50, lastSeenMs: 50, types: ['boolean'], examples: [false], exampleSources: ['1'] },
+      { name: 'tags', count: 7, firstSeenMs: 100, lastSeenMs: 106, types: ['string-list'], examples: [['x', 'x'.repeat(100)]], exampleSources: ['1'] },
+      { name: 'v', count: 7, firstSeenMs: 100, lastSeenMs: 106, types: ['string', 'number'], examples: ['a', 7, 'x'.repeat(100)], exampleSources: ['1', '1', '1'] },
+      { name: 'when', count: 7, firstSeenMs: 100, lastSeenMs: 106, types: ['date-time'], examples: ['2024-05-01T10:00:00Z'], exampleSources: ['1'] },
     ]);
+  });
+
+  it('names the user whose record gave each example, and no user for an attribute without examples', () => {
+    const acc = new CatalogAccumulator();
+    const of = (mpid: string, plan: unknown) => ({ ...logRecord({ events: [customEvent('E', { plan })], user_attributes: { plan } }), mpid: mpid as Mpid });
+    [of('-1', 'gold'), of('2', 'gold'), of('3', 'silver'), of('4', null)].forEach((r) => acc.observe(r));
+    const points = acc.drain();
+    for (const key of ['custom_event:navigation:E', 'user_attributes']) {
+      expect(byKey(points, key)?.attributes).toMatchObject([{ name: 'plan', examples: ['gold', 'silver'], exampleSources: ['-1', '3'] }]);
+    }
+    acc.observe(of('5', null));
+    expect(acc.drain()[0]!.attributes[0]).not.toHaveProperty('exampleSources');
   });
 
   it('counts an attribute sent as null without giving it a type', () => {

@@ -1,4 +1,4 @@
-import type { WorkspaceId } from '../kernel/ids.ts';
+import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { BatchEvent } from '../model/batch.ts';
 import type { LogRecord } from '../model/envelope.ts';
 import { ENVIRONMENTS } from '../model/event-types.ts';
@@ -86,6 +86,8 @@ interface AttributeAcc {
   lastSeenMs: number;
   types: number;
   examples: ExampleValue[];
+  /** Whose record gave each example: `examples`' MPIDs, in their order. */
+  sources: Mpid[];
 }
 
 interface PointAcc {
@@ -150,17 +152,17 @@ export class CatalogAccumulator {
       const description = descriptions?.get(point.key);
       if (description !== undefined) point.description = description;
       const attributes = event.data.custom_attributes;
-      if (attributes) observeAttributes(point, attributes, at, true);
+      if (attributes) observeAttributes(point, attributes, at, record.mpid);
     }
     if (hasKeys(batch.user_attributes)) {
       const users = userPoint(tree, 'user_attributes');
       seen(users, at, environment);
-      observeAttributes(users, batch.user_attributes, at, true);
+      observeAttributes(users, batch.user_attributes, at, record.mpid);
     }
     if (hasKeys(batch.user_identities)) {
       const identities = userPoint(tree, 'user_identities');
       seen(identities, at, environment);
-      observeAttributes(identities, batch.user_identities, at, false);
+      observeAttributes(identities, batch.user_identities, at, null);
     }
   }
 
@@ -178,7 +180,15 @@ export class CatalogAccumulator {
 function delta(workspaceId: WorkspaceId, p: PointAcc): CatalogPoint {
   const attributes: CatalogAttribute[] = [];
   for (const [name, a] of p.attributes) {
-    attributes.push({ name, count: a.count, firstSeenMs: a.firstSeenMs, lastSeenMs: a.lastSeenMs, types: typesOf(a.types), examples: a.examples });
+    attributes.push({
+      name,
+      count: a.count,
+      firstSeenMs: a.firstSeenMs,
+      lastSeenMs: a.lastSeenMs,
+      types: typesOf(a.types),
+      examples: a.examples,
+      ...(a.sources.length > 0 ? { exampleSources: a.sources } : {}),
+    });
   }
   attributes.sort((x, y) => compareText(x.name, y.name));
   return {
@@ -212,12 +222,13 @@ function seen(p: PointAcc, at: number, environment: number): void {
   p.environments |= environment;
 }
 
-function observeAttributes(p: PointAcc, values: Readonly<Record<string, unknown>>, at: number, keepExamples: boolean): void {
+/** `examplesOf`: the user whose values these are, whose values become examples; null to keep none (identities). */
+function observeAttributes(p: PointAcc, values: Readonly<Record<string, unknown>>, at: number, examplesOf: Mpid | null): void {
   for (const name in values) {
     const value = values[name];
     let a = p.attributes.get(name);
     if (!a) {
-      a = { count: 0, firstSeenMs: at, lastSeenMs: at, types: 0, examples: [] };
+      a = { count: 0, firstSeenMs: at, lastSeenMs: at, types: 0, examples: [], sources: [] };
       p.attributes.set(name, a);
     }
     a.count++;
@@ -226,8 +237,8 @@ function observeAttributes(p: PointAcc, values: Readonly<Record<string, unknown>
     const bit = typeBit(value);
     a.types |= bit;
     // Most values repeat one already kept: `includes` finds those without copying anything.
-    if (keepExamples && bit !== 0 && a.examples.length < MAX_EXAMPLES && !a.examples.includes(value as ExampleValue)) {
-      addExample(a.examples, exampleOf(value, bit));
+    if (examplesOf !== null && bit !== 0 && a.examples.length < MAX_EXAMPLES && !a.examples.includes(value as ExampleValue)) {
+      if (addExample(a.examples, exampleOf(value, bit))) a.sources.push(examplesOf);
     }
   }
 }

@@ -4,7 +4,7 @@
  * statistics over some records (a delta) and over all of them (the total) have the same shape,
  * and {@link mergePoint} combines either, in any order.
  */
-import type { WorkspaceId } from '../kernel/ids.ts';
+import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import { ENVIRONMENTS, type Environment } from '../model/event-types.ts';
 import { type DataPlanMatch, type DataPlanMatchType, MATCH_TYPES } from '../planning/data-plan.ts';
 
@@ -61,6 +61,13 @@ export interface CatalogAttribute {
   types: AttributeType[];
   /** Up to {@link MAX_EXAMPLES} distinct values, the first seen first. */
   examples: ExampleValue[];
+  /**
+   * A delta's only: the MPID of the user whose record gave each example, in the order of
+   * `examples`. The store keeps them beside the totals, so that erasing a user removes the
+   * examples the user gave; totals it reads back never carry them (the Catalog describes data,
+   * not users). Absent when the delta has no examples.
+   */
+  exampleSources?: Mpid[];
 }
 
 export interface CatalogPoint {
@@ -132,7 +139,8 @@ export function pointName(match: CatalogMatch, key: string): string {
   return key;
 }
 
-const sameExample = (a: ExampleValue, b: ExampleValue): boolean =>
+/** Whether two examples are the same value (lists: the same strings in the same order). */
+export const sameExample = (a: ExampleValue, b: ExampleValue): boolean =>
   a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => v === b[i]));
 
 /** Appends `value` unless it is already there or the list is full; whether it was added. */

@@ -34,6 +34,7 @@ describe('quanta replay-dead-letters', () => {
     await delivery.cursor(connection.id, 0);
     const batches = await delivery.read(ws, 0, 10);
     await delivery.commit(connection.id, {
+      workspaceId: ws,
       end: 2,
       counts: { sent: 0, filtered: 0, failed: 2, retried: 0, dead_lettered: 2 },
       lastError: null,

@@ -87,7 +87,7 @@ export class AudienceDelivery extends DeliveryLoop {
       lastError = done.lastError ?? lastError;
       after = members[members.length - 1]!.mpid;
     }
-    await store.commit(id, { end: from, counts, lastError, deadLetters });
+    await store.commit(id, { workspaceId: ws, end: from, counts, lastError, deadLetters });
     return from;
   }
 
@@ -116,6 +116,6 @@ export class AudienceDelivery extends DeliveryLoop {
       lastError = { atMs: Date.now(), message: undelivered.message };
       deadLetters.push({ key, batches: [], changes: part, error: undelivered.message, attempts: undelivered.attempts, createdAtMs: Date.now() });
     }
-    return { end, counts, lastError, deadLetters };
+    return { workspaceId: this.connection.workspaceId, end, counts, lastError, deadLetters };
   }
 }

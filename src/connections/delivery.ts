@@ -120,7 +120,7 @@ export class ConnectionDelivery extends DeliveryLoop {
     }
     await Promise.all(all);
     if (this.stopping.signal.aborted && all.length > 0 && counts.sent + counts.dead_lettered < kept.length) throw new Stopped();
-    return { end, counts, lastError, deadLetters };
+    return { workspaceId: this.connection.workspaceId, end, counts, lastError, deadLetters };
   }
 
   /** Consecutive batches up to the output's `maxBatches` per request; keys from the batches' seqs. */

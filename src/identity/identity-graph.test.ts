@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { workspaceId, type Mpid } from '../kernel/ids.ts';
 import { idsyncRequest, testGraph } from '../../test/helpers/identity-graph.ts';
-import { DEFAULT_STRATEGY, type IdentityStrategy } from './strategy.ts';
+import { BEST_MATCH_DEFAULT, DEFAULT_STRATEGY, type IdentityStrategy } from './strategy.ts';
 
 const ws = workspaceId(1);
 const graph = (strategy: IdentityStrategy = DEFAULT_STRATEGY, file?: string) => testGraph(strategy, file);
@@ -140,6 +140,24 @@ describe('the graph', () => {
       ['identity_added', 'customer_id', 'c1', 'login'],
     ]);
     expect(history[2]!.reason).toMatchObject({ strategy: 'profile_conversion', matchedBy: { type: 'ios_idfv', value: 'v1' } });
+  });
+
+  it('erases a user: no lookup finds them (best match\'s earlier values included), the store forgets them, others stay', async () => {
+    const { g, file, close } = await graph(BEST_MATCH_DEFAULT);
+    const gone = await g.resolve(ws, req('identify', { email: 'old@example.com' }));
+    await g.attach(ws, gone.mpid, { email: 'new@example.com', customer_id: 'c-gone' }, 'events_api');
+    const stays = await g.resolve(ws, req('identify', { customer_id: 'c-stays' }));
+    expect(g.search(ws, { email: 'old@example.com' })?.mpid).toBe(gone.mpid);
+    expect(await g.eraseUser(ws, gone.mpid)).toBeGreaterThan(0);
+    expect(g.record(ws, gone.mpid)).toBeUndefined();
+    for (const known of [{ email: 'old@example.com' }, { email: 'new@example.com' }, { customer_id: 'c-gone' }]) expect(g.search(ws, known)).toBeUndefined();
+    expect(g.search(ws, { customer_id: 'c-stays' })?.mpid).toBe(stays.mpid);
+    expect(await g.eraseUser(ws, gone.mpid)).toBe(0);
+    await close();
+    const { g: again } = await graph(BEST_MATCH_DEFAULT, file);
+    expect(again.record(ws, gone.mpid)).toBeUndefined();
+    expect(again.size).toBe(1);
+    expect(await again.history(ws, gone.mpid)).toEqual([]);
   });
 
   it('attaches a batch\'s identities to the mpid it names, creating the record if needed', async () => {

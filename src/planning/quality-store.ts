@@ -92,6 +92,7 @@ export interface QualityFlush {
  *   records after a crash can skip what is already counted.
  * - `blocked` lists by ascending id (pages with `afterId`); `markBackfilled` stamps batches once.
  * - `resetViolations` forgets counts and offsets (a replay recounts); blocked data is kept.
+ * - `eraseUser` removes one user's blocked batches and nothing else.
  */
 export interface DataQualityStore {
   record(flush: QualityFlush): Promise<void>;
@@ -101,5 +102,15 @@ export interface DataQualityStore {
   countBlocked(ws: WorkspaceId, query: BlockedQuery): Promise<number>;
   markBackfilled(ws: WorkspaceId, ids: readonly number[], atMs: number): Promise<void>;
   resetViolations(): Promise<void>;
+  /**
+   * Erases one user of one workspace from the quarantine (the store's part of a GDPR erasure):
+   * every blocked batch of the user's, backfilled or not, with what was blocked from it. Answers
+   * how many it removed (0 for an unknown user).
+   *
+   * Kept: violation counts, which are per plan version, event and attribute name, and name no
+   * user and hold no value; and offsets. The batches themselves are the event log's: a replay
+   * would block them again until the log forgets them too.
+   */
+  eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number>;
   close(): Promise<void>;
 }

@@ -414,7 +414,8 @@ export function audienceStoreContract(name: string, open: (location: string) => 
           changes: [change(ws, a.id, gone, 'added'), change(ws, a.id, stays, 'added'), change(other, b.id, gone, 'added')],
           offsets: new Map([[0, 1]]),
         });
-        await store.eraseUser(ws, gone);
+        // The user's state, membership and change.
+        expect(await store.eraseUser(ws, gone)).toBe(3);
         expect([...(await store.users(ws, [gone, stays])).keys()]).toEqual([stays]);
         expect(await store.members(ws, a.id, null, 10)).toEqual([{ mpid: stays, addedAtMs: NOW }]);
         expect(await store.size(ws, a.id)).toBe(1);
@@ -427,6 +428,10 @@ export function audienceStoreContract(name: string, open: (location: string) => 
         expect(await store.size(other, b.id)).toBe(1);
         expect(await store.historyOf(other, gone)).toHaveLength(1);
         expect(await store.appliedOffsets()).toEqual(new Map([[0, 1]]));
+        expect(await store.audienceChangesPending(ws, a.id, 0)).toEqual({ count: 1, oldestAtMs: NOW });
+        // Erasing again, or a user the store never held, removes nothing.
+        expect(await store.eraseUser(ws, gone)).toBe(0);
+        expect(await store.eraseUser(ws, mpid('43'))).toBe(0);
       });
 
       it('forgets what is derived from the log on reset, keeping the definitions', async () => {
@@ -469,7 +474,7 @@ export function audienceStoreContract(name: string, open: (location: string) => 
         expect(await store.users(other, [u])).toEqual(new Map());
         expect(await store.historyOf(other, u)).toEqual([]);
         expect(await store.calculation(other, a.id, 1)).toBeUndefined();
-        await store.eraseUser(other, u);
+        expect(await store.eraseUser(other, u)).toBe(0);
         // Another workspace's changes naming this audience's id touch nothing of it.
         await store.record(changes(change(other, a.id, u, 'removed')));
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CATALOG_LIMITS, type CatalogStore } from '../../catalog/catalog-store.ts';
 import type { CatalogAttribute, CatalogPoint } from '../../catalog/catalog.ts';
-import { workspaceId } from '../../kernel/ids.ts';
+import { type Mpid, parseMpid, workspaceId } from '../../kernel/ids.ts';
 
 const attribute = (name: string, extra: Partial<CatalogAttribute> = {}): CatalogAttribute => ({
   name,
@@ -118,6 +118,36 @@ export function catalogStoreContract(name: string, open: (location: string) => P
       expect(point!.description).toBe('Searched the shop');
       expect(userPoint).toEqual(users());
       expect(userPoint).not.toHaveProperty('description');
+    });
+
+    it("erases the examples one user gave, keeping the statistics, other users' examples and other workspaces'", async () => {
+      const [gone, stays] = [parseMpid('-101') as Mpid, parseMpid('102') as Mpid];
+      const query = (examples: CatalogAttribute['examples'], exampleSources: Mpid[]) => [attribute('query', { examples, exampleSources })];
+      const tags = attribute('tags', { types: ['string-list'], examples: [['x', 'y']], exampleSources: [gone] });
+      await store.apply([search({ attributes: query(['a', 'b'], [gone, stays]) }), users({ attributes: [tags] })], none);
+      await store.apply([search({ workspaceId: workspaceId(2), attributes: query(['a'], [gone]) })], none);
+      // 'a' is kept already (the first user's); 'c' is new.
+      await store.apply([search({ attributes: query(['a', 'c'], [stays, gone]) })], none);
+      expect((await store.points(ws))[0]!.attributes[0]!.examples).toEqual(['a', 'b', 'c']);
+      // Totals never carry whose each example is.
+      expect((await store.points(ws))[0]!.attributes[0]).not.toHaveProperty('exampleSources');
+
+      expect(await store.eraseUser(ws, gone)).toBe(3);
+
+      const [point, userPoint] = await store.points(ws);
+      expect(point!.attributes).toEqual([attribute('query', { count: 2, examples: ['b'] })]);
+      expect(point!.count).toBe(4);
+      expect(userPoint!.attributes).toEqual([attribute('tags', { types: ['string-list'], examples: [] })]);
+      expect((await store.points(workspaceId(2)))[0]!.attributes[0]!.examples).toEqual(['a']);
+      // The place freed takes the next new value.
+      await store.apply([search({ attributes: query(['d'], [stays]) })], none);
+      expect((await store.points(ws))[0]!.attributes[0]!.examples).toEqual(['b', 'd']);
+      await store.close();
+      store = await open(location);
+      expect(await store.eraseUser(ws, gone)).toBe(0);
+      expect(await store.eraseUser(ws, parseMpid('103') as Mpid)).toBe(0);
+      expect(await store.eraseUser(ws, stays)).toBe(2);
+      expect((await store.points(workspaceId(2)))[0]!.attributes[0]!.examples).toEqual(['a']);
     });
 
     it('records the applied offset of each partition with the deltas, never moving it back', async () => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliveryStore, StreamAppend } from '../../connections/delivery-store.ts';
+import type { StreamBatch } from '../../connections/stream-batch.ts';
 import { inputId, type Mpid, parseMpid, workspaceId } from '../../kernel/ids.ts';
 import { stringifyLossless } from '../../kernel/lossless-json.ts';
 
@@ -77,6 +78,7 @@ export function deliveryStoreContract(engine: string, open: (file: string) => Pr
       expect(await store.cursor(7, 0)).toMatchObject({ committed: 1, claimed: 3 });
       const [b2] = await store.read(ws, 1, 1);
       await store.commit(7, {
+        workspaceId: ws,
         end: 3,
         counts: { sent: 1, filtered: 0, failed: 2, retried: 1, dead_lettered: 1 },
         lastError: { atMs: 50, message: 'answered 400' },
@@ -92,7 +94,7 @@ export function deliveryStoreContract(engine: string, open: (file: string) => Pr
         dead_lettered: 1,
         lastError: { atMs: 50, message: 'answered 400' },
       });
-      await store.commit(7, { end: 3, counts: { ...zero, sent: 1 }, lastError: null, deadLetters: [] });
+      await store.commit(7, { workspaceId: ws, end: 3, counts: { ...zero, sent: 1 }, lastError: null, deadLetters: [] });
       expect((await store.cursor(7, 0)).lastError).toEqual({ atMs: 50, message: 'answered 400' });
       const letters = await store.deadLetters(7, 10);
       expect(letters).toEqual([{ id: expect.any(Number), connectionId: 7, key: '7-2-2', batches: [b2], changes: [], error: 'answered 400', attempts: 1, createdAtMs: 50 }]);
@@ -111,6 +113,7 @@ export function deliveryStoreContract(engine: string, open: (file: string) => Pr
       await store.cursor(7, 0);
       const batches = await store.read(ws, 0, 10);
       await store.commit(7, {
+        workspaceId: ws,
         end: 2,
         counts: { ...zero, dead_lettered: 2 },
         lastError: null,
@@ -145,11 +148,49 @@ export function deliveryStoreContract(engine: string, open: (file: string) => Pr
       await store.append([row(1)]);
       await store.cursor(7, 0);
       const [b] = await store.read(ws, 0, 1);
-      await store.commit(7, { end: 1, counts: { ...zero, sent: 1 }, lastError: null, deadLetters: [{ key: 'k', batches: [], changes: [{ audienceId: 3, audienceName: 'Gold', mpid: b!.mpid, change: 'added', atMs: 1, identities: {} }], error: 'x', attempts: 1, createdAtMs: 1 }] });
+      await store.commit(7, { workspaceId: ws, end: 1, counts: { ...zero, sent: 1 }, lastError: null, deadLetters: [{ key: 'k', batches: [], changes: [{ audienceId: 3, audienceName: 'Gold', mpid: b!.mpid, change: 'added', atMs: 1, identities: {} }], error: 'x', attempts: 1, createdAtMs: 1 }] });
       expect((await store.deadLetters(7, 10))[0]!.changes).toEqual([{ audienceId: 3, audienceName: 'Gold', mpid: b!.mpid, change: 'added', atMs: 1, identities: {} }]);
       await store.dropConnection(7);
       expect(await store.deadLetters(7, 10)).toEqual([]);
       expect(await store.cursor(7, 0)).toMatchObject({ committed: 0, sent: 0 });
+    });
+
+    it("erases one user's stream batches and dead-lettered batches and changes, and nothing of another user or workspace", async () => {
+      await store.append([row(1), row(2, { mpid: bob }), row(3, { ws: other }), row(4)]);
+      await store.cursor(7, 0);
+      await store.cursor(8, -1);
+      const [a1, b2, a4] = await store.read(ws, 0, 10);
+      const [o3] = await store.read(other, 0, 10);
+      const letter = (key: string, batches: StreamBatch[]) => ({ key, batches, changes: [], error: 'down', attempts: 1, createdAtMs: 1 });
+      await store.commit(7, { workspaceId: ws, end: 4, counts: { ...zero, dead_lettered: 3 }, lastError: null, deadLetters: [letter('7-1-2', [a1!, b2!]), letter('7-4-4', [a4!])] });
+      const change = (mpid: Mpid) => ({ audienceId: 3, audienceName: 'Gold', mpid, change: 'added' as const, atMs: 1, identities: { email: `${mpid}@example.com` } });
+      await store.commit(8, { workspaceId: ws, end: 2, counts: { ...zero, dead_lettered: 2 }, lastError: null, deadLetters: [{ ...letter('8-c1-2', []), changes: [change(alice), change(bob)] }] });
+      // Another workspace's connection: its user of the same MPID is someone else.
+      await store.cursor(9, 0);
+      await store.commit(9, { workspaceId: other, end: 3, counts: { ...zero, dead_lettered: 2 }, lastError: null, deadLetters: [letter('9-3-3', [o3!]), { ...letter('9-c1-1', []), changes: [change(alice)] }] });
+
+      // Stream batches 1 and 4; dead-lettered batches 1 and 4; one change.
+      expect(await store.eraseUser(ws, alice)).toBe(5);
+
+      expect((await store.read(ws, 0, 10)).map((b) => [b.seq, b.mpid])).toEqual([[2, bob]]);
+      expect((await store.read(other, 0, 10)).map((b) => [b.seq, b.mpid])).toEqual([[3, alice]]);
+      expect((await store.deadLetters(7, 10)).map((d) => [d.key, d.batches.map((b) => b.seq)])).toEqual([['7-1-2', [2]]]);
+      expect((await store.deadLetters(8, 10)).map((d) => [d.key, d.changes.map((c) => c.mpid)])).toEqual([['8-c1-2', [bob]]]);
+      expect((await store.deadLetters(9, 10)).map((d) => d.key)).toEqual(['9-3-3', '9-c1-1']);
+      expect((await store.cursor(7, 0)).dead_lettered).toBe(1);
+      expect((await store.cursor(8, 0)).dead_lettered).toBe(1);
+      expect((await store.cursor(9, 0)).dead_lettered).toBe(2);
+      expect(await store.pending(ws, 0)).toEqual({ count: 1, oldestReceivedAtMs: 2000 });
+      // What is left of a rewritten dead letter is still replayed, and resolved, as before.
+      const [left] = await store.deadLetters(7, 10);
+      await store.resolveDeadLetter(7, left!.id);
+      expect(await store.cursor(7, 0)).toMatchObject({ sent: 1, dead_lettered: 0 });
+
+      expect(await store.eraseUser(ws, alice)).toBe(0);
+      expect(await store.eraseUser(ws, parseMpid('5')!)).toBe(0);
+      expect(await store.eraseUser(other, alice)).toBe(3);
+      expect(await store.deadLetters(9, 10)).toEqual([]);
+      expect(await store.endSeq()).toBe(4);
     });
 
     it('keeps everything across a reopen', async () => {

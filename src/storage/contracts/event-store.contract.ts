@@ -321,6 +321,36 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
       expect(await store.calculatedValues(ws, bob)).toEqual(row(bob, { purchases: '1' }));
     });
 
+    it("erases one user's events, batches and calculated values, and nothing of another user or workspace", async () => {
+      const [gone, stays] = [parseMpid('-9223372036854775808') as Mpid, parseMpid('42') as Mpid];
+      const elsewhere = { ...logRecord(0, 3, {}, gone), workspaceId: workspaceId(2) };
+      await store.append([logRecord(0, 1, {}, gone), logRecord(0, 2, {}, stays), elsewhere, logRecord(1, 4, { events: [] }, gone)]);
+      await store.copyEvents(ws, stays, gone, 0, 2_000_000_000_000);
+      await store.copyEvents(ws, gone, stays, 0, 2_000_000_000_000);
+      const values = (w: typeof ws, mpid: Mpid) => ({ workspaceId: w, mpid, values: { tier: 'gold' }, asOfMs: 1 });
+      await store.putCalculatedValues([values(ws, gone), values(ws, stays), values(workspaceId(2), gone)]);
+
+      // 2 events, 2 copies of the other user's and 2 copies of them, 2 batches (one without events), 1 row of values.
+      expect(await store.eraseUser(ws, gone)).toBe(9);
+
+      expect(await store.count({ workspaceId: ws, mpid: gone })).toBe(0);
+      expect(await store.list({ workspaceId: ws, mpid: gone }, 10)).toEqual([]);
+      expect(await store.calculatedValues(ws, gone)).toBeUndefined();
+      expect((await store.users(ws, null, 10)).map((u) => u.mpid)).toEqual([stays]);
+      // The other user keeps their own events, not the copies aliasing made of the erased user's.
+      expect((await store.list({ workspaceId: ws, mpid: stays }, 10)).map((e) => [e.logOffset, e.aliasedFrom])).toEqual([[2, null], [2, null]]);
+      expect(await store.count({ workspaceId: ws, mpid: stays })).toBe(2);
+      expect(await store.calculatedValues(ws, stays)).toEqual(values(ws, stays));
+      expect(await store.count({ workspaceId: workspaceId(2), mpid: gone })).toBe(2);
+      expect(await store.userCount(workspaceId(2))).toBe(1);
+      expect(await store.calculatedValues(workspaceId(2), gone)).toEqual(values(workspaceId(2), gone));
+      await store.close();
+      store = await open(location);
+      expect(await store.count({ workspaceId: ws, mpid: gone })).toBe(0);
+      expect(await store.eraseUser(ws, gone)).toBe(0);
+      expect(await store.eraseUser(ws, parseMpid('7') as Mpid)).toBe(0);
+    });
+
     it('clears everything and keeps data across a reopen', async () => {
       await store.append([logRecord(0, 1)]);
       const mpid = parseMpid('42') as Mpid;

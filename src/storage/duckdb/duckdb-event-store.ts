@@ -8,7 +8,7 @@ import type { AudienceHistory, AudienceSelection, SelectionCounts } from '../../
 import type { LogRecord } from '../../model/envelope.ts';
 import { inputId, type InputId, type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
 import type { Environment, EventType } from '../../model/event-types.ts';
-import { COPY_EVENTS, EVENT_STORE_MIGRATIONS, EVENTS_WIDE_VIEW, lineOf, loadStatements, putValuesStatements } from './event-store-sql.ts';
+import { COPY_EVENTS, ERASE_USER_STATEMENTS, EVENT_STORE_MIGRATIONS, EVENTS_WIDE_VIEW, lineOf, loadStatements, putValuesStatements } from './event-store-sql.ts';
 import { migrateDuckDb } from './migrate-duckdb.ts';
 import { audienceSql, NAMED_MEMBERS_TABLE } from './audience-sql.ts';
 
@@ -103,6 +103,25 @@ export class DuckDbEventStore implements EventStore, AudienceHistory {
     );
     const [row] = r.getRows();
     return row && { workspaceId: ws, mpid, values: JSON.parse(String(row[0])) as CalculatedValueRow['values'], asOfMs: Number(row[1]) };
+  }
+
+  /** On a connection of its own: its transaction must not take in an append running on the writer's. */
+  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
+    const connection = await this.instance.connect();
+    try {
+      await connection.run('BEGIN TRANSACTION');
+      try {
+        let removed = 0;
+        for (const sql of ERASE_USER_STATEMENTS) removed += Number((await connection.run(sql, [ws, mpid])).rowsChanged);
+        await connection.run('COMMIT');
+        return removed;
+      } catch (error) {
+        await connection.run('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      connection.closeSync();
+    }
   }
 
   /** Writes NDJSON lines to a staging file and runs the statements loading it, in one transaction. */

@@ -96,6 +96,17 @@ const LINE_COLUMNS = `{
       user_attributes JSON, user_identities JSON, device_info JSON, application_info JSON, consent_state JSON))'
 }`;
 
+/**
+ * `eraseUser`: one user's rows of each table, each statement `($1 workspace, $2 mpid)`. No index
+ * serves them: DuckDB scans only the `workspace_id` and `mpid` columns, skipping row groups by
+ * their min/max, where an ART index would cost every append and be held in memory.
+ */
+export const ERASE_USER_STATEMENTS = [
+  'DELETE FROM events WHERE workspace_id = $1 AND (mpid = CAST($2 AS BIGINT) OR aliased_from = CAST($2 AS BIGINT))',
+  'DELETE FROM batches WHERE workspace_id = $1 AND mpid = CAST($2 AS BIGINT)',
+  'DELETE FROM calculated_values WHERE workspace_id = $1 AND mpid = CAST($2 AS BIGINT)',
+] as const;
+
 /** Aliasing: copies of one user's events in a time range, under another user's MPID. */
 export const COPY_EVENTS = `
   INSERT INTO events

@@ -5,7 +5,7 @@ import { type Mpid, parseMpid, workspaceId } from '../../kernel/ids.ts';
 import { audienceStoreContract } from '../contracts/audience-store.contract.ts';
 import { SCHEMA_VERSIONS_SQL } from '../migrations.ts';
 import { openSqlite } from './open.ts';
-import { AUDIENCE_MIGRATIONS, DUE_SQL, MEMBERSHIPS_OF_SQL, SqliteAudienceStore } from './sqlite-audience-store.ts';
+import { AUDIENCE_MIGRATIONS, DUE_SQL, ERASE_USER_SQL, MEMBERSHIPS_OF_SQL, SqliteAudienceStore } from './sqlite-audience-store.ts';
 
 audienceStoreContract('SQLite', async (file) => new SqliteAudienceStore(file), () => join(tempDir('audiences'), 'state.sqlite'));
 
@@ -31,6 +31,33 @@ describe('SqliteAudienceStore', () => {
       const plan = (db.prepare(`EXPLAIN QUERY PLAN ${MEMBERSHIPS_OF_SQL}`).all(1, '5') as { detail: string }[]).map((r) => r.detail);
       expect(plan[0]).toBe('SEARCH m USING COVERING INDEX au_members_of_user (workspace_id=? AND mpid=?)');
       expect(plan[1]).toMatch(/^SEARCH a USING INTEGER PRIMARY KEY/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("erases a user by index, leaving no row naming the user in the file", async () => {
+    const file = join(tempDir('audiences-erase'), 'state.sqlite');
+    const store = new SqliteAudienceStore(file);
+    const ws = workspaceId(1);
+    const [gone, stays] = [parseMpid('-71') as Mpid, parseMpid('72') as Mpid];
+    const a = await store.create(ws, { name: 'a', description: null, kind: 'realtime', definition: { and: [] }, created_on: '', created_by: '', last_modified_on: null, last_modified_by: null, is_active: true, activated_on: null, revision: 1 });
+    if (a === 'name-taken') throw new Error('name taken');
+    const user = (mpid: Mpid) => ({ workspaceId: ws, mpid, events: {}, identities: { email: `${mpid}@example.com` }, memberships: { [a.id]: 1 }, dueMs: 5 });
+    const change = (mpid: Mpid) => ({ workspaceId: ws, audienceId: a.id, mpid, change: 'added' as const, atMs: 1 });
+    await store.record({ users: [user(gone), user(stays)], changes: [change(gone), change(stays)], offsets: new Map() });
+    await store.eraseUser(ws, gone);
+    await store.close();
+    const db = openSqlite(file);
+    try {
+      for (const table of ['au_users', 'au_members', 'au_changes']) {
+        expect(db.prepare(`SELECT count(*) FROM ${table} WHERE mpid = ?`).pluck().get(gone)).toBe(0);
+        expect(db.prepare(`SELECT count(*) FROM ${table} WHERE mpid = ?`).pluck().get(stays)).toBe(1);
+      }
+      for (const sql of Object.values(ERASE_USER_SQL)) {
+        const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(1, '5') as { detail: string }[]).map((r) => r.detail);
+        expect(plan).toEqual([expect.stringMatching(/^SEARCH \w+ USING (COVERING )?INDEX \w+ \(workspace_id=\? AND mpid=\?\)$/)]);
+      }
     } finally {
       db.close();
     }

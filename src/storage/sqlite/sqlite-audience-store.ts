@@ -81,6 +81,13 @@ export const MEMBERSHIPS_OF_SQL = `
   FROM au_members m INDEXED BY au_members_of_user JOIN au_audiences a ON a.id = m.audience_id AND a.workspace_id = m.workspace_id
   WHERE m.workspace_id = ? AND m.mpid = ? ORDER BY m.audience_id`;
 
+/** What `eraseUser` deletes, each `(workspace, mpid)`: exported so that the adapter's test can check each is an index search. */
+export const ERASE_USER_SQL = {
+  user: 'DELETE FROM au_users WHERE workspace_id = ? AND mpid = ?',
+  memberships: 'DELETE FROM au_members WHERE workspace_id = ? AND mpid = ?',
+  history: 'DELETE FROM au_changes WHERE workspace_id = ? AND mpid = ?',
+} as const;
+
 /** Names are unique per workspace whatever their case. */
 const nameKey = (name: string) => name.toLowerCase();
 
@@ -237,8 +244,8 @@ export class SqliteAudienceStore implements AudienceStore {
     return (this.stmt.lastChangeSeq.get() as { seq: number | null }).seq ?? 0;
   }
 
-  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<void> {
-    this.tx.eraseUser(ws, mpid);
+  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
+    return this.tx.eraseUser(ws, mpid);
   }
 
   async reset(): Promise<void> {
@@ -335,9 +342,9 @@ function prepare(db: Sqlite) {
     audienceChangesAfter: db.prepare('SELECT * FROM au_changes WHERE seq > ? AND workspace_id = ? AND audience_id = ? ORDER BY seq LIMIT ?'),
     lastChangeSeq: db.prepare('SELECT max(seq) AS seq FROM au_changes'),
     audienceChangesPending: db.prepare('SELECT count(*) AS count, min(at_ms) AS oldest FROM au_changes WHERE seq > ? AND workspace_id = ? AND audience_id = ?'),
-    eraseUser: db.prepare('DELETE FROM au_users WHERE workspace_id = ? AND mpid = ?'),
-    eraseMemberships: db.prepare('DELETE FROM au_members WHERE workspace_id = ? AND mpid = ?'),
-    eraseHistory: db.prepare('DELETE FROM au_changes WHERE workspace_id = ? AND mpid = ?'),
+    eraseUser: db.prepare(ERASE_USER_SQL.user),
+    eraseMemberships: db.prepare(ERASE_USER_SQL.memberships),
+    eraseHistory: db.prepare(ERASE_USER_SQL.history),
   };
 }
 
@@ -401,11 +408,11 @@ function transactions(db: Sqlite, s: Statements) {
       s.putCalculation.run(calculation.workspaceId, calculation.id, calculation.revision, JSON.stringify(calculation));
       return true;
     }),
-    eraseUser: db.transaction((ws: WorkspaceId, mpid: Mpid) => {
-      s.eraseUser.run(ws, mpid);
-      s.eraseMemberships.run(ws, mpid);
-      s.eraseHistory.run(ws, mpid);
-    }),
+    // Each from an index by user: au_users' UNIQUE (workspace_id, mpid), au_members_of_user, au_changes_of_user.
+    eraseUser: db.transaction(
+      (ws: WorkspaceId, mpid: Mpid): number =>
+        s.eraseUser.run(ws, mpid).changes + s.eraseMemberships.run(ws, mpid).changes + s.eraseHistory.run(ws, mpid).changes,
+    ),
     // `au_changes` keeps its AUTOINCREMENT counter: changes after a reset still follow every `seq` handed out.
     reset: db.transaction(() => {
       db.exec('DELETE FROM au_users; DELETE FROM au_members; DELETE FROM au_changes; DELETE FROM au_calculations; DELETE FROM au_offsets;');

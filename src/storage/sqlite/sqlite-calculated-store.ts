@@ -118,6 +118,10 @@ export class SqliteCalculatedStore implements CalculatedStore {
       liveOf: db.prepare('SELECT mpid, id, revision, state FROM ca_live WHERE workspace_id = ? AND mpid IN (SELECT value FROM json_each(?))'),
       baseOf: db.prepare('SELECT mpid, id, revision, state FROM ca_base WHERE workspace_id = ? AND mpid IN (SELECT value FROM json_each(?))'),
       seedsOf: db.prepare('SELECT mpid, id, state FROM ca_seeds WHERE workspace_id = ? AND mpid IN (SELECT value FROM json_each(?))'),
+      // Each a range of its table's primary key (workspace_id, mpid, id).
+      eraseLive: db.prepare('DELETE FROM ca_live WHERE workspace_id = ? AND mpid = ?'),
+      eraseBase: db.prepare('DELETE FROM ca_base WHERE workspace_id = ? AND mpid = ?'),
+      eraseSeeds: db.prepare('DELETE FROM ca_seeds WHERE workspace_id = ? AND mpid = ?'),
     };
     const s = this.stmt;
     this.tx = {
@@ -156,6 +160,11 @@ export class SqliteCalculatedStore implements CalculatedStore {
       putSeeds: db.transaction((ws: WorkspaceId, seeds: readonly { id: number; mpid: Mpid; state: AttributeState }[]) => {
         for (const { id, mpid, state } of seeds) s.putSeed.run(ws, id, mpid, JSON.stringify(state));
         s.bumpSeeds.run();
+      }),
+      eraseUser: db.transaction((ws: WorkspaceId, mpid: Mpid): number => {
+        const seeds = s.eraseSeeds.run(ws, mpid).changes;
+        if (seeds > 0) s.bumpSeeds.run();
+        return s.eraseLive.run(ws, mpid).changes + s.eraseBase.run(ws, mpid).changes + seeds;
       }),
       deleteSeeds: db.transaction((ws: WorkspaceId, id: number) => {
         s.deleteSeeds.run(ws, id);
@@ -243,6 +252,10 @@ export class SqliteCalculatedStore implements CalculatedStore {
 
   async seedRevision(): Promise<number> {
     return this.stmt.seedRevision.get() as number;
+  }
+
+  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
+    return this.tx.eraseUser(ws, mpid);
   }
 
   async reset(): Promise<void> {

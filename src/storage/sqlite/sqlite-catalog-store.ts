@@ -8,8 +8,9 @@ import {
   type ExampleValue,
   mergeAttribute,
   mergePoint,
+  sameExample,
 } from '../../catalog/catalog.ts';
-import type { WorkspaceId } from '../../kernel/ids.ts';
+import type { Mpid, WorkspaceId } from '../../kernel/ids.ts';
 import type { Environment } from '../../model/event-types.ts';
 import { openSqliteStore, type SqliteMigration } from './migrate-sqlite.ts';
 import type { Sqlite } from './open.ts';
@@ -86,7 +87,23 @@ export const CATALOG_MIGRATIONS: readonly SqliteMigration[] = [
     description: 'a description per catalog point, as its source documents it',
     up: 'ALTER TABLE catalog_points ADD COLUMN description TEXT',
   },
+  {
+    version: 3,
+    description: "whose each example value is (erasing a user's)",
+    up: `
+      CREATE TABLE catalog_example_sources (
+        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, point_key TEXT NOT NULL, name TEXT NOT NULL, example TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, mpid, point_key, name, example)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
+
+/** What `eraseUser` reads and deletes, each `(workspace, mpid)`: exported so that the adapter's test can check each is an index search. */
+export const ERASE_USER_SQL = {
+  sources: 'SELECT point_key, name, example FROM catalog_example_sources WHERE workspace_id = ? AND mpid = ?',
+  forget: 'DELETE FROM catalog_example_sources WHERE workspace_id = ? AND mpid = ?',
+} as const;
 
 /**
  * The Catalog in SQLite: a row per data point and per attribute, merged in JavaScript by the
@@ -98,6 +115,7 @@ export class SqliteCatalogStore implements CatalogStore {
   private readonly db: Sqlite;
   private readonly applyTx;
   private readonly resetTx;
+  private readonly eraseTx;
   private readonly selectOffsets;
   private readonly selectPoints;
   private readonly selectAttributes;
@@ -122,6 +140,9 @@ export class SqliteCatalogStore implements CatalogStore {
        ON CONFLICT (workspace_id, point_key, name) DO UPDATE SET
          count = excluded.count, first_seen_ms = excluded.first_seen_ms, last_seen_ms = excluded.last_seen_ms,
          types = excluded.types, examples = excluded.examples`,
+    );
+    const keepSource = this.db.prepare(
+      'INSERT OR IGNORE INTO catalog_example_sources (workspace_id, mpid, point_key, name, example) VALUES (?, ?, ?, ?, ?)',
     );
     const upsertOffset = this.db.prepare(
       `INSERT INTO catalog_offsets (partition, applied_offset) VALUES (?, ?)
@@ -160,7 +181,13 @@ export class SqliteCatalogStore implements CatalogStore {
           if (attributes >= CATALOG_LIMITS.attributesPerDataPoint) continue;
           attributes++;
         }
-        const m = existing ? mergeAttribute(toAttribute(existing), a) : a;
+        const known = existing ? toAttribute(existing) : undefined;
+        const m = known ? mergeAttribute(known, a) : a;
+        // The examples this delta added follow the ones kept (mergeAttribute appends); each is one of the delta's.
+        for (const e of m.examples.slice(known ? known.examples.length : 0)) {
+          const source = a.exampleSources?.[a.examples.findIndex((x) => sameExample(x, e))];
+          if (source !== undefined) keepSource.run(ws, source, delta.key, a.name, JSON.stringify(e));
+        }
         upsertAttribute.run({
           ws,
           key: delta.key,
@@ -179,8 +206,9 @@ export class SqliteCatalogStore implements CatalogStore {
       for (const [partition, offset] of offsets) upsertOffset.run(partition, offset);
     });
     this.resetTx = this.db.transaction(() => {
-      this.db.exec('DELETE FROM catalog_points; DELETE FROM catalog_attributes; DELETE FROM catalog_offsets;');
+      this.db.exec('DELETE FROM catalog_points; DELETE FROM catalog_attributes; DELETE FROM catalog_offsets; DELETE FROM catalog_example_sources;');
     });
+    this.eraseTx = eraseUserTransaction(this.db);
   }
 
   async apply(deltas: readonly CatalogPoint[], offsets: ReadonlyMap<number, number>): Promise<void> {
@@ -203,6 +231,11 @@ export class SqliteCatalogStore implements CatalogStore {
     return (this.selectPoints.all(ws) as PointRow[]).map((r) => toPoint(ws, r, attributes.get(r.point_key) ?? []));
   }
 
+  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
+    // IMMEDIATE, as `apply`: it reads the examples before it writes them.
+    return this.eraseTx.immediate(ws, mpid);
+  }
+
   async reset(): Promise<void> {
     this.resetTx();
   }
@@ -210,4 +243,36 @@ export class SqliteCatalogStore implements CatalogStore {
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+/**
+ * `eraseUser`'s transaction: each attribute the user gave examples of (from
+ * `catalog_example_sources`) rewritten without them, then the user's source rows deleted.
+ */
+function eraseUserTransaction(db: Sqlite) {
+  const sources = db.prepare(ERASE_USER_SQL.sources);
+  const forget = db.prepare(ERASE_USER_SQL.forget);
+  const examplesOf = db.prepare('SELECT examples FROM catalog_attributes WHERE workspace_id = ? AND point_key = ? AND name = ?').pluck();
+  const setExamples = db.prepare('UPDATE catalog_attributes SET examples = ? WHERE workspace_id = ? AND point_key = ? AND name = ?');
+  return db.transaction((ws: WorkspaceId, mpid: Mpid): number => {
+    const given = new Map<string, { key: string; name: string; examples: ExampleValue[] }>();
+    for (const r of sources.all(ws, mpid) as { point_key: string; name: string; example: string }[]) {
+      const at = JSON.stringify([r.point_key, r.name]);
+      const attribute = given.get(at) ?? { key: r.point_key, name: r.name, examples: [] };
+      attribute.examples.push(JSON.parse(r.example) as ExampleValue);
+      given.set(at, attribute);
+    }
+    let removed = 0;
+    for (const { key, name, examples } of given.values()) {
+      const stored = examplesOf.get(ws, key, name) as string | undefined;
+      if (stored === undefined) continue;
+      const before = JSON.parse(stored) as ExampleValue[];
+      const kept = before.filter((e) => !examples.some((x) => sameExample(x, e)));
+      if (kept.length === before.length) continue;
+      setExamples.run(JSON.stringify(kept), ws, key, name);
+      removed += before.length - kept.length;
+    }
+    forget.run(ws, mpid);
+    return removed;
+  });
 }

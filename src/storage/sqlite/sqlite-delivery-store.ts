@@ -40,7 +40,31 @@ export const DELIVERY_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX IF NOT EXISTS dead_letters_by_connection ON dead_letters (connection_id, id);
     `,
   },
+  {
+    version: 2,
+    description: "stream batches by user, and the users of each dead letter (erasing a user's)",
+    // Dead letters of batches name their users (each batch its workspace and MPID); those of
+    // membership changes written before this version name no workspace and are left unindexed.
+    up: `
+      CREATE INDEX stream_by_user ON stream (workspace_id, mpid);
+      CREATE TABLE dead_letter_users (
+        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, dead_letter_id INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, mpid, dead_letter_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX dead_letter_users_by_letter ON dead_letter_users (dead_letter_id);
+      INSERT OR IGNORE INTO dead_letter_users (workspace_id, mpid, dead_letter_id)
+        SELECT b.value ->> '$.workspaceId', b.value ->> '$.mpid', d.id FROM dead_letters d, json_each(d.batches) b;
+    `,
+  },
 ];
+
+/** What `eraseUser` reads and deletes, each `(workspace, mpid)`: exported so that the adapter's test can check each is an index search. */
+export const ERASE_USER_SQL = {
+  stream: 'DELETE FROM stream WHERE workspace_id = ? AND mpid = ?',
+  letters: `SELECT d.id, d.connection_id, d.batches, d.changes FROM dead_letter_users u JOIN dead_letters d ON d.id = u.dead_letter_id
+    WHERE u.workspace_id = ? AND u.mpid = ?`,
+  letterUsers: 'DELETE FROM dead_letter_users WHERE workspace_id = ? AND mpid = ?',
+} as const;
 
 interface StreamRow {
   seq: number;
@@ -99,6 +123,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
   private readonly appendTx;
   private readonly commitTx;
   private readonly selectAfter;
+  private readonly eraseTx: (ws: WorkspaceId, mpid: Mpid) => number;
 
   constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
     this.db = openSqliteStore(file, 'delivery', DELIVERY_MIGRATIONS, options);
@@ -120,10 +145,16 @@ export class SqliteDeliveryStore implements DeliveryStore {
     const keep = this.db.prepare(
       'INSERT INTO dead_letters (connection_id, key, batches, changes, error, attempts, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
+    const keepUser = this.db.prepare('INSERT OR IGNORE INTO dead_letter_users (workspace_id, mpid, dead_letter_id) VALUES (?, ?, ?)');
     this.commitTx = this.db.transaction((id: number, done: ChunkDone) => {
       move.run({ id, end: done.end, ...done.counts, atMs: done.lastError?.atMs ?? null, message: done.lastError?.message ?? null });
-      for (const d of done.deadLetters) keep.run(id, d.key, JSON.stringify(d.batches), JSON.stringify(d.changes), d.error, d.attempts, d.createdAtMs);
+      for (const d of done.deadLetters) {
+        const letter = keep.run(id, d.key, JSON.stringify(d.batches), JSON.stringify(d.changes), d.error, d.attempts, d.createdAtMs).lastInsertRowid;
+        for (const b of d.batches) keepUser.run(b.workspaceId, b.mpid, letter);
+        for (const c of d.changes) keepUser.run(done.workspaceId, c.mpid, letter);
+      }
     });
+    this.eraseTx = eraseUserTransaction(this.db);
     this.selectAfter = this.db.prepare('SELECT seq, workspace_id, input_id, mpid, received_at_ms, batch FROM stream WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?');
   }
 
@@ -204,6 +235,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
         | { batches: string; changes: string }
         | undefined;
       if (!row) return;
+      this.db.prepare('DELETE FROM dead_letter_users WHERE dead_letter_id = ?').run(id);
       const count = (JSON.parse(row.batches) as unknown[]).length + (JSON.parse(row.changes) as unknown[]).length;
       this.db.prepare('UPDATE cursors SET sent = sent + ?, dead_lettered = dead_lettered - ? WHERE connection_id = ?').run(count, count, connectionId);
     })();
@@ -219,6 +251,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
   async dropConnection(connectionId: number): Promise<void> {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM cursors WHERE connection_id = ?').run(connectionId);
+      this.db.prepare('DELETE FROM dead_letter_users WHERE dead_letter_id IN (SELECT id FROM dead_letters WHERE connection_id = ?)').run(connectionId);
       this.db.prepare('DELETE FROM dead_letters WHERE connection_id = ?').run(connectionId);
     })();
   }
@@ -229,8 +262,43 @@ export class SqliteDeliveryStore implements DeliveryStore {
     return this.db.prepare('DELETE FROM stream WHERE received_at_ms < ? AND seq <= ?').run(beforeMs, limit).changes;
   }
 
+  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
+    return this.eraseTx(ws, mpid);
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+/**
+ * `eraseUser`'s transaction: the user's stream rows, then each dead letter holding the user's
+ * batches or changes (found from `dead_letter_users`) rewritten without them, or deleted when
+ * nothing is left, with its connection's `dead_lettered` count lowered by what went. A dead
+ * letter's changes are all of its connection's workspace (the one `dead_letter_users` names).
+ */
+function eraseUserTransaction(db: Sqlite): (ws: WorkspaceId, mpid: Mpid) => number {
+  const stream = db.prepare(ERASE_USER_SQL.stream);
+  const letters = db.prepare(ERASE_USER_SQL.letters);
+  const letterUsers = db.prepare(ERASE_USER_SQL.letterUsers);
+  const rewrite = db.prepare('UPDATE dead_letters SET batches = ?, changes = ? WHERE id = ?');
+  const drop = db.prepare('DELETE FROM dead_letters WHERE id = ?');
+  const uncount = db.prepare('UPDATE cursors SET dead_lettered = max(0, dead_lettered - ?) WHERE connection_id = ?');
+  return db.transaction((ws: WorkspaceId, mpid: Mpid): number => {
+    let removed = stream.run(ws, mpid).changes;
+    for (const d of letters.all(ws, mpid) as Pick<DeadLetterRow, 'id' | 'connection_id' | 'batches' | 'changes'>[]) {
+      const batches = JSON.parse(d.batches) as StreamBatch[];
+      const changes = JSON.parse(d.changes) as AudienceChange[];
+      const keptBatches = batches.filter((b) => b.workspaceId !== ws || b.mpid !== mpid);
+      const keptChanges = changes.filter((c) => c.mpid !== mpid);
+      const gone = batches.length - keptBatches.length + changes.length - keptChanges.length;
+      if (keptBatches.length + keptChanges.length === 0) drop.run(d.id);
+      else rewrite.run(JSON.stringify(keptBatches), JSON.stringify(keptChanges), d.id);
+      uncount.run(gone, d.connection_id);
+      removed += gone;
+    }
+    letterUsers.run(ws, mpid);
+    return removed;
+  });
 }
 

@@ -26,6 +26,7 @@ export class SqliteProfileStore implements ProfileStore {
   private readonly db: Sqlite;
   private readonly saveTx;
   private readonly select;
+  private readonly erase;
 
   /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
   constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
@@ -36,6 +37,7 @@ export class SqliteProfileStore implements ProfileStore {
        ON CONFLICT (workspace_id, mpid) DO UPDATE SET doc = excluded.doc`,
     );
     this.select = this.db.prepare('SELECT doc FROM profiles WHERE workspace_id = ? AND mpid = ?').pluck();
+    this.erase = this.db.prepare('DELETE FROM profiles WHERE workspace_id = ? AND mpid = ?');
     this.saveTx = this.db.transaction((profiles: readonly Profile[]) => {
       for (const p of profiles) upsert.run(p.workspaceId, p.mpid, JSON.stringify(p));
     });
@@ -50,6 +52,10 @@ export class SqliteProfileStore implements ProfileStore {
 
   async save(profiles: readonly Profile[]): Promise<void> {
     this.saveTx(profiles);
+  }
+
+  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
+    return this.erase.run(ws, mpid).changes;
   }
 
   async clear(): Promise<void> {

@@ -62,7 +62,15 @@ export const QUALITY_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE TABLE IF NOT EXISTS quality_offsets (partition INTEGER PRIMARY KEY, log_offset INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    description: "blocked batches indexed by user (erasing a user's)",
+    up: 'CREATE INDEX quarantine_by_user ON quarantine (workspace_id, mpid)',
+  },
 ];
+
+/** What `eraseUser` deletes: exported so that the adapter's test can check it searches `quarantine_by_user`. */
+export const ERASE_USER_SQL = 'DELETE FROM quarantine WHERE workspace_id = ? AND mpid = ?';
 
 /**
  * Blocked data and violation counts in SQLite (the state file). Counts are derived data and are
@@ -74,6 +82,7 @@ export class SqliteQualityStore implements DataQualityStore {
   private readonly recordTx;
   private readonly selectOffsets;
   private readonly markTx;
+  private readonly erase;
 
   constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
     this.db = openSqliteStore(file, 'quality', QUALITY_MIGRATIONS, options);
@@ -106,6 +115,7 @@ export class SqliteQualityStore implements DataQualityStore {
     this.markTx = this.db.transaction((ws: WorkspaceId, ids: readonly number[], atMs: number) => {
       for (const id of ids) mark.run(atMs, ws, id);
     });
+    this.erase = this.db.prepare(ERASE_USER_SQL);
   }
 
   async record(flush: QualityFlush): Promise<void> {
@@ -167,6 +177,10 @@ export class SqliteQualityStore implements DataQualityStore {
 
   async resetViolations(): Promise<void> {
     this.db.exec('DELETE FROM plan_violations; DELETE FROM quality_offsets;');
+  }
+
+  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
+    return this.erase.run(ws, mpid).changes;
   }
 
   async close(): Promise<void> {
