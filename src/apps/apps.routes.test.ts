@@ -70,9 +70,21 @@ describe('apps and app platforms (Platform API v1)', () => {
     await until('the event in the event store', async () => (await events.count({ workspaceId: ws, inputIds: [input.id] })) === 1);
     const [stored] = await events.list({ workspaceId: ws, inputIds: [input.id] }, 10);
     expect(stored).toMatchObject({ inputId: input.id, platform: 'iOS', eventName: 'Opened' });
-    // IDSync and Segment take the key too.
+    // IDSync, Segment (the key as writeKey) and the Web SDK's path take the key too, tagging the input.
     const identify = await post('/identity/v1/identify', { environment: 'production', known_identities: { customerid: 'app-user-1' } }, basic(key, secret!));
     expect(identify.statusCode, identify.body).toBe(200);
+    const segment = await post('/segment/v1/track', { userId: 'app-user-1', event: 'Segment track', messageId: 'app-seg-1' }, `Basic ${Buffer.from(`${key}:`).toString('base64')}`);
+    expect(segment.statusCode, segment.body).toBe(200);
+    const web = await q.app.inject({
+      method: 'POST',
+      url: `/webevents/v3/JS/${key}/events`,
+      headers: { 'content-type': 'text/plain;charset=utf-8' },
+      payload: JSON.stringify({ mpid: '123', events: [{ event_type: 'custom_event', data: { event_name: 'Web beacon', custom_event_type: 'other' } }] }),
+    });
+    expect(web.statusCode, web.body).toBe(202);
+    await until('the Segment and Web SDK events under the input', async () => (await events.count({ workspaceId: ws, inputIds: [input.id] })) === 3);
+    const names = (await events.list({ workspaceId: ws, inputIds: [input.id] }, 10)).map((e) => e.eventName).sort();
+    expect(names).toEqual(['Opened', 'Segment track', 'Web beacon']);
   });
 
   it('refuses what mParticle documents, with its messages', async () => {
