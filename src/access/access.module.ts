@@ -5,6 +5,7 @@ import { ApiClientService } from './api-clients.ts';
 import { credentialRoutes } from './credentials.routes.ts';
 import { oauthRoutes } from './oauth.routes.ts';
 import { APIS } from '../model/permissions.ts';
+import { RateLimiter } from '../platform/rate-limiter.ts';
 import { RoleService } from './roles.ts';
 import { sha256 } from './secrets.ts';
 import { TokenService } from './tokens.ts';
@@ -54,7 +55,7 @@ export const access: Capability = {
     ctx.provide('access', control);
     ctx.provide('tenantAuth', (request, permission) => control.authorize(request, permission));
     ctx.routes(oauthRoutes, { tokens });
-    ctx.tenantRoutes(credentialRoutes, { clients: new ApiClientService(store), roles: new RoleService(store), platform }, { api: 'platform', area: 'api_credentials' });
+    ctx.tenantRoutes(credentialRoutes, { clients: new ApiClientService(store), roles: new RoleService(store), platform, rolesLimiter: new RateLimiter() }, { api: 'platform', area: 'api_credentials' });
     ctx.tenantRoutes(userRoutes, { users: new UserService(store) }, { api: 'platform', area: 'user_management' });
   },
 };

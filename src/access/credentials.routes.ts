@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errors, noContent } from '../server/error-body.schema.ts';
 import { callerOf } from '../server/tenant-scope.ts';
 import type { PlatformStore } from '../platform/platform-store.ts';
+import type { RateLimiter } from '../platform/rate-limiter.ts';
 import { accountParams, credential, credentialBody, credentialList, credentialParams, credentialWithSecret, manifest, manifestBody, taskList } from './access.openapi.ts';
 import type { ApiClientService, CredentialScope } from './api-clients.ts';
 import type { RoleService } from './roles.ts';
@@ -10,11 +11,15 @@ export interface CredentialRoutesDeps {
   clients: ApiClientService;
   roles: RoleService;
   platform: PlatformStore;
+  /** The custom roles API's throttle: 100 requests a minute per organisation, as mParticle's. */
+  rolesLimiter: RateLimiter;
 }
 
 type Account = { Params: { orgId: number; accountId: number } };
 type One = { Params: { orgId: number; accountId: number; id: number } };
 const PATH = '/platform/v2/organizations/:orgId/accounts/:accountId';
+/** The custom roles API's limit per organisation. */
+export const ROLES_PER_MINUTE = 100;
 const schema = (summary: string, tags: string, extra: Record<string, unknown>) => ({ summary, tags: [tags], ...extra });
 
 /**
@@ -23,7 +28,7 @@ const schema = (summary: string, tags: string, extra: Record<string, unknown>) =
  * `tenantRoutes` (the roles routes name their own permission).
  */
 export async function credentialRoutes(app: FastifyInstance, deps: CredentialRoutesDeps): Promise<void> {
-  const { clients, roles, platform } = deps;
+  const { clients, roles, platform, rolesLimiter } = deps;
   const scopeOf = (request: FastifyRequest<Account>): CredentialScope => {
     const caller = callerOf(request);
     return { orgId: request.params.orgId, accountId: caller.accountId, workspaces: platform.workspacesOf(caller.accountId), caller: caller.principal };
@@ -61,20 +66,28 @@ export async function credentialRoutes(app: FastifyInstance, deps: CredentialRou
 
   const rolesTag = 'Custom access roles';
   const rolesPermission = { api: 'platform', area: 'user_management' } as const;
+  const throttled = (request: FastifyRequest<Account>) => rolesLimiter.take(`roles:${request.params.orgId}`, ROLES_PER_MINUTE / 60, 1, 'organisation', ROLES_PER_MINUTE);
   app.get<Account>(
     `${PATH}/tasks`,
-    { config: { permission: rolesPermission }, schema: schema('Every task a custom role may hold', rolesTag, { params: accountParams, response: { 200: taskList, ...errors(400, 401, 403) } }) },
-    async () => roles.tasks(),
+    { config: { permission: rolesPermission }, schema: schema('Every task a custom role may hold', rolesTag, { params: accountParams, response: { 200: taskList, ...errors(400, 401, 403, 429) } }) },
+    async (request) => {
+      throttled(request);
+      return roles.tasks();
+    },
   );
   app.get<Account>(
     `${PATH}/roles`,
-    { config: { permission: rolesPermission }, schema: schema("The organisation's custom role manifest", rolesTag, { params: accountParams, response: { 200: manifest, ...errors(400, 401, 403) } }) },
-    async (request) => roles.manifest(request.params.orgId),
+    { config: { permission: rolesPermission }, schema: schema("The organisation's custom role manifest", rolesTag, { params: accountParams, response: { 200: manifest, ...errors(400, 401, 403, 429) } }) },
+    async (request) => {
+      throttled(request);
+      return roles.manifest(request.params.orgId);
+    },
   );
   app.put<Account>(
     `${PATH}/roles`,
-    { config: { permission: rolesPermission }, schema: schema('Replace the custom role manifest (create, modify and delete roles)', rolesTag, { params: accountParams, body: manifestBody, response: { 200: manifest, ...errors(400, 401, 403) } }) },
+    { config: { permission: rolesPermission }, schema: schema('Replace the custom role manifest (create, modify and delete roles)', rolesTag, { params: accountParams, body: manifestBody, response: { 200: manifest, ...errors(400, 401, 403, 429) } }) },
     async (request) => {
+      throttled(request);
       return roles.replace(request.params.orgId, request.body, callerOf(request).actor.by);
     },
   );

@@ -128,4 +128,17 @@ describe('users (Platform API v1)', () => {
     const reader = await user('reader2@example.com', 'read-only-role');
     expect((await call('PUT', ROLES, reader, { roles: [] })).statusCode).toBe(403);
   });
+
+  it('throttles the custom roles API at 100 requests a minute per organisation (429 with Retry-After)', async () => {
+    let refused: Awaited<ReturnType<typeof call>> | undefined;
+    for (let i = 0; i < 110 && !refused; i++) {
+      const res = await call('GET', ROLES, admin);
+      if (res.statusCode === 429) refused = res;
+      else expect(res.statusCode).toBe(200);
+    }
+    expect(refused?.headers['retry-after']).toEqual(expect.stringMatching(/^\d+$/));
+    expect(messages(refused!)[0]).toMatch(/Rate limit exceeded for this organisation/);
+    // The other APIs are not throttled by it.
+    expect((await call('GET', '/v1/users?accountId=1', admin)).statusCode).toBe(200);
+  });
 });
