@@ -2,7 +2,8 @@ import { PathIdInvalid } from '../kernel/id-errors.ts';
 import { parseAccountId, parseOrgId, parseWorkspaceId, workspaceId, type WorkspaceId } from '../kernel/ids.ts';
 import type { Actor } from '../model/actor.ts';
 import type { Caller, Principal, TenantRequest } from '../model/caller.ts';
-import type { PlatformStore } from '../platform/platform-store.ts';
+import { AccountForbidden } from '../platform/platform-errors.ts';
+import type { PlatformStore, Tenant } from '../platform/platform-store.ts';
 import type { AccessStore, TokenSubject } from './access-store.ts';
 import { AccountOutOfScope, PermissionDenied, TenantMismatch, TokenInvalid, WorkspaceForbidden } from './access-errors.ts';
 import { describePermission, type Permission } from '../model/permissions.ts';
@@ -42,22 +43,24 @@ export class AccessControl {
 
   /**
    * The caller of a route: a valid Bearer token (401), the permission the route needs (403), the
-   * path's tenant ids (400 when malformed), which must be within the caller's scope (403).
+   * path's tenant ids (400 when malformed), which must be within the caller's scope (403), and a
+   * Platform API v1 `?accountId=` that must be the path workspace's account (403).
    */
   authorize(request: TenantRequest, permission: Permission): Caller {
     const principal = this.principal(this.tokens.verify(request.authorization));
     if (!allows(principal.rights, permission, request.write)) throw new PermissionDenied(describePermission(permission, request.write));
     const { workspaceId: ws, orgId, accountId } = tenantIdsOf(request.params);
+    const queried = request.accountId !== undefined ? parseAccountId(request.accountId) : undefined;
     if (ws !== undefined) {
       const tenant = this.platform.tenantOf(workspaceId(ws));
-      if (!tenant || !this.reaches(principal, tenant.accountId, ws)) throw new WorkspaceForbidden(workspaceId(ws));
+      if (!tenant || !inScope(principal, tenant)) throw new WorkspaceForbidden(workspaceId(ws));
       if ((orgId !== undefined || accountId !== undefined) && (tenant.orgId !== orgId || tenant.accountId !== accountId)) {
         throw new TenantMismatch(tenant.workspaceId, orgId ?? 0, accountId ?? 0);
       }
+      if (queried !== undefined && queried !== tenant.accountId) throw new AccountForbidden(tenant.workspaceId, queried);
       return { principal, actor: actorOf(principal), workspaceId: tenant.workspaceId, accountId: tenant.accountId, workspaces: [tenant.workspaceId] };
     }
     if (orgId !== undefined && orgId !== principal.orgId) throw new AccountOutOfScope(accountId ?? 0);
-    const queried = request.accountId !== undefined ? parseAccountId(request.accountId) : undefined;
     return this.accountCaller(principal, accountId ?? queried ?? principal.accountId ?? this.platform.tenantOf(this.defaultWorkspace)!.accountId);
   }
 
@@ -75,20 +78,21 @@ export class AccessControl {
     return { kind: 'user', id: u.email, orgId: u.orgId, accountId: u.accountId, workspaceIds: null, rights: { kind: 'tasks', tasks } };
   }
 
-  /** Whether a principal may act in that account's workspace. */
-  reaches(principal: Principal, accountId: number, ws: number): boolean {
-    const tenant = this.platform.tenantOf(workspaceId(ws));
-    if (!tenant || tenant.orgId !== principal.orgId) return false;
-    if (principal.accountId !== null && principal.accountId !== accountId) return false;
-    return principal.workspaceIds === null || principal.workspaceIds.includes(ws);
-  }
-
   private accountCaller(principal: Principal, accountId: number): Caller {
-    const workspaces = this.platform.workspacesOf(accountId).filter((ws) => this.reaches(principal, accountId, ws));
+    const account = this.platform.account(accountId);
+    const reachable = account !== undefined && account.orgId === principal.orgId && (principal.accountId === null || principal.accountId === accountId);
+    const workspaces = reachable ? this.platform.workspacesOf(accountId).filter((ws) => principal.workspaceIds === null || principal.workspaceIds.includes(ws)) : [];
     if (workspaces.length === 0) throw new AccountOutOfScope(accountId);
     const ws = workspaces.includes(this.defaultWorkspace) ? this.defaultWorkspace : workspaces[0]!;
     return { principal, actor: actorOf(principal), workspaceId: ws, accountId, workspaces };
   }
+}
+
+/** Whether a principal may act in a tenant's workspace: its organisation, its account (if it has one), its workspaces (if listed). */
+function inScope(principal: Principal, tenant: Tenant): boolean {
+  if (tenant.orgId !== principal.orgId) return false;
+  if (principal.accountId !== null && principal.accountId !== tenant.accountId) return false;
+  return principal.workspaceIds === null || principal.workspaceIds.includes(tenant.workspaceId);
 }
 
 /** A role by id: built in, or one of the organisation's custom roles. */

@@ -16,6 +16,6 @@ export const accounts: Capability = {
     const service = new AccountService({ store, hasOutputs: (ws) => outputs.outputs(ws).length > 0 });
     // The event store is the processor thread's: its counts are calls to it.
     const insights = new UserInsights(store, { events: (filter) => ctx.call('events.count', filter), users: (ws, inputIds) => ctx.call('events.userCount', ws, inputIds) });
-    ctx.tenantRoutes(accountRoutes, { accounts: service, insights, accountOf: (ws) => store.tenantOf(ws)?.accountId }, { api: 'platform', area: 'workspaces' });
+    ctx.tenantRoutes(accountRoutes, { accounts: service, insights }, { api: 'platform', area: 'workspaces' });
   },
 };

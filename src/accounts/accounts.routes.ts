@@ -1,7 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { WorkspaceId } from '../kernel/ids.ts';
-import { v1Workspace } from '../platform/platform-errors.ts';
-import { callerOf } from '../server/tenant-scope.ts';
+import { callerOf, v1CallerOf } from '../server/tenant-scope.ts';
 import type { AccountScope, AccountService } from './account-service.ts';
 import {
   accountListSchema,
@@ -21,24 +19,10 @@ import { v1Envelope } from '../platform/v1-envelope.ts';
 export interface AccountRoutesDeps {
   accounts: AccountService;
   insights: UserInsights;
-  accountOf: (ws: WorkspaceId) => number | undefined;
 }
-
-/** A Platform API v1 call's `?accountId=`, as the route's querystring schema read it (an integer). */
-const accountIdOf = (request: FastifyRequest) => (request.query as { accountId?: number }).accountId;
 
 /** Sends a v1 answer as it is (the route schemas document it; they do not serialise it). */
 export const sendV1 = (reply: FastifyReply, body: unknown, status = 200) => reply.status(status).type('application/json').send(JSON.stringify(body));
-
-/**
- * The account a v1 call is for: `?accountId=`, required (401 without it, as mParticle answers),
- * which the caller's workspace (the path's, else the tenant scope's default one of that account)
- * must belong to (403 otherwise).
- */
-export function v1AccountOf(request: FastifyRequest, accountOf: (ws: WorkspaceId) => number | undefined): number {
-  v1Workspace(callerOf(request).workspaceId, accountIdOf(request), accountOf);
-  return accountIdOf(request)!;
-}
 
 /** The accounts the caller may use: its organisation's, or its one account's. */
 export function accountScopeOf(request: FastifyRequest): AccountScope {
@@ -55,8 +39,8 @@ const schema = (summary: string, extra: Record<string, unknown>) => ({ summary, 
  * routes over {@link AccountService} and {@link UserInsights}; register with `tenantRoutes`.
  */
 export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDeps): Promise<void> {
-  const { accounts, insights, accountOf } = deps;
-  const account = (request: FastifyRequest) => v1AccountOf(request, accountOf);
+  const { accounts, insights } = deps;
+  const account = (request: FastifyRequest) => v1CallerOf(request).accountId;
   type ById = { Params: { id: number } };
 
   app.get<ById>(

@@ -18,7 +18,6 @@ export const apps: Capability = {
   async app(ctx) {
     const store = await ctx.store('platform');
     const connections = ctx.use('connections');
-    const accountOf = (ws: WorkspaceId) => store.tenantOf(ws)?.accountId;
     const writes = new KeyedQueue<WorkspaceId>();
     const service = new AppService({
       store,
@@ -30,7 +29,7 @@ export const apps: Capability = {
       },
     });
     const dataPoints = new AppDataPoints({ apps: service, store, catalog: await ctx.store('catalog'), connections, writes });
-    ctx.tenantRoutes(appRoutes, { apps: service, services: new PlatformServices(connections, service, writes), accountOf }, { api: 'platform', area: 'connections', writeTask: 'connections:configure_inputs' });
-    ctx.tenantRoutes(dataPointRoutes, { dataPoints, accountOf }, { api: 'platform', area: 'data_filter' });
+    ctx.tenantRoutes(appRoutes, { apps: service, services: new PlatformServices(connections, service, writes) }, { api: 'platform', area: 'connections', writeTask: 'connections:configure_inputs' });
+    ctx.tenantRoutes(dataPointRoutes, { dataPoints }, { api: 'platform', area: 'data_filter' });
   },
 };

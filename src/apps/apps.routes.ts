@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { sendV1, v1AccountOf } from '../accounts/accounts.routes.ts';
+import { sendV1 } from '../accounts/accounts.routes.ts';
 import { v1Envelope } from '../platform/v1-envelope.ts';
 import { workspaceId, type WorkspaceId } from '../kernel/ids.ts';
-import { callerOf } from '../server/tenant-scope.ts';
+import { callerOf, v1CallerOf } from '../server/tenant-scope.ts';
 import { AppWorkspaceNotFound } from './app-errors.ts';
 import type { AppService } from './app-service.ts';
 import {
@@ -28,7 +28,6 @@ import type { PlatformServices } from './platform-services.ts';
 export interface AppRoutesDeps {
   apps: AppService;
   services: PlatformServices;
-  accountOf: (ws: WorkspaceId) => number | undefined;
 }
 
 type ById = { Params: { id: number } };
@@ -45,9 +44,9 @@ const schema = (summary: string, extra: Record<string, unknown>) => ({ summary, 
  * {@link AppService} and {@link PlatformServices}; register with `tenantRoutes`.
  */
 export async function appRoutes(app: FastifyInstance, deps: AppRoutesDeps): Promise<void> {
-  const { apps, services, accountOf } = deps;
+  const { apps, services } = deps;
   /** The workspaces of the call's account the caller may use, once `?accountId=` is checked. */
-  const reach = (request: FastifyRequest): readonly WorkspaceId[] => (v1AccountOf(request, accountOf), callerOf(request).workspaces);
+  const reach = (request: FastifyRequest): readonly WorkspaceId[] => v1CallerOf(request).workspaces;
 
   app.get<ById>('/v1/apps/:id', { schema: schema('An app with its platforms', { params: appParams, response: { 200: appListSchema, ...errors(400, 401, 403, 404) } }) }, async (request, reply) =>
     sendV1(reply, v1Envelope('application', [apps.get(reach(request), request.params.id)])),

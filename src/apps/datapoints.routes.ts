@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sendV1, v1AccountOf } from '../accounts/accounts.routes.ts';
+import { sendV1 } from '../accounts/accounts.routes.ts';
 import { v1Envelope } from '../platform/v1-envelope.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
-import { callerOf } from '../server/tenant-scope.ts';
+import { v1CallerOf } from '../server/tenant-scope.ts';
 import type { AppDataPoints } from './app-datapoints.ts';
 import {
   accountQuery,
@@ -20,7 +20,6 @@ import {
 
 export interface DataPointRoutesDeps {
   dataPoints: AppDataPoints;
-  accountOf: (ws: WorkspaceId) => number | undefined;
 }
 
 type ById = { Params: { id: number } };
@@ -36,8 +35,8 @@ const schema = (summary: string, extra: Record<string, unknown>) => ({ summary, 
  * 201, PUT 202. Thin routes over {@link AppDataPoints}; register with `tenantRoutes`.
  */
 export async function dataPointRoutes(app: FastifyInstance, deps: DataPointRoutesDeps): Promise<void> {
-  const { dataPoints, accountOf } = deps;
-  const reach = (request: FastifyRequest): readonly WorkspaceId[] => (v1AccountOf(request, accountOf), callerOf(request).workspaces);
+  const { dataPoints } = deps;
+  const reach = (request: FastifyRequest): readonly WorkspaceId[] => v1CallerOf(request).workspaces;
 
   app.get<ById>(
     '/v1/apps/:id/datapoints',

@@ -92,10 +92,9 @@ export const audiences: Capability = {
       (await ctx.call('audiences.memberships', ws, mpid)).map((m) => ({ audience_id: m.audienceId, audience_name: m.name, expiration_timestamp_ms: null })),
     );
     const onActivated = () => void ctx.call('audiences.activated').catch((error: unknown) => ctx.logger.warn({ err: error }, 'the processor was not told of an activation'));
-    const platform = await ctx.store('platform');
     // One service for both APIs: writes to a workspace's audiences run one at a time.
     const service = new AudienceService(store, { onActivated, estimate: (ws, id) => ctx.call('audiences.estimate', ws, id) });
     ctx.tenantRoutes(audienceRoutes, { audiences: service }, { api: 'platform', area: 'audiences' });
-    ctx.tenantRoutes(audienceV1Routes, { audiences: service, accountOf: (ws) => platform.tenantOf(ws)?.accountId }, { api: 'platform', area: 'audiences' });
+    ctx.tenantRoutes(audienceV1Routes, { audiences: service }, { api: 'platform', area: 'audiences' });
   },
 };

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WorkspaceId } from '../kernel/ids.ts';
-import { callerOf } from '../server/tenant-scope.ts';
-import { v1Workspace } from '../platform/platform-errors.ts';
+import { callerOf, v1CallerOf } from '../server/tenant-scope.ts';
 import type { AudienceService } from './audience-service.ts';
 import {
   accountQuery,
@@ -29,9 +28,6 @@ export interface AudienceRoutesDeps {
 
 export interface AudienceV1RoutesDeps {
   audiences: AudienceService;
-  /** The account a workspace belongs to (the platform store's tenant); undefined for an unknown workspace. */
-  accountOf: (ws: WorkspaceId) => number | undefined;
-  /** An account's workspaces. */
 }
 
 interface WorkspaceParams {
@@ -176,23 +172,18 @@ export async function audienceRoutes(app: FastifyInstance, deps: AudienceRoutesD
 
 /**
  * mParticle's documented Platform API v1 audience calls: list for the account or a workspace, and
- * delete, each with `?accountId=`. Register with `tenantRoutes`: the scope checks the Bearer token
- * and the workspace (the path's, else the caller's default one); these routes check that
- * `accountId` is that workspace's account (401 without it, as mParticle answers; 403 when it is
- * another's).
+ * delete, each with `?accountId=` (401 without it, as mParticle answers). Register with
+ * `tenantRoutes`: the scope checks the Bearer token, the workspace (the path's, else the default
+ * one of the account named) and that `accountId` is its account (403 otherwise).
  */
 export async function audienceV1Routes(app: FastifyInstance, deps: AudienceV1RoutesDeps): Promise<void> {
-  const { audiences, accountOf } = deps;
-  /** The caller's workspace, once `accountId` is found to be its account. */
-  const workspaceOf = (request: FastifyRequest<{ Querystring: { accountId?: number } }>): WorkspaceId => {
-    return v1Workspace(caller(request).ws, request.query.accountId, accountOf);
-  };
+  const { audiences } = deps;
+  const workspaceOf = (request: FastifyRequest): WorkspaceId => v1CallerOf(request).workspaceId;
   const listed = async (reply: FastifyReply, workspaces: readonly WorkspaceId[]) =>
     send(reply, { data: (await Promise.all(workspaces.map((ws) => audiences.accountList(ws)))).flat(), dataType: 'audience', errors: [] });
   // The account's: the audiences of each of its workspaces.
   const listAccount = async (request: FastifyRequest<{ Querystring: { accountId?: number } }>, reply: FastifyReply) => {
-    workspaceOf(request);
-    return listed(reply, callerOf(request).workspaces);
+    return listed(reply, v1CallerOf(request).workspaces);
   };
   const listWorkspace = async (request: FastifyRequest<{ Querystring: { accountId?: number } }>, reply: FastifyReply) => listed(reply, [workspaceOf(request)]);
   const v1 = (summary: string, extra: Record<string, unknown>) => ({ ...schema(summary, extra), tags: [`${TAG} (v1)`] });

@@ -77,6 +77,6 @@ export const connections: Capability = {
     ctx.provide('connections', service);
     // Each route names its own permission (outputs, connections, rules); this is the default.
     ctx.tenantRoutes(connectionRoutes, { connections: service }, { api: 'platform', area: 'connections', writeTask: 'connections:connect_integration' });
-    ctx.tenantRoutes(serviceV1Routes, { connections: service, accountOf: (ws) => platform.tenantOf(ws)?.accountId }, { api: 'platform', area: 'connections' });
+    ctx.tenantRoutes(serviceV1Routes, { connections: service }, { api: 'platform', area: 'connections' });
   },
 };

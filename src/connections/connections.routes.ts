@@ -1,8 +1,6 @@
 import type { Permission } from '../model/permissions.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { WorkspaceId } from '../kernel/ids.ts';
-import { v1Workspace } from '../platform/platform-errors.ts';
-import { callerOf } from '../server/tenant-scope.ts';
+import { callerOf, v1CallerOf } from '../server/tenant-scope.ts';
 import type { ConnectionService } from './connection-service.ts';
 import {
   accountQuery,
@@ -152,13 +150,12 @@ export async function connectionRoutes(app: FastifyInstance, deps: ConnectionRou
 
 export interface ServiceRoutesDeps {
   connections: ConnectionService;
-  accountOf: (ws: WorkspaceId) => number | undefined;
 }
 
 /** mParticle's Platform API v1 `GET /v1/services` and `/v1/services/{name}`: the output kinds and their settings. */
 export async function serviceV1Routes(app: FastifyInstance, deps: ServiceRoutesDeps): Promise<void> {
   const envelope = (data: unknown[]) => ({ data, dataType: 'service', errors: null });
-  const check = (request: FastifyRequest<{ Querystring: { accountId?: number } }>) => v1Workspace(wsOf(request), request.query.accountId, deps.accountOf);
+  const check = (request: FastifyRequest) => v1CallerOf(request);
   const tags = ['Services (v1)'];
   app.get<{ Querystring: { accountId?: number } }>(
     '/v1/services',

@@ -1,14 +1,12 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { v1AccountOf } from '../accounts/accounts.routes.ts';
-import { workspaceId, type WorkspaceId } from '../kernel/ids.ts';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { workspaceId } from '../kernel/ids.ts';
 import { AccountForbidden } from '../platform/platform-errors.ts';
-import { callerOf } from '../server/tenant-scope.ts';
+import { v1CallerOf } from '../server/tenant-scope.ts';
 import { CREATED_TYPE, type FeedSubscriptions, LISTED_TYPE } from './feed-subscriptions.ts';
 import { accountQuery, configurationsSchema, createdSchema, errors, feedParams, moduleConfigParams, subscriptionBodySchema, subscriptionsSchema, workspaceParams } from './feed-subscriptions.openapi.ts';
 
 export interface FeedSubscriptionRoutesDeps {
   subscriptions: FeedSubscriptions;
-  accountOf: (ws: WorkspaceId) => number | undefined;
 }
 
 const send = (reply: FastifyReply, body: unknown, status = 200) => reply.status(status).type('application/json').send(JSON.stringify(body));
@@ -23,13 +21,12 @@ const schema = (summary: string, extra: Record<string, unknown>) => ({ summary, 
  * `tenantRoutes`.
  */
 export async function feedSubscriptionRoutes(app: FastifyInstance, deps: FeedSubscriptionRoutesDeps): Promise<void> {
-  const { subscriptions, accountOf } = deps;
-  const workspaceOf = (request: FastifyRequest) => (v1AccountOf(request, accountOf), callerOf(request).workspaceId);
+  const { subscriptions } = deps;
 
   app.get<{ Params: { workspaceId: number; module: string } }>(
     '/v1/workspace/:workspaceId/:module/serviceconfigurations',
     { schema: schema("A workspace's output configurations of a kind: what a feed may subscribe to", { params: moduleConfigParams, response: { 200: configurationsSchema, ...errors(400, 401, 403, 404) } }) },
-    async (request, reply) => send(reply, envelope('Service Configuration', subscriptions.serviceConfigurations(workspaceOf(request), request.params.module))),
+    async (request, reply) => send(reply, envelope('Service Configuration', subscriptions.serviceConfigurations(v1CallerOf(request).workspaceId, request.params.module))),
   );
   // The path's id is a workspace here and a feed below, as mParticle's page has them. It is named
   // `id` as in `/v1/partnerfeeds/{id}` (one router node, one name), so the tenant scope does not
@@ -38,9 +35,9 @@ export async function feedSubscriptionRoutes(app: FastifyInstance, deps: FeedSub
     '/v1/partnerfeeds/:id/subscriptions',
     { schema: schema("The subscriptions of a workspace's partner feeds: their connections to outputs", { params: workspaceParams, response: { 200: subscriptionsSchema, ...errors(400, 401, 403) } }) },
     async (request, reply) => {
-      const accountId = v1AccountOf(request, accountOf);
+      const { accountId, workspaces } = v1CallerOf(request);
       const ws = workspaceId(request.params.id);
-      if (!callerOf(request).workspaces.includes(ws)) throw new AccountForbidden(ws, accountId);
+      if (!workspaces.includes(ws)) throw new AccountForbidden(ws, accountId);
       return send(reply, envelope(LISTED_TYPE, subscriptions.list(ws)));
     },
   );
@@ -48,8 +45,7 @@ export async function feedSubscriptionRoutes(app: FastifyInstance, deps: FeedSub
     '/v1/partnerfeeds/:id/subscriptions',
     { schema: schema('Subscribe a partner feed to an output configuration: a connection from its input to the output', { params: feedParams, body: subscriptionBodySchema, response: { 201: createdSchema, ...errors(400, 401, 403, 404, 422) } }) },
     async (request, reply) => {
-      v1AccountOf(request, accountOf);
-      return send(reply, envelope(CREATED_TYPE, [await subscriptions.create(callerOf(request).workspaces, request.params.id, request.body)]), 201);
+      return send(reply, envelope(CREATED_TYPE, [await subscriptions.create(v1CallerOf(request).workspaces, request.params.id, request.body)]), 201);
     },
   );
 }

@@ -37,8 +37,8 @@ export const feeds: Capability = {
       adopt: (ws, contract) => void adopt(ws, contract),
     });
     for (const { ws, contract } of service.contracts()) await adopt(ws, contract);
-    ctx.tenantRoutes(feedRoutes, { feeds: service, accountOf: (ws) => platform.tenantOf(ws)?.accountId }, { api: 'platform', area: 'connections', writeTask: 'connections:configure_inputs' });
-    ctx.tenantRoutes(feedSubscriptionRoutes, { subscriptions: new FeedSubscriptions(() => ctx.use('connections'), platform), accountOf: (ws) => platform.tenantOf(ws)?.accountId }, { api: 'platform', area: 'connections', writeTask: 'connections:connect_integration' });
+    ctx.tenantRoutes(feedRoutes, { feeds: service }, { api: 'platform', area: 'connections', writeTask: 'connections:configure_inputs' });
+    ctx.tenantRoutes(feedSubscriptionRoutes, { subscriptions: new FeedSubscriptions(() => ctx.use('connections'), platform) }, { api: 'platform', area: 'connections', writeTask: 'connections:connect_integration' });
   },
   async processor(ctx) {
     const platform = await ctx.store('platform');

@@ -1,13 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { WorkspaceId } from '../kernel/ids.ts';
-import { v1Workspace } from '../platform/platform-errors.ts';
-import { callerOf } from '../server/tenant-scope.ts';
+import { v1CallerOf } from '../server/tenant-scope.ts';
 import { envelope, type FeedService } from './feed-service.ts';
 import { accountQuery, createdSchema, errors, feedBodySchema, feedIdParams, feedListSchema, feedParams, feedSchema, moduleParams, modulesSchema, workspaceParams } from './feeds.openapi.ts';
 
 export interface FeedRoutesDeps {
   feeds: FeedService;
-  accountOf: (ws: WorkspaceId) => number | undefined;
 }
 
 type Account = { Querystring: { accountId?: number } };
@@ -20,8 +17,8 @@ const schema = (summary: string, extra: Record<string, unknown>) => ({ summary, 
  * required. Thin routes over {@link FeedService}; register with `tenantRoutes`.
  */
 export async function feedRoutes(app: FastifyInstance, deps: FeedRoutesDeps): Promise<void> {
-  const { feeds, accountOf } = deps;
-  const workspaceOf = (request: FastifyRequest<Account>) => v1Workspace(callerOf(request).workspaceId, request.query.accountId, accountOf);
+  const { feeds } = deps;
+  const workspaceOf = (request: FastifyRequest<Account>) => v1CallerOf(request).workspaceId;
 
   app.get<Account>('/v1/feedmodules', { schema: schema('Every feed module a partner feed may be created as', { response: { 200: modulesSchema, ...errors(400, 401, 403) } }) }, async (request, reply) => {
     workspaceOf(request);
@@ -54,9 +51,8 @@ export async function feedRoutes(app: FastifyInstance, deps: FeedRoutesDeps): Pr
     '/v1/partnerfeeds/:id',
     { schema: schema('A partner feed of the account, with its settings', { params: feedIdParams, response: { 200: feedSchema, ...errors(400, 401, 403, 404) } }) },
     async (request, reply) => {
-      workspaceOf(request);
-      const account = request.query.accountId!;
-      return send(reply, envelope([feeds.get(callerOf(request).workspaces, request.params.id, `account ${account}`)]));
+      const { workspaces, accountId } = v1CallerOf(request);
+      return send(reply, envelope([feeds.get(workspaces, request.params.id, `account ${accountId}`)]));
     },
   );
 }

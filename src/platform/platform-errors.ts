@@ -75,13 +75,3 @@ export const AccountForbidden = defineError('QUANTA_PLATFORM_ACCOUNT_FORBIDDEN',
   status: 403,
   message: (ws: WorkspaceId, accountId: number) => `Account ${accountId} is not the account of workspace ${ws}.`,
 });
-
-/**
- * The workspace a Platform API v1 call is for, once its `accountId` is found to be that
- * workspace's account (the path's workspace, else the API client's default one).
- */
-export function v1Workspace(ws: WorkspaceId, accountId: number | undefined, accountOf: (ws: WorkspaceId) => number | undefined): WorkspaceId {
-  if (accountId === undefined) throw new AccountMissing();
-  if (accountOf(ws) !== accountId) throw new AccountForbidden(ws, accountId);
-  return ws;
-}

@@ -19,7 +19,7 @@ export const orgIdParam = pathId(parseOrgId);
 export const accountIdParam = pathId(parseAccountId);
 export const planVersionParam = pathId(parsePlanVersion);
 
-/** `?accountId=`, which every Platform API v1 call sends (Quanta checks it is the workspace's account: `v1Workspace`). */
+/** `?accountId=`, which every Platform API v1 call sends (the tenant scope checks it is in the caller's scope and the path workspace's account; `v1CallerOf` requires it). */
 export const accountQuery = {
   type: 'object',
   properties: { accountId: { ...accountIdParam, description: "The workspace's account (required)", examples: [1] } },

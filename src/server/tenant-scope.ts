@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { Caller, TenantRequest } from '../model/caller.ts';
 import { describePermission, type Permission, writes } from '../model/permissions.ts';
+import { AccountMissing } from '../platform/platform-errors.ts';
 import type { RoutePlugin } from './route-plugin.ts';
 
 export type { Caller };
@@ -27,6 +28,16 @@ export interface TenantRouteRegistration {
   plugin: RoutePlugin<unknown>;
   options: unknown;
   permission: Permission;
+}
+
+/**
+ * The caller of a Platform API v1 route, which must send `?accountId=` (401 without it, as
+ * mParticle answers); the tenant scope has checked it is the path workspace's account or, on a
+ * route naming no workspace, an account in the caller's scope, and made it `caller.accountId`.
+ */
+export function v1CallerOf(request: FastifyRequest): Caller {
+  if ((request.query as { accountId?: unknown }).accountId === undefined) throw new AccountMissing();
+  return callerOf(request);
 }
 
 /** The caller the tenant scope checked; only routes registered with `tenantRoutes` have one. */
