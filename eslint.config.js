@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 //   kernel <- model <- config <- domains <- pipeline <- server, runtime <- edge files <- cli <- roots
 // Domains are the capability folders; a capability's edge files (its routes, their OpenAPI
 // schemas and its module) sit in its folder but belong to the outer layer, where the HTTP app and the runtime are.
-const DOMAINS = ['platform', 'accounts', 'apps', 'identity', 'profiles', 'planning', 'catalog', 'calculated', 'audiences', 'analytics', 'connections', 'feeds', 'livestream', 'sources'];
+const DOMAINS = ['platform', 'accounts', 'access', 'apps', 'identity', 'profiles', 'planning', 'catalog', 'calculated', 'audiences', 'analytics', 'connections', 'consent', 'feeds', 'livestream', 'sources', 'erasure', 'privacy'];
 const EDGE = ['src/**/*.routes.ts', 'src/**/*.module.ts', 'src/**/*.openapi.ts'];
 const TESTS = ['**/*.test.ts'];
 const dirs = (...names) => names.map((n) => `./src/${n}/**/*`);

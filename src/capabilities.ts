@@ -6,12 +6,15 @@ import { audiences } from './audiences/audiences.module.ts';
 import { calculated } from './calculated/calculated.module.ts';
 import { catalog } from './catalog/catalog.module.ts';
 import { connections } from './connections/connections.module.ts';
+import { erasure } from './erasure/erasure.module.ts';
+import { consent } from './consent/consent.module.ts';
 import { feeds } from './feeds/feeds.module.ts';
 import { identity } from './identity/identity.module.ts';
 import { livestream } from './livestream/livestream.module.ts';
 import { ingest } from './pipeline/ingest.module.ts';
 import { planning } from './planning/planning.module.ts';
 import { platform } from './platform/platform.module.ts';
+import { privacy } from './privacy/privacy.module.ts';
 import { profiles } from './profiles/profiles.module.ts';
 import type { Capability } from './runtime/capability.ts';
 import { sources } from './sources/sources.module.ts';
@@ -30,6 +33,7 @@ export const CAPABILITIES: readonly Capability[] = [
   identity,
   ingest,
   planning,
+  consent,
   sources,
   feeds,
   catalog,
@@ -40,4 +44,6 @@ export const CAPABILITIES: readonly Capability[] = [
   connections,
   apps,
   livestream,
+  erasure,
+  privacy,
 ];

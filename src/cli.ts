@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { CAPABILITIES } from './capabilities.ts';
 import { backfill, BackfillError, type BackfillOptions } from './cli/backfill.ts';
+import { erase, EraseError, type EraseOptions } from './cli/erase.ts';
 import { describeAll, describeStore, migrate, MigrateError } from './cli/migrate.ts';
 import { replay } from './cli/replay.ts';
 import { replayDeadLettersCommand, ReplayDeadLettersError } from './cli/replay-dead-letters.ts';
@@ -119,6 +120,25 @@ program
     } catch (error) {
       if (!(error instanceof BackfillError)) throw error;
       console.error(`quanta backfill: ${error.message}`);
+      process.exit(1);
+    }
+  });
+
+program
+  .command('erase')
+  .description("erase users everywhere (profiles, identities, events, the log...) through a running Quanta's bulk profile deletion API")
+  .requiredOption('--file <path>', 'the ids: one MPID or type:value (email:ada@example.com) per line, or CSV (mpid, or identity_type,value)')
+  .option('--url <url>', 'the running Quanta (default: http://127.0.0.1:$PORT)')
+  .option('--key <key>', "an input's key, whose workspace is erased from (default: QUANTA_API_KEY)")
+  .option('--secret <secret>', 'its secret (default: QUANTA_API_SECRET)')
+  .option('--chunk <n>', 'ids per request (at most 1000)', integer('--chunk'), 1000)
+  .action(async (o: Omit<EraseOptions, 'progress'>) => {
+    try {
+      const t = await erase(config(), { ...o, progress: process.stderr.isTTY === true });
+      console.log(`Erased ${t.users} users for ${t.items} ids (${t.notFound} matched no user) in ${t.requests} requests.`);
+    } catch (error) {
+      if (!(error instanceof EraseError)) throw error;
+      console.error(`quanta erase: ${error.message}`);
       process.exit(1);
     }
   });

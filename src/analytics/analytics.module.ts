@@ -1,11 +1,11 @@
 import { Histogram } from 'prom-client';
 import type { Capability } from '../runtime/capability.ts';
-import type { CalculatedValueRow, EventFilter, EventStore, StoredEvent } from './event-store.ts';
+import type { BatchCursor, CalculatedValueRow, EventFilter, EventStore, StoredBatch, StoredEvent } from './event-store.ts';
 import { eventStoreStage } from './event-store.stage.ts';
 import type { InputId, Mpid, WorkspaceId } from '../kernel/ids.ts';
 
 /** The event store as the app thread reads it: through the processor thread, which alone opens it. */
-export type EventReader = Pick<EventStore, 'count' | 'list' | 'userCount' | 'copyEvents' | 'calculatedValues'>;
+export type EventReader = Pick<EventStore, 'count' | 'list' | 'userCount' | 'copyEvents' | 'calculatedValues' | 'batchesOf'>;
 
 declare module '../runtime/capability.ts' {
   interface StoreKinds {
@@ -26,6 +26,8 @@ declare module '../runtime/capability.ts' {
     'events.copyEvents': (ws: WorkspaceId, from: Mpid, to: Mpid, startMs: number, endMs: number) => Promise<number>;
     /** A user's calculated values as the event store keeps them. */
     'events.calculatedValues': (ws: WorkspaceId, mpid: Mpid) => Promise<CalculatedValueRow | undefined>;
+    /** A page of a user's stored batches (an access request's export). */
+    'events.batchesOf': (ws: WorkspaceId, mpid: Mpid, after: BatchCursor | null, limit: number) => Promise<StoredBatch[]>;
   }
 }
 
@@ -42,11 +44,14 @@ export const analytics: Capability = {
     });
     ctx.provide('events', store);
     ctx.stage(eventStoreStage({ store, processingLag }));
+    // The stage's buffer is written by its flush, which the erasure's exclusive section runs first.
+    ctx.eraser('events', (ws, mpids) => store.eraseUsers(ws, mpids));
     ctx.expose('events.count', (filter) => store.count(filter));
     ctx.expose('events.list', (filter, limit) => store.list(filter, limit));
     ctx.expose('events.userCount', (ws, inputIds) => store.userCount(ws, inputIds));
     ctx.expose('events.copyEvents', (ws, from, to, startMs, endMs) => store.copyEvents(ws, from, to, startMs, endMs));
     ctx.expose('events.calculatedValues', (ws, mpid) => store.calculatedValues(ws, mpid));
+    ctx.expose('events.batchesOf', (ws, mpid, after, limit) => store.batchesOf(ws, mpid, after, limit));
   },
   app(ctx) {
     ctx.provide('events', {
@@ -55,6 +60,7 @@ export const analytics: Capability = {
       userCount: (ws, inputIds) => ctx.call('events.userCount', ws, inputIds),
       copyEvents: (ws, from, to, startMs, endMs) => ctx.call('events.copyEvents', ws, from, to, startMs, endMs),
       calculatedValues: (ws, mpid) => ctx.call('events.calculatedValues', ws, mpid),
+      batchesOf: (ws, mpid, after, limit) => ctx.call('events.batchesOf', ws, mpid, after, limit),
     });
   },
 };

@@ -105,6 +105,26 @@ export interface EventTally {
 /** An event as a {@link EventStore.scan} reads it: what a computation over a user's events needs, no more. */
 export type ScannedEvent = Pick<StoredEvent, 'mpid' | 'eventType' | 'data' | 'timestampMs' | 'partition' | 'logOffset'>;
 
+/** Where a page of {@link EventStore.batchesOf} ended: the next page starts after this log place. */
+export interface BatchCursor {
+  readonly partition: number;
+  readonly logOffset: number;
+}
+
+/** One stored batch of a user, as {@link EventStore.batchesOf} reads it. */
+export interface StoredBatch {
+  readonly partition: number;
+  readonly logOffset: number;
+  readonly receivedAtMs: number;
+  /**
+   * The batch in mParticle's JSON batch format, as JSON text: its stored events in their order,
+   * its user attributes and identities, device and application info, consent state, its other
+   * top-level fields (environment, ip, timestamp, context...) and its `mpid`. Numbers keep every
+   * digit (the text is built from the stored JSON, never parsed).
+   */
+  readonly json: string;
+}
+
 /**
  * The event store for analytics (storage role "event store").
  *
@@ -158,6 +178,12 @@ export interface EventStore {
     onUsers: (users: number) => Promise<void>,
     onChunk: (tallies: EventTally[]) => Promise<void>,
   ): Promise<void>;
+  /**
+   * One user's stored batches (those of batches the user sent, not aliasing's copies of others'
+   * events), in log order after `after`, at most `limit`: an access request's export reads them a
+   * page at a time. A batch lists the events it had stored (blocked ones are not).
+   */
+  batchesOf(workspaceId: WorkspaceId, mpid: Mpid, after: BatchCursor | null, limit: number): Promise<StoredBatch[]>;
   /** Writes users' calculated values (see {@link CalculatedValueRow}), in one transaction. */
   putCalculatedValues(rows: readonly CalculatedValueRow[]): Promise<void>;
   /** A user's calculated values as stored. */
@@ -170,5 +196,7 @@ export interface EventStore {
    * device, consent) and calculated values. Answers how many rows it removed (0 for an unknown user).
    */
   eraseUser(workspaceId: WorkspaceId, mpid: Mpid): Promise<number>;
+  /** {@link eraseUser} for many users of one workspace at once, in one transaction (a store may serve it with one scan). */
+  eraseUsers(workspaceId: WorkspaceId, mpids: readonly Mpid[]): Promise<number>;
   close(): Promise<void>;
 }

@@ -52,6 +52,7 @@ export const audiences: Capability = {
       writeEveryMs: ctx.config.audiences.writeEveryMs,
     });
     ctx.stage(stage);
+    ctx.eraser('audiences', (ws, mpids) => stage.eraseUsers(ws, mpids));
     const due = new Poller(async () => {
       try {
         await stage.runDue();

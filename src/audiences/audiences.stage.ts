@@ -53,6 +53,11 @@ export interface AudiencesStage extends Stage {
   membershipsOf(ws: WorkspaceId, mpid: Mpid): Promise<{ audienceId: number; name: string; addedAtMs: number }[]>;
   /** Decides every audience for these users (their latest identities filled in) and writes them with the progress. */
   decideUsers(ws: WorkspaceId, users: readonly { mpid: Mpid; identities: Record<string, string> }[], progress: AudienceCalculation): Promise<void>;
+  /**
+   * Erases users (a GDPR erasure), in turn with the writes: their state, memberships and changes
+   * not yet written are dropped from memory, then everything the store holds of them; the rows removed.
+   */
+  eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number>;
 }
 
 const userKey = (ws: WorkspaceId, mpid: Mpid) => `${ws}:${mpid}`;
@@ -429,6 +434,20 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
         calculations.push(progress);
         await write();
       });
+    },
+    eraseUsers(ws, mpids) {
+      let rows = 0;
+      return queued(async () => {
+        const erased = new Set(mpids);
+        for (const mpid of mpids) {
+          const user = users.get(userKey(ws, mpid));
+          if (user) dirty.delete(user);
+          users.delete(userKey(ws, mpid));
+          undecided.delete(userKey(ws, mpid));
+        }
+        changes = changes.filter((c) => c.workspaceId !== ws || !erased.has(c.mpid));
+        for (const mpid of mpids) rows += await store.eraseUser(ws, mpid);
+      }).then(() => rows);
     },
     async recover(partition, committed) {
       lastRun.set(partition, Math.max(lastRun.get(partition) ?? 0, committed));

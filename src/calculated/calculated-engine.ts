@@ -197,6 +197,17 @@ export class CalculatedEngine {
     }
   }
 
+  /** Drops these users from memory, live states not yet written included (an erasure: their stored states go too). */
+  erase(ws: WorkspaceId, mpids: readonly Mpid[]): void {
+    for (const mpid of mpids) {
+      const key = userKey(ws, mpid);
+      const held = this.users.get(key);
+      if (!held) continue;
+      if (held.dirty.size > 0) this.dirtyUsers -= 1;
+      this.users.delete(key);
+    }
+  }
+
   /** The user's live state of the attribute changed: it is written with the next write. */
   changed(user: CachedUser, id: number): void {
     if (user.dirty.size === 0) this.dirtyUsers += 1;

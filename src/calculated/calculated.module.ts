@@ -68,6 +68,12 @@ export const calculated: Capability = {
       return userValues(engine.registry.of(ws).all, (await engine.user(ws, mpid)).state, Date.now());
     };
     ctx.provide('calculatedValues', values);
+    ctx.eraser('calculated', async (ws, mpids) => {
+      engine.erase(ws, mpids);
+      let rows = 0;
+      for (const mpid of mpids) rows += await store.eraseUser(ws, mpid);
+      return rows;
+    });
     // The live states are the processor's (written behind): the Profile API asks it.
     ctx.expose('calculated.values', values);
   },

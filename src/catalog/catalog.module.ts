@@ -17,7 +17,14 @@ export const catalog: Capability = {
   name: 'catalog',
   async processor(ctx) {
     const feeds = ctx.use('feedContracts');
-    ctx.stage(catalogStage({ store: await ctx.store('catalog'), descriptions: (record) => feeds.descriptionsOf(record.inputId) }));
+    const store = await ctx.store('catalog');
+    ctx.stage(catalogStage({ store, descriptions: (record) => feeds.descriptionsOf(record.inputId) }));
+    // The stage keeps nothing past its flush, which the erasure's exclusive section runs first: the store holds every example.
+    ctx.eraser('catalog', async (ws, mpids) => {
+      let rows = 0;
+      for (const mpid of mpids) rows += await store.eraseUser(ws, mpid);
+      return rows;
+    });
   },
   async app(ctx) {
     const plans = ctx.use('planRegistry');

@@ -31,6 +31,21 @@ export interface Config {
   audiences: { writeEveryMs: number };
   /** Connections: how each delivers (see src/connections/ARCHITECTURE.md). */
   delivery: { retryBudgetMs: number; retryBaseMs: number; timeoutMs: number; retentionMs: number; concurrency: number; chunkSize: number };
+  /** Where clients reach Quanta (no trailing slash): the absolute URLs Quanta hands out (DSR results, its certificate) start with it. */
+  publicUrl: string;
+  /** Data subject requests (src/privacy/): see the README's configuration table. */
+  dsr: {
+    /** `X-OpenDSR-Processor-Domain`, and the subject of the certificate that signs. */
+    processorDomain: string;
+    pollMs: number;
+    /** The first wait after a failed run or callback try, doubled after each up to an hour. */
+    retryBaseMs: number;
+    callbackAttempts: number;
+    callbackTimeoutMs: number;
+    /** mParticle's limits per workspace; 0 turns one off. */
+    requestsPerMinute: number;
+    newRequestsPerDay: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -84,9 +99,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (strategy !== undefined && !(STRATEGIES as readonly string[]).includes(strategy)) {
     throw new ConfigError(`QUANTA_IDENTITY_STRATEGY=${strategy} is not valid: use one of ${STRATEGIES.join(', ')}.`);
   }
+  const host = text(env, 'HOST') ?? '127.0.0.1';
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const publicUrl = publicUrlOf(env, host, port);
   const config: Config = {
-    host: text(env, 'HOST') ?? '127.0.0.1',
-    port: int(env, 'PORT', 8080, 0, 65535),
+    host,
+    port,
     dataDir: resolve(text(env, 'QUANTA_DATA_DIR') ?? './data'),
     tls,
     logLevel: text(env, 'LOG_LEVEL') ?? 'info',
@@ -115,6 +133,35 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       concurrency: int(env, 'QUANTA_DELIVERY_CONCURRENCY', 16, 1, 1024),
       chunkSize: 500,
     },
+    publicUrl,
+    dsr: {
+      processorDomain: text(env, 'QUANTA_DSR_PROCESSOR_DOMAIN') ?? new URL(publicUrl).hostname,
+      pollMs: int(env, 'QUANTA_DSR_POLL_MS', 5000, 10, 3_600_000),
+      retryBaseMs: int(env, 'QUANTA_DSR_RETRY_BASE_MS', 60_000, 1, 3_600_000),
+      callbackAttempts: int(env, 'QUANTA_DSR_CALLBACK_ATTEMPTS', 10, 1, 100),
+      callbackTimeoutMs: int(env, 'QUANTA_DSR_CALLBACK_TIMEOUT_MS', 10_000, 1, 600_000),
+      requestsPerMinute: int(env, 'QUANTA_DSR_REQUESTS_PER_MINUTE', 1000, 0, 1_000_000),
+      newRequestsPerDay: int(env, 'QUANTA_DSR_NEW_REQUESTS_PER_DAY', 80_000, 0, 100_000_000),
+    },
   };
   return Object.freeze(config);
+}
+
+/** `QUANTA_PUBLIC_URL` without its trailing slash, else the HTTP listener's address. */
+function publicUrlOf(env: Env, host: string, port: number): string {
+  const given = text(env, 'QUANTA_PUBLIC_URL');
+  if (given === undefined) {
+    const listening = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    return `http://${listening.includes(':') ? `[${listening}]` : listening}:${port}`;
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(given);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash) {
+    throw new ConfigError(`QUANTA_PUBLIC_URL=${given} is not valid: use the http(s) URL clients reach Quanta at, e.g. https://quanta.example.com.`);
+  }
+  return given.replace(/\/+$/, '');
 }

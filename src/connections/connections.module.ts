@@ -1,10 +1,12 @@
 import { identityStrategies } from '../identity/workspace-strategies.ts';
+import type { ErasureForwarder } from '../privacy/subject-data.ts';
 import type { Capability } from '../runtime/capability.ts';
 import { ConnectionService } from './connection-service.ts';
 import type { ConnectionStore } from './connection-store.ts';
 import { connectionRoutes, serviceV1Routes } from './connections.routes.ts';
 import { connectionsStage } from './connections.stage.ts';
 import { DeliveryService } from './delivery-service.ts';
+import { ErasureForwarding } from './erasure-forwarding.ts';
 import type { DeliveryStore } from './delivery-store.ts';
 import { outputKinds } from './kinds/index.ts';
 import type { OutputEngines } from './output-engines.ts';
@@ -21,6 +23,8 @@ declare module '../runtime/capability.ts' {
   interface AppServices {
     /** Outputs, connections and rules, checked and stored (the Platform API v1 views of apps and feeds use it). */
     connections: ConnectionService;
+    /** Forwards DSR erasure requests to the workspace's outputs that take them (the privacy capability uses it). */
+    erasureForwarder: ErasureForwarder;
   }
 }
 
@@ -63,6 +67,21 @@ export const connections: Capability = {
       },
     });
     ctx.job(deliveries);
+    const erasures = new ErasureForwarding({
+      connections: store,
+      kinds,
+      timeoutMs: d.timeoutMs,
+      retry: { baseMs: d.retryBaseMs, maxMs: 5 * 60_000, budgetMs: d.retryBudgetMs },
+      logger: ctx.logger,
+    });
+    ctx.provide('erasureForwarder', erasures);
+    ctx.onClose(() => erasures.stop());
+    // The processor's stage appends to the stream in its flush: an erasure runs this after the processor's erasers.
+    ctx.eraser('delivery', async (ws, mpids) => {
+      let rows = 0;
+      for (const mpid of mpids) rows += await delivery.eraseUser(ws, mpid);
+      return rows;
+    });
     const service = new ConnectionService(store, delivery, {
       kinds,
       inputsOf: (ws) => platform.inputs().filter((i) => i.workspaceId === ws).map((i) => i.id),

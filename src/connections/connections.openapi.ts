@@ -42,7 +42,8 @@ export const outputSchema = {
 export const outputListSchema = { type: 'array', items: outputSchema, examples: [[OUTPUT_EXAMPLE]] };
 export const outputBodySchema = {
   type: 'object',
-  description: 'An output: a kind and its settings. The kind cannot change on an update.',
+  description:
+    'An output: a kind and its settings. The kind cannot change on an update. A webhook output with an active connection is also POSTed the workspace\'s DSR erasure requests (unless forward_erasure_requests is false): {"type":"dsr_erasure_request","api_version":"3.0","subject_request_id","subject_request_type":"erasure","regulation","submitted_time","subject_identities":{"<OpenDSR type>":{"value","encoding":"raw"}},"mpids":["<MPID>"],"timestamp_ms"}, answered 2xx to acknowledge it.',
   properties: { name: { type: 'string', maxLength: 100 }, kind: { type: 'string', examples: ['webhook'] }, settings: settingsSchema },
   examples: [{ name: 'Order events webhook', kind: 'webhook', settings: { url: 'https://hooks.example.com/mparticle', authorization_header: 'Bearer s3cr3t-9f2a' } }],
 };

@@ -1,3 +1,4 @@
+import { consentOf } from '../consent/consent-view.ts';
 import { stringifyLossless } from '../kernel/lossless-json.ts';
 import { computedAttributesOf, userAttributesOf } from '../model/enrichment.ts';
 import type { LogRecord } from '../model/envelope.ts';
@@ -7,13 +8,25 @@ import type { DeliveryStore, StreamAppend } from './delivery-store.ts';
 /**
  * The batch as outputs get it, as JSON: as the stages before left it, with its MPID, and the
  * calculated attributes computed for it merged over its user attributes (they are a view valid
- * only while the record runs, so they are copied now). Serialised once here, so that a connection
- * that sends it unchanged sends this text as it is.
+ * only while the record runs, so they are copied now). Its `consent_state` is the person's (the
+ * profile's as of this batch), so forwarding rules and outputs see the consent mParticle applies
+ * per person, with `system_notifications` for the consent this batch changed
+ * (`consent/consent-view.ts`). Serialised once here, so that a connection that sends it unchanged
+ * sends this text as it is.
  */
 function batchJsonOf(record: LogRecord): string {
+  const consent = consentOf(record);
   const batch = computedAttributesOf(record) === undefined ? record.batch : { ...record.batch, user_attributes: userAttributesOf(record) };
-  return stringifyLossless({ ...batch, mpid: record.mpid });
+  const notified = consent && consent.notifications.length > 0 ? { system_notifications: consent.notifications } : {};
+  // A person with no consent recorded keeps the batch as it came (no empty state added to every batch).
+  const person = consent && hasAny(consent.state) ? { consent_state: consent.state } : {};
+  return stringifyLossless({ ...batch, ...person, ...notified, mpid: record.mpid });
 }
+
+const hasAny = (state: { gdpr: object; ccpa: object }) => {
+  for (const regulation of [state.gdpr, state.ccpa]) for (const _ in regulation) return true;
+  return false;
+};
 
 /**
  * Hands every processed batch to the delivery stream (see ARCHITECTURE.md): `run` keeps the

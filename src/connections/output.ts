@@ -1,3 +1,4 @@
+import type { ErasureNotice } from '../privacy/subject-data.ts';
 import type { AudienceChange } from './audience-change.ts';
 import type { Parsed, StreamBatch } from './stream-batch.ts';
 
@@ -59,8 +60,19 @@ export interface Output {
   deliverChanges?(changes: readonly AudienceChange[], idempotencyKey: string): Promise<void>;
   /** How many changes one `deliverChanges` may carry. */
   readonly maxChanges?: number;
+  /**
+   * An output that takes data subject erasure requests (`erasure-forwarding.ts`): sends the
+   * notice with the identities it supports and resolves `sent` once the partner acknowledged it,
+   * resolves `skipped` (with why) when the notice holds no identity it supports, or throws
+   * {@link DeliveryFailed} as `deliver` does. The key is the same for every try of one request.
+   * Absent when the kind does not forward erasures.
+   */
+  forwardErasure?(notice: ErasureNotice, idempotencyKey: string): Promise<ErasureForwarded>;
   close(): Promise<void>;
 }
+
+/** How an output took an erasure request: acknowledged, or not sent for want of an identity it supports. */
+export type ErasureForwarded = { readonly status: 'sent' } | { readonly status: 'skipped'; readonly message: string };
 
 /** What every output is opened with, besides its settings. */
 export interface OutputOptions {

@@ -55,6 +55,8 @@ export class IdentityGraph {
   private readonly owners = new Map<string, Mpid | Set<Mpid>>();
   /** Best match: values a profile had before its current one, still lookups, oldest first (per record key). */
   private readonly earlier = new Map<string, Map<IdentityType, string[]>>();
+  /** Erased users (by record key): their MPIDs are never given again, nor taken from a batch. */
+  private readonly erased = new Set<string>();
   private readonly now: () => number;
 
   private constructor(private readonly deps: IdentityGraphDeps) {
@@ -65,6 +67,7 @@ export class IdentityGraph {
     const graph = new IdentityGraph(deps);
     const records = await deps.store.loadAll();
     for (const r of records) graph.put(r);
+    for (const u of await deps.store.erasedUsers()) graph.erased.add(recordKey(u.workspaceId, u.mpid));
     // A record keeps only the current value of each type; earlier lookups are rebuilt from the history.
     for (const r of records) {
       if (rulesOf(deps.strategyFor(r.workspaceId)).keepsEveryValue) graph.restoreEarlier(r, await deps.store.history(r.workspaceId, r.mpid));
@@ -74,6 +77,11 @@ export class IdentityGraph {
 
   get size(): number {
     return this.records.size;
+  }
+
+  /** Whether the user was erased: a batch naming this MPID is then resolved by its identities, as a new user. */
+  isErased(ws: WorkspaceId, mpid: Mpid): boolean {
+    return this.erased.has(recordKey(ws, mpid));
   }
 
   record(ws: WorkspaceId, mpid: Mpid): IdentityRecord | undefined {
@@ -372,10 +380,13 @@ export class IdentityGraph {
    * Erases a user (a GDPR erasure): drops the record and every lookup of it (best match's earlier
    * values too) from memory at once, so no request resolves to it from now on, then erases it from
    * the store (`IdentityStore.eraseUser`: record, history, alias requests). Answers the rows the
-   * store removed. A batch that names the MPID afterwards creates it again, as for any unknown MPID.
+   * store removed. The MPID is remembered as erased ({@link isErased}), in memory at once and in
+   * the store with the erasure: it is never given again, and a batch naming it is resolved by its
+   * identities (`IdSyncResolver`), so a user erased does not come back under the same MPID.
    */
   eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
     const key = recordKey(ws, mpid);
+    this.erased.add(key);
     const record = this.records.get(key);
     if (record) {
       for (const [type, value] of entries(record.identities)) this.unindex(ws, type, value, mpid);
@@ -390,7 +401,7 @@ export class IdentityGraph {
   private newMpid(ws: WorkspaceId): Mpid {
     for (;;) {
       const mpid = parseMpid(randomBytes(8).readBigInt64BE(0));
-      if (mpid && !this.records.has(recordKey(ws, mpid))) return mpid;
+      if (mpid && !this.records.has(recordKey(ws, mpid)) && !this.erased.has(recordKey(ws, mpid))) return mpid;
     }
   }
 

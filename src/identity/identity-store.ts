@@ -84,7 +84,12 @@ export interface IdentityStore {
    * moved to <mpid>`, `merged from <mpid>`): they are the other user's history, and the MPID
    * alone, once erased here, identifies no one. The in-memory graph is not changed: see
    * `IdentityGraph.eraseUser`, which drops the user from memory and calls this.
+   *
+   * The MPID is remembered as erased (`erasedUsers`, not counted in the answer), in the same
+   * transaction: IDSync never gives it again, nor takes it from a batch that names it.
    */
   eraseUser(workspaceId: WorkspaceId, mpid: Mpid): Promise<number>;
+  /** Every MPID erased, by workspace (what `eraseUser` remembered). */
+  erasedUsers(): Promise<{ workspaceId: WorkspaceId; mpid: Mpid }[]>;
   close(): Promise<void>;
 }

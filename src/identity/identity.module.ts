@@ -58,6 +58,15 @@ export const identity: Capability = {
       logger: ctx.logger,
     });
     ctx.provide('aliasWorker', worker);
+    // First on the app thread: once forgotten, no request resolves to the user, and its MPID is never given again.
+    ctx.eraser('identity', async (ws, mpids) => {
+      let rows = 0;
+      for (const mpid of mpids) {
+        aliases.forget(ws, mpid);
+        rows += await graph.eraseUser(ws, mpid);
+      }
+      return rows;
+    });
     ctx.job(worker);
   },
   processor(ctx) {

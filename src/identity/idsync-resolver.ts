@@ -6,7 +6,8 @@ import { identitiesOfBatch } from './identity-types.ts';
 /**
  * Resolves Events API batches at the edge with IDSync: a batch that names its `mpid` keeps it
  * (and its identities are added to that profile); one that does not is identified by its user
- * and device identities, exactly as an `identify` request with them would be. Ingest's
+ * and device identities, exactly as an `identify` request with them would be, and so is one
+ * naming an erased user's MPID: the erased user never comes back under it. Ingest's
  * `IdentityResolver` (the seam is the write path's; this implements it structurally).
  */
 export class IdSyncResolver {
@@ -14,7 +15,7 @@ export class IdSyncResolver {
 
   async resolve(ws: WorkspaceId, batch: Batch): Promise<Mpid> {
     const known = identitiesOfBatch(batch);
-    if (batch.mpid !== undefined) {
+    if (batch.mpid !== undefined && !this.graph.isErased(ws, batch.mpid)) {
       await this.graph.attach(ws, batch.mpid, known, 'events_api');
       return batch.mpid;
     }

@@ -25,6 +25,8 @@ const BODY_CODES = {
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   409: 'CONFLICT',
+  // The DSR API's: an access request's results downloaded after they expired.
+  410: 'GONE',
   413: 'REQUEST_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   // The Platform API's: a request that failed its business rules (mParticle's body code for them).
@@ -105,6 +107,7 @@ export abstract class Unauthorized extends QuantaError {}
 export abstract class Forbidden extends QuantaError {}
 export abstract class NotFound extends QuantaError {}
 export abstract class Conflict extends QuantaError {}
+export abstract class Gone extends QuantaError {}
 export abstract class PayloadTooLarge extends QuantaError {}
 export abstract class UnsupportedMediaType extends QuantaError {}
 export abstract class UnprocessableEntity extends QuantaError {}
@@ -118,6 +121,7 @@ interface Kinds {
   403: Forbidden;
   404: NotFound;
   409: Conflict;
+  410: Gone;
   413: PayloadTooLarge;
   415: UnsupportedMediaType;
   422: UnprocessableEntity;
@@ -131,6 +135,7 @@ const KINDS: { readonly [S in ErrorStatus]: abstract new (rendered: Rendered, he
   403: Forbidden,
   404: NotFound,
   409: Conflict,
+  410: Gone,
   413: PayloadTooLarge,
   415: UnsupportedMediaType,
   422: UnprocessableEntity,

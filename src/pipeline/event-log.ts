@@ -1,4 +1,21 @@
+import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { Envelope, LogRecord } from '../model/envelope.ts';
+
+/** One user of one workspace, as an erasure names it. */
+export interface UserRef {
+  readonly workspaceId: WorkspaceId;
+  readonly mpid: Mpid;
+}
+
+/**
+ * An erased user's mark in the log: the user's records up to `offset` (the log's last offset
+ * when it was written) were deleted, and none of the user's records may be processed again
+ * (the processor, `quanta replay` and backfills skip them).
+ */
+export interface Tombstone extends UserRef {
+  readonly offset: number;
+  readonly atMs: number;
+}
 
 export type AppendOutcome = { duplicate: false; partition: number; offset: number } | { duplicate: true };
 
@@ -11,6 +28,9 @@ export type AppendOutcome = { duplicate: false; partition: number; offset: numbe
  * - Records are partitioned by workspace + MPID; within a partition offsets only grow and
  *   `read` returns records in append order.
  * - Consumers commit an offset per partition; `committed` returns 0 before the first commit.
+ * - `tombstone` writes a durable tombstone per user and deletes that user's records, and nobody
+ *   else's; `read` never returns a deleted record. Writing a tombstone again moves its offset on
+ *   and deletes what was appended since (idempotent).
  *
  * @example
  *   const [r] = await log.append([envelope]);
@@ -25,6 +45,14 @@ export interface EventLog {
   onAppend(listener: (partitions: ReadonlySet<number>) => void): () => void;
   commit(consumer: string, partition: number, offset: number): Promise<void>;
   committed(consumer: string, partition: number): Promise<number>;
+  /**
+   * Erases users from the log (a GDPR erasure): a tombstone per user at the log's last offset,
+   * and every record of theirs deleted; resolves, with the records deleted, once it is durable.
+   * Appends queued before the call are written before it.
+   */
+  tombstone(users: readonly UserRef[]): Promise<number>;
+  /** Every tombstone written (a few bytes each; the processor holds them in memory). */
+  tombstones(): Promise<Tombstone[]>;
   /** Records appended after the consumer's committed offsets, over all partitions. */
   lag(consumer: string): Promise<number>;
   close(): Promise<void>;

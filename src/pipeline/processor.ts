@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { consumerCaughtUp, type EventLog } from './event-log.ts';
+import { consumerCaughtUp, type EventLog, type UserRef } from './event-log.ts';
 import type { LogRecord } from '../model/envelope.ts';
 import type { Outcome, Stage } from '../model/stage.ts';
 
@@ -24,6 +24,16 @@ export interface ProcessorDeps {
 /** The consumer name a processor commits its offsets under unless told otherwise. */
 export const PROCESSOR_CONSUMER = 'processor';
 
+const userKey = (u: UserRef) => `${u.workspaceId}:${u.mpid}`;
+
+/** A pause of every partition loop (see `Processor.exclusive`): the loops parked so far, and what lets them go. */
+interface Gate {
+  readonly opened: Promise<void>;
+  readonly parked: Set<number>;
+  /** Told each time a loop parks. */
+  readonly onParked: () => void;
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The longest a partition loop keeps the event loop before letting requests in. */
@@ -45,6 +55,14 @@ export class Processor {
   private loops: Promise<void>[] = [];
   private readonly wakers = new Map<number, () => void>();
   private unsubscribe: (() => void) | undefined;
+  /** Erased users (the log's tombstones): none of their records is run again. */
+  private readonly erased = new Set<string>();
+  /** Set while an exclusive section waits for the loops or runs. */
+  private gate: Gate | undefined;
+  /** Exclusive sections run one after another. */
+  private exclusives: Promise<unknown> = Promise.resolve();
+  /** Loops running (a loop ends once the processor stops). */
+  private alive = 0;
 
   constructor(private readonly deps: ProcessorDeps) {
     this.consumer = deps.consumer ?? PROCESSOR_CONSUMER;
@@ -54,6 +72,7 @@ export class Processor {
   async start(): Promise<void> {
     if (this.running) return;
     const { log, stages } = this.deps;
+    for (const t of await log.tombstones()) this.erased.add(userKey(t));
     for (let p = 0; p < log.partitionCount; p++) {
       const committed = await log.committed(this.consumer, p);
       for (const s of stages) await s.recover?.(p, committed);
@@ -86,6 +105,64 @@ export class Processor {
   }
 
   /**
+   * Skips, from now on, every record of these users that is still to run (those read into
+   * memory already included): they were erased, and their tombstones are in the log. Call it
+   * inside {@link exclusive}, with the erasers, so no record of theirs runs between the two.
+   */
+  skipErased(users: readonly UserRef[]): void {
+    for (const u of users) this.erased.add(userKey(u));
+  }
+
+  /**
+   * Runs `work` with every partition loop paused at a record boundary and no flush in flight,
+   * after one more flush of every stage (what they buffer is then in their stores; the offsets
+   * are committed by the loops' next flush, as usual): nothing the stages hold changes while it
+   * runs (an erasure removes users from their stores and from what they keep in memory). Sections run one at a time; the loops go on once `work` is
+   * done, whether it succeeded or not. A processor that is not running just runs `work`.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.exclusives.catch(() => undefined).then(() => this.runExclusive(work));
+    this.exclusives = run;
+    return run;
+  }
+
+  private async runExclusive<T>(work: () => Promise<T>): Promise<T> {
+    let open!: () => void;
+    let parkedOne!: () => void;
+    let parkedNow = new Promise<void>((r) => (parkedOne = r));
+    const gate: Gate = {
+      opened: new Promise<void>((r) => (open = r)),
+      parked: new Set(),
+      onParked: () => parkedOne(),
+    };
+    this.gate = gate;
+    try {
+      // Idle loops come to their boundary now, not at their next wake-up.
+      for (const wake of this.wakers.values()) wake();
+      while (this.running && gate.parked.size < this.alive) {
+        await parkedNow;
+        parkedNow = new Promise<void>((r) => (parkedOne = r));
+      }
+      // What the stages buffer for their next flush goes to their stores, where erasers find it.
+      if (this.running) await this.flushStages();
+      return await work();
+    } finally {
+      this.gate = undefined;
+      open();
+    }
+  }
+
+  /** A loop's record boundary: while an exclusive section is asked for, its flush is awaited and it parks until the section is done. */
+  private async boundary(partition: number, inFlight: Promise<void> | undefined): Promise<void> {
+    const gate = this.gate;
+    if (!gate) return;
+    await inFlight?.catch(() => undefined);
+    gate.parked.add(partition);
+    gate.onParked();
+    await gate.opened;
+  }
+
+  /**
    * Forgets everything the stages derived and rewinds every partition to the start of the log;
    * `start()` then rebuilds it all. The processor must be stopped.
    */
@@ -105,6 +182,16 @@ export class Processor {
    * record run after its flush started.
    */
   private async loop(partition: number): Promise<void> {
+    this.alive++;
+    try {
+      await this.loopUntilStopped(partition);
+    } finally {
+      this.alive--;
+      this.gate?.onParked();
+    }
+  }
+
+  private async loopUntilStopped(partition: number): Promise<void> {
     const { log } = this.deps;
     let offset = await log.committed(this.consumer, partition);
     let inFlight: Promise<void> | undefined;
@@ -126,6 +213,7 @@ export class Processor {
       inFlight.catch(() => undefined);
     };
     while (this.running) {
+      await this.boundary(partition, inFlight);
       const records = await log.read(partition, offset, this.readLimit);
       if (records.length === 0) {
         await inFlight;
@@ -139,6 +227,7 @@ export class Processor {
       for (const s of this.deps.stages) await this.prepare(s, records);
       let turn = performance.now();
       for (const record of records) {
+        if (this.gate) await this.boundary(partition, inFlight);
         await this.process(record);
         // Stages mostly resolve in microtasks, which never let I/O in: give requests their turn.
         if (performance.now() - turn > YIELD_AFTER_MS) {
@@ -171,6 +260,8 @@ export class Processor {
   }
 
   private async process(initial: LogRecord): Promise<void> {
+    // An erased user's record: a straggler resolved before the erasure, or one read before it.
+    if (this.erased.size > 0 && this.erased.has(userKey(initial))) return;
     let record = initial;
     for (const stage of this.deps.stages) {
       const outcome = await this.runStage(stage, record);

@@ -79,6 +79,13 @@ export const planning: Capability = {
     });
     const builtIn = new BuiltInPlans();
     ctx.provide('builtInPlans', builtIn);
-    ctx.stage(dataPlanStage({ plans: registry, store: await ctx.store('quality'), hub: ctx.live, builtIn, violations }));
+    const quality = await ctx.store('quality');
+    ctx.stage(dataPlanStage({ plans: registry, store: quality, hub: ctx.live, builtIn, violations }));
+    // Blocked data waits for the stage's flush, which the erasure's exclusive section runs first: the quarantine holds it all.
+    ctx.eraser('quarantine', async (ws, mpids) => {
+      let rows = 0;
+      for (const mpid of mpids) rows += await quality.eraseUser(ws, mpid);
+      return rows;
+    });
   },
 };

@@ -7,7 +7,8 @@ import { FieldsMissing, FieldsUnknown, IdentityHasNoProfile, IdentityNotImmutabl
 import type { ProfileStore } from './profile-store.ts';
 import { newProfile, type Profile } from './profile.ts';
 
-export const PROFILE_FIELDS = ['device_identities', 'user_identities', 'user_attributes', 'audience_memberships', 'attribution'] as const;
+/** mParticle's fields, and Quanta's `consent_state` (the person's consent, as the JSON reference's `consent_state` writes it). */
+export const PROFILE_FIELDS = ['device_identities', 'user_identities', 'user_attributes', 'audience_memberships', 'attribution', 'consent_state'] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
 
 /** The Profile API's names for device identities, where they differ from IDSync's. */
@@ -97,6 +98,7 @@ export class ProfileApi {
       body.audience_memberships = [...profile.audienceMemberships, ...added.flat()];
     }
     if (fields.has('attribution')) body.attribution = profile.attribution;
+    if (fields.has('consent_state')) body.consent_state = profile.consentState;
     return body;
   }
 

@@ -1,6 +1,7 @@
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
+import type { ConsentRules } from '../consent/consent-merge.ts';
 import type { LogRecord } from '../model/envelope.ts';
-import { applyBatch, newProfile, type Profile } from './profile.ts';
+import { type Applied, applyBatch, newProfile, type Profile } from './profile.ts';
 import type { ProfileStore } from './profile-store.ts';
 
 const keyOf = (ws: WorkspaceId, mpid: Mpid) => `${ws}\u0000${mpid}`;
@@ -30,17 +31,17 @@ export class ProfileService {
     return stored;
   }
 
-  /** Applies a batch to its user's profile (creating it), returning the attributes refused. */
-  async apply(record: LogRecord): Promise<{ name: string; why: string }[]> {
+  /** Applies a batch to its user's profile (creating it), with the workspace's consent rules: the attributes refused and what the consent merge did. */
+  async apply(record: LogRecord, consentRules?: ConsentRules): Promise<Applied> {
     let profile = await this.get(record.workspaceId, record.mpid);
     if (!profile) {
       profile = newProfile(record.workspaceId, record.mpid, record.receivedAtMs);
       this.cache.set(keyOf(record.workspaceId, record.mpid), profile);
     }
-    const { refused } = applyBatch(profile, record);
+    const applied = applyBatch(profile, record, consentRules);
     profile.lastStoredAtMs = this.now();
     this.dirty.add(profile);
-    return refused;
+    return applied;
   }
 
   /**
@@ -72,6 +73,16 @@ export class ProfileService {
     } catch (error) {
       for (const p of batch) this.dirty.add(p);
       throw error;
+    }
+  }
+
+  /** Drops these users' profiles from memory, changes not yet written included (an erasure). */
+  forget(ws: WorkspaceId, mpids: readonly Mpid[]): void {
+    for (const mpid of mpids) {
+      const profile = this.cache.get(keyOf(ws, mpid));
+      if (!profile) continue;
+      this.cache.delete(keyOf(ws, mpid));
+      this.dirty.delete(profile);
     }
   }
 

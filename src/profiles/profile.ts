@@ -1,4 +1,5 @@
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
+import { ANY_PURPOSE, type ConsentRules, type MergedConsent, mergeConsent } from '../consent/consent-merge.ts';
 import type { LogRecord } from '../model/envelope.ts';
 
 export type AttributeValue = string | number | boolean | null | string[];
@@ -20,6 +21,7 @@ export interface Profile {
   calculatedAttributes: Record<string, AttributeValue>;
   /** Filled by the audiences capability; empty until then. */
   audienceMemberships: { audience_id: number; audience_name: string; expiration_timestamp_ms: number | null }[];
+  /** Per regulation, per purpose, the latest consent (`consent/consent-state.ts`' `PurposeConsent`); replaced, never changed in place, on a change. */
   consentState: { gdpr: Record<string, unknown>; ccpa: Record<string, unknown> };
   isOptedOut: boolean;
   limitAdTracking: boolean | null;
@@ -74,12 +76,20 @@ function normalizeValue(value: unknown): AttributeValue {
   return value as AttributeValue;
 }
 
+/** What applying a batch did besides its sets: attributes refused, and the consent merge (changes and refusals). */
+export interface Applied {
+  refused: { name: string; why: string }[];
+  consent: MergedConsent<Profile['consentState']>;
+}
+
 /**
  * Applies one accepted batch to its user's profile, in log order. Every change is a set, a
- * removal, a merge or a min/max, so applying the same suffix of the log again after a crash
- * leaves the same profile. Returns the attributes it refused, with why.
+ * removal, a merge or a min/max (consent: the newer of two by timestamp), so applying the same
+ * suffix of the log again after a crash leaves the same profile. Consent follows the workspace's
+ * `consentRules` (`consent/consent-merge.ts`). Returns the attributes it refused, with why, and
+ * what the consent merge changed and refused.
  */
-export function applyBatch(profile: Profile, record: LogRecord): { refused: { name: string; why: string }[] } {
+export function applyBatch(profile: Profile, record: LogRecord, consentRules: ConsentRules = ANY_PURPOSE): Applied {
   const { batch } = record;
   const refused: { name: string; why: string }[] = [];
   const set = (name: string, value: unknown) => {
@@ -123,13 +133,12 @@ export function applyBatch(profile: Profile, record: LogRecord): { refused: { na
         break;
     }
   }
-  const consent = batch.consent_state as { gdpr?: Record<string, unknown> | null; ccpa?: Record<string, unknown> | null } | null | undefined;
-  if (consent?.gdpr) Object.assign(profile.consentState.gdpr, consent.gdpr);
-  if (consent?.ccpa) Object.assign(profile.consentState.ccpa, consent.ccpa);
+  const consent = mergeConsent(profile.consentState, batch.consent_state, consentRules, batch.timestamp_unixtime_ms ?? record.receivedAtMs);
+  profile.consentState = consent.state;
   if (batch.device_info) {
     profile.deviceInfo = { ...(profile.deviceInfo ?? {}), ...batch.device_info };
     if (typeof batch.device_info.limit_ad_tracking === 'boolean') profile.limitAdTracking = batch.device_info.limit_ad_tracking;
   }
   if (batch.events.length === 0 && profile.lastSeenMs === null) profile.lastSeenMs = record.receivedAtMs;
-  return { refused };
+  return { refused, consent };
 }

@@ -29,15 +29,22 @@ declare module '../runtime/capability.ts' {
 export const profiles: Capability = {
   name: 'profiles',
   async processor(ctx) {
-    const service = new ProfileService(await ctx.store('profiles'));
+    const store = await ctx.store('profiles');
+    const service = new ProfileService(store);
     const refusedAttributes = new Counter({
       name: 'quanta_user_attributes_refused_total',
       help: 'User attributes not stored on a profile because they break a documented limit.',
       registers: [ctx.metrics],
     });
     ctx.provide('profiles', service);
-    ctx.stage(profileStage({ profiles: service, refusedAttributes }));
+    ctx.stage(profileStage({ profiles: service, refusedAttributes, consent: ctx.use('consentPolicy') }));
     ctx.expose('profiles.alias', (ws, source, destination) => service.alias(ws, source, destination));
+    ctx.eraser('profiles', async (ws, mpids) => {
+      service.forget(ws, mpids);
+      let rows = 0;
+      for (const mpid of mpids) rows += await store.eraseUser(ws, mpid);
+      return rows;
+    });
   },
   async app(ctx) {
     const strategyFor = ctx.use('strategyFor');

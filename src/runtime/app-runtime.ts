@@ -8,7 +8,7 @@ import { Metrics } from '../server/metrics.ts';
 import type { TenantRouteRegistration } from '../server/tenant-scope.ts';
 import type { AppContext, AppServices, Capability, Job, StoreKinds } from './capability.ts';
 import { ProcessorThread } from './processor-thread.ts';
-import { Closers, Services } from './services.ts';
+import { Closers, Erasers, Services } from './services.ts';
 import type { Storage } from './storage.ts';
 
 export interface QuantaOptions {
@@ -44,6 +44,7 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger, opt
   const metrics = new Metrics(() => log.lag(PROCESSOR_CONSUMER));
   const services = new Services<AppServices>('app');
   const closers = new Closers();
+  const erasers = new Erasers();
   const routes: RouteRegistration[] = [];
   const tenantRoutes: TenantRouteRegistration[] = [];
   const jobs: Job[] = [];
@@ -74,6 +75,8 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger, opt
         live,
         store: (kind) => storage.open(kind),
         onClose: (close) => closers.add(close),
+        eraser: (name, erase) => erasers.add(name, erase, by),
+        eraseUsers: (ws, mpids) => erasers.run(ws, mpids),
         provide: (name, service) => services.provide(name, service, by),
         use: (name) => services.use(name, by),
         routes: (plugin, o) => routes.push({ plugin: plugin as RouteRegistration['plugin'], options: o }),

@@ -4,6 +4,7 @@ import type { Config } from '../config/config.ts';
 import type { LiveStreamHub, LiveSubscriptions } from '../pipeline/live-stream.ts';
 import type { Stage } from '../model/stage.ts';
 import type { EventLog } from '../pipeline/event-log.ts';
+import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { RoutePlugin } from '../server/route-plugin.ts';
 import type { Permission } from '../model/permissions.ts';
 import type { TenantAuth } from '../server/tenant-scope.ts';
@@ -53,6 +54,21 @@ export interface Job {
   stop(): Promise<void>;
 }
 
+/**
+ * How a capability erases users of a workspace from what it holds on one thread (a GDPR
+ * erasure): its stores' rows of them and what it keeps of them in memory. Idempotent (an
+ * erasure resumed after a crash runs it again); answers the rows (entries) it removed.
+ *
+ * @example
+ *   ctx.eraser('profiles', async (ws, mpids) => {
+ *     service.forget(ws, mpids);
+ *     let rows = 0;
+ *     for (const mpid of mpids) rows += await store.eraseUser(ws, mpid);
+ *     return rows;
+ *   });
+ */
+export type UserEraser = (ws: WorkspaceId, mpids: readonly Mpid[]) => Promise<number>;
+
 /** What both threads' contexts offer. */
 interface Context {
   readonly config: Readonly<Config>;
@@ -63,6 +79,19 @@ interface Context {
   store<K extends keyof StoreKinds>(kind: K): Promise<StoreKinds[K]>;
   /** Runs when Quanta stops, in reverse order of registration, before the stores close. */
   onClose(close: () => Promise<void> | void): void;
+  /**
+   * Declares how this capability erases users from what it holds on this thread (see
+   * {@link UserEraser}): every capability holding user data declares one on each thread it holds
+   * it on. On the processor thread, erasers run in the processor's exclusive section.
+   */
+  eraser(name: string, erase: UserEraser): void;
+  /**
+   * Runs every eraser declared on this thread (by every capability, whatever its place), one
+   * after another; answers the rows each removed, by eraser name. On the processor thread they run
+   * with every partition loop paused at a record boundary and no flush in flight, and none of
+   * these users' records runs afterwards (the log's tombstones must be written first).
+   */
+  eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<Record<string, number>>;
 }
 
 /** A capability's view of the app thread, the one that answers requests. */

@@ -6,7 +6,7 @@ import type { Stage } from '../model/stage.ts';
 import type { EventLog } from '../pipeline/event-log.ts';
 import { Processor } from '../pipeline/processor.ts';
 import type { Capability, ProcessorCalls, ProcessorContext, ProcessorServices } from './capability.ts';
-import { Closers, Services } from './services.ts';
+import { Closers, Erasers, Services } from './services.ts';
 import type { Storage } from './storage.ts';
 
 type AsyncCall = (...args: never[]) => Promise<unknown>;
@@ -47,6 +47,8 @@ export async function buildProcessor(capabilities: readonly Capability[], option
   const calls = new Map<string, AsyncCall>();
   const closers = new Closers();
   const replayHooks: (() => Promise<void>)[] = [];
+  const erasers = new Erasers();
+  let built: Processor | undefined;
   try {
     for (const capability of capabilities) {
       const by = `capability "${capability.name}"`;
@@ -57,6 +59,15 @@ export async function buildProcessor(capabilities: readonly Capability[], option
         live: hub,
         store: (kind) => storage.open(kind),
         onClose: (close) => closers.add(close),
+        eraser: (name, erase) => erasers.add(name, erase, by),
+        eraseUsers: (ws, mpids) => {
+          if (!built) throw new Error('the processor is not built yet');
+          const processor = built;
+          return processor.exclusive(async () => {
+            processor.skipErased(mpids.map((mpid) => ({ workspaceId: ws, mpid })));
+            return erasers.run(ws, mpids);
+          });
+        },
         provide: (name, service) => services.provide(name, service, by),
         use: (name) => services.use(name, by),
         stage: (stage) => stages.push(stage),
@@ -90,6 +101,7 @@ export async function buildProcessor(capabilities: readonly Capability[], option
       onOutcome: (stage, outcome) => outcomes.inc({ stage, outcome }),
       onFlushed: (stage, seconds) => flushes.observe({ stage }, seconds),
     });
+    built = processor;
     return {
       processor,
       log,

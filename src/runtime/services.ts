@@ -1,3 +1,5 @@
+import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
+
 /**
  * The services one thread's capabilities share, by name: each provided once, by the capability
  * that owns it, and used by those registered after it (src/capabilities.ts's order). A name used
@@ -45,5 +47,23 @@ export class Closers {
       }
     }
     return failures;
+  }
+}
+
+/** The erasers of one thread's capabilities (`Context.eraser`), run in the order they were declared. */
+export class Erasers {
+  private readonly erasers = new Map<string, (ws: WorkspaceId, mpids: readonly Mpid[]) => Promise<number>>();
+
+  add(name: string, erase: (ws: WorkspaceId, mpids: readonly Mpid[]) => Promise<number>, by: string): void {
+    if (this.erasers.has(name)) throw new Error(`${by} declares the eraser "${name}", which is declared already`);
+    this.erasers.set(name, erase);
+  }
+
+  /** Runs each eraser on the users; the rows each removed, by name. A failing eraser fails the call (an erasure is retried whole). */
+  async run(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<Record<string, number>> {
+    const rows: Record<string, number> = {};
+    if (mpids.length === 0) return rows;
+    for (const [name, erase] of this.erasers) rows[name] = await erase(ws, mpids);
+    return rows;
   }
 }

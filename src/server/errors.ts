@@ -27,17 +27,25 @@ function clientError(error: FastifyError, request: FastifyRequest): QuantaError 
 }
 
 /**
+ * Any error as a coded one: coded errors as they are, Fastify's client errors coded, anything
+ * else logged with its stack and answered as a 500 naming nothing internal. A route plugin whose
+ * API documents another error body (the DSR API's) renders this in its own error handler.
+ */
+export function codedErrorOf(error: FastifyError | Error, request: FastifyRequest): QuantaError {
+  const coded = error instanceof QuantaError ? error : clientError(error as FastifyError, request);
+  if (coded) return coded;
+  request.log.error({ err: error }, 'unhandled error');
+  return new InternalFailure();
+}
+
+/**
  * The one mapping from errors to HTTP responses: coded errors keep their status and headers,
  * Fastify's client errors are coded too, and anything else is a 500 that names no internals (it
  * is logged with its stack instead). Every error response carries mParticle's body and, in
  * `x-quanta-error-code`, the registered code.
  */
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
-  let coded = error instanceof QuantaError ? error : clientError(error as FastifyError, request);
-  if (!coded) {
-    request.log.error({ err: error }, 'unhandled error');
-    coded = new InternalFailure();
-  }
+  const coded = codedErrorOf(error, request);
   void reply
     .status(coded.status)
     .headers({ ...coded.headers, [ERROR_CODE_HEADER]: coded.code })

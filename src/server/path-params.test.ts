@@ -70,8 +70,9 @@ describe('malformed path ids', () => {
           const res = await request(op, { [param.name]: value });
           const where = `${op.method} ${op.path} with ${param.name}=${JSON.stringify(value)}: ${res.statusCode} ${res.body}`;
           const body = String(res.headers['content-type']).includes('application/json') ? (res.json() as { errors?: unknown }) : undefined;
-          const errors = Array.isArray(body?.errors) ? (body.errors as { code?: unknown; message?: unknown }[]) : [];
-          const coded = errors.length > 0 && errors.every((e) => typeof e.code === 'string' && typeof e.message === 'string');
+          const errors = Array.isArray(body?.errors) ? (body.errors as { code?: unknown; reason?: unknown; message?: unknown }[]) : [];
+          // mParticle's body names a code word per entry; the DSR API's (/opendsr) a reason.
+          const coded = errors.length > 0 && errors.every((e) => (typeof e.code === 'string' || typeof e.reason === 'string') && typeof e.message === 'string');
           const header = String(res.headers[ERROR_CODE_HEADER] ?? '');
           if (res.statusCode < 400 || res.statusCode >= 500 || !coded || !/^QUANTA_[A-Z0-9_]+(,QUANTA_[A-Z0-9_]+)*$/.test(header)) {
             failures.push(where);

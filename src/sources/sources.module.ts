@@ -25,8 +25,9 @@ export const sources: Capability = {
       help: 'Kit forwarding statistics the Web SDK reported (not stored).',
       registers: [ctx.metrics],
     });
-    ctx.routes(eventsRoutes, { ingest, inputs, rejected });
-    ctx.routes(webRoutes, { ingest, inputs, planRegistry: ctx.use('planRegistry'), forwardingReports });
+    const gpc = ctx.use('gpc');
+    ctx.routes(eventsRoutes, { ingest, inputs, rejected, gpc });
+    ctx.routes(webRoutes, { ingest, inputs, planRegistry: ctx.use('planRegistry'), forwardingReports, gpc });
     ctx.routes(pixelRoutes, { ingest, inputs });
     ctx.routes(segmentRoutes, { ingest, inputs, rejected });
   },

@@ -11,7 +11,10 @@ import { SqliteAudienceStore } from './sqlite/sqlite-audience-store.ts';
 import { SqliteCalculatedStore } from './sqlite/sqlite-calculated-store.ts';
 import { SqliteCatalogStore } from './sqlite/sqlite-catalog-store.ts';
 import { SqliteConnectionStore } from './sqlite/sqlite-connection-store.ts';
+import { SqliteConsentStore } from './sqlite/sqlite-consent-store.ts';
 import { SqliteDeliveryStore } from './sqlite/sqlite-delivery-store.ts';
+import { SqliteDsrStore } from './sqlite/sqlite-dsr-store.ts';
+import { SqliteErasureStore } from './sqlite/sqlite-erasure-store.ts';
 import { SqliteEventLog } from './sqlite/sqlite-event-log.ts';
 import { SqliteIdentityStore } from './sqlite/sqlite-identity-store.ts';
 import { SqlitePlanStore } from './sqlite/sqlite-plan-store.ts';
@@ -63,11 +66,14 @@ const ADAPTERS: { [K in keyof StoreKinds]: (o: Opening) => StoreKinds[K] | Promi
   identity: ({ files }) => new SqliteIdentityStore(files.state, noAuto),
   profiles: ({ files }) => new SqliteProfileStore(files.state, noAuto),
   plans: ({ files }) => new SqlitePlanStore(files.state, noAuto),
+  consent: ({ files }) => new SqliteConsentStore(files.state, noAuto),
   catalog: ({ files }) => new SqliteCatalogStore(files.state, noAuto),
   quality: ({ files }) => new SqliteQualityStore(files.state, noAuto),
   calculated: ({ files }) => new SqliteCalculatedStore(files.state, noAuto),
   audiences: ({ files }) => new SqliteAudienceStore(files.state, noAuto),
   connections: ({ files }) => new SqliteConnectionStore(files.state, noAuto),
+  erasure: ({ files }) => new SqliteErasureStore(files.state, noAuto),
+  dsr: ({ files }) => new SqliteDsrStore(files.state, noAuto),
   // Its own file: the processor's appends and the deliveries' reads never wait on the state file's writers.
   delivery: ({ files }) => new SqliteDeliveryStore(files.delivery, noAuto),
   // Not a store of Quanta's: the clients of the engines outputs load into (opened per output).

@@ -20,6 +20,9 @@ import { PROFILE_MIGRATIONS } from '../../src/storage/sqlite/sqlite-profile-stor
 import { QUALITY_MIGRATIONS } from '../../src/storage/sqlite/sqlite-quality-store.ts';
 import { CONNECTION_MIGRATIONS } from '../../src/storage/sqlite/sqlite-connection-store.ts';
 import { DELIVERY_MIGRATIONS } from '../../src/storage/sqlite/sqlite-delivery-store.ts';
+import { CONSENT_MIGRATIONS } from '../../src/storage/sqlite/sqlite-consent-store.ts';
+import { DSR_MIGRATIONS } from '../../src/storage/sqlite/sqlite-dsr-store.ts';
+import { ERASURE_MIGRATIONS } from '../../src/storage/sqlite/sqlite-erasure-store.ts';
 import { unpackDataDir01 } from '../fixtures/data-dir-0.1/unpack.ts';
 import { basicAuth, quantaApp } from '../helpers/quanta-app.ts';
 import { withEventStore } from '../helpers/stores.ts';
@@ -41,6 +44,9 @@ const MIGRATIONS = {
   audiences: AUDIENCE_MIGRATIONS,
   connections: CONNECTION_MIGRATIONS,
   delivery: DELIVERY_MIGRATIONS,
+  consent: CONSENT_MIGRATIONS,
+  dsr: DSR_MIGRATIONS,
+  erasure: ERASURE_MIGRATIONS,
 };
 const LATEST = Object.fromEntries(Object.entries(MIGRATIONS).map(([store, list]) => [store, latestVersion(list)]));
 

@@ -5,7 +5,9 @@
  *   only users whose consent state has `consented: true` for the purpose; `do_not_forward` drops
  *   them. `{"regulation": "ccpa", "action": "do_not_forward"}` drops users who opted out of data
  *   sale (`data_sale_opt_out` consented). Consent is read from the batch's `consent_state` as the
- *   audiences read it (the purpose exactly, else ignoring case); no state recorded is not consented;
+ *   audiences read it (the purpose exactly, else ignoring case); no state recorded is not consented.
+ *   In the delivery stream that is the person's consent state (the profile's as of the batch: the
+ *   connections stage puts it there), so the rule decides per person, as mParticle's do;
  * - `logged_in`: forwards only users with a login identity, one of the login ids of the
  *   workspace's identity strategy (the guide: "at least one Login ID, as defined by your Identity
  *   Strategy"), held in the batch. A strategy without login ids (best match) has no logged-in user.

@@ -4,6 +4,7 @@ import type { EventType } from '../../model/event-types.ts';
 import type { OutputKind, SettingSpec, Settings } from '../output.ts';
 import { batchJson, type StreamBatch, withBatch } from '../stream-batch.ts';
 import { type ChangeRequestBuilder, httpOutput, type RequestBuilder } from './http-output.ts';
+import { ERASURE_SETTING, webhookErasure } from './webhook-erasure.ts';
 
 /** The webhook page's "Send ..." switches, each with the event types it governs. */
 const SWITCHES: readonly { name: string; label: string; types: readonly EventType[]; default: boolean }[] = [
@@ -43,6 +44,14 @@ const SETTINGS: readonly SettingSpec[] = [
   { name: 'include_metadata', type: 'bool', is_required: false, default: true, description: 'If enabled, application_info, device_info and source_info are forwarded with each batch.' },
   { name: 'include_mp_deviceid', type: 'bool', is_required: false, default: false, description: 'If enabled, the MP DeviceId (mp_deviceid) is forwarded with each batch.' },
   { name: 'send_batches_without_events', type: 'bool', is_required: false, default: true, description: 'If enabled, a batch that holds no events (after filtering) is forwarded.' },
+  ERASURE_SETTING,
+  {
+    name: 'send_system_notifications',
+    type: 'bool',
+    is_required: false,
+    default: true,
+    description: "If enabled, a batch that changed the user's consent state carries system_notifications, one gdpr_change or ccpa_change per purpose, with the old and new consent.",
+  },
   ...SWITCHES.map((s): SettingSpec => ({
     name: s.name,
     type: 'bool',
@@ -65,17 +74,19 @@ function selectFor(settings: Settings): (b: StreamBatch) => StreamBatch | null {
   const withoutEvents = settings.send_batches_without_events !== false;
   const metadata = settings.include_metadata !== false;
   const deviceId = settings.include_mp_deviceid === true;
+  const notifications = settings.send_system_notifications !== false;
   const untouched = (text: string) =>
-    withoutEvents && metadata && (deviceId || !text.includes('"mp_deviceid"')) && droppedNames.every((name) => !text.includes(name));
+    withoutEvents && metadata && (deviceId || !text.includes('"mp_deviceid"')) && (notifications || !text.includes('"system_notifications"')) && droppedNames.every((name) => !text.includes(name));
   return (b) => {
     if (b.text !== undefined && untouched(b.text)) return b;
     const batch = b.batch;
     const events = dropped.size === 0 ? batch.events : batch.events.filter((e) => !dropped.has(e.event_type));
     if (events.length === 0 && !withoutEvents) return null;
-    if (events === batch.events && metadata && (deviceId || batch.mp_deviceid === undefined)) return b;
+    if (events === batch.events && metadata && (deviceId || batch.mp_deviceid === undefined) && (notifications || batch.system_notifications === undefined)) return b;
     const out: Batch = { ...batch, events };
     if (!metadata) for (const key of METADATA) delete out[key];
     if (!deviceId) delete out.mp_deviceid;
+    if (!notifications) delete out.system_notifications;
     return withBatch(b, out);
   };
 }
@@ -144,14 +155,16 @@ function membershipRequestsFor(settings: Settings): ChangeRequestBuilder {
 /** mParticle's Webhook event output: the JSON reference's batch format, POSTed to a URL. */
 export const webhook: OutputKind = {
   name: 'webhook',
-  description: 'POSTs your events to an HTTP endpoint in mParticle\'s JSON batch format, one POST per batch (or per event); audience connections POST membership changes as mParticle\'s audience membership change requests.',
+  description: 'POSTs your events to an HTTP endpoint in mParticle\'s JSON batch format, one POST per batch (or per event); audience connections POST membership changes as mParticle\'s audience membership change requests; data subject erasure requests are POSTed as dsr_erasure_request messages.',
   settings: SETTINGS,
   audiences: true,
-  open: (settings, options) =>
-    httpOutput(settings, options, {
+  open: (settings, options) => ({
+    ...httpOutput(settings, options, {
       maxBatches: Math.max(1, Math.min(MAX_BATCHES_PER_REQUEST, settings.batches_per_request as number)),
       batches: requestsFor(settings),
       select: selectFor(settings),
       changes: { max: MEMBERSHIP_CHANGES_PER_POST, build: membershipRequestsFor(settings) },
     }),
+    ...webhookErasure(settings, options),
+  }),
 };

@@ -8,12 +8,15 @@ import type { Counter } from 'prom-client';
 import { rejectionCode } from '../../server/metrics.ts';
 import { errorBody } from '../../server/error-body.schema.ts';
 import { BodyEmpty } from '../../server/http-errors.ts';
+import type { GpcRule } from '../../consent/gpc.ts';
 
 export interface EventsRoutesDeps {
   ingest: IngestService;
   inputs: InputDirectory;
   /** Requests refused, by error code (`quanta_requests_rejected_total`). */
   rejected: Pick<Counter<'code'>, 'inc'>;
+  /** The workspace's Global Privacy Control mapping, applied to the batches of a request with `Sec-GPC: 1` (not to partner feeds'). */
+  gpc?: GpcRule;
 }
 
 
@@ -66,7 +69,7 @@ export async function eventsRoutes(scope: FastifyInstance, deps: EventsRoutesDep
         const input = request.input!;
         const result = await ingest.ingest({
           input,
-          body: request.body,
+          body: deps.gpc && channel !== 'partner' ? deps.gpc(input.workspaceId, request.headers, request.body) : request.body,
           bodyBytes: Number(request.headers['content-length'] ?? Infinity),
           bulk,
           historical,

@@ -83,6 +83,30 @@ function commerceData(d: Dto): Dto {
   return data;
 }
 
+/** The SDK's short consent keys (`convertToConsentStateV2DTO`): `c` consented, `ts` timestamp, `d` document, `l` location, `h` hardware id. */
+const CONSENT_KEYS = { c: 'consented', ts: 'timestamp_unixtime_ms', d: 'document', l: 'location', h: 'hardware_id' } as const;
+
+/** The message's `con` as the Events API's `consent_state`: each purpose's short keys spelt out (long ones are kept as sent). */
+function consentStateOf(con: unknown): unknown {
+  if (typeof con !== 'object' || con === null || Array.isArray(con)) return con;
+  const out: Dto = {};
+  for (const [regulation, purposes] of Object.entries(con as Dto)) {
+    if (typeof purposes !== 'object' || purposes === null || Array.isArray(purposes)) {
+      out[regulation] = purposes;
+      continue;
+    }
+    out[regulation] = Object.fromEntries(
+      Object.entries(purposes as Dto).map(([purpose, c]) => [
+        purpose,
+        typeof c === 'object' && c !== null && !Array.isArray(c)
+          ? Object.fromEntries(Object.entries(c as Dto).map(([k, v]) => [Object.hasOwn(CONSENT_KEYS, k) ? CONSENT_KEYS[k as keyof typeof CONSENT_KEYS] : k, v]))
+          : c,
+      ]),
+    );
+  }
+  return out;
+}
+
 /** One legacy message to one Events API batch (validated afterwards like any other batch). */
 export function batchFromV2Dto(d: unknown, index: number): Dto {
   if (typeof d !== 'object' || d === null || Array.isArray(d)) throw new MessageNotObject(index);
@@ -115,7 +139,7 @@ export function batchFromV2Dto(d: unknown, index: number): Dto {
     ...(dto.mpid !== undefined && dto.mpid !== null && dto.mpid !== '0' && dto.mpid !== 0 ? { mpid: dto.mpid } : {}),
     ...(typeof dto.das === 'string' ? { mp_deviceid: dto.das } : {}),
     ...(typeof dto.sdk === 'string' ? { sdk_version: dto.sdk } : {}),
-    ...(dto.con ? { consent_state: dto.con } : {}),
+    ...(dto.con ? { consent_state: consentStateOf(dto.con) } : {}),
     ...(typeof dto.dp_id === 'string' ? { context: { data_plan: { plan_id: dto.dp_id, ...(dto.dp_v ? { plan_version: dto.dp_v } : {}) } } } : {}),
     application_info: dto.av ? { application_version: String(dto.av) } : null,
     device_info: { platform: 'web' },

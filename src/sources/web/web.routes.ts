@@ -1,10 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { InputDirectory } from '../../platform/credentials.ts';
 import type { Input } from '../../platform/platform-store.ts';
 import type { IngestService } from '../../pipeline/ingest.ts';
 import { BodyEmpty } from '../../server/http-errors.ts';
 import { batchFromV2Dto } from './v2-dto.ts';
+import type { GpcRule } from '../../consent/gpc.ts';
 import type { PlanRegistry } from '../../planning/plan-registry.ts';
 import { sdkDataPlanResult } from '../../planning/sdk-plan.ts';
 
@@ -15,6 +16,8 @@ export interface WebRoutesDeps {
   planRegistry: PlanRegistry;
   /** Kit forwarding reports received (`quanta_web_forwarding_reports_total`). */
   forwardingReports: Pick<Counter, 'inc'>;
+  /** The workspace's Global Privacy Control mapping, applied to the batches of a request with `Sec-GPC: 1`. */
+  gpc?: GpcRule;
 }
 
 /**
@@ -24,6 +27,7 @@ export interface WebRoutesDeps {
  */
 export async function webRoutes(app: FastifyInstance, deps: WebRoutesDeps): Promise<void> {
   const inputOf = (key: string): Input => deps.inputs.authenticatePathKey(key);
+  const withGpc = (input: Input, request: FastifyRequest, body: unknown) => (deps.gpc ? deps.gpc(input.workspaceId, request.headers, body) : body);
 
   app.get<{ Params: { key: string }; Querystring: { env?: string; plan_id?: string; plan_version?: string } }>(
     '/tags/JS/v2/:key/config',
@@ -83,7 +87,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebRoutesDeps): Prom
       if (request.body === undefined) throw new BodyEmpty('an event batch');
       await deps.ingest.ingest({
         input,
-        body: request.body,
+        body: withGpc(input, request, request.body),
         bodyBytes: Number(request.headers['content-length'] ?? Infinity),
         bulk: false,
         channel: 'javascript',
@@ -109,7 +113,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebRoutesDeps): Prom
       const messages = Array.isArray(request.body) ? request.body : [request.body];
       await deps.ingest.ingest({
         input,
-        body: messages.map(batchFromV2Dto),
+        body: withGpc(input, request, messages.map(batchFromV2Dto)),
         bodyBytes: Number(request.headers['content-length'] ?? Infinity),
         bulk: true,
         channel: 'javascript',

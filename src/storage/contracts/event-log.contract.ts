@@ -109,5 +109,49 @@ export function eventLogContract(name: string, open: (location: string) => Promi
       expect(await log.committed('c', r.partition)).toBe(r.offset);
       expect((await log.append([envelope(big, 2, '1:x')]))[0]).toEqual({ duplicate: true });
     });
+
+    it("tombstones a user: deletes the user's records and nobody else's, durably", async () => {
+      const erased = parseMpid('21') as Mpid;
+      await log.append([envelope('21', 1), envelope('22', 2), envelope('21', 3)]);
+      const other = { ...envelope('21', 4), workspaceId: workspaceId(2) };
+      await log.append([other]);
+      expect(await log.tombstone([{ workspaceId: workspaceId(1), mpid: erased }])).toBe(2);
+      const all = async () => {
+        const records = [];
+        for (let p = 0; p < log.partitionCount; p++) records.push(...(await log.read(p, 0, 100)));
+        return records.map((r) => `${r.workspaceId}:${r.mpid}:${r.batch.events[0]!.data.event_name}`).sort();
+      };
+      expect(await all()).toEqual(['1:22:e2', '2:21:e4']);
+      await log.close();
+      log = await open(location);
+      expect(await all()).toEqual(['1:22:e2', '2:21:e4']);
+      const [t] = await log.tombstones();
+      expect(await log.tombstones()).toHaveLength(1);
+      expect(t).toMatchObject({ workspaceId: 1, mpid: '21' });
+      expect(t!.offset).toBeGreaterThanOrEqual(4);
+    });
+
+    it('tombstones again idempotently: the offset moves on and what was appended since goes', async () => {
+      const u = { workspaceId: workspaceId(1), mpid: parseMpid('31') as Mpid };
+      await log.append([envelope('31', 1)]);
+      expect(await log.tombstone([u])).toBe(1);
+      const [first] = await log.tombstones();
+      const [late] = await log.append([envelope('31', 2)]);
+      expect(await log.tombstone([u, u])).toBe(1);
+      const [second] = await log.tombstones();
+      expect(second!.offset).toBeGreaterThan(first!.offset);
+      expect(second!.offset).toBeGreaterThanOrEqual((late as { offset: number }).offset);
+      expect(await log.read(partitionOf(1, '31', log.partitionCount), 0, 10)).toEqual([]);
+      expect(await log.tombstone([])).toBe(0);
+    });
+
+    it('writes a tombstone after the appends queued before it', async () => {
+      const u = { workspaceId: workspaceId(1), mpid: parseMpid('41') as Mpid };
+      const appended = log.append([envelope('41', 1)]);
+      const erased = log.tombstone([u]);
+      await appended;
+      expect(await erased).toBe(1);
+      expect(await log.read(partitionOf(1, '41', log.partitionCount), 0, 10)).toEqual([]);
+    });
   });
 }

@@ -351,6 +351,16 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
       expect(await store.eraseUser(ws, parseMpid('7') as Mpid)).toBe(0);
     });
 
+    it('erases many users at once, and nobody else', async () => {
+      const [a, b, c] = ['1', '-2', '3'].map((m) => parseMpid(m) as Mpid);
+      await store.append([logRecord(0, 1, {}, a!), logRecord(0, 2, {}, b!), logRecord(0, 3, {}, c!)]);
+      const events = (await store.count({ workspaceId: ws, mpid: a! })) + (await store.count({ workspaceId: ws, mpid: b! }));
+      // Their events and their two batches.
+      expect(await store.eraseUsers(ws, [a!, b!])).toBe(events + 2);
+      expect((await store.users(ws, null, 10)).map((u) => u.mpid)).toEqual([c]);
+      expect(await store.eraseUsers(ws, [])).toBe(0);
+    });
+
     it('clears everything and keeps data across a reopen', async () => {
       await store.append([logRecord(0, 1)]);
       const mpid = parseMpid('42') as Mpid;

@@ -104,6 +104,7 @@ export function identityStoreContract(name: string, open: (location: string) => 
       expect((await store.loadAll()).some((r) => r.workspaceId === ws && r.mpid === gone)).toBe(false);
       expect(await store.eraseUser(ws, gone)).toBe(0);
       expect(await store.eraseUser(ws, mpid('999'))).toBe(0);
+      expect((await store.erasedUsers()).map((u) => [u.workspaceId, u.mpid]).sort()).toEqual([[ws, gone], [ws, mpid('999')]].sort());
     });
 
     it('erases a user whose save was still waiting for its group commit', async () => {

@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { audienceHistoryContract } from '../contracts/audience-history.contract.ts';
 import { eventStoreContract, logRecord } from '../contracts/event-store.contract.ts';
+import { eventStoreBatchesContract } from '../contracts/event-store-batches.contract.ts';
 import { tempDir } from '../../../test/helpers/temp-dir.ts';
 import { type Mpid, workspaceId } from '../../kernel/ids.ts';
 import { DuckDbEventStore } from './duckdb-event-store.ts';
 
 const newFile = () => join(tempDir('events'), 'events.duckdb');
 eventStoreContract('DuckDB', (file) => DuckDbEventStore.open(file), newFile);
+eventStoreBatchesContract('DuckDB', (file) => DuckDbEventStore.open(file), newFile);
 audienceHistoryContract('DuckDB', (file) => DuckDbEventStore.open(file), newFile);
 
 describe('DuckDbEventStore eraseUser', () => {

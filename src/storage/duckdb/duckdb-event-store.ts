@@ -3,13 +3,14 @@ import { writeFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CalculatedValueRow, DataFieldMatch, EventFilter, EventScan, EventStore, EventTally, ScannedEvent, StoredEvent } from '../../analytics/event-store.ts';
+import type { BatchCursor, CalculatedValueRow, DataFieldMatch, EventFilter, EventScan, EventStore, EventTally, ScannedEvent, StoredBatch, StoredEvent } from '../../analytics/event-store.ts';
 import type { AudienceHistory, AudienceSelection, SelectionCounts } from '../../audiences/history-selection.ts';
 import type { LogRecord } from '../../model/envelope.ts';
 import { inputId, type InputId, type Mpid, parseMpid, workspaceId, type WorkspaceId } from '../../kernel/ids.ts';
 import type { Environment, EventType } from '../../model/event-types.ts';
-import { COPY_EVENTS, ERASE_USER_STATEMENTS, EVENT_STORE_MIGRATIONS, EVENTS_WIDE_VIEW, lineOf, loadStatements, putValuesStatements } from './event-store-sql.ts';
+import { COPY_EVENTS, eraseUsersStatements, EVENT_STORE_MIGRATIONS, mpidList, EVENTS_WIDE_VIEW, lineOf, loadStatements, putValuesStatements } from './event-store-sql.ts';
 import { migrateDuckDb } from './migrate-duckdb.ts';
+import { BATCHES_OF, storedBatchOf } from './event-store-batches.ts';
 import { audienceSql, NAMED_MEMBERS_TABLE } from './audience-sql.ts';
 
 /**
@@ -82,6 +83,11 @@ export class DuckDbEventStore implements EventStore, AudienceHistory {
     await this.load(this.writer, 'append', lines, loadStatements);
   }
 
+  async batchesOf(ws: WorkspaceId, mpid: Mpid, after: BatchCursor | null, limit: number): Promise<StoredBatch[]> {
+    const r = await this.reader.runAndReadAll(BATCHES_OF, [ws, mpid, after?.partition ?? -1, after?.logOffset ?? -1, Math.max(0, Math.trunc(limit))]);
+    return r.getRows().map(storedBatchOf);
+  }
+
   async putCalculatedValues(rows: readonly CalculatedValueRow[]): Promise<void> {
     // One line per user, the last put winning.
     const byUser = new Map<string, CalculatedValueRow>();
@@ -105,14 +111,19 @@ export class DuckDbEventStore implements EventStore, AudienceHistory {
     return row && { workspaceId: ws, mpid, values: JSON.parse(String(row[0])) as CalculatedValueRow['values'], asOfMs: Number(row[1]) };
   }
 
+  eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
+    return this.eraseUsers(ws, [mpid]);
+  }
+
   /** On a connection of its own: its transaction must not take in an append running on the writer's. */
-  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
+  async eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number> {
+    if (mpids.length === 0) return 0;
     const connection = await this.instance.connect();
     try {
       await connection.run('BEGIN TRANSACTION');
       try {
         let removed = 0;
-        for (const sql of ERASE_USER_STATEMENTS) removed += Number((await connection.run(sql, [ws, mpid])).rowsChanged);
+        for (const sql of eraseUsersStatements(mpidList(mpids))) removed += Number((await connection.run(sql, [ws])).rowsChanged);
         await connection.run('COMMIT');
         return removed;
       } catch (error) {

@@ -54,7 +54,27 @@ export const EVENT_STORE_MIGRATIONS: readonly DuckDbMigration[] = [
   },
   // Batches stored before it have none (NULL): audiences over history read consent from later batches only.
   { version: 4, description: "batches.consent_state: each batch's consent state", up: 'ALTER TABLE batches ADD COLUMN consent_state JSON' },
+  // Batches stored before it have none (NULL): their access exports hold what the other columns keep.
+  { version: 5, description: "batches.header: the rest of each batch's top level (environment, ip, timestamp, context...)", up: 'ALTER TABLE batches ADD COLUMN header JSON' },
 ];
+
+/**
+ * The top-level fields of a batch `batches.header` keeps (those no other column holds), so an
+ * access request's export gives each batch as it was sent (`batchesOf`); its `ip` is the address
+ * the batch came from when the batch names none.
+ */
+const HEADER_FIELDS = [
+  'environment',
+  'timestamp_unixtime_ms',
+  'ip',
+  'mp_deviceid',
+  'sdk_version',
+  'schema_version',
+  'context',
+  'deleted_user_attributes',
+  'integration_attributes',
+  'partner_identities',
+] as const;
 
 /**
  * Statements that put one NDJSON file of `CalculatedValueRow`s (as `w, m, v, t`, one line per
@@ -91,21 +111,31 @@ const LINE_COLUMNS = `{
   o: 'BIGINT', p: 'INTEGER', pl: 'VARCHAR',
   c: 'STRUCT(n VARCHAR[], t VARCHAR[], ts BIGINT[], s VARCHAR[], m VARCHAR[])',
   k: 'STRUCT(i BIGINT[], v JSON[], d JSON[], ua JSON, ui JSON)',
-  e: 'STRUCT(workspaceId INTEGER, inputId INTEGER, mpid VARCHAR, receivedAtMs BIGINT,
+  e: 'STRUCT(workspaceId INTEGER, inputId INTEGER, mpid VARCHAR, receivedAtMs BIGINT, ip VARCHAR,
     batch STRUCT(environment VARCHAR, source_request_id VARCHAR, events STRUCT(event_type VARCHAR, data JSON, violations JSON)[],
-      user_attributes JSON, user_identities JSON, device_info JSON, application_info JSON, consent_state JSON))'
+      user_attributes JSON, user_identities JSON, device_info JSON, application_info JSON, consent_state JSON,
+      ${HEADER_FIELDS.filter((f) => f !== 'environment').map((f) => `${f} JSON`).join(', ')}))'
 }`;
 
 /**
- * `eraseUser`: one user's rows of each table, each statement `($1 workspace, $2 mpid)`. No index
- * serves them: DuckDB scans only the `workspace_id` and `mpid` columns, skipping row groups by
- * their min/max, where an ART index would cost every append and be held in memory.
+ * `eraseUsers`: some users' rows of each table, each statement `($1 workspace)`, the users' MPIDs
+ * a list literal (`mpidList`). No index serves them: DuckDB scans only the `workspace_id` and
+ * `mpid` columns, skipping row groups by their min/max, where an ART index would cost every
+ * append and be held in memory; one scan serves many users.
  */
-export const ERASE_USER_STATEMENTS = [
-  'DELETE FROM events WHERE workspace_id = $1 AND (mpid = CAST($2 AS BIGINT) OR aliased_from = CAST($2 AS BIGINT))',
-  'DELETE FROM batches WHERE workspace_id = $1 AND mpid = CAST($2 AS BIGINT)',
-  'DELETE FROM calculated_values WHERE workspace_id = $1 AND mpid = CAST($2 AS BIGINT)',
-] as const;
+export function eraseUsersStatements(mpids: string): string[] {
+  return [
+    `DELETE FROM events WHERE workspace_id = $1 AND (mpid IN ${mpids} OR aliased_from IN ${mpids})`,
+    `DELETE FROM batches WHERE workspace_id = $1 AND mpid IN ${mpids}`,
+    `DELETE FROM calculated_values WHERE workspace_id = $1 AND mpid IN ${mpids}`,
+  ];
+}
+
+/** MPIDs as a SQL list of BIGINT literals; each is checked to be an integer, so nothing else reaches the SQL. */
+export function mpidList(mpids: readonly string[]): string {
+  for (const mpid of mpids) if (!/^-?\d{1,20}$/.test(mpid)) throw new Error(`not an MPID: ${JSON.stringify(mpid)}`);
+  return `(${mpids.map((m) => `CAST(${m} AS BIGINT)`).join(', ')})`;
+}
 
 /** Aliasing: copies of one user's events in a time range, under another user's MPID. */
 export const COPY_EVENTS = `
@@ -133,7 +163,8 @@ export function loadStatements(file: string): string[] {
     `INSERT INTO batches
        SELECT p, o, e.workspaceId, e.inputId, e.mpid::BIGINT, make_timestamp_ms(e.receivedAtMs), e.batch.source_request_id,
               pl, coalesce(k.ua, e.batch.user_attributes, '{}'), coalesce(k.ui, e.batch.user_identities, '{}'),
-              e.batch.device_info, e.batch.application_info, e.batch.consent_state
+              e.batch.device_info, e.batch.application_info, e.batch.consent_state,
+              json_object(${HEADER_FIELDS.map((f) => `'${f}', ${f === 'ip' ? 'coalesce(e.batch.ip, to_json(e.ip))' : `e.batch.${f}`}`).join(', ')})
        FROM staged`,
     'DROP TABLE staged',
   ];

@@ -14,17 +14,31 @@ const db = new Database(file);
 for (const pragma of pragmas) db.pragma(pragma);
 const dedup = db.prepare(statements.dedup);
 const insert = db.prepare(statements.insert);
+const lastOffset = db.prepare(statements.lastOffset).pluck();
+const tombstone = db.prepare(statements.tombstone);
+const eraseUser = db.prepare(statements.erase);
 
 const write = db.transaction((request) =>
   request.texts.map((text, i) => {
     const key = request.dedupKeys[i];
     if (key !== null && dedup.run(key, request.now).changes === 0) return duplicate;
-    return Number(insert.run(request.partitions[i], text).lastInsertRowid);
+    return Number(insert.run(request.partitions[i], text, request.workspaces[i], request.mpids[i]).lastInsertRowid);
   }),
 );
 
+const erase = db.transaction((request) => {
+  const offset = lastOffset.get() ?? 0;
+  let deleted = 0;
+  for (const [workspace, mpid] of request.users) {
+    tombstone.run(workspace, mpid, offset, request.now);
+    deleted += eraseUser.run(workspace, mpid).changes;
+  }
+  return deleted;
+});
+
 new Peer(parentPort).serve({
   write,
+  erase,
   close() {
     db.close();
     // Ends the thread once this answer is sent.

@@ -7,24 +7,43 @@ export interface LogWriteRequest {
   /** When the dedup keys were seen (for their retention). */
   now: number;
   partitions: number[];
+  /** Each row's workspace and MPID (the log's per-user columns, which an erasure deletes by). */
+  workspaces: number[];
+  mpids: string[];
   texts: string[];
   dedupKeys: (string | null)[];
+}
+
+/** One erasure: a tombstone per user at the log's last offset, and the users' records deleted. */
+export interface LogEraseRequest {
+  now: number;
+  users: [workspace: number, mpid: string][];
 }
 
 /** What the writer thread serves (`log-writer-thread.mjs`). */
 interface WriterApi {
   /** Each row's offset, or {@link DUPLICATE}, once the transaction is durable. */
   write(request: LogWriteRequest): number[];
+  /** The records deleted, once the tombstones and the deletion are durable. */
+  erase(request: LogEraseRequest): number;
   close(): void;
 }
 
 /** The offset a row was given, or this when its dedup key was written before. */
 export const DUPLICATE = -1;
 
-/** The thread's two statements: `dedup (key, at)` changes no row for a key seen before; `insert (partition, payload)` gives the offset. */
+/**
+ * The thread's statements: `dedup (key, at)` changes no row for a key seen before; `insert
+ * (partition, payload, workspace, mpid)` gives the offset; `lastOffset ()` is the log's last
+ * offset; `tombstone (workspace, mpid, offset, at)` writes or moves a tombstone; `erase
+ * (workspace, mpid)` deletes a user's records.
+ */
 export interface AppendStatements {
   dedup: string;
   insert: string;
+  lastOffset: string;
+  tombstone: string;
+  erase: string;
 }
 
 /**
@@ -55,6 +74,18 @@ export class LogWriter {
       return await peer.call('write', rows);
     } finally {
       // Only pending writes keep Quanta alive.
+      if (peer.pending === 0) worker.unref();
+    }
+  }
+
+  /** Tombstones and deletes users' records in one transaction, in turn with the writes; resolves once durable. */
+  async erase(request: LogEraseRequest): Promise<number> {
+    if (this.closed) throw new Error('the event log is closed; nothing was erased');
+    const { worker, peer } = this.started();
+    worker.ref();
+    try {
+      return await peer.call('erase', request);
+    } finally {
       if (peer.pending === 0) worker.unref();
     }
   }

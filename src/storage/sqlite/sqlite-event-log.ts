@@ -1,4 +1,5 @@
-import type { AppendOutcome, EventLog } from '../../pipeline/event-log.ts';
+import { type Mpid, parseMpid, workspaceId } from '../../kernel/ids.ts';
+import type { AppendOutcome, EventLog, Tombstone, UserRef } from '../../pipeline/event-log.ts';
 import { partitionOf } from '../../pipeline/event-log.ts';
 import { type Envelope, type LogRecord, withText } from '../../model/envelope.ts';
 import { DUPLICATE, LogWriter } from './log-writer.ts';
@@ -37,16 +38,44 @@ export const LOG_SCHEMA = `
   ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`;
 
+/**
+ * Version 2: each record's workspace and MPID in columns of their own, indexed, so that an
+ * erasure deletes a user's records by the index instead of reading every payload (filled in for
+ * the records already there), and the erased users' tombstones.
+ */
+const USER_COLUMNS = `
+  ALTER TABLE log ADD COLUMN workspace INTEGER;
+  ALTER TABLE log ADD COLUMN mpid TEXT;
+  UPDATE log SET workspace = json_extract(payload, '$.workspaceId'), mpid = json_extract(payload, '$.mpid');
+  CREATE INDEX IF NOT EXISTS log_by_user ON log (workspace, mpid);
+  CREATE TABLE IF NOT EXISTS tombstones (
+    workspace INTEGER NOT NULL, mpid TEXT NOT NULL, offset INTEGER NOT NULL, at INTEGER NOT NULL,
+    PRIMARY KEY (workspace, mpid)
+  ) WITHOUT ROWID;`;
+
 /** The log's schema, run by ./migrate-sqlite.ts when the log opens; version 1 is {@link LOG_SCHEMA}. */
 export const LOG_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, description: 'log records, dedup keys, consumer offsets and meta', up: LOG_SCHEMA },
+  { version: 2, description: "records' workspace and MPID indexed, and erased users' tombstones", up: USER_COLUMNS },
 ];
 
-/** How the writer thread appends: a dedup key is kept unless seen before; a record gets the next offset. */
+/**
+ * How the writer thread appends and erases: a dedup key is kept unless seen before; a record gets
+ * the next offset; a tombstone is written at the last offset (or moved on to it) and the user's
+ * records deleted by `log_by_user`.
+ */
 export const APPEND_SQL = {
   dedup: 'INSERT OR IGNORE INTO dedup (key, at) VALUES (?, ?)',
-  insert: 'INSERT INTO log (partition, payload) VALUES (?, ?)',
+  insert: 'INSERT INTO log (partition, payload, workspace, mpid) VALUES (?, ?, ?, ?)',
+  lastOffset: 'SELECT max(offset) FROM log',
+  tombstone:
+    'INSERT INTO tombstones (workspace, mpid, offset, at) VALUES (?, ?, ?, ?) ' +
+    'ON CONFLICT (workspace, mpid) DO UPDATE SET offset = max(offset, excluded.offset), at = excluded.at',
+  erase: 'DELETE FROM log WHERE workspace = ? AND mpid = ?',
 };
+
+/** Users per erase transaction: appends wait for one at most, not for a whole erasure. */
+const ERASE_CHUNK = 100;
 
 /**
  * The embedded event log: one SQLite table in WAL mode with fsync on commit.
@@ -92,6 +121,7 @@ export class SqliteEventLog implements EventLog {
       ),
       committed: this.reader.prepare('SELECT offset FROM consumer_offsets WHERE consumer = ? AND partition = ?').pluck(),
       lag: this.reader.prepare('SELECT count(*) FROM log WHERE partition = ? AND offset > ?').pluck(),
+      tombstones: this.reader.prepare('SELECT workspace, mpid, offset, at FROM tombstones').raw(),
     };
   }
 
@@ -130,7 +160,14 @@ export class SqliteEventLog implements EventLog {
     let offsets: number[];
     try {
       if (!this.writer) throw new Error('this event log was opened without appends');
-      offsets = await this.writer.write({ now: Date.now(), partitions, texts, dedupKeys: envs.map((env) => env.dedupKey) });
+      offsets = await this.writer.write({
+        now: Date.now(),
+        partitions,
+        workspaces: envs.map((env) => env.workspaceId),
+        mpids: envs.map((env) => env.mpid),
+        texts,
+        dedupKeys: envs.map((env) => env.dedupKey),
+      });
     } catch (error) {
       for (const p of group) p.reject(error);
       return;
@@ -145,6 +182,47 @@ export class SqliteEventLog implements EventLog {
     let at = 0;
     for (const p of group) p.resolve(outcomes.slice(at, (at += p.envelopes.length)));
     if (grown.size > 0) for (const l of this.listeners) l(grown);
+  }
+
+  async tombstone(users: readonly UserRef[]): Promise<number> {
+    let deleted = 0;
+    for (let at = 0; at < users.length; at += ERASE_CHUNK) {
+      const chunk = users.slice(at, at + ERASE_CHUNK).map((u): [number, string] => [u.workspaceId, u.mpid]);
+      deleted += await this.exclusiveWrite(() => {
+        if (!this.writer) throw new Error('this event log was opened without appends');
+        return this.writer.erase({ now: Date.now(), users: chunk });
+      });
+    }
+    return deleted;
+  }
+
+  async tombstones(): Promise<Tombstone[]> {
+    return (this.stmt.tombstones.all() as [number, string, number, number][]).map(([ws, mpid, offset, atMs]) => ({
+      workspaceId: workspaceId(ws),
+      mpid: parseMpid(mpid) as Mpid,
+      offset,
+      atMs,
+    }));
+  }
+
+  /**
+   * Runs `write` on the writer thread in turn with the group commits: after the group in flight
+   * (and so after every append queued before it), before the next group starts.
+   */
+  private async exclusiveWrite<T>(write: () => Promise<T>): Promise<T> {
+    // What is queued now goes first; what is appended meanwhile may go after (and is erased by the next call).
+    if (this.writing) await this.writing;
+    if (this.queue.length > 0 && !this.writing) await this.startWrite();
+    while (this.writing) await this.writing;
+    const done = write();
+    this.writing = done.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
+      this.writing = undefined;
+      if (this.queue.length > 0) this.schedule();
+    });
+    return done;
   }
 
   async read(partition: number, afterOffset: number, limit: number): Promise<LogRecord[]> {

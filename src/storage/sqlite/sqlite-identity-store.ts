@@ -51,6 +51,16 @@ export const IDENTITY_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX alias_requests_by_destination ON alias_requests (json_extract(doc, '$.workspaceId'), json_extract(doc, '$.destinationMpid'));
     `,
   },
+  {
+    version: 3,
+    description: 'erased MPIDs, never given or taken again',
+    up: `
+      CREATE TABLE erased_users (
+        workspace_id INTEGER NOT NULL, mpid TEXT NOT NULL, at INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, mpid)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**
@@ -110,7 +120,11 @@ export class SqliteIdentityStore implements IdentityStore {
       }
     });
     const erase = ERASE_USER_SQL.map((sql) => this.db.prepare(sql));
-    this.eraseTx = this.db.transaction((ws: WorkspaceId, mpid: Mpid) => erase.reduce((n, statement) => n + statement.run(ws, mpid).changes, 0));
+    const remember = this.db.prepare('INSERT OR IGNORE INTO erased_users (workspace_id, mpid, at) VALUES (?, ?, ?)');
+    this.eraseTx = this.db.transaction((ws: WorkspaceId, mpid: Mpid) => {
+      remember.run(ws, mpid, Date.now());
+      return erase.reduce((n, statement) => n + statement.run(ws, mpid).changes, 0);
+    });
   }
 
   async loadAll(): Promise<IdentityRecord[]> {
@@ -171,6 +185,11 @@ export class SqliteIdentityStore implements IdentityStore {
   async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
     this.commit();
     return this.eraseTx(ws, mpid);
+  }
+
+  async erasedUsers(): Promise<{ workspaceId: WorkspaceId; mpid: Mpid }[]> {
+    const rows = this.db.prepare('SELECT workspace_id, mpid FROM erased_users').raw().all() as [number, string][];
+    return rows.map(([ws, mpid]) => ({ workspaceId: workspaceId(ws), mpid: parseMpid(mpid) as Mpid }));
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { consentEvents } from '../../../consent/system-notifications.ts';
 import type { Batch, BatchEvent } from '../../../model/batch.ts';
 import type { HttpRequest } from '../../http-send.ts';
 import type { SettingSpec, Settings } from '../../output.ts';
@@ -224,7 +225,9 @@ function eventsOfBatch(from: StreamBatch, config: AmplitudeConfig, starts: Reado
   };
   const user = userPropertiesOf(batch, config);
   const out: AmplitudeEvent[] = [];
-  batch.events.forEach((event, index) => {
+  // Consent changes go as the guide's "Consent Given" / "Consent Rejected" custom events, after the batch's own.
+  const consent = consentEvents(batch);
+  (consent.length === 0 ? batch.events : [...batch.events, ...consent]).forEach((event, index) => {
     const id = event.data.source_message_id || `${from.mpid}-${from.seq}-${index}`;
     const uuid = event.data.session_uuid;
     const session_id = typeof uuid === 'string' ? starts.get(uuid) : undefined;
