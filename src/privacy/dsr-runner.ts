@@ -87,13 +87,13 @@ export class DsrRunner {
    */
   private async attempt(due: DsrRecord, work: (r: DsrRecord) => Promise<DsrRecord>): Promise<DsrRecord> {
     let r = due;
-    if (r.status === 'pending') {
-      const started = await this.move(r, 'in_progress', {});
-      if (!started) return (await this.deps.store.request(r.workspaceId, r.subjectRequestId)) ?? r;
-      r = started;
-    }
     try {
-      if (!r.resolution) {
+      if (r.status === 'pending') {
+        // In progress and whom it is about, in one write.
+        const started = await this.move(r, 'in_progress', { resolution: r.resolution ?? this.resolve(r) });
+        if (!started) return (await this.deps.store.request(r.workspaceId, r.subjectRequestId)) ?? r;
+        r = started;
+      } else if (!r.resolution) {
         r = { ...r, resolution: this.resolve(r) };
         await this.deps.store.update(r.workspaceId, r.subjectRequestId, { resolution: r.resolution });
       }
@@ -129,7 +129,8 @@ export class DsrRunner {
             identities: resolution.identities,
           })
         : 'not_sent';
-    await this.deps.store.update(r.workspaceId, r.subjectRequestId, { forwarding });
+    // Kept at once when something was sent (a run again must not send it twice); else with the completion.
+    if (Array.isArray(forwarding) && forwarding.length > 0) await this.deps.store.update(r.workspaceId, r.subjectRequestId, { forwarding });
     return forwarding;
   }
 

@@ -256,7 +256,7 @@ export class SqliteDsrStore implements DsrStore {
   }
 
   async create(record: DsrRecord, callbacks: readonly NewCallback[]): Promise<CreateOutcome> {
-    return this.createTx(record, callbacks);
+    return this.createTx.immediate(record, callbacks);
   }
 
   async request(ws: WorkspaceId, subjectRequestId: string): Promise<DsrRecord | undefined> {
@@ -270,7 +270,7 @@ export class SqliteDsrStore implements DsrStore {
   }
 
   async transition(...args: Parameters<DsrStore['transition']>): Promise<DsrRecord | undefined> {
-    return this.transitionTx(...args);
+    return this.transitionTx.immediate(...args);
   }
 
   async update(ws: WorkspaceId, subjectRequestId: string, update: RecordUpdate): Promise<void> {
@@ -326,7 +326,7 @@ export class SqliteDsrStore implements DsrStore {
   }
 
   async purge(beforeMs: number): Promise<{ requests: number; files: string[] }> {
-    return this.purgeTx(beforeMs);
+    return this.purgeTx.immediate(beforeMs);
   }
 
   async close(): Promise<void> {
