@@ -273,7 +273,7 @@ export async function runQuanta(
 }
 
 /** Resolves once Quanta's processor has caught up with its log (`/healthz` reports `log_lag` 0), reporting the lag every 5 s. */
-async function caughtUp(base: string, child: Child, timeoutS: number): Promise<void> {
+export async function caughtUp(base: string, child: Child, timeoutS: number): Promise<void> {
   let lastReport = Date.now();
   await waitForJson<{ log_lag: number }>(
     `${base}/healthz`,

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { AudiencesOptions } from './audiences.ts';
 import type { CalculatedOptions } from './calculated.ts';
+import type { ErasureOptions } from './erasure.ts';
 import type { IdsyncOptions } from './idsync.ts';
 import type { IngestOptions } from './ingest.ts';
 import type { ReplayPlanOptions } from './replay-plan.ts';
@@ -107,6 +108,22 @@ pairedCommand('outputs', 'Events delivered to local webhook receivers end to end
   .action(async (options: IngestOptions) => {
     const { runOutputs } = await import('./outputs.ts');
     await runOutputs({ ...options, plan: false });
+  });
+
+program
+  .command('erasure')
+  .description('Ingest throughput while DSR erasures run vs the same run without, and each erasure\'s time to completion, over seeded profiles and events')
+  .option('--profiles <n>', 'profiles seeded before measuring', positive(true), 1_000_000)
+  .option('--stored <n>', 'events seeded (stored / profiles per profile)', positive(true), 10_000_000)
+  .option('--erasures <n>', 'users erased (DSR v3, skip_waiting_period) during the measured load', positive(true), 10_000)
+  .option('--duration <s>', 'measured seconds per run', positive(false), 30)
+  .option('--connections <n>', 'concurrent keep-alive connections (closed loop)', positive(true), 8)
+  .option('--batches <n>', 'batches per bulk request (at most 100)', positive(true), 50)
+  .option('--events <n>', 'events per batch of the measured load', positive(true), 5)
+  .option('--drain-timeout <s>', 'longest wait for processing to catch up after a load', positive(false), 1800)
+  .action(async (options: ErasureOptions) => {
+    const { runErasure } = await import('./erasure.ts');
+    await runErasure({ ...options, warmup: 0, cpuProf: false, plan: false, rounds: 1 });
   });
 
 program

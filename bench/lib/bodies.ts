@@ -159,7 +159,8 @@ export class BodyPool {
 
 export type Rand = () => number;
 
-function mulberry32(seed: number): Rand {
+/** A small seeded PRNG (mulberry32): the same seed gives the same bodies. */
+export function mulberry32(seed: number): Rand {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -227,6 +228,14 @@ function makeBatch(rand: Rand, shape: BatchShape, user: number, eventCount: numb
     ...(shape.context ? { context: shape.context } : {}),
   };
   return { batch, violations };
+}
+
+/**
+ * One batch of `user` with `eventCount` events of the default mix, as JSON: what the pool's
+ * bodies hold, for a benchmark that must reach every user of a range (seeding profiles).
+ */
+export function userBatchJson(rand: Rand, user: number, eventCount: number, sourceRequestId: string, now: number): string {
+  return JSON.stringify(makeBatch(rand, defaultShape, user, eventCount, sourceRequestId, now).batch);
 }
 
 /** The Node SDK mix: half custom events, 30% screen views, 20% commerce events. */
