@@ -189,14 +189,13 @@ export interface EventStore {
   /** A user's calculated values as stored. */
   calculatedValues(workspaceId: WorkspaceId, mpid: Mpid): Promise<CalculatedValueRow | undefined>;
   /**
-   * Erases one user of one workspace (the store's part of a GDPR erasure), in one transaction: the
-   * user's events (aliasing's copies of others' events under the user's MPID included), the
-   * copies aliasing made of the user's events under other MPIDs (they are the user's activity,
-   * and what their batches shared is the user's), the user's batches (attributes, identities,
-   * device, consent) and calculated values. Answers how many rows it removed (0 for an unknown user).
+   * Erases some users of one workspace (the store's part of a GDPR erasure), all in one
+   * transaction (a store may serve it with one scan): each user's events (aliasing's copies of
+   * others' events under the user's MPID included), the copies aliasing made of the user's events
+   * under other MPIDs (they are the user's activity, and what their batches shared is the user's),
+   * the user's batches (attributes, identities, device, consent) and calculated values. Answers how
+   * many rows it removed (0 for unknown users, and for none).
    */
-  eraseUser(workspaceId: WorkspaceId, mpid: Mpid): Promise<number>;
-  /** {@link eraseUser} for many users of one workspace at once, in one transaction (a store may serve it with one scan). */
   eraseUsers(workspaceId: WorkspaceId, mpids: readonly Mpid[]): Promise<number>;
   close(): Promise<void>;
 }

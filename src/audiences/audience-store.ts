@@ -140,7 +140,7 @@ export interface AudienceFlush {
  * - `record` writes users, changes, offsets and calculations all or nothing; the memberships it writes are what
  *   `members`, `size` and `membershipsOf` read; changes get increasing `seq`s;
  * - `due(now)` returns users whose `dueMs` is at or before `now`, soonest first, by index;
- * - `eraseUser` removes everything the store holds of one user, history included;
+ * - `eraseUsers` removes everything the store holds of some users, history included, all or nothing;
  * - `reset` forgets everything derived from the log (users, memberships, changes, calculations, offsets).
  */
 export interface AudienceStore {
@@ -187,18 +187,18 @@ export interface AudienceStore {
   lastChangeSeq(): Promise<number>;
 
   /**
-   * Erases one user of one workspace (the store's part of a GDPR erasure), in one transaction: the
-   * user's audience state (event tracks, the identities seen, memberships and due time, so the
-   * due job forgets the user), current memberships of every audience, and every membership change
-   * of the user: the membership history, and with it the changes audience connections have not
-   * delivered yet (a partner is not told of a change that was erased). Answers how many rows it
-   * removed (0 for an unknown user).
+   * Erases some users of one workspace (the store's part of a GDPR erasure), all in one
+   * transaction: each user's audience state (event tracks, the identities seen, memberships and
+   * due time, so the due job forgets the user), current memberships of every audience, and every
+   * membership change of the user: the membership history, and with it the changes audience
+   * connections have not delivered yet (a partner is not told of a change that was erased).
+   * Answers how many rows it removed (0 for unknown users).
    *
-   * Kept: definitions, calculations' progress (counts, and a `cursor` that may be this MPID: a
-   * place to resume at, holding nothing of the user) and offsets. Memberships a running stage
+   * Kept: definitions, calculations' progress (counts, and a `cursor` that may be an erased MPID:
+   * a place to resume at, holding nothing of the user) and offsets. Memberships a running stage
    * holds in memory are its own to drop.
    */
-  eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number>;
+  eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }

@@ -446,7 +446,7 @@ export function audiencesStage(deps: AudiencesStageDeps): AudiencesStage {
           undecided.delete(userKey(ws, mpid));
         }
         changes = changes.filter((c) => c.workspaceId !== ws || !erased.has(c.mpid));
-        for (const mpid of mpids) rows += await store.eraseUser(ws, mpid);
+        rows = await store.eraseUsers(ws, mpids);
       }).then(() => rows);
     },
     async recover(partition, committed) {

@@ -89,7 +89,7 @@ export interface CalculatedFlush {
  * - `record` writes a flush all or nothing; `appliedOffsets` reads back its offsets;
  * - `putBase` writes base states and the computation's progress all or nothing, replacing the
  *   users' base states of that revision;
- * - `eraseUser` removes one user's live and base states and seeds, of every attribute, all or
+ * - `eraseUsers` removes some users' live and base states and seeds, of every attribute, all or
  *   nothing, bumping `seedRevision` when a seed went;
  * - `reset` forgets everything derived from the log (live and base states, computations, offsets).
  *
@@ -126,18 +126,18 @@ export interface CalculatedStore {
   /** Grows with every seed written or deleted: what a cache of users' states refreshes its seeds by. */
   seedRevision(): Promise<number>;
   /**
-   * Erases one user of one workspace (the store's part of a GDPR erasure), in one transaction:
-   * the user's live states (counted from events: daily buckets, first/last values...) and base
-   * states (computed from the event store) of every attribute and revision, and the user's seeds
-   * (bumping {@link seedRevision} if there were any, so caches drop them). Answers how many rows
-   * it removed (0 for an unknown user).
+   * Erases some users of one workspace (the store's part of a GDPR erasure), all in one
+   * transaction: each user's live states (counted from events: daily buckets, first/last
+   * values...) and base states (computed from the event store) of every attribute and revision,
+   * and the user's seeds (bumping {@link seedRevision} if there were any, so caches drop them).
+   * Answers how many rows it removed (0 for unknown users).
    *
-   * Kept: definitions, computations' progress (counts, and a `cursor` that may be this MPID: a
-   * place to resume a scan at, which holds nothing of the user) and offsets. The user's values
+   * Kept: definitions, computations' progress (counts, and a `cursor` that may be an erased MPID:
+   * a place to resume a scan at, which holds nothing of the user) and offsets. The users' values
    * as analytics keeps them are the event store's (`EventStore`'s `calculated_values`); states a
    * running stage holds in memory are its own to drop.
    */
-  eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number>;
+  eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }

@@ -70,9 +70,7 @@ export const calculated: Capability = {
     ctx.provide('calculatedValues', values);
     ctx.eraser('calculated', async (ws, mpids) => {
       engine.erase(ws, mpids);
-      let rows = 0;
-      for (const mpid of mpids) rows += await store.eraseUser(ws, mpid);
-      return rows;
+      return store.eraseUsers(ws, mpids);
     });
     // The live states are the processor's (written behind): the Profile API asks it.
     ctx.expose('calculated.values', values);

@@ -39,17 +39,18 @@ export interface CatalogStore {
   /** Every point of a workspace with its attributes (by name), ordered by key. */
   points(ws: WorkspaceId): Promise<CatalogPoint[]>;
   /**
-   * Erases one user of one workspace from the Catalog (the store's part of a GDPR erasure): every
-   * example value the user's records gave (a delta's `exampleSources` say whose each is), of every
-   * point and attribute, in one transaction. The attribute keeps its other examples, and the place
-   * freed takes the next new value seen. Answers how many examples it removed (0 for an unknown user).
+   * Erases some users of one workspace from the Catalog (the store's part of a GDPR erasure):
+   * every example value the users' records gave (a delta's `exampleSources` say whose each is), of
+   * every point and attribute, all in one transaction. The attribute keeps its other examples, and
+   * the places freed take the next new values seen. Answers how many examples it removed (0 for
+   * unknown users).
    *
    * Kept: points, attribute names, counts, types, first and last seen, environments and
    * descriptions: statistics over every user, naming none and holding no value. Not found:
    * examples stored before the catalog's schema 3, which name no user; `quanta replay` rebuilds
    * the Catalog, and with it whose each example is.
    */
-  eraseUser(workspaceId: WorkspaceId, mpid: Mpid): Promise<number>;
+  eraseUsers(workspaceId: WorkspaceId, mpids: readonly Mpid[]): Promise<number>;
   /** Forgets every point and every applied offset, before a replay from the start of the log. */
   reset(): Promise<void>;
   close(): Promise<void>;

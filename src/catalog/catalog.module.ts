@@ -20,11 +20,7 @@ export const catalog: Capability = {
     const store = await ctx.store('catalog');
     ctx.stage(catalogStage({ store, descriptions: (record) => feeds.descriptionsOf(record.inputId) }));
     // The stage keeps nothing past its flush, which the erasure's exclusive section runs first: the store holds every example.
-    ctx.eraser('catalog', async (ws, mpids) => {
-      let rows = 0;
-      for (const mpid of mpids) rows += await store.eraseUser(ws, mpid);
-      return rows;
-    });
+    ctx.eraser('catalog', (ws, mpids) => store.eraseUsers(ws, mpids));
   },
   async app(ctx) {
     const plans = ctx.use('planRegistry');

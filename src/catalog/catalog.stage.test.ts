@@ -96,7 +96,7 @@ describe('catalogStage', () => {
       apply: (deltas, offsets) => (failures-- > 0 ? Promise.reject(new Error('disk full')) : store.apply(deltas, offsets)),
       appliedOffsets: () => store.appliedOffsets(),
       points: (w) => store.points(w),
-      eraseUser: (w, mpid) => store.eraseUser(w, mpid),
+      eraseUsers: (w, mpids) => store.eraseUsers(w, mpids),
       reset: () => store.reset(),
       close: () => store.close(),
     };

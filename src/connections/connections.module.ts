@@ -77,11 +77,7 @@ export const connections: Capability = {
     ctx.provide('erasureForwarder', erasures);
     ctx.onClose(() => erasures.stop());
     // The processor's stage appends to the stream in its flush: an erasure runs this after the processor's erasers.
-    ctx.eraser('delivery', async (ws, mpids) => {
-      let rows = 0;
-      for (const mpid of mpids) rows += await delivery.eraseUser(ws, mpid);
-      return rows;
-    });
+    ctx.eraser('delivery', (ws, mpids) => delivery.eraseUsers(ws, mpids));
     const service = new ConnectionService(store, delivery, {
       kinds,
       inputsOf: (ws) => platform.inputs().filter((i) => i.workspaceId === ws).map((i) => i.id),

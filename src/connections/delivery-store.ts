@@ -102,19 +102,19 @@ export interface DeliveryStore {
   /** Forgets a deleted connection's cursor, counts and dead letters. */
   dropConnection(connectionId: number): Promise<void>;
   /**
-   * Erases one user of one workspace (the store's part of a GDPR erasure), in one transaction:
-   * every stream batch of the user's, delivered or still waiting for a cursor (a connection
-   * will not send it), and the user's batches and membership changes in every connection's dead
-   * letters: a dead letter left with nothing goes, one that also holds other users' keeps theirs
-   * (under its key), and each cursor's `dead_lettered` drops by what went. Answers how many
-   * batches and changes it removed (0 for an unknown user).
+   * Erases some users of one workspace (the store's part of a GDPR erasure), all in one
+   * transaction: every stream batch of each user's, delivered or still waiting for a cursor (a
+   * connection will not send it), and the users' batches and membership changes in every
+   * connection's dead letters: a dead letter left with nothing goes, one that also holds other
+   * users' keeps theirs (under its key), and each cursor's `dead_lettered` drops by what went.
+   * Answers how many batches and changes it removed (0 for unknown users).
    *
    * Kept: cursors and their other counts (numbers, naming no one). Not found: membership changes
    * in dead letters written before the delivery store's schema 2, which name no workspace (drop
    * or replay those with the connection's dead letters). A connection that had claimed a chunk
    * holding the user's batches resends the rest of it under keys of its own after a restart.
    */
-  eraseUser(workspaceId: WorkspaceId, mpid: Mpid): Promise<number>;
+  eraseUsers(workspaceId: WorkspaceId, mpids: readonly Mpid[]): Promise<number>;
   /** Deletes batches received before `beforeMs` that every cursor has passed; answers how many. */
   prune(beforeMs: number): Promise<number>;
   close(): Promise<void>;

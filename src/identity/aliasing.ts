@@ -93,13 +93,14 @@ export class AliasRegistry {
   }
 
   /**
-   * Drops from memory every alias request naming the user (source or destination), so none is
-   * applied or written back after a GDPR erasure removed them from the store
-   * (`IdentityStore.eraseUser`). Answers how many it dropped.
+   * Drops from memory every alias request naming one of the users (source or destination), so
+   * none is applied or written back after a GDPR erasure removed them from the store
+   * (`IdentityStore.eraseUsers`). Answers how many it dropped.
    */
-  forget(ws: WorkspaceId, mpid: Mpid): number {
+  forget(ws: WorkspaceId, mpids: readonly Mpid[]): number {
+    const gone = new Set(mpids);
     const before = this.aliases.length;
-    const kept = this.aliases.filter((a) => a.workspaceId !== ws || (a.sourceMpid !== mpid && a.destinationMpid !== mpid));
+    const kept = this.aliases.filter((a) => a.workspaceId !== ws || (!gone.has(a.sourceMpid) && !gone.has(a.destinationMpid)));
     this.aliases.splice(0, before, ...kept);
     return before - kept.length;
   }

@@ -142,22 +142,28 @@ describe('the graph', () => {
     expect(history[2]!.reason).toMatchObject({ strategy: 'profile_conversion', matchedBy: { type: 'ios_idfv', value: 'v1' } });
   });
 
-  it('erases a user: no lookup finds them (best match\'s earlier values included), the store forgets them, others stay', async () => {
+  it('erases users: no lookup finds them (best match\'s earlier values included), the store forgets them, others stay', async () => {
     const { g, file, close } = await graph(BEST_MATCH_DEFAULT);
     const gone = await g.resolve(ws, req('identify', { email: 'old@example.com' }));
     await g.attach(ws, gone.mpid, { email: 'new@example.com', customer_id: 'c-gone' }, 'events_api');
+    const alsoGone = await g.resolve(ws, req('identify', { customer_id: 'c-also' }));
     const stays = await g.resolve(ws, req('identify', { customer_id: 'c-stays' }));
+    const unknown = '77' as Mpid;
     expect(g.search(ws, { email: 'old@example.com' })?.mpid).toBe(gone.mpid);
-    expect(await g.eraseUser(ws, gone.mpid)).toBeGreaterThan(0);
-    expect(g.record(ws, gone.mpid)).toBeUndefined();
-    for (const known of [{ email: 'old@example.com' }, { email: 'new@example.com' }, { customer_id: 'c-gone' }]) expect(g.search(ws, known)).toBeUndefined();
+    expect(await g.eraseUsers(ws, [gone.mpid, unknown, alsoGone.mpid])).toBeGreaterThan(0);
+    for (const erased of [gone.mpid, alsoGone.mpid]) expect(g.record(ws, erased)).toBeUndefined();
+    for (const erased of [gone.mpid, alsoGone.mpid, unknown]) expect(g.isErased(ws, erased)).toBe(true);
+    const known = [{ email: 'old@example.com' }, { email: 'new@example.com' }, { customer_id: 'c-gone' }, { customer_id: 'c-also' }];
+    for (const identities of known) expect(g.search(ws, identities)).toBeUndefined();
     expect(g.search(ws, { customer_id: 'c-stays' })?.mpid).toBe(stays.mpid);
-    expect(await g.eraseUser(ws, gone.mpid)).toBe(0);
+    expect(await g.eraseUsers(ws, [gone.mpid, alsoGone.mpid])).toBe(0);
     await close();
     const { g: again } = await graph(BEST_MATCH_DEFAULT, file);
     expect(again.record(ws, gone.mpid)).toBeUndefined();
     expect(again.size).toBe(1);
     expect(await again.history(ws, gone.mpid)).toEqual([]);
+    expect(await again.history(ws, alsoGone.mpid)).toEqual([]);
+    expect(again.isErased(ws, alsoGone.mpid)).toBe(true);
   });
 
   it('attaches a batch\'s identities to the mpid it names, creating the record if needed', async () => {

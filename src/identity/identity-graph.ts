@@ -377,24 +377,26 @@ export class IdentityGraph {
   }
 
   /**
-   * Erases a user (a GDPR erasure): drops the record and every lookup of it (best match's earlier
-   * values too) from memory at once, so no request resolves to it from now on, then erases it from
-   * the store (`IdentityStore.eraseUser`: record, history, alias requests). Answers the rows the
-   * store removed. The MPID is remembered as erased ({@link isErased}), in memory at once and in
-   * the store with the erasure: it is never given again, and a batch naming it is resolved by its
-   * identities (`IdSyncResolver`), so a user erased does not come back under the same MPID.
+   * Erases some users (a GDPR erasure): drops each record and every lookup of it (best match's
+   * earlier values too) from memory at once, so no request resolves to them from now on, then
+   * erases them from the store in one transaction (`IdentityStore.eraseUsers`: records, history,
+   * alias requests). Answers the rows the store removed. The MPIDs are remembered as erased
+   * ({@link isErased}), in memory at once and in the store with the erasure: none is ever given
+   * again, and a batch naming one is resolved by its identities (`IdSyncResolver`), so a user
+   * erased does not come back under the same MPID.
    */
-  eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
-    const key = recordKey(ws, mpid);
-    this.erased.add(key);
-    const record = this.records.get(key);
-    if (record) {
+  eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number> {
+    for (const mpid of mpids) {
+      const key = recordKey(ws, mpid);
+      this.erased.add(key);
+      const record = this.records.get(key);
+      if (!record) continue;
       for (const [type, value] of entries(record.identities)) this.unindex(ws, type, value, mpid);
       for (const [type, values] of this.earlier.get(key) ?? []) for (const value of values) this.unindex(ws, type, value, mpid);
       this.records.delete(key);
       this.earlier.delete(key);
     }
-    return this.deps.store.eraseUser(ws, mpid);
+    return this.deps.store.eraseUsers(ws, mpids);
   }
 
   /** A random signed 64-bit id, unique in the workspace. */

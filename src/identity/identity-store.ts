@@ -60,8 +60,8 @@ export interface IdentityEvent {
  * memory; it loads every record at start and writes each change through before answering.
  *
  * Contract (`storage/contracts/identity-store.contract.ts`): `save` stores the records (each
- * replacing its previous version) and appends the events, all or nothing; `eraseUser` removes
- * one user's record, history and alias requests, all or nothing, and nothing of anyone else.
+ * replacing its previous version) and appends the events, all or nothing; `eraseUsers` removes
+ * some users' records, history and alias requests, all or nothing, and nothing of anyone else.
  *
  * @example
  *   await store.save([record], [{ ...event, action: 'created' }]);
@@ -75,21 +75,22 @@ export interface IdentityStore {
   saveAlias(alias: AliasRecord, events: readonly IdentityEvent[]): Promise<void>;
   loadAliases(): Promise<AliasRecord[]>;
   /**
-   * Erases one user of one workspace (the store's part of a GDPR erasure), in one transaction:
-   * the user's identity record (every identity value it holds), every history event whose `mpid`
-   * is the user's (what `history` reads), and every alias request naming the user as source or
-   * destination, whatever its status. Answers how many rows it removed (0 for an unknown user).
+   * Erases some users of one workspace (the store's part of a GDPR erasure), all in one
+   * transaction: each user's identity record (every identity value it holds), every history event
+   * whose `mpid` is the user's (what `history` reads), and every alias request naming the user as
+   * source or destination, whatever its status. Answers how many rows it removed (0 for unknown
+   * users, and for none).
    *
-   * Kept: other users' history events, even those whose detail names this MPID (`unique identity
-   * moved to <mpid>`, `merged from <mpid>`): they are the other user's history, and the MPID
-   * alone, once erased here, identifies no one. The in-memory graph is not changed: see
-   * `IdentityGraph.eraseUser`, which drops the user from memory and calls this.
+   * Kept: other users' history events, even those whose detail names an erased MPID (`unique
+   * identity moved to <mpid>`, `merged from <mpid>`): they are the other user's history, and the
+   * MPID alone, once erased here, identifies no one. The in-memory graph is not changed: see
+   * `IdentityGraph.eraseUsers`, which drops the users from memory and calls this.
    *
-   * The MPID is remembered as erased (`erasedUsers`, not counted in the answer), in the same
-   * transaction: IDSync never gives it again, nor takes it from a batch that names it.
+   * The MPIDs are remembered as erased (`erasedUsers`, not counted in the answer), in the same
+   * transaction: IDSync never gives them again, nor takes them from a batch that names them.
    */
-  eraseUser(workspaceId: WorkspaceId, mpid: Mpid): Promise<number>;
-  /** Every MPID erased, by workspace (what `eraseUser` remembered). */
+  eraseUsers(workspaceId: WorkspaceId, mpids: readonly Mpid[]): Promise<number>;
+  /** Every MPID erased, by workspace (what `eraseUsers` remembered). */
   erasedUsers(): Promise<{ workspaceId: WorkspaceId; mpid: Mpid }[]>;
   close(): Promise<void>;
 }

@@ -60,12 +60,8 @@ export const identity: Capability = {
     ctx.provide('aliasWorker', worker);
     // First on the app thread: once forgotten, no request resolves to the user, and its MPID is never given again.
     ctx.eraser('identity', async (ws, mpids) => {
-      let rows = 0;
-      for (const mpid of mpids) {
-        aliases.forget(ws, mpid);
-        rows += await graph.eraseUser(ws, mpid);
-      }
-      return rows;
+      aliases.forget(ws, mpids);
+      return graph.eraseUsers(ws, mpids);
     });
     ctx.job(worker);
   },

@@ -82,10 +82,6 @@ export const planning: Capability = {
     const quality = await ctx.store('quality');
     ctx.stage(dataPlanStage({ plans: registry, store: quality, hub: ctx.live, builtIn, violations }));
     // Blocked data waits for the stage's flush, which the erasure's exclusive section runs first: the quarantine holds it all.
-    ctx.eraser('quarantine', async (ws, mpids) => {
-      let rows = 0;
-      for (const mpid of mpids) rows += await quality.eraseUser(ws, mpid);
-      return rows;
-    });
+    ctx.eraser('quarantine', (ws, mpids) => quality.eraseUsers(ws, mpids));
   },
 };

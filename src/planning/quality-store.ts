@@ -92,7 +92,7 @@ export interface QualityFlush {
  *   records after a crash can skip what is already counted.
  * - `blocked` lists by ascending id (pages with `afterId`); `markBackfilled` stamps batches once.
  * - `resetViolations` forgets counts and offsets (a replay recounts); blocked data is kept.
- * - `eraseUser` removes one user's blocked batches and nothing else.
+ * - `eraseUsers` removes some users' blocked batches, all or nothing, and nothing else.
  */
 export interface DataQualityStore {
   record(flush: QualityFlush): Promise<void>;
@@ -103,14 +103,14 @@ export interface DataQualityStore {
   markBackfilled(ws: WorkspaceId, ids: readonly number[], atMs: number): Promise<void>;
   resetViolations(): Promise<void>;
   /**
-   * Erases one user of one workspace from the quarantine (the store's part of a GDPR erasure):
-   * every blocked batch of the user's, backfilled or not, with what was blocked from it. Answers
-   * how many it removed (0 for an unknown user).
+   * Erases some users of one workspace from the quarantine (the store's part of a GDPR
+   * erasure), all in one transaction: every blocked batch of each user's, backfilled or not, with
+   * what was blocked from it. Answers how many it removed (0 for unknown users).
    *
    * Kept: violation counts, which are per plan version, event and attribute name, and name no
    * user and hold no value; and offsets. The batches themselves are the event log's: a replay
    * would block them again until the log forgets them too.
    */
-  eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number>;
+  eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number>;
   close(): Promise<void>;
 }

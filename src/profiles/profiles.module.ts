@@ -41,9 +41,7 @@ export const profiles: Capability = {
     ctx.expose('profiles.alias', (ws, source, destination) => service.alias(ws, source, destination));
     ctx.eraser('profiles', async (ws, mpids) => {
       service.forget(ws, mpids);
-      let rows = 0;
-      for (const mpid of mpids) rows += await store.eraseUser(ws, mpid);
-      return rows;
+      return store.eraseUsers(ws, mpids);
     });
   },
   async app(ctx) {

@@ -62,9 +62,7 @@ export interface Job {
  * @example
  *   ctx.eraser('profiles', async (ws, mpids) => {
  *     service.forget(ws, mpids);
- *     let rows = 0;
- *     for (const mpid of mpids) rows += await store.eraseUser(ws, mpid);
- *     return rows;
+ *     return store.eraseUsers(ws, mpids);
  *   });
  */
 export type UserEraser = (ws: WorkspaceId, mpids: readonly Mpid[]) => Promise<number>;

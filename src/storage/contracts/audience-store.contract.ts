@@ -405,22 +405,26 @@ export function audienceStoreContract(name: string, open: (location: string) => 
         expect(await store.due(NOW + 30, 10)).toEqual([{ workspaceId: ws, mpid: u5 }, { workspaceId: ws, mpid: u1 }]);
       });
 
-      it('erases everything it holds of one user, history included, and nothing of the others', async () => {
+      it('erases everything it holds of some users at once, history included, and nothing of the others', async () => {
         const a = await created(ws, 'a');
         const b = await created(other, 'b');
-        const [gone, stays] = [mpid('-41'), mpid('42')];
+        const [gone, alsoGone, stays] = [mpid('-41'), mpid('44'), mpid('42')];
         await store.record({
-          users: [user(ws, gone, { dueMs: NOW }), user(ws, stays, { dueMs: NOW }), user(other, gone, { dueMs: NOW })],
-          changes: [change(ws, a.id, gone, 'added'), change(ws, a.id, stays, 'added'), change(other, b.id, gone, 'added')],
+          users: [user(ws, gone, { dueMs: NOW }), user(ws, alsoGone, { dueMs: NOW }), user(ws, stays, { dueMs: NOW }), user(other, gone, { dueMs: NOW })],
+          changes: [
+            change(ws, a.id, gone, 'added'), change(ws, a.id, alsoGone, 'added'), change(ws, a.id, alsoGone, 'removed'),
+            change(ws, a.id, stays, 'added'), change(other, b.id, gone, 'added'),
+          ],
           offsets: new Map([[0, 1]]),
         });
-        // The user's state, membership and change.
-        expect(await store.eraseUser(ws, gone)).toBe(3);
-        expect([...(await store.users(ws, [gone, stays])).keys()]).toEqual([stays]);
+        // Their states (2), the membership left (1) and their changes (3); nothing of the unknown user.
+        expect(await store.eraseUsers(ws, [gone, mpid('43'), alsoGone])).toBe(6);
+        expect([...(await store.users(ws, [gone, alsoGone, stays])).keys()]).toEqual([stays]);
         expect(await store.members(ws, a.id, null, 10)).toEqual([{ mpid: stays, addedAtMs: NOW }]);
         expect(await store.size(ws, a.id)).toBe(1);
         expect(await store.membershipsOf(ws, gone)).toEqual([]);
         expect(await store.historyOf(ws, gone)).toEqual([]);
+        expect(await store.historyOf(ws, alsoGone)).toEqual([]);
         expect((await store.changesAfter(0, 10)).map((c) => [c.workspaceId, c.mpid])).toEqual([[ws, stays], [other, gone]]);
         expect((await store.due(NOW, 10)).sort(byWorkspace)).toEqual([{ workspaceId: ws, mpid: stays }, { workspaceId: other, mpid: gone }]);
         // The same MPID in another workspace is another user.
@@ -429,9 +433,9 @@ export function audienceStoreContract(name: string, open: (location: string) => 
         expect(await store.historyOf(other, gone)).toHaveLength(1);
         expect(await store.appliedOffsets()).toEqual(new Map([[0, 1]]));
         expect(await store.audienceChangesPending(ws, a.id, 0)).toEqual({ count: 1, oldestAtMs: NOW });
-        // Erasing again, or a user the store never held, removes nothing.
-        expect(await store.eraseUser(ws, gone)).toBe(0);
-        expect(await store.eraseUser(ws, mpid('43'))).toBe(0);
+        // Erasing again, or no user, removes nothing.
+        expect(await store.eraseUsers(ws, [gone, alsoGone])).toBe(0);
+        expect(await store.eraseUsers(ws, [])).toBe(0);
       });
 
       it('forgets what is derived from the log on reset, keeping the definitions', async () => {
@@ -474,7 +478,7 @@ export function audienceStoreContract(name: string, open: (location: string) => 
         expect(await store.users(other, [u])).toEqual(new Map());
         expect(await store.historyOf(other, u)).toEqual([]);
         expect(await store.calculation(other, a.id, 1)).toBeUndefined();
-        expect(await store.eraseUser(other, u)).toBe(0);
+        expect(await store.eraseUsers(other, [u])).toBe(0);
         // Another workspace's changes naming this audience's id touch nothing of it.
         await store.record(changes(change(other, a.id, u, 'removed')));
 

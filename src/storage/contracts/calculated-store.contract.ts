@@ -126,22 +126,25 @@ export function calculatedStoreContract(name: string, open: (location: string) =
       expect(await store.list(ws)).toHaveLength(1);
     });
 
-    it("erases one user's live and base states and seeds, of every attribute, and nothing of another user or workspace", async () => {
+    it("erases some users' live and base states and seeds at once, of every attribute, and nothing of another user or workspace", async () => {
       const a = (await store.create(ws, attribute('a'))) as CalculatedAttribute;
       const b = (await store.create(ws, attribute('b'))) as CalculatedAttribute;
-      const [gone, stays] = [mpid('-61'), mpid('62')];
+      const [gone, alsoGone, stays] = [mpid('-61'), mpid('63'), mpid('62')];
       const progress: Calculation = { workspaceId: ws, id: a.id, revision: 1, handover: { 0: 1 }, status: 'calculated', usersDone: 2, usersTotal: 2, cursor: gone, startedAtMs: NOW, completedAtMs: NOW };
       await store.putBase(progress, [{ mpid: gone, state: played(1) }, { mpid: stays, state: played(2) }]);
       const live = (w: typeof ws, u: Mpid, id: number, n: number) => ({ workspaceId: w, mpid: u, id, revision: 1, state: played(n) });
-      await store.record({ live: [live(ws, gone, a.id, 3), live(ws, gone, b.id, 4), live(ws, stays, a.id, 5), live(other, gone, a.id, 6)], offsets: new Map([[0, 7]]) });
-      await store.putSeeds(ws, [{ id: a.id, mpid: gone, state: played(7) }, { id: b.id, mpid: stays, state: played(8) }]);
+      await store.record({
+        live: [live(ws, gone, a.id, 3), live(ws, gone, b.id, 4), live(ws, alsoGone, b.id, 10), live(ws, stays, a.id, 5), live(other, gone, a.id, 6)],
+        offsets: new Map([[0, 7]]),
+      });
+      await store.putSeeds(ws, [{ id: a.id, mpid: gone, state: played(7) }, { id: b.id, mpid: alsoGone, state: played(11) }, { id: b.id, mpid: stays, state: played(8) }]);
       await store.putSeeds(other, [{ id: a.id, mpid: gone, state: played(9) }]);
       const seeds = await store.seedRevision();
 
-      // 2 live states, 1 base state, 1 seed.
-      expect(await store.eraseUser(ws, gone)).toBe(4);
+      // Theirs: 3 live states, 1 base state, 2 seeds; nothing of the unknown user.
+      expect(await store.eraseUsers(ws, [gone, mpid('999'), alsoGone])).toBe(6);
 
-      expect(await store.users(ws, [gone])).toEqual(new Map());
+      expect(await store.users(ws, [gone, alsoGone])).toEqual(new Map());
       expect(await store.seedRevision()).toBeGreaterThan(seeds);
       expect(await store.users(ws, [stays])).toEqual(new Map([[stays, {
         live: new Map([[a.id, { revision: 1, state: played(5) }]]),
@@ -155,8 +158,8 @@ export function calculatedStoreContract(name: string, open: (location: string) =
       expect(await store.list(ws)).toHaveLength(2);
 
       const after = await store.seedRevision();
-      expect(await store.eraseUser(ws, gone)).toBe(0);
-      expect(await store.eraseUser(ws, mpid('999'))).toBe(0);
+      expect(await store.eraseUsers(ws, [gone, alsoGone])).toBe(0);
+      expect(await store.eraseUsers(ws, [])).toBe(0);
       expect(await store.seedRevision()).toBe(after);
     });
   });

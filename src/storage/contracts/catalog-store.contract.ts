@@ -120,10 +120,10 @@ export function catalogStoreContract(name: string, open: (location: string) => P
       expect(userPoint).not.toHaveProperty('description');
     });
 
-    it("erases the examples one user gave, keeping the statistics, other users' examples and other workspaces'", async () => {
-      const [gone, stays] = [parseMpid('-101') as Mpid, parseMpid('102') as Mpid];
+    it("erases the examples some users gave, at once, keeping the statistics, other users' examples and other workspaces'", async () => {
+      const [gone, alsoGone, stays] = [parseMpid('-101') as Mpid, parseMpid('104') as Mpid, parseMpid('102') as Mpid];
       const query = (examples: CatalogAttribute['examples'], exampleSources: Mpid[]) => [attribute('query', { examples, exampleSources })];
-      const tags = attribute('tags', { types: ['string-list'], examples: [['x', 'y']], exampleSources: [gone] });
+      const tags = attribute('tags', { types: ['string-list'], examples: [['x', 'y']], exampleSources: [alsoGone] });
       await store.apply([search({ attributes: query(['a', 'b'], [gone, stays]) }), users({ attributes: [tags] })], none);
       await store.apply([search({ workspaceId: workspaceId(2), attributes: query(['a'], [gone]) })], none);
       // 'a' is kept already (the first user's); 'c' is new.
@@ -132,7 +132,8 @@ export function catalogStoreContract(name: string, open: (location: string) => P
       // Totals never carry whose each example is.
       expect((await store.points(ws))[0]!.attributes[0]).not.toHaveProperty('exampleSources');
 
-      expect(await store.eraseUser(ws, gone)).toBe(3);
+      // 'a' and 'c' of one's, the tags of the other's; nothing of the unknown user.
+      expect(await store.eraseUsers(ws, [gone, parseMpid('103') as Mpid, alsoGone])).toBe(3);
 
       const [point, userPoint] = await store.points(ws);
       expect(point!.attributes).toEqual([attribute('query', { count: 2, examples: ['b'] })]);
@@ -144,9 +145,9 @@ export function catalogStoreContract(name: string, open: (location: string) => P
       expect((await store.points(ws))[0]!.attributes[0]!.examples).toEqual(['b', 'd']);
       await store.close();
       store = await open(location);
-      expect(await store.eraseUser(ws, gone)).toBe(0);
-      expect(await store.eraseUser(ws, parseMpid('103') as Mpid)).toBe(0);
-      expect(await store.eraseUser(ws, stays)).toBe(2);
+      expect(await store.eraseUsers(ws, [gone, alsoGone])).toBe(0);
+      expect(await store.eraseUsers(ws, [])).toBe(0);
+      expect(await store.eraseUsers(ws, [stays])).toBe(2);
       expect((await store.points(workspaceId(2)))[0]!.attributes[0]!.examples).toEqual(['a']);
     });
 

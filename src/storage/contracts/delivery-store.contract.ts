@@ -155,7 +155,7 @@ export function deliveryStoreContract(engine: string, open: (file: string) => Pr
       expect(await store.cursor(7, 0)).toMatchObject({ committed: 0, sent: 0 });
     });
 
-    it("erases one user's stream batches and dead-lettered batches and changes, and nothing of another user or workspace", async () => {
+    it("erases a user's stream batches and dead-lettered batches and changes, and nothing of another user or workspace", async () => {
       await store.append([row(1), row(2, { mpid: bob }), row(3, { ws: other }), row(4)]);
       await store.cursor(7, 0);
       await store.cursor(8, -1);
@@ -169,8 +169,8 @@ export function deliveryStoreContract(engine: string, open: (file: string) => Pr
       await store.cursor(9, 0);
       await store.commit(9, { workspaceId: other, end: 3, counts: { ...zero, dead_lettered: 2 }, lastError: null, deadLetters: [letter('9-3-3', [o3!]), { ...letter('9-c1-1', []), changes: [change(alice)] }] });
 
-      // Stream batches 1 and 4; dead-lettered batches 1 and 4; one change.
-      expect(await store.eraseUser(ws, alice)).toBe(5);
+      // Stream batches 1 and 4; dead-lettered batches 1 and 4; one change; nothing of the unknown user.
+      expect(await store.eraseUsers(ws, [alice, parseMpid('5')!])).toBe(5);
 
       expect((await store.read(ws, 0, 10)).map((b) => [b.seq, b.mpid])).toEqual([[2, bob]]);
       expect((await store.read(other, 0, 10)).map((b) => [b.seq, b.mpid])).toEqual([[3, alice]]);
@@ -186,11 +186,35 @@ export function deliveryStoreContract(engine: string, open: (file: string) => Pr
       await store.resolveDeadLetter(7, left!.id);
       expect(await store.cursor(7, 0)).toMatchObject({ sent: 1, dead_lettered: 0 });
 
-      expect(await store.eraseUser(ws, alice)).toBe(0);
-      expect(await store.eraseUser(ws, parseMpid('5')!)).toBe(0);
-      expect(await store.eraseUser(other, alice)).toBe(3);
+      expect(await store.eraseUsers(ws, [alice])).toBe(0);
+      expect(await store.eraseUsers(ws, [])).toBe(0);
+      expect(await store.eraseUsers(other, [alice])).toBe(3);
       expect(await store.deadLetters(9, 10)).toEqual([]);
       expect(await store.endSeq()).toBe(4);
+    });
+
+    it('erases some users at once: a dead letter holding several of them is rewritten once, or goes when only theirs', async () => {
+      const carol = parseMpid('77')!;
+      await store.append([row(1), row(2, { mpid: bob }), row(3, { mpid: carol }), row(4)]);
+      await store.cursor(7, 0);
+      const [a1, b2, c3, a4] = await store.read(ws, 0, 10);
+      const letter = (key: string, batches: StreamBatch[]) => ({ key, batches, changes: [], error: 'down', attempts: 1, createdAtMs: 1 });
+      const change = (mpid: Mpid) => ({ audienceId: 3, audienceName: 'Gold', mpid, change: 'added' as const, atMs: 1, identities: {} });
+      await store.commit(7, {
+        workspaceId: ws, end: 4, counts: { ...zero, dead_lettered: 7 }, lastError: null,
+        deadLetters: [letter('7-1-3', [a1!, b2!, c3!]), letter('7-4-4', [a4!]), { ...letter('7-c', []), changes: [change(alice), change(carol), change(bob)] }],
+      });
+
+      // Stream batches 1, 3 and 4; dead-lettered batches 1, 3 and 4; 2 changes.
+      expect(await store.eraseUsers(ws, [alice, carol])).toBe(8);
+
+      expect((await store.read(ws, 0, 10)).map((b) => [b.seq, b.mpid])).toEqual([[2, bob]]);
+      expect((await store.deadLetters(7, 10)).map((d) => [d.key, d.batches.map((b) => b.mpid), d.changes.map((c) => c.mpid)])).toEqual([
+        ['7-1-3', [bob], []],
+        ['7-c', [], [bob]],
+      ]);
+      expect((await store.cursor(7, 0)).dead_lettered).toBe(2);
+      expect(await store.eraseUsers(ws, [carol, alice])).toBe(0);
     });
 
     it('keeps everything across a reopen', async () => {

@@ -104,7 +104,7 @@ export function eventStoreBatchesContract(name: string, open: (location: string)
 
     it('gives nothing of a user once erased', async () => {
       await store.append([logRecord(0, 1, {}, '7'), logRecord(0, 2, {}, '8')]);
-      await store.eraseUser(ws, '7' as Mpid);
+      await store.eraseUsers(ws, ['7' as Mpid]);
       expect(await store.batchesOf(ws, '7' as Mpid, null, 10)).toEqual([]);
       expect(await store.batchesOf(ws, '8' as Mpid, null, 10)).toHaveLength(1);
     });

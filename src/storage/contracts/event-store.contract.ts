@@ -331,7 +331,7 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
       await store.putCalculatedValues([values(ws, gone), values(ws, stays), values(workspaceId(2), gone)]);
 
       // 2 events, 2 copies of the other user's and 2 copies of them, 2 batches (one without events), 1 row of values.
-      expect(await store.eraseUser(ws, gone)).toBe(9);
+      expect(await store.eraseUsers(ws, [gone])).toBe(9);
 
       expect(await store.count({ workspaceId: ws, mpid: gone })).toBe(0);
       expect(await store.list({ workspaceId: ws, mpid: gone }, 10)).toEqual([]);
@@ -347,8 +347,8 @@ export function eventStoreContract(name: string, open: (location: string) => Pro
       await store.close();
       store = await open(location);
       expect(await store.count({ workspaceId: ws, mpid: gone })).toBe(0);
-      expect(await store.eraseUser(ws, gone)).toBe(0);
-      expect(await store.eraseUser(ws, parseMpid('7') as Mpid)).toBe(0);
+      expect(await store.eraseUsers(ws, [gone])).toBe(0);
+      expect(await store.eraseUsers(ws, [parseMpid('7') as Mpid])).toBe(0);
     });
 
     it('erases many users at once, and nobody else', async () => {

@@ -74,12 +74,18 @@ export function identityStoreContract(name: string, open: (location: string) => 
       expect(await store.history(workspaceId(2), mpid('5'))).toEqual([]);
     });
 
-    it("erases one user's record, history and alias requests, and nothing of another user or workspace", async () => {
+    it("erases some users' records, history and alias requests at once, and nothing of another user or workspace", async () => {
       const other = workspaceId(2);
-      const [gone, stays] = [mpid('-11'), mpid('12')];
+      const [gone, alsoGone, stays] = [mpid('-11'), mpid('14'), mpid('12')];
       await store.save(
-        [record(gone, { email: 'gone@example.com' }), record(stays, { email: 'stays@example.com' }), { ...record(gone, { email: 'x@example.com' }), workspaceId: other }],
-        [event(gone, 'created'), event(gone, 'identity_added', 'email', 'gone@example.com'), event(stays, 'created'), { ...event(gone, 'created'), workspaceId: other }],
+        [
+          record(gone, { email: 'gone@example.com' }), record(alsoGone, { customer_id: 'c14' }), record(stays, { email: 'stays@example.com' }),
+          { ...record(gone, { email: 'x@example.com' }), workspaceId: other },
+        ],
+        [
+          event(gone, 'created'), event(gone, 'identity_added', 'email', 'gone@example.com'), event(alsoGone, 'created'), event(stays, 'created'),
+          { ...event(gone, 'created'), workspaceId: other },
+        ],
       );
       const alias = (id: string, source: Mpid, destination: Mpid, w = ws) => ({
         id, workspaceId: w, sourceMpid: source, destinationMpid: destination,
@@ -89,27 +95,29 @@ export function identityStoreContract(name: string, open: (location: string) => 
       await store.saveAlias(alias('to-gone', stays, gone), [event(stays, 'aliased')]);
       await store.saveAlias(alias('others', stays, mpid('13')), []);
       await store.saveAlias(alias('other-ws', gone, stays, other), []);
+      await store.saveAlias(alias('between-gone', gone, alsoGone), []);
 
-      // 1 record, 2 events, 2 alias requests.
-      expect(await store.eraseUser(ws, gone)).toBe(5);
+      // Theirs: 2 records, 3 events, 3 alias requests (the one between them counted once); nothing of the unknown one.
+      expect(await store.eraseUsers(ws, [gone, mpid('999'), alsoGone])).toBe(8);
 
       const all = (await store.loadAll()).map((r) => [r.workspaceId, r.mpid]).sort();
       expect(all).toEqual([[ws, stays], [other, gone]].sort());
       expect(await store.history(ws, gone)).toEqual([]);
+      expect(await store.history(ws, alsoGone)).toEqual([]);
       expect((await store.history(ws, stays)).map((e) => e.action)).toEqual(['created', 'aliased']);
       expect((await store.history(other, gone)).map((e) => e.action)).toEqual(['created']);
       expect((await store.loadAliases()).map((a) => a.id).sort()).toEqual(['other-ws', 'others']);
       await store.close();
       store = await open(location);
       expect((await store.loadAll()).some((r) => r.workspaceId === ws && r.mpid === gone)).toBe(false);
-      expect(await store.eraseUser(ws, gone)).toBe(0);
-      expect(await store.eraseUser(ws, mpid('999'))).toBe(0);
-      expect((await store.erasedUsers()).map((u) => [u.workspaceId, u.mpid]).sort()).toEqual([[ws, gone], [ws, mpid('999')]].sort());
+      expect(await store.eraseUsers(ws, [gone, alsoGone])).toBe(0);
+      expect(await store.eraseUsers(ws, [])).toBe(0);
+      expect((await store.erasedUsers()).map((u) => [u.workspaceId, u.mpid]).sort()).toEqual([[ws, gone], [ws, alsoGone], [ws, mpid('999')]].sort());
     });
 
     it('erases a user whose save was still waiting for its group commit', async () => {
       const saved = store.save([record('21', { customer_id: 'c21' })], [event('21', 'created')]);
-      expect(await store.eraseUser(ws, mpid('21'))).toBe(2);
+      expect(await store.eraseUsers(ws, [mpid('21')])).toBe(2);
       await saved;
       expect(await store.loadAll()).toEqual([]);
     });

@@ -30,19 +30,21 @@ export function profileStoreContract(name: string, open: (location: string) => P
       expect(await store.get(ws, '5' as Mpid)).toBeUndefined();
     });
 
-    it("erases one user's profile, and nothing of another user or of the same MPID in another workspace", async () => {
+    it("erases some users' profiles at once, and nothing of another user or of the same MPIDs in another workspace", async () => {
       const other = workspaceId(2);
-      const stays = '42' as Mpid;
-      await store.save([newProfile(ws, mpid, 1), newProfile(ws, stays, 1), newProfile(other, mpid, 1)]);
-      expect(await store.eraseUser(ws, mpid)).toBe(1);
+      const [alsoGone, stays] = ['43' as Mpid, '42' as Mpid];
+      await store.save([newProfile(ws, mpid, 1), newProfile(ws, alsoGone, 1), newProfile(ws, stays, 1), newProfile(other, mpid, 1), newProfile(other, alsoGone, 1)]);
+      expect(await store.eraseUsers(ws, [mpid, '7' as Mpid, alsoGone])).toBe(2);
       expect(await store.get(ws, mpid)).toBeUndefined();
+      expect(await store.get(ws, alsoGone)).toBeUndefined();
       expect(await store.get(ws, stays)).toEqual(newProfile(ws, stays, 1));
       expect(await store.get(other, mpid)).toEqual(newProfile(other, mpid, 1));
+      expect(await store.get(other, alsoGone)).toEqual(newProfile(other, alsoGone, 1));
       await store.close();
       store = await open(location);
       expect(await store.get(ws, mpid)).toBeUndefined();
-      expect(await store.eraseUser(ws, mpid)).toBe(0);
-      expect(await store.eraseUser(ws, '7' as Mpid)).toBe(0);
+      expect(await store.eraseUsers(ws, [mpid, alsoGone])).toBe(0);
+      expect(await store.eraseUsers(ws, [])).toBe(0);
     });
 
     it('clears every profile', async () => {

@@ -107,22 +107,25 @@ export function qualityStoreContract(name: string, open: (location: string) => P
       expect(await store.countBlocked(ws, { planId: 'main' })).toBe(1);
     });
 
-    it("erases one user's blocked batches, keeping violation counts and everyone else's blocked data", async () => {
-      const [gone, stays] = [parseMpid('-81')!, parseMpid('82')!];
+    it("erases some users' blocked batches at once, keeping violation counts and everyone else's blocked data", async () => {
+      const [gone, alsoGone, stays] = [parseMpid('-81')!, parseMpid('84')!, parseMpid('82')!];
       await store.record({
-        blocked: [blocked(1, { mpid: gone }), blocked(2, { mpid: stays }), blocked(3, { mpid: gone, version: 2 }), blocked(4, { mpid: gone, workspaceId: other })],
+        blocked: [
+          blocked(1, { mpid: gone }), blocked(2, { mpid: stays }), blocked(3, { mpid: gone, version: 2 }), blocked(4, { mpid: gone, workspaceId: other }),
+          blocked(5, { mpid: alsoGone }),
+        ],
         violations: [count(3, 1)],
         offsets: new Map([[0, 4]]),
       });
       const [first] = await store.blocked(ws, { planId: 'main' }, 1);
       await store.markBackfilled(ws, [first!.id], 5);
-      expect(await store.eraseUser(ws, gone)).toBe(2);
+      expect(await store.eraseUsers(ws, [gone, parseMpid('83')!, alsoGone])).toBe(3);
       expect((await store.blocked(ws, { planId: 'main' }, 10)).map((b) => [b.mpid, b.offset])).toEqual([[stays, 2]]);
       expect((await store.blocked(other, { planId: 'main' }, 10)).map((b) => [b.mpid, b.offset])).toEqual([[gone, 4]]);
       expect((await store.violations(ws, 'main'))[0]!.count).toBe(3);
       expect(await store.appliedOffsets()).toEqual(new Map([[0, 4]]));
-      expect(await store.eraseUser(ws, gone)).toBe(0);
-      expect(await store.eraseUser(ws, parseMpid('83')!)).toBe(0);
+      expect(await store.eraseUsers(ws, [gone, alsoGone])).toBe(0);
+      expect(await store.eraseUsers(ws, [])).toBe(0);
     });
 
     it('keeps everything across a reopen', async () => {

@@ -13,14 +13,14 @@ eventStoreContract('DuckDB', (file) => DuckDbEventStore.open(file), newFile);
 eventStoreBatchesContract('DuckDB', (file) => DuckDbEventStore.open(file), newFile);
 audienceHistoryContract('DuckDB', (file) => DuckDbEventStore.open(file), newFile);
 
-describe('DuckDbEventStore eraseUser', () => {
+describe('DuckDbEventStore eraseUsers', () => {
   it("leaves no row of the user's in any table of the file", async () => {
     const file = newFile();
     const store = await DuckDbEventStore.open(file);
     const ws = workspaceId(1);
     await store.append([logRecord(0, 1, {}, '-5'), logRecord(0, 2, {}, '6')]);
     await store.putCalculatedValues(['-5', '6'].map((mpid) => ({ workspaceId: ws, mpid: mpid as Mpid, values: { n: '1' }, asOfMs: 1 })));
-    await store.eraseUser(ws, '-5' as Mpid);
+    await store.eraseUsers(ws, ['-5' as Mpid]);
     await store.close();
     const instance = await DuckDBInstance.create(file);
     const connection = await instance.connect();

@@ -111,10 +111,6 @@ export class DuckDbEventStore implements EventStore, AudienceHistory {
     return row && { workspaceId: ws, mpid, values: JSON.parse(String(row[0])) as CalculatedValueRow['values'], asOfMs: Number(row[1]) };
   }
 
-  eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
-    return this.eraseUsers(ws, [mpid]);
-  }
-
   /** On a connection of its own: its transaction must not take in an append running on the writer's. */
   async eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number> {
     if (mpids.length === 0) return 0;

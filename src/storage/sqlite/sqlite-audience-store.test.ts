@@ -46,7 +46,7 @@ describe('SqliteAudienceStore', () => {
     const user = (mpid: Mpid) => ({ workspaceId: ws, mpid, events: {}, identities: { email: `${mpid}@example.com` }, memberships: { [a.id]: 1 }, dueMs: 5 });
     const change = (mpid: Mpid) => ({ workspaceId: ws, audienceId: a.id, mpid, change: 'added' as const, atMs: 1 });
     await store.record({ users: [user(gone), user(stays)], changes: [change(gone), change(stays)], offsets: new Map() });
-    await store.eraseUser(ws, gone);
+    await store.eraseUsers(ws, [gone]);
     await store.close();
     const db = openSqlite(file);
     try {

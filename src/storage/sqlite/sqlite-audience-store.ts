@@ -81,7 +81,7 @@ export const MEMBERSHIPS_OF_SQL = `
   FROM au_members m INDEXED BY au_members_of_user JOIN au_audiences a ON a.id = m.audience_id AND a.workspace_id = m.workspace_id
   WHERE m.workspace_id = ? AND m.mpid = ? ORDER BY m.audience_id`;
 
-/** What `eraseUser` deletes, each `(workspace, mpid)`: exported so that the adapter's test can check each is an index search. */
+/** What `eraseUsers` deletes of each user, each `(workspace, mpid)`: exported so that the adapter's test can check each is an index search. */
 export const ERASE_USER_SQL = {
   user: 'DELETE FROM au_users WHERE workspace_id = ? AND mpid = ?',
   memberships: 'DELETE FROM au_members WHERE workspace_id = ? AND mpid = ?',
@@ -244,8 +244,8 @@ export class SqliteAudienceStore implements AudienceStore {
     return (this.stmt.lastChangeSeq.get() as { seq: number | null }).seq ?? 0;
   }
 
-  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
-    return this.tx.eraseUser(ws, mpid);
+  async eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number> {
+    return this.tx.eraseUsers(ws, mpids);
   }
 
   async reset(): Promise<void> {
@@ -342,7 +342,7 @@ function prepare(db: Sqlite) {
     audienceChangesAfter: db.prepare('SELECT * FROM au_changes WHERE seq > ? AND workspace_id = ? AND audience_id = ? ORDER BY seq LIMIT ?'),
     lastChangeSeq: db.prepare('SELECT max(seq) AS seq FROM au_changes'),
     audienceChangesPending: db.prepare('SELECT count(*) AS count, min(at_ms) AS oldest FROM au_changes WHERE seq > ? AND workspace_id = ? AND audience_id = ?'),
-    eraseUser: db.prepare(ERASE_USER_SQL.user),
+    eraseState: db.prepare(ERASE_USER_SQL.user),
     eraseMemberships: db.prepare(ERASE_USER_SQL.memberships),
     eraseHistory: db.prepare(ERASE_USER_SQL.history),
   };
@@ -409,9 +409,11 @@ function transactions(db: Sqlite, s: Statements) {
       return true;
     }),
     // Each from an index by user: au_users' UNIQUE (workspace_id, mpid), au_members_of_user, au_changes_of_user.
-    eraseUser: db.transaction(
-      (ws: WorkspaceId, mpid: Mpid): number =>
-        s.eraseUser.run(ws, mpid).changes + s.eraseMemberships.run(ws, mpid).changes + s.eraseHistory.run(ws, mpid).changes,
+    eraseUsers: db.transaction((ws: WorkspaceId, mpids: readonly Mpid[]): number =>
+      mpids.reduce(
+        (n, mpid) => n + s.eraseState.run(ws, mpid).changes + s.eraseMemberships.run(ws, mpid).changes + s.eraseHistory.run(ws, mpid).changes,
+        0,
+      ),
     ),
     // `au_changes` keeps its AUTOINCREMENT counter: changes after a reset still follow every `seq` handed out.
     reset: db.transaction(() => {

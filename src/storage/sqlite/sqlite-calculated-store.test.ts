@@ -28,7 +28,7 @@ describe('SqliteCalculatedStore migrations', () => {
   });
 });
 
-describe('SqliteCalculatedStore eraseUser', () => {
+describe('SqliteCalculatedStore eraseUsers', () => {
   it("leaves no row of the user's in the file", async () => {
     const file = join(tempDir('calculated-erase'), 'state.sqlite');
     const ws = workspaceId(1);
@@ -37,7 +37,7 @@ describe('SqliteCalculatedStore eraseUser', () => {
     const state = newState(definitionOf('count'));
     await store.record({ live: [gone, stays].map((mpid) => ({ workspaceId: ws, mpid, id: 1, revision: 1, state })), offsets: new Map() });
     await store.putSeeds(ws, [{ id: 1, mpid: gone, state }, { id: 1, mpid: stays, state }]);
-    await store.eraseUser(ws, gone);
+    await store.eraseUsers(ws, [gone]);
     await store.close();
     const db = openSqlite(file);
     try {

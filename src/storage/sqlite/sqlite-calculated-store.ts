@@ -161,10 +161,15 @@ export class SqliteCalculatedStore implements CalculatedStore {
         for (const { id, mpid, state } of seeds) s.putSeed.run(ws, id, mpid, JSON.stringify(state));
         s.bumpSeeds.run();
       }),
-      eraseUser: db.transaction((ws: WorkspaceId, mpid: Mpid): number => {
-        const seeds = s.eraseSeeds.run(ws, mpid).changes;
+      eraseUsers: db.transaction((ws: WorkspaceId, mpids: readonly Mpid[]): number => {
+        let seeds = 0;
+        let states = 0;
+        for (const mpid of mpids) {
+          seeds += s.eraseSeeds.run(ws, mpid).changes;
+          states += s.eraseLive.run(ws, mpid).changes + s.eraseBase.run(ws, mpid).changes;
+        }
         if (seeds > 0) s.bumpSeeds.run();
-        return s.eraseLive.run(ws, mpid).changes + s.eraseBase.run(ws, mpid).changes + seeds;
+        return states + seeds;
       }),
       deleteSeeds: db.transaction((ws: WorkspaceId, id: number) => {
         s.deleteSeeds.run(ws, id);
@@ -254,8 +259,8 @@ export class SqliteCalculatedStore implements CalculatedStore {
     return this.stmt.seedRevision.get() as number;
   }
 
-  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
-    return this.tx.eraseUser(ws, mpid);
+  async eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number> {
+    return this.tx.eraseUsers(ws, mpids);
   }
 
   async reset(): Promise<void> {

@@ -8,7 +8,7 @@ import { ERASE_USER_SQL, SqliteCatalogStore } from './sqlite-catalog-store.ts';
 
 catalogStoreContract('SQLite', async (file) => new SqliteCatalogStore(file), () => join(tempDir('catalog'), 'state.sqlite'));
 
-describe('SqliteCatalogStore eraseUser', () => {
+describe('SqliteCatalogStore eraseUsers', () => {
   it("finds the user's examples by index and leaves none of them, nor the user's MPID, in the file", async () => {
     const file = join(tempDir('catalog-erase'), 'state.sqlite');
     const store = new SqliteCatalogStore(file);
@@ -17,7 +17,7 @@ describe('SqliteCatalogStore eraseUser', () => {
       [{ workspaceId: workspaceId(1), key: 'user_attributes', match: { type: 'user_attributes' }, category: 'user_information', name: 'user_attributes', count: 2, firstSeenMs: 1, lastSeenMs: 1, environments: ['production'], attributes: [attribute] }],
       new Map(),
     );
-    await store.eraseUser(workspaceId(1), '-5' as Mpid);
+    await store.eraseUsers(workspaceId(1), ['-5' as Mpid]);
     await store.close();
     const db = openSqlite(file);
     try {

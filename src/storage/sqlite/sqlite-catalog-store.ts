@@ -99,7 +99,7 @@ export const CATALOG_MIGRATIONS: readonly SqliteMigration[] = [
   },
 ];
 
-/** What `eraseUser` reads and deletes, each `(workspace, mpid)`: exported so that the adapter's test can check each is an index search. */
+/** What `eraseUsers` reads and deletes of each user, each `(workspace, mpid)`: exported so that the adapter's test can check each is an index search. */
 export const ERASE_USER_SQL = {
   sources: 'SELECT point_key, name, example FROM catalog_example_sources WHERE workspace_id = ? AND mpid = ?',
   forget: 'DELETE FROM catalog_example_sources WHERE workspace_id = ? AND mpid = ?',
@@ -231,9 +231,9 @@ export class SqliteCatalogStore implements CatalogStore {
     return (this.selectPoints.all(ws) as PointRow[]).map((r) => toPoint(ws, r, attributes.get(r.point_key) ?? []));
   }
 
-  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
+  async eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number> {
     // IMMEDIATE, as `apply`: it reads the examples before it writes them.
-    return this.eraseTx.immediate(ws, mpid);
+    return this.eraseTx.immediate(ws, mpids);
   }
 
   async reset(): Promise<void> {
@@ -246,21 +246,24 @@ export class SqliteCatalogStore implements CatalogStore {
 }
 
 /**
- * `eraseUser`'s transaction: each attribute the user gave examples of (from
- * `catalog_example_sources`) rewritten without them, then the user's source rows deleted.
+ * `eraseUsers`' transaction: each attribute the users gave examples of (from
+ * `catalog_example_sources`, user by user) rewritten once without them, then each user's source
+ * rows deleted.
  */
 function eraseUserTransaction(db: Sqlite) {
   const sources = db.prepare(ERASE_USER_SQL.sources);
   const forget = db.prepare(ERASE_USER_SQL.forget);
   const examplesOf = db.prepare('SELECT examples FROM catalog_attributes WHERE workspace_id = ? AND point_key = ? AND name = ?').pluck();
   const setExamples = db.prepare('UPDATE catalog_attributes SET examples = ? WHERE workspace_id = ? AND point_key = ? AND name = ?');
-  return db.transaction((ws: WorkspaceId, mpid: Mpid): number => {
+  return db.transaction((ws: WorkspaceId, mpids: readonly Mpid[]): number => {
     const given = new Map<string, { key: string; name: string; examples: ExampleValue[] }>();
-    for (const r of sources.all(ws, mpid) as { point_key: string; name: string; example: string }[]) {
-      const at = JSON.stringify([r.point_key, r.name]);
-      const attribute = given.get(at) ?? { key: r.point_key, name: r.name, examples: [] };
-      attribute.examples.push(JSON.parse(r.example) as ExampleValue);
-      given.set(at, attribute);
+    for (const mpid of mpids) {
+      for (const r of sources.all(ws, mpid) as { point_key: string; name: string; example: string }[]) {
+        const at = JSON.stringify([r.point_key, r.name]);
+        const attribute = given.get(at) ?? { key: r.point_key, name: r.name, examples: [] };
+        attribute.examples.push(JSON.parse(r.example) as ExampleValue);
+        given.set(at, attribute);
+      }
     }
     let removed = 0;
     for (const { key, name, examples } of given.values()) {
@@ -272,7 +275,7 @@ function eraseUserTransaction(db: Sqlite) {
       setExamples.run(JSON.stringify(kept), ws, key, name);
       removed += before.length - kept.length;
     }
-    forget.run(ws, mpid);
+    for (const mpid of mpids) forget.run(ws, mpid);
     return removed;
   });
 }

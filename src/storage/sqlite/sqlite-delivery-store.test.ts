@@ -17,7 +17,7 @@ const append = (mpid: string, offset: number) => ({
 });
 const zero = { sent: 0, filtered: 0, failed: 0, retried: 0, dead_lettered: 0 };
 
-describe('SqliteDeliveryStore eraseUser', () => {
+describe('SqliteDeliveryStore eraseUsers', () => {
   it("reads and deletes from indexes by user, leaving nothing of the user's in the file", async () => {
     const file = join(tempDir('delivery-erase'), 'delivery.sqlite');
     const store = new SqliteDeliveryStore(file);
@@ -25,7 +25,7 @@ describe('SqliteDeliveryStore eraseUser', () => {
     await store.cursor(7, 0);
     const batches = await store.read(ws, 0, 10);
     await store.commit(7, { workspaceId: ws, end: 2, counts: { ...zero, dead_lettered: 2 }, lastError: null, deadLetters: [{ key: '7-1-2', batches, changes: [], error: 'down', attempts: 1, createdAtMs: 1 }] });
-    await store.eraseUser(ws, '-5' as Mpid);
+    await store.eraseUsers(ws, ['-5' as Mpid]);
     await store.close();
     const db = openSqlite(file);
     try {
@@ -55,7 +55,7 @@ describe('SqliteDeliveryStore eraseUser', () => {
     db.close();
     const store = new SqliteDeliveryStore(file);
     try {
-      expect(await store.eraseUser(ws, '-5' as Mpid)).toBe(1);
+      expect(await store.eraseUsers(ws, ['-5' as Mpid])).toBe(1);
       expect((await store.deadLetters(7, 10)).map((d) => d.batches.map((b) => b.mpid))).toEqual([['6']]);
       expect((await store.cursor(7, 0)).dead_lettered).toBe(1);
     } finally {

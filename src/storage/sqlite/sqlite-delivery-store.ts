@@ -58,7 +58,7 @@ export const DELIVERY_MIGRATIONS: readonly SqliteMigration[] = [
   },
 ];
 
-/** What `eraseUser` reads and deletes, each `(workspace, mpid)`: exported so that the adapter's test can check each is an index search. */
+/** What `eraseUsers` reads and deletes of each user, each `(workspace, mpid)`: exported so that the adapter's test can check each is an index search. */
 export const ERASE_USER_SQL = {
   stream: 'DELETE FROM stream WHERE workspace_id = ? AND mpid = ?',
   letters: `SELECT d.id, d.connection_id, d.batches, d.changes FROM dead_letter_users u JOIN dead_letters d ON d.id = u.dead_letter_id
@@ -123,7 +123,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
   private readonly appendTx;
   private readonly commitTx;
   private readonly selectAfter;
-  private readonly eraseTx: (ws: WorkspaceId, mpid: Mpid) => number;
+  private readonly eraseTx: (ws: WorkspaceId, mpids: readonly Mpid[]) => number;
 
   constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
     this.db = openSqliteStore(file, 'delivery', DELIVERY_MIGRATIONS, options);
@@ -154,7 +154,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
         for (const c of d.changes) keepUser.run(done.workspaceId, c.mpid, letter);
       }
     });
-    this.eraseTx = eraseUserTransaction(this.db);
+    this.eraseTx = eraseUsersTransaction(this.db);
     this.selectAfter = this.db.prepare('SELECT seq, workspace_id, input_id, mpid, received_at_ms, batch FROM stream WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?');
   }
 
@@ -262,8 +262,8 @@ export class SqliteDeliveryStore implements DeliveryStore {
     return this.db.prepare('DELETE FROM stream WHERE received_at_ms < ? AND seq <= ?').run(beforeMs, limit).changes;
   }
 
-  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
-    return this.eraseTx(ws, mpid);
+  async eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number> {
+    return this.eraseTx(ws, mpids);
   }
 
   async close(): Promise<void> {
@@ -272,32 +272,40 @@ export class SqliteDeliveryStore implements DeliveryStore {
 }
 
 /**
- * `eraseUser`'s transaction: the user's stream rows, then each dead letter holding the user's
- * batches or changes (found from `dead_letter_users`) rewritten without them, or deleted when
- * nothing is left, with its connection's `dead_lettered` count lowered by what went. A dead
- * letter's changes are all of its connection's workspace (the one `dead_letter_users` names).
+ * `eraseUsers`' transaction: each user's stream rows, then each dead letter holding the users'
+ * batches or changes (found from `dead_letter_users`, user by user) rewritten once without them,
+ * or deleted when nothing is left, with its connection's `dead_lettered` count lowered by what
+ * went. A dead letter's changes are all of its connection's workspace (the one
+ * `dead_letter_users` names).
  */
-function eraseUserTransaction(db: Sqlite): (ws: WorkspaceId, mpid: Mpid) => number {
+function eraseUsersTransaction(db: Sqlite): (ws: WorkspaceId, mpids: readonly Mpid[]) => number {
   const stream = db.prepare(ERASE_USER_SQL.stream);
   const letters = db.prepare(ERASE_USER_SQL.letters);
   const letterUsers = db.prepare(ERASE_USER_SQL.letterUsers);
   const rewrite = db.prepare('UPDATE dead_letters SET batches = ?, changes = ? WHERE id = ?');
   const drop = db.prepare('DELETE FROM dead_letters WHERE id = ?');
   const uncount = db.prepare('UPDATE cursors SET dead_lettered = max(0, dead_lettered - ?) WHERE connection_id = ?');
-  return db.transaction((ws: WorkspaceId, mpid: Mpid): number => {
-    let removed = stream.run(ws, mpid).changes;
-    for (const d of letters.all(ws, mpid) as Pick<DeadLetterRow, 'id' | 'connection_id' | 'batches' | 'changes'>[]) {
+  type Letter = Pick<DeadLetterRow, 'id' | 'connection_id' | 'batches' | 'changes'>;
+  return db.transaction((ws: WorkspaceId, mpids: readonly Mpid[]): number => {
+    const erased = new Set<string>(mpids);
+    const held = new Map<number, Letter>();
+    let removed = 0;
+    for (const mpid of mpids) {
+      removed += stream.run(ws, mpid).changes;
+      for (const d of letters.all(ws, mpid) as Letter[]) held.set(d.id, d);
+    }
+    for (const d of held.values()) {
       const batches = JSON.parse(d.batches) as StreamBatch[];
       const changes = JSON.parse(d.changes) as AudienceChange[];
-      const keptBatches = batches.filter((b) => b.workspaceId !== ws || b.mpid !== mpid);
-      const keptChanges = changes.filter((c) => c.mpid !== mpid);
+      const keptBatches = batches.filter((b) => b.workspaceId !== ws || !erased.has(b.mpid));
+      const keptChanges = changes.filter((c) => !erased.has(c.mpid));
       const gone = batches.length - keptBatches.length + changes.length - keptChanges.length;
       if (keptBatches.length + keptChanges.length === 0) drop.run(d.id);
       else rewrite.run(JSON.stringify(keptBatches), JSON.stringify(keptChanges), d.id);
       uncount.run(gone, d.connection_id);
       removed += gone;
     }
-    letterUsers.run(ws, mpid);
+    for (const mpid of mpids) letterUsers.run(ws, mpid);
     return removed;
   });
 }

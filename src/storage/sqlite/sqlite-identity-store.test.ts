@@ -8,7 +8,7 @@ import { ERASE_USER_SQL, SqliteIdentityStore } from './sqlite-identity-store.ts'
 
 identityStoreContract('SQLite', async (file) => new SqliteIdentityStore(file), () => join(tempDir('identity'), 'state.sqlite'));
 
-describe('SqliteIdentityStore eraseUser', () => {
+describe('SqliteIdentityStore eraseUsers', () => {
   const reason = { operation: 'identify', strategy: 'profile_conversion', source: 'identity_api', detail: 'test' } as const;
 
   it("leaves no row naming the user in the file, and finds each of the user's rows by index", async () => {
@@ -20,7 +20,7 @@ describe('SqliteIdentityStore eraseUser', () => {
     const event = (mpid: Mpid) => ({ workspaceId: ws, mpid, atMs: 1, action: 'created' as const, type: null, value: null, previousValue: null, reason });
     await store.save([record(gone), record(stays)], [event(gone), event(stays)]);
     await store.saveAlias({ id: 'a', workspaceId: ws, sourceMpid: stays, destinationMpid: gone, startMs: 1, endMs: 2, requestedAtMs: 3, dueAtMs: 4, status: 'pending', detail: null }, []);
-    await store.eraseUser(ws, gone);
+    await store.eraseUsers(ws, [gone]);
     await store.close();
     const db = openSqlite(file);
     try {

@@ -64,7 +64,7 @@ export const IDENTITY_MIGRATIONS: readonly SqliteMigration[] = [
 ];
 
 /**
- * What `eraseUser` deletes, each statement `(workspace, mpid)`, from an index: exported so that
+ * What `eraseUsers` deletes of each user, each statement `(workspace, mpid)`, from an index: exported so that
  * the adapter's test can check that none scans its table. The alias requests' expressions are
  * those of their indexes (migration 2), or SQLite would not use them.
  */
@@ -87,7 +87,7 @@ export class SqliteIdentityStore implements IdentityStore {
   private queue: { records: readonly IdentityRecord[]; events: readonly IdentityEvent[]; done: (error?: unknown) => void }[] = [];
   private readonly saveAliasTx;
   private readonly appendEvents: (events: readonly IdentityEvent[]) => void;
-  private readonly eraseTx: (ws: WorkspaceId, mpid: Mpid) => number;
+  private readonly eraseTx: (ws: WorkspaceId, mpids: readonly Mpid[]) => number;
 
   /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
   constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
@@ -121,9 +121,14 @@ export class SqliteIdentityStore implements IdentityStore {
     });
     const erase = ERASE_USER_SQL.map((sql) => this.db.prepare(sql));
     const remember = this.db.prepare('INSERT OR IGNORE INTO erased_users (workspace_id, mpid, at) VALUES (?, ?, ?)');
-    this.eraseTx = this.db.transaction((ws: WorkspaceId, mpid: Mpid) => {
-      remember.run(ws, mpid, Date.now());
-      return erase.reduce((n, statement) => n + statement.run(ws, mpid).changes, 0);
+    this.eraseTx = this.db.transaction((ws: WorkspaceId, mpids: readonly Mpid[]) => {
+      const at = Date.now();
+      let removed = 0;
+      for (const mpid of mpids) {
+        remember.run(ws, mpid, at);
+        for (const statement of erase) removed += statement.run(ws, mpid).changes;
+      }
+      return removed;
     });
   }
 
@@ -182,9 +187,9 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   /** Saves still waiting for their group are committed first, so none brings the user back after the erase. */
-  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
+  async eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number> {
     this.commit();
-    return this.eraseTx(ws, mpid);
+    return this.eraseTx(ws, mpids);
   }
 
   async erasedUsers(): Promise<{ workspaceId: WorkspaceId; mpid: Mpid }[]> {

@@ -26,7 +26,7 @@ export class SqliteProfileStore implements ProfileStore {
   private readonly db: Sqlite;
   private readonly saveTx;
   private readonly select;
-  private readonly erase;
+  private readonly eraseTx;
 
   /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
   constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
@@ -37,7 +37,10 @@ export class SqliteProfileStore implements ProfileStore {
        ON CONFLICT (workspace_id, mpid) DO UPDATE SET doc = excluded.doc`,
     );
     this.select = this.db.prepare('SELECT doc FROM profiles WHERE workspace_id = ? AND mpid = ?').pluck();
-    this.erase = this.db.prepare('DELETE FROM profiles WHERE workspace_id = ? AND mpid = ?');
+    const erase = this.db.prepare('DELETE FROM profiles WHERE workspace_id = ? AND mpid = ?');
+    this.eraseTx = this.db.transaction((ws: WorkspaceId, mpids: readonly Mpid[]) =>
+      mpids.reduce((n, mpid) => n + erase.run(ws, mpid).changes, 0),
+    );
     this.saveTx = this.db.transaction((profiles: readonly Profile[]) => {
       for (const p of profiles) upsert.run(p.workspaceId, p.mpid, JSON.stringify(p));
     });
@@ -54,8 +57,8 @@ export class SqliteProfileStore implements ProfileStore {
     this.saveTx(profiles);
   }
 
-  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
-    return this.erase.run(ws, mpid).changes;
+  async eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number> {
+    return this.eraseTx(ws, mpids);
   }
 
   async clear(): Promise<void> {

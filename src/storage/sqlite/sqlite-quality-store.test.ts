@@ -8,7 +8,7 @@ import { ERASE_USER_SQL, SqliteQualityStore } from './sqlite-quality-store.ts';
 
 qualityStoreContract('SQLite', async (file) => new SqliteQualityStore(file), () => join(tempDir('quality'), 'state.sqlite'));
 
-describe('SqliteQualityStore eraseUser', () => {
+describe('SqliteQualityStore eraseUsers', () => {
   it("deletes the user's blocked batches from the index by user, leaving none in the file", async () => {
     const file = join(tempDir('quality-erase'), 'state.sqlite');
     const store = new SqliteQualityStore(file);
@@ -17,7 +17,7 @@ describe('SqliteQualityStore eraseUser', () => {
       workspaceId: workspaceId(1), inputId: inputId(1), mpid: mpid as Mpid, planId: 'p', version: 1, partition: 0, offset, receivedAtMs: 1, wholeBatch: true, metadata,
     });
     await store.record({ blocked: [batch('-91', 1), batch('92', 2)], violations: [], offsets: new Map() });
-    await store.eraseUser(workspaceId(1), '-91' as Mpid);
+    await store.eraseUsers(workspaceId(1), ['-91' as Mpid]);
     await store.close();
     const db = openSqlite(file);
     try {

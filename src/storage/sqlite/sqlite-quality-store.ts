@@ -69,7 +69,7 @@ export const QUALITY_MIGRATIONS: readonly SqliteMigration[] = [
   },
 ];
 
-/** What `eraseUser` deletes: exported so that the adapter's test can check it searches `quarantine_by_user`. */
+/** What `eraseUsers` deletes of each user: exported so that the adapter's test can check it searches `quarantine_by_user`. */
 export const ERASE_USER_SQL = 'DELETE FROM quarantine WHERE workspace_id = ? AND mpid = ?';
 
 /**
@@ -82,7 +82,7 @@ export class SqliteQualityStore implements DataQualityStore {
   private readonly recordTx;
   private readonly selectOffsets;
   private readonly markTx;
-  private readonly erase;
+  private readonly eraseTx;
 
   constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
     this.db = openSqliteStore(file, 'quality', QUALITY_MIGRATIONS, options);
@@ -115,7 +115,10 @@ export class SqliteQualityStore implements DataQualityStore {
     this.markTx = this.db.transaction((ws: WorkspaceId, ids: readonly number[], atMs: number) => {
       for (const id of ids) mark.run(atMs, ws, id);
     });
-    this.erase = this.db.prepare(ERASE_USER_SQL);
+    const erase = this.db.prepare(ERASE_USER_SQL);
+    this.eraseTx = this.db.transaction((ws: WorkspaceId, mpids: readonly Mpid[]) =>
+      mpids.reduce((n, mpid) => n + erase.run(ws, mpid).changes, 0),
+    );
   }
 
   async record(flush: QualityFlush): Promise<void> {
@@ -179,8 +182,8 @@ export class SqliteQualityStore implements DataQualityStore {
     this.db.exec('DELETE FROM plan_violations; DELETE FROM quality_offsets;');
   }
 
-  async eraseUser(ws: WorkspaceId, mpid: Mpid): Promise<number> {
-    return this.erase.run(ws, mpid).changes;
+  async eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number> {
+    return this.eraseTx(ws, mpids);
   }
 
   async close(): Promise<void> {
