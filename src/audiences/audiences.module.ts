@@ -52,7 +52,6 @@ export const audiences: Capability = {
       writeEveryMs: ctx.config.audiences.writeEveryMs,
     });
     ctx.stage(stage);
-    ctx.eraser('audiences', (ws, mpids) => stage.eraseUsers(ws, mpids));
     const due = new Poller(async () => {
       try {
         await stage.runDue();
@@ -73,6 +72,9 @@ export const audiences: Capability = {
     });
     const history = await ctx.store('audienceHistory');
     const standard = new StandardCalculations({ store, history, logger: ctx.logger });
+    // Between the runs of both jobs: a run reads the event store and writes members and states,
+    // so an erasure in the middle of one could have its users written back.
+    ctx.eraser('audiences', (ws, mpids) => activation.between(() => standard.between(() => stage.eraseUsers(ws, mpids))));
     for (const job of [activation, standard]) {
       job.start();
       ctx.onClose(() => job.stop());

@@ -68,10 +68,14 @@ export const calculated: Capability = {
       return userValues(engine.registry.of(ws).all, (await engine.user(ws, mpid)).state, Date.now());
     };
     ctx.provide('calculatedValues', values);
-    ctx.eraser('calculated', async (ws, mpids) => {
-      engine.erase(ws, mpids);
-      return store.eraseUsers(ws, mpids);
-    });
+    // Between two activation runs: a run reads the event store and writes users' states, so an
+    // erasure in the middle of one could have its users written back.
+    ctx.eraser('calculated', (ws, mpids) =>
+      activation.between(async () => {
+        engine.erase(ws, mpids);
+        return store.eraseUsers(ws, mpids);
+      }),
+    );
     // The live states are the processor's (written behind): the Profile API asks it.
     ctx.expose('calculated.values', values);
   },

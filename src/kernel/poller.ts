@@ -29,6 +29,16 @@ export class Poller {
     return this.running;
   }
 
+  /** Runs `fn` after the run in progress (if any) and before the next one: no run overlaps it. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.running.then(fn);
+    this.running = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
@@ -66,6 +76,14 @@ export abstract class PollingJob {
   /** Looks for work now (after any run in progress); resolves when that run is done. */
   runDue(): Promise<void> {
     return this.poller.run();
+  }
+
+  /**
+   * Runs `fn` between two runs of this job (an erasure of users a run might otherwise write
+   * back): after the run in progress, before the next.
+   */
+  between<T>(fn: () => Promise<T>): Promise<T> {
+    return this.poller.exclusive(fn);
   }
 
   protected abstract runOnce(): Promise<void>;

@@ -117,8 +117,9 @@ export class Processor {
    * Runs `work` with every partition loop paused at a record boundary and no flush in flight,
    * after one more flush of every stage (what they buffer is then in their stores; the offsets
    * are committed by the loops' next flush, as usual): nothing the stages hold changes while it
-   * runs (an erasure removes users from their stores and from what they keep in memory). Sections run one at a time; the loops go on once `work` is
-   * done, whether it succeeded or not. A processor that is not running just runs `work`.
+   * runs (an erasure removes users from their stores and from what they keep in memory).
+   * Sections run one at a time; the loops go on once `work` is done, whether it succeeded or
+   * not. A processor that is not running just runs `work`.
    */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     const run = this.exclusives.catch(() => undefined).then(() => this.runExclusive(work));
