@@ -57,6 +57,7 @@ export const connections: Capability = {
       strategyOf: identityStrategies(platform),
       audiences,
       identitiesOf: (ws, mpid) => ({ ...graph.record(ws, mpid)?.identities }) as Record<string, string>,
+      isErased: (ws, mpid) => graph.isErased(ws, mpid),
       options: {
         chunkSize: d.chunkSize,
         concurrency: d.concurrency,

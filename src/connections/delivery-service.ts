@@ -64,6 +64,8 @@ export class DeliveryService {
       audiences: AudienceStore;
       /** A user's identities, by identity type (what audience outputs match users by). */
       identitiesOf: (ws: WorkspaceId, mpid: Mpid) => Record<string, string>;
+      /** Whether a user was erased (their batches a loop holds are then not sent: `ConnectionDelivery`). */
+      isErased: (ws: WorkspaceId, mpid: Mpid) => boolean;
     },
   ) {
     const ruleRuns = new Counter({ name: 'quanta_rule_runs_total', help: 'Runs of JavaScript rules, by rule and outcome (ok, dropped, error, timeout, memory)', labelNames: ['rule', 'outcome'], registers: [deps.registry] });
@@ -207,6 +209,7 @@ export class DeliveryService {
       store: delivery,
       output,
       forward: this.forwardOf(c, rules),
+      erased: (b) => this.deps.isErased(b.workspaceId, b.mpid),
       options,
       logger,
       startSeq: async () => (c.backfillFromMs === null ? delivery.endSeq() : delivery.seqBefore(c.backfillFromMs)),

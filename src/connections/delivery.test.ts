@@ -9,6 +9,7 @@ import { SqliteDeliveryStore } from '../storage/sqlite/sqlite-delivery-store.ts'
 import type { ConnectionRecord } from './connection-store.ts';
 import { ConnectionDelivery, type DeliveryOptions, type Forward } from './delivery.ts';
 import type { StreamAppend } from './delivery-store.ts';
+import type { StreamBatch } from './stream-batch.ts';
 import { IDEMPOTENCY_HEADER } from './http-send.ts';
 import { webhook } from './kinds/webhook.ts';
 import { parseSettings } from './settings.ts';
@@ -54,7 +55,13 @@ afterEach(async () => {
   receiver = undefined;
 });
 
-async function setUp(answer: (index: number) => Answer, options: Partial<DeliveryOptions> = {}, forward: Forward = (b) => b, failCommits = 0) {
+async function setUp(
+  answer: (index: number) => Answer,
+  options: Partial<DeliveryOptions> = {},
+  forward: Forward = (b) => b,
+  failCommits = 0,
+  erased: (b: StreamBatch) => boolean = () => false,
+) {
   receiver = await startReceiver((_r, i) => answer(i));
   const real = new SqliteDeliveryStore(join(tempDir('delivery'), 'delivery.sqlite'));
   // The real store, its first commits failing as a busy or full disk would make them.
@@ -78,6 +85,7 @@ async function setUp(answer: (index: number) => Answer, options: Partial<Deliver
       store,
       output: webhook.open(settings.value, { timeoutMs: 300 }),
       forward,
+      erased,
       options: { ...OPTIONS, ...options },
       events: { sent: () => undefined, failed: () => undefined, retried: () => undefined, deadLettered: () => undefined },
       logger: pino({ level: 'silent' }),
@@ -124,6 +132,28 @@ describe('a connection\'s delivery', () => {
     expect(r.received[0]!.headers.authorization).toBe('Bearer abc');
     expect(await store.cursor(connection.id, 0)).toMatchObject({ sent: 200, dead_lettered: 0, claimed: 200 });
     expect((await store.cursor(connection.id, 0)).retried).toBeGreaterThan(100);
+  });
+
+  it('drops an erased user\'s batches it holds, before each try and from its dead letters', async () => {
+    let answer: Answer = { status: 503 };
+    const gone = new Set<string>();
+    const { store, receiver: r, start } = await setUp(() => answer, {}, (b) => b, 0, (b) => gone.has(b.mpid));
+    const erasedUser = `"mpid":${users[3]}`;
+    const keptUser = `"mpid":${users[4]}`;
+    await store.append(batches(40));
+    start();
+    // Every request of the chunk is in hand, waiting for its retry, when the user is erased.
+    await until('both users tried once', () => r.received.some((q) => q.body.includes(erasedUser)) && r.received.some((q) => q.body.includes(keptUser)));
+    gone.add(users[3]!);
+    const at = r.received.length;
+    answer = { status: 400 };
+    await until('the chunk committed', async () => (await store.cursor(connection.id, 0)).committed === 40);
+    const after = r.received.slice(at);
+    expect(after.some((q) => q.body.includes(keptUser))).toBe(true);
+    expect(after.some((q) => q.body.includes(erasedUser))).toBe(false);
+    const letters = await store.deadLetters(connection.id, 100);
+    expect(letters.length).toBeGreaterThan(0);
+    expect(JSON.stringify(letters)).not.toContain(String(users[3]));
   });
 
   it('keeps batches while the receiver is down (connections refused), and delivers them all once it is back', async () => {

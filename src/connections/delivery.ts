@@ -39,6 +39,12 @@ export class ConnectionDelivery extends DeliveryLoop {
       store: DeliveryStore;
       output: Output;
       forward: Forward;
+      /**
+       * Whether a batch's user was erased since the stream gave it: a chunk in hand (in a request
+       * waiting for its turn or its retry) loses the user's batches before each try, and no dead
+       * letter keeps them.
+       */
+      erased: (b: StreamBatch) => boolean;
       options: DeliveryOptions;
       events: DeliveryEvents;
       logger: Logger;
@@ -107,11 +113,20 @@ export class ConnectionDelivery extends DeliveryLoop {
       const before = users.map((u) => lastOfUser.get(u)).filter((p) => p !== undefined);
       const run = Promise.all(before).then(() =>
         slots.run(async () => {
-          const undelivered = await this.retrier.send(request.batches.length, () => this.deps.output.deliver(request.batches, request.key), counts);
+          const live = () => request.batches.filter((b) => !this.deps.erased(b));
+          const undelivered = await this.retrier.send(
+            request.batches.length,
+            async () => {
+              const batches = live();
+              if (batches.length > 0) await this.deps.output.deliver(batches, request.key);
+            },
+            counts,
+          );
           if (!undelivered) return;
           lastError = { atMs: Date.now(), message: undelivered.message };
-          if (undelivered.gaveUp) {
-            deadLetters.push({ key: request.key, batches: request.batches, changes: [], error: undelivered.message, attempts: undelivered.attempts, createdAtMs: Date.now() });
+          const batches = live();
+          if (undelivered.gaveUp && batches.length > 0) {
+            deadLetters.push({ key: request.key, batches, changes: [], error: undelivered.message, attempts: undelivered.attempts, createdAtMs: Date.now() });
           }
         }),
       );
