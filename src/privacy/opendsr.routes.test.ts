@@ -134,6 +134,22 @@ describe('POST /opendsr/v3/requests', () => {
     expect(byToken.json()).toMatchObject({ controller_id: '1' });
     expect((await submit(v3(), '/opendsr/v3/requests?workspace_id=1', bearer)).statusCode).toBe(201);
   });
+
+  it('refuses with 403 a Bearer token of an API client not granted the dsr API, or granted it read only for a submit (reading it may)', async () => {
+    const clientOf = async (permissions: { api: string; permission: string }[]) => {
+      const made = await q.app.inject({ method: 'POST', url: '/platform/v2/organizations/1/accounts/1/credentials', headers: { authorization: bearer }, payload: { name: `dsr-${permissions.length}-${permissions[0]?.permission}`, permissions } });
+      expect(made.statusCode, made.body).toBe(201);
+      const { client_id, client_secret } = made.json() as { client_id: string; client_secret: string };
+      const token = await q.app.inject({ method: 'POST', url: '/oauth/token', payload: { client_id, client_secret, grant_type: 'client_credentials' } });
+      return `Bearer ${(token.json() as { access_token: string }).access_token}`;
+    };
+    const profileOnly = await clientOf([{ api: 'profile', permission: 'admin' }]);
+    expect(dsrError(await submit(v3(), undefined, profileOnly))).toMatchObject({ status: 403, body: { code: 403 } });
+    const readOnly = await clientOf([{ api: 'dsr', permission: 'read_only' }]);
+    expect(dsrError(await submit(v3(), undefined, readOnly))).toMatchObject({ status: 403 });
+    // Reading takes read only: an unknown request is a 404, not a 403.
+    expect(dsrError(await send('GET', '/opendsr/v3/requests/00000000-0000-4000-8000-000000000000', undefined, readOnly)).status).toBe(404);
+  });
 });
 
 describe('v1 and v2', () => {

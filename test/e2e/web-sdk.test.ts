@@ -390,7 +390,7 @@ describe.skipIf(!haveChromium)('the mParticle Web SDK in Chromium against Quanta
     expect(tokenRes.status).toBe(200);
     const { access_token: token } = (await tokenRes.json()) as { access_token: string };
     const profile = async (mpid: string) => {
-      const res = await fetch(`${quanta!.url}/userprofile/v1/1/1/1/${mpid}?fields=user_identities,user_attributes,device_identities`, {
+      const res = await fetch(`${quanta!.url}/userprofile/v1/1/1/1/${mpid}?fields=user_identities,user_attributes,device_identities,consent_state`, {
         headers: { authorization: `Bearer ${token}` },
         signal: AbortSignal.timeout(30_000),
       });
@@ -402,6 +402,7 @@ describe.skipIf(!haveChromium)('the mParticle Web SDK in Chromium against Quanta
         user_identities: { type: string; value: string }[];
         device_identities: { type: string; value: string }[];
         user_attributes: Record<string, unknown>;
+        consent_state: { gdpr: Record<string, unknown>; ccpa: Record<string, unknown> };
       };
     };
 
@@ -415,6 +416,10 @@ describe.skipIf(!haveChromium)('the mParticle Web SDK in Chromium against Quanta
     expect(first.device_identities.map((i) => [i.type, i.value])).toEqual([['device_application_stamp', deviceStamp]]);
     expect(first.user_attributes).toEqual({ plan: 'gold', tags: ['alpha', 'beta'] });
     expect(first.is_opted_out).toBe(false);
+    // The consent the page set (mParticle.Consent), kept on the profile with every field.
+    expect(first.consent_state.gdpr).toEqual({
+      marketing: { consented: true, document: 'marketing-doc-v1', timestamp_unixtime_ms: 1700000000000, location: 'web-test-page', hardware_id: 'web-test-hardware' },
+    });
 
     const second = await profile(outcomes.login!.mpid!);
     expect(second.user_identities.map((i) => [i.type, i.value])).toEqual([['customer_id', SECOND.customerid]]);
@@ -486,8 +491,8 @@ describe.skipIf(!haveChromium)('the mParticle Web SDK in Chromium against Quanta
       expect(row.session_uuid, dump).toBe(start.session_uuid);
     }
 
-    // The Profile API has no consent field; the consent state arrives on the batches (and the
-    // profile stage keeps it), so read it from the event log's batches of the first user.
+    // The consent state arrives on the batches (and the profile stage keeps it, as the Profile
+    // API showed): the event log's batches of the first user carry it as the page set it.
     const batches = readLog(dataDir!).rows.map((r) => r.envelope);
     // Every batch the browser uploaded is in the log, once.
     expect(batches.map((e) => e.batch.source_request_id).sort()).toEqual([...uploadIds].sort());
