@@ -1,4 +1,4 @@
-import { createSign, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createSign, type KeyObject, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
@@ -27,7 +27,7 @@ const RENEW_MS = 24 * 3_600_000;
 export class DsrSigner {
   private constructor(
     readonly domain: string,
-    private readonly key: string,
+    private readonly key: KeyObject,
     /** The certificate, PEM: what `GET /discovery`'s `processor_certificate` URL serves. */
     readonly certificate: string,
   ) {}
@@ -36,7 +36,7 @@ export class DsrSigner {
     const dir = join(dataDir, 'dsr');
     const files = { key: join(dir, 'processor.key'), cert: join(dir, 'processor.crt') };
     const current = existsSync(files.key) && existsSync(files.cert) ? { key: readFileSync(files.key, 'utf8'), cert: readFileSync(files.cert, 'utf8') } : undefined;
-    if (current && usable(current.cert, domain, now())) return new DsrSigner(domain, current.key, current.cert);
+    if (current && usable(current.cert, domain, now())) return new DsrSigner(domain, createPrivateKey(current.key), current.cert);
     const notBeforeDate = new Date(now() - 60_000);
     const pems = await generate([{ name: 'commonName', value: domain }], {
       keySize: 2048,
@@ -48,10 +48,10 @@ export class DsrSigner {
     mkdirSync(dir, { recursive: true });
     writeFileSync(files.key, pems.private, { mode: 0o600 });
     writeFileSync(files.cert, pems.cert);
-    return new DsrSigner(domain, pems.private, pems.cert);
+    return new DsrSigner(domain, createPrivateKey(pems.private), pems.cert);
   }
 
-  /** The base64 RSA SHA-256 signature of `body`'s UTF-8 bytes. */
+  /** The base64 RSA SHA-256 signature of `body`'s UTF-8 bytes (the key parsed once, at load). */
   sign(body: string): string {
     return createSign('RSA-SHA256').update(body, 'utf8').sign(this.key, 'base64');
   }

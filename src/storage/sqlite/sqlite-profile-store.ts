@@ -41,8 +41,8 @@ export class SqliteProfileStore implements ProfileStore {
     this.eraseTx = this.db.transaction((ws: WorkspaceId, mpids: readonly Mpid[]) =>
       mpids.reduce((n, mpid) => n + erase.run(ws, mpid).changes, 0),
     );
-    this.saveTx = this.db.transaction((profiles: readonly Profile[]) => {
-      for (const p of profiles) upsert.run(p.workspaceId, p.mpid, JSON.stringify(p));
+    this.saveTx = this.db.transaction((rows: readonly (readonly [number, string, string])[]) => {
+      for (const [ws, mpid, doc] of rows) upsert.run(ws, mpid, doc);
     });
   }
 
@@ -54,7 +54,9 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   async save(profiles: readonly Profile[]): Promise<void> {
-    this.saveTx(profiles);
+    // Serialised before the transaction: the file's write lock (which the app thread's stores
+    // wait for) is held for the writes alone.
+    this.saveTx(profiles.map((p) => [p.workspaceId, p.mpid, JSON.stringify(p)] as const));
   }
 
   async eraseUsers(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number> {
