@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BodyPool, mulberry32, userBatchJson } from './lib/bodies.ts';
-import { runLoad, type LoadResult } from './lib/load.ts';
+import type { LoadResult } from './lib/load.ts';
 import { Child, cpuSeconds, freePort, sleep, waitForJson } from './lib/procs.ts';
 import { BASIC_AUTH, bearer, ROOT, saveResults, WORKSPACE_ID } from './lib/setup.ts';
 import { caughtUp, driveBulk, fmt, type IngestOptions, log, quantaEnv } from './ingest.ts';
@@ -38,12 +38,12 @@ export async function runErasure(o: ErasureOptions): Promise<void> {
   const startedAt = new Date();
   const dataDir = mkdtempSync(join(tmpdir(), 'quanta-bench-erasure-'));
   const port = await freePort();
-  const env = { ...quantaEnv(dataDir, port), QUANTA_DSR_POLL_MS: '1000', QUANTA_DSR_REQUESTS_PER_MINUTE: '0', QUANTA_DSR_NEW_REQUESTS_PER_DAY: '0' };
-  const child = new Child('quanta', ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env });
+  const env = { ...quantaEnv(dataDir, port), QUANTA_DSR_REQUESTS_PER_MINUTE: '0', QUANTA_DSR_NEW_REQUESTS_PER_DAY: '0' };
+  const child = new Child('quanta', [...(process.env.BENCH_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF_DIR] : []), '--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitForJson<{ status: string }>(`${base}/healthz`, (b) => b.status === 'ok', { timeoutMs: 60_000, child });
-    const seeded = await seed(o, port, base, child);
+    const seeded = await seed(o, base, child);
     // The load's users are the seeded ones (`cust-<n>`, n < profiles): erasures race their events.
     const pool = new BodyPool({ batchesPerRequest: o.batches, eventsPerBatch: o.events, users: o.profiles, seed: 7 });
     const none1 = await measure(o, pool, port, base, child, 'no erasures');
@@ -58,6 +58,7 @@ export async function runErasure(o: ErasureOptions): Promise<void> {
     const noneMean = (none1.endToEnd + none2.endToEnd) / 2;
     const ratio = withErasures.endToEnd / noneMean;
     const checked = await spotCheck(base, sample);
+    const timings = erasureTimings(await (await fetch(`${base}/metrics`)).text());
     const lines = [
       '',
       `erasure: ${o.profiles} profiles, ${seeded.events} stored events (seeded in ${fmt(seeded.seconds, 0)} s), ${o.erasures} erasures; ` +
@@ -69,6 +70,8 @@ export async function runErasure(o: ErasureOptions): Promise<void> {
       `erasures: all ${completion.completed} completed ${fmt(completion.allDoneS, 1)} s after the first was submitted (submitting took ${fmt(completion.submitS, 1)} s); ` +
         `submission to completed p50 ${fmt(completion.p50S, 1)} s, max ${fmt(completion.maxS, 1)} s (target <= ${TARGET_COMPLETION_S} s)${completion.maxS <= TARGET_COMPLETION_S && completion.completed === o.erasures ? '' : '  MISSED'}`,
       `spot check: ${checked.gone} of ${checked.checked} erased users answer 404 on the Profile API`,
+      `erasure time by step (s, summed over chunks): ${timings.steps}`,
+      `  by eraser (s): ${timings.erasers}`,
     ];
     console.log(lines.join('\n'));
     saveResults('erasure', 'erasure', startedAt, o, {
@@ -78,6 +81,7 @@ export async function runErasure(o: ErasureOptions): Promise<void> {
       ratio,
       completion,
       checked,
+      timings,
       targets: { ratio: { min: TARGET_RATIO, met: ratio >= TARGET_RATIO }, completionS: { max: TARGET_COMPLETION_S, met: completion.maxS <= TARGET_COMPLETION_S } },
     });
   } catch (error) {
@@ -90,36 +94,42 @@ export async function runErasure(o: ErasureOptions): Promise<void> {
 }
 
 /** Every user once, in bulk requests of `--batches` batches, until the processor has caught up. */
-async function seed(o: ErasureOptions, port: number, base: string, child: Child): Promise<{ events: number; seconds: number }> {
+async function seed(o: ErasureOptions, base: string, child: Child): Promise<{ events: number; seconds: number }> {
   const perUser = Math.max(1, Math.round(o.stored / o.profiles));
   const rand = mulberry32(11);
   const now = Date.now();
   let user = 0;
-  const requests = Math.ceil(o.profiles / o.batches);
-  log(`seeding ${o.profiles} profiles x ${perUser} events (${requests} requests)...`);
+  log(`seeding ${o.profiles} profiles x ${perUser} events (${Math.ceil(o.profiles / o.batches)} requests)...`);
   const t0 = Date.now();
   let reported = t0;
-  const result = await runLoad({
-    port,
-    path: '/v2/bulkevents',
-    headers: { 'content-type': 'application/json', authorization: BASIC_AUTH },
-    connections: o.connections,
-    durationMs: 24 * 3600_000,
-    warmupMs: 0,
-    maxRequests: requests,
-    nextBody: () => {
-      const batches: string[] = [];
-      for (let i = 0; i < o.batches && user < o.profiles; i++, user++) batches.push(userBatchJson(rand, user, perUser, `seed-${user}`, now));
-      if (Date.now() - reported > 10_000) {
-        reported = Date.now();
-        log(`  seeded ${user} of ${o.profiles} profiles`);
-      }
-      return Buffer.from(`[${batches.join(',')}]`);
-    },
-    eventsPerRequest: o.batches * perUser,
-    okStatus: 202,
-  });
-  if (result.notOk + result.errors > 0) throw new Error(`seeding: ${result.notOk + result.errors} requests failed: ${result.samples.join('; ')}`);
+  let retried = 0;
+  const next = () => {
+    if (user >= o.profiles) return undefined;
+    const batches: string[] = [];
+    for (let i = 0; i < o.batches && user < o.profiles; i++, user++) batches.push(userBatchJson(rand, user, perUser, `seed-${user}`, now));
+    if (Date.now() - reported > 10_000) {
+      reported = Date.now();
+      log(`  seeded ${user} of ${o.profiles} profiles`);
+    }
+    return `[${batches.join(',')}]`;
+  };
+  // A 5xx is tried again, as the SDKs do (the same source_request_ids: deduplicated if it had landed).
+  const send = async (body: string): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      const res = await fetch(`${base}/v2/bulkevents`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: BASIC_AUTH }, body });
+      const text = await res.text();
+      if (res.status === 202) return;
+      if (res.status < 500 || attempt === 5) throw new Error(`seeding: HTTP ${res.status} ${text}`);
+      retried++;
+      await sleep(100 * 2 ** attempt);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: o.connections }, async () => {
+      for (let body = next(); body !== undefined; body = next()) await send(body);
+    }),
+  );
+  if (retried > 0) log(`seeding: ${retried} requests answered 5xx were sent again`);
   log('seeded; waiting for processing to catch up...');
   await caughtUp(base, child, 7200);
   return { events: o.profiles * perUser, seconds: (Date.now() - t0) / 1000 };
@@ -196,6 +206,13 @@ async function startErasures(o: ErasureOptions, base: string, users: readonly nu
     p50S: times[Math.floor((times.length - 1) / 2)]!,
     maxS: times.at(-1)!,
   };
+}
+
+/** The sums of Quanta's erasure histograms, by step and by eraser, as text. */
+function erasureTimings(metrics: string): { steps: string; erasers: string } {
+  const sums = (name: string, label: string) =>
+    [...metrics.matchAll(new RegExp(`^${name}_sum\\{${label}="([^"]+)"\\} (\\S+)$`, 'gm'))].map((m) => `${m[1]} ${Number(m[2]).toFixed(1)}`).join(', ');
+  return { steps: sums('quanta_erasure_step_seconds', 'step'), erasers: sums('quanta_erasure_seconds', 'eraser') };
 }
 
 /** `--erasures` distinct seeded users, at random. */

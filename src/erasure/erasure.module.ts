@@ -1,3 +1,4 @@
+import { Histogram } from 'prom-client';
 import type { Mpid, WorkspaceId } from '../kernel/ids.ts';
 import type { SubjectEraser } from '../privacy/subject-data.ts';
 import type { Capability } from '../runtime/capability.ts';
@@ -33,7 +34,15 @@ export const erasure: Capability = {
   },
   async app(ctx) {
     const graph = ctx.use('graph');
+    const steps = new Histogram({
+      name: 'quanta_erasure_step_seconds',
+      help: "Time each step of erasing a chunk of users took: the app's erasers, the log's tombstones, the processor's exclusive section, and both again.",
+      labelNames: ['step'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [ctx.metrics],
+    });
     const engine = new UserErasure({
+      onStep: (step, seconds) => steps.observe({ step }, seconds),
       store: await ctx.store('erasure'),
       log: await ctx.store('log'),
       eraseApp: (ws, mpids) => ctx.eraseUsers(ws, mpids),

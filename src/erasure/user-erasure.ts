@@ -21,7 +21,12 @@ export interface UserErasureDeps {
   /** How long a chunk that failed waits before it is tried again. */
   retryMs?: number;
   now?: () => number;
+  /** Told how long each step of a chunk took (seconds), for metrics. */
+  onStep?: (step: ErasureStep, seconds: number) => void;
 }
+
+/** A chunk's steps, in order (see {@link UserErasure}). */
+export type ErasureStep = 'app' | 'log' | 'processor' | 'app_again' | 'log_again';
 
 /** Users per exclusive section: large enough that the processor pauses rarely, small enough that each pause is short. */
 const USERS_PER_SECTION = 1000;
@@ -162,11 +167,17 @@ export class UserErasure implements SubjectEraser {
   /** The five steps of one chunk (see the class); the rows removed. */
   private async eraseChunk(ws: WorkspaceId, mpids: readonly Mpid[]): Promise<number> {
     const users = mpids.map((mpid) => ({ workspaceId: ws, mpid }));
-    let rows = total(await this.deps.eraseApp(ws, mpids));
-    rows += await this.deps.log.tombstone(users);
-    rows += total(await this.deps.eraseProcessor(ws, mpids));
-    rows += total(await this.deps.eraseApp(ws, mpids));
-    rows += await this.deps.log.tombstone(users);
+    const timed = async (step: ErasureStep, run: () => Promise<number>) => {
+      const started = performance.now();
+      const rows = await run();
+      this.deps.onStep?.(step, (performance.now() - started) / 1000);
+      return rows;
+    };
+    let rows = await timed('app', async () => total(await this.deps.eraseApp(ws, mpids)));
+    rows += await timed('log', () => this.deps.log.tombstone(users));
+    rows += await timed('processor', async () => total(await this.deps.eraseProcessor(ws, mpids)));
+    rows += await timed('app_again', async () => total(await this.deps.eraseApp(ws, mpids)));
+    rows += await timed('log_again', () => this.deps.log.tombstone(users));
     return rows;
   }
 }

@@ -45,21 +45,29 @@ export class DsrRunner {
   }
 
   /**
-   * Runs due requests; answers each as it is after the run. Erasures are prepared one by one (in
-   * progress, resolution fixed, forwarded), then the users of all of a workspace's erasures are
-   * erased in one call, which erases them in chunks (one pause of the processor per chunk, not per
-   * request); access and portability requests are collected one by one.
+   * Runs due requests; answers each as it is after the run. All are moved in progress, their
+   * resolution fixed, together (one commit); erasures are forwarded one by one, then the users of
+   * all of a workspace's erasures are erased in one call, which erases them in chunks (one pause
+   * of the processor per chunk, not per request), and they are completed together; access and
+   * portability requests are collected one by one.
    */
   async runAll(due: readonly DsrRecord[]): Promise<DsrRecord[]> {
     const after = new Map<DsrRecord, DsrRecord>();
     const erasures: { due: DsrRecord; prepared: DsrRecord; update: RecordUpdate }[] = [];
-    for (const d of due) {
-      const r = await this.attempt(d, async (r) => {
-        if (r.requestType !== 'erasure') return this.complete(r, await this.collect(r, r.resolution!));
-        erasures.push({ due: d, prepared: r, update: { forwarding: await this.forward(r, r.resolution!) } });
-        return r;
-      });
-      after.set(d, r);
+    const started = await Promise.all(due.map((d) => this.start(d)));
+    for (const [i, d] of due.entries()) {
+      const s = started[i]!;
+      if (!s.ok) {
+        after.set(d, s.record);
+        continue;
+      }
+      const r = s.record;
+      try {
+        if (r.requestType !== 'erasure') after.set(d, await this.complete(r, await this.collect(r, r.resolution!)));
+        else erasures.push({ due: d, prepared: r, update: { forwarding: await this.forward(r, r.resolution!) } });
+      } catch (error) {
+        after.set(d, await this.failed(r, error));
+      }
     }
     const byWorkspace = new Map<number, typeof erasures>();
     for (const e of erasures) byWorkspace.set(e.prepared.workspaceId, [...(byWorkspace.get(e.prepared.workspaceId) ?? []), e]);
@@ -70,36 +78,38 @@ export class DsrRunner {
       try {
         erased = mpids.length > 0 ? await this.deps.eraser.erase(ws, mpids) : { users: 0, rows: 0 };
       } catch (error) {
-        for (const e of group) after.set(e.due, await this.failed(e.prepared, error));
+        await Promise.all(group.map(async (e) => after.set(e.due, await this.failed(e.prepared, error))));
         continue;
       }
-      for (const e of group) {
-        const erasure = { users: e.prepared.resolution!.mpids.length, rows: e.prepared.resolution!.mpids.length === 0 ? 0 : erased.rows };
-        after.set(e.due, await this.complete(e.prepared, { ...e.update, erasure }));
-      }
+      await Promise.all(
+        group.map(async (e) => {
+          const users = e.prepared.resolution!.mpids.length;
+          after.set(e.due, await this.complete(e.prepared, { ...e.update, erasure: { users, rows: users === 0 ? 0 : erased.rows } }));
+        }),
+      );
     }
     return due.map((d) => after.get(d)!);
   }
 
   /**
-   * Moves a request in progress and fixes whom it is about (once: a run again keeps it), then
-   * runs `work`; a failure leaves it in progress, due again after a backoff.
+   * Moves a request in progress and fixes whom it is about (once: a run again keeps it); not ok
+   * when another run took it, or the write failed (then it is due again after a backoff).
    */
-  private async attempt(due: DsrRecord, work: (r: DsrRecord) => Promise<DsrRecord>): Promise<DsrRecord> {
+  private async start(due: DsrRecord): Promise<{ ok: true; record: DsrRecord } | { ok: false; record: DsrRecord }> {
     let r = due;
     try {
       if (r.status === 'pending') {
         // In progress and whom it is about, in one write.
         const started = await this.move(r, 'in_progress', { resolution: r.resolution ?? this.resolve(r) });
-        if (!started) return (await this.deps.store.request(r.workspaceId, r.subjectRequestId)) ?? r;
+        if (!started) return { ok: false, record: (await this.deps.store.request(r.workspaceId, r.subjectRequestId)) ?? r };
         r = started;
       } else if (!r.resolution) {
         r = { ...r, resolution: this.resolve(r) };
         await this.deps.store.update(r.workspaceId, r.subjectRequestId, { resolution: r.resolution });
       }
-      return await work(r);
+      return { ok: true, record: r };
     } catch (error) {
-      return this.failed(r, error);
+      return { ok: false, record: await this.failed(r, error) };
     }
   }
 

@@ -8,7 +8,7 @@ import { Metrics } from '../server/metrics.ts';
 import type { TenantRouteRegistration } from '../server/tenant-scope.ts';
 import type { AppContext, AppServices, Capability, Job, StoreKinds } from './capability.ts';
 import { ProcessorThread } from './processor-thread.ts';
-import { Closers, Erasers, Services } from './services.ts';
+import { Closers, Erasers, erasureTimer, Services } from './services.ts';
 import type { Storage } from './storage.ts';
 
 export interface QuantaOptions {
@@ -44,7 +44,7 @@ export async function createQuanta(config: Readonly<Config>, logger: Logger, opt
   const metrics = new Metrics(() => log.lag(PROCESSOR_CONSUMER));
   const services = new Services<AppServices>('app');
   const closers = new Closers();
-  const erasers = new Erasers();
+  const erasers = new Erasers(erasureTimer(metrics.registry));
   const routes: RouteRegistration[] = [];
   const tenantRoutes: TenantRouteRegistration[] = [];
   const jobs: Job[] = [];

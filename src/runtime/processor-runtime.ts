@@ -6,7 +6,7 @@ import type { Stage } from '../model/stage.ts';
 import type { EventLog } from '../pipeline/event-log.ts';
 import { Processor } from '../pipeline/processor.ts';
 import type { Capability, ProcessorCalls, ProcessorContext, ProcessorServices } from './capability.ts';
-import { Closers, Erasers, Services } from './services.ts';
+import { Closers, Erasers, erasureTimer, Services } from './services.ts';
 import type { Storage } from './storage.ts';
 
 type AsyncCall = (...args: never[]) => Promise<unknown>;
@@ -47,7 +47,7 @@ export async function buildProcessor(capabilities: readonly Capability[], option
   const calls = new Map<string, AsyncCall>();
   const closers = new Closers();
   const replayHooks: (() => Promise<void>)[] = [];
-  const erasers = new Erasers();
+  const erasers = new Erasers(erasureTimer(metrics));
   let built: Processor | undefined;
   try {
     for (const capability of capabilities) {

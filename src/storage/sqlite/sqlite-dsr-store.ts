@@ -165,6 +165,9 @@ export class SqliteDsrStore implements DsrStore {
   private readonly createTx;
   private readonly transitionTx;
   private readonly purgeTx;
+  /** Writes asked for in the same turn of the event loop, committed together (see {@link grouped}). */
+  private queued: { run: () => unknown; resolve: (value: never) => void; reject: (error: unknown) => void }[] = [];
+  private readonly groupTx;
 
   /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
   constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
@@ -232,6 +235,7 @@ export class SqliteDsrStore implements DsrStore {
         return toRecord(this.selectRequest.get(ws, id) as RequestRow);
       },
     );
+    this.groupTx = this.db.transaction((runs: readonly (() => unknown)[]) => runs.map((run) => run()));
     this.purgeTx = this.db.transaction((beforeMs: number) => {
       const old = this.db.prepare('SELECT workspace_id, subject_request_id, results FROM dsr_requests WHERE received_at_ms < ?').all(beforeMs) as Pick<RequestRow, 'workspace_id' | 'subject_request_id' | 'results'>[];
       const dropCallbacks = this.db.prepare('DELETE FROM dsr_callbacks WHERE workspace_id = ? AND subject_request_id = ?');
@@ -255,8 +259,38 @@ export class SqliteDsrStore implements DsrStore {
     this.db.prepare(`UPDATE dsr_requests SET ${columns} WHERE workspace_id = ? AND subject_request_id = ?`).run(...values, ws, id);
   }
 
+  /**
+   * Runs a write in the transaction of every write asked for in the same turn of the event loop:
+   * one commit (one fsync, on the app thread's event loop) for the requests a burst of DSR API
+   * calls or a run of due requests writes, each write in order and in its own savepoint. A group
+   * that fails is run again write by write, so one write's failure is its own.
+   */
+  private grouped<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.queued.length === 0) setImmediate(() => this.commitQueued());
+      this.queued.push({ run, resolve: resolve as (value: never) => void, reject });
+    });
+  }
+
+  private commitQueued(): void {
+    const group = this.queued;
+    this.queued = [];
+    try {
+      const results = this.groupTx.immediate(group.map((g) => g.run));
+      group.forEach((g, i) => g.resolve(results[i] as never));
+    } catch {
+      for (const g of group) {
+        try {
+          g.resolve(this.groupTx.immediate([g.run])[0] as never);
+        } catch (error) {
+          g.reject(error);
+        }
+      }
+    }
+  }
+
   async create(record: DsrRecord, callbacks: readonly NewCallback[]): Promise<CreateOutcome> {
-    return this.createTx.immediate(record, callbacks);
+    return this.grouped(() => this.createTx(record, callbacks));
   }
 
   async request(ws: WorkspaceId, subjectRequestId: string): Promise<DsrRecord | undefined> {
@@ -270,11 +304,11 @@ export class SqliteDsrStore implements DsrStore {
   }
 
   async transition(...args: Parameters<DsrStore['transition']>): Promise<DsrRecord | undefined> {
-    return this.transitionTx.immediate(...args);
+    return this.grouped(() => this.transitionTx(...args));
   }
 
   async update(ws: WorkspaceId, subjectRequestId: string, update: RecordUpdate): Promise<void> {
-    this.write(ws, subjectRequestId, update);
+    return this.grouped(() => this.write(ws, subjectRequestId, update));
   }
 
   async due(nowMs: number, limit: number): Promise<DsrRecord[]> {

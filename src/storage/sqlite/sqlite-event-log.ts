@@ -75,7 +75,7 @@ export const APPEND_SQL = {
 };
 
 /** Users per erase transaction: appends wait for one at most, not for a whole erasure. */
-const ERASE_CHUNK = 100;
+const ERASE_CHUNK = 500;
 
 /**
  * The embedded event log: one SQLite table in WAL mode with fsync on commit.
