@@ -1,4 +1,5 @@
 import { CCPA_PURPOSE, parsePurposeConsent, type PurposeConsent, type Regulation, sameConsent } from './consent-state.ts';
+import { isJsonObject } from '../kernel/json-object.ts';
 
 /** What a workspace's privacy settings say of the consent a profile takes. */
 export interface ConsentRules {
@@ -42,7 +43,6 @@ export interface MergedConsent<S extends HeldConsent> {
 }
 
 const NONE: readonly never[] = [];
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Applies a batch's `consent_state` to a profile's: each purpose's consent replaces the held one
@@ -58,7 +58,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  *   const { state, changes } = mergeConsent(profile.consentState, batch.consent_state, ANY_PURPOSE, batchTimeMs);
  */
 export function mergeConsent<S extends HeldConsent>(held: S, incoming: unknown, rules: ConsentRules, fallbackMs: number): MergedConsent<S> {
-  if (!isObject(incoming)) return { state: held, changes: NONE, refused: NONE };
+  if (!isJsonObject(incoming)) return { state: held, changes: NONE, refused: NONE };
   const changes: ConsentChange[] = [];
   const refused: RefusedConsent[] = [];
   const next: Partial<Record<Regulation, Record<string, unknown>>> = {};
@@ -68,7 +68,7 @@ export function mergeConsent<S extends HeldConsent>(held: S, incoming: unknown, 
       refused.push({ regulation, purpose: '*', why: 'only gdpr and ccpa consent is recorded' });
       continue;
     }
-    if (!isObject(purposes)) {
+    if (!isJsonObject(purposes)) {
       refused.push({ regulation, purpose: '*', why: `${regulation} must be an object of purposes` });
       continue;
     }

@@ -1,3 +1,5 @@
+import { isJsonObject } from '../kernel/json-object.ts';
+
 /**
  * mParticle's consent state (the JSON reference's `consent_state`, the data privacy controls
  * guide's "consent properties"): per regulation, per purpose, one record of the person's decision.
@@ -29,7 +31,6 @@ export interface ConsentState {
   readonly ccpa: Readonly<Record<string, PurposeConsent>>;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const textOrNull = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 /**
@@ -42,7 +43,7 @@ const textOrNull = (v: unknown): string | null => (typeof v === 'string' && v !=
  *   parsePurposeConsent({ consented: 'yes' }, 1) // { why: 'consented must be true or false' }
  */
 export function parsePurposeConsent(raw: unknown, fallbackMs: number): { consent: PurposeConsent } | { why: string } {
-  if (!isObject(raw)) return { why: 'a purpose consent must be an object' };
+  if (!isJsonObject(raw)) return { why: 'a purpose consent must be an object' };
   if (typeof raw.consented !== 'boolean') return { why: 'consented must be true or false' };
   const ts = raw.timestamp_unixtime_ms;
   return {
@@ -69,8 +70,8 @@ export function sameConsent(a: PurposeConsent, b: PurposeConsent): boolean {
 
 /** A regulation's purposes as stored on a profile (entries written before they were normalised are read leniently). */
 export function purposesOf(state: unknown, regulation: Regulation): Record<string, PurposeConsent> {
-  const held = isObject(state) ? state[regulation] : undefined;
-  if (!isObject(held)) return {};
+  const held = isJsonObject(state) ? state[regulation] : undefined;
+  if (!isJsonObject(held)) return {};
   const out: Record<string, PurposeConsent> = {};
   for (const [purpose, raw] of Object.entries(held)) {
     const parsed = parsePurposeConsent(raw, 0);

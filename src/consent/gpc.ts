@@ -1,6 +1,7 @@
 import type { WorkspaceId } from '../kernel/ids.ts';
 import type { Regulation } from './consent-state.ts';
 import { GPC_DOCUMENT } from './privacy-settings.ts';
+import { isJsonObject } from '../kernel/json-object.ts';
 
 /**
  * Global Privacy Control (the guide's "Ingest GPC signals"): a browser with GPC on sends
@@ -31,8 +32,6 @@ export type GpcRule = (ws: WorkspaceId, headers: GpcHeaders, body: unknown) => u
 /** Whether the request carries the signal: `Sec-GPC: 1` (the spec's only value). */
 export const gpcSignalled = (headers: GpcHeaders): boolean => [headers['sec-gpc']].flat().some((v) => v?.trim() === '1');
 
-type Bag = Record<string, unknown>;
-const isBag = (v: unknown): v is Bag => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Where the signal came from: the page's origin (a digital location, as the guide allows), when the browser said. */
 function locationOf(headers: GpcHeaders): string | null {
@@ -46,11 +45,11 @@ function locationOf(headers: GpcHeaders): string | null {
 
 /** One batch with the signal's consent, unless it has a consent of its own for that purpose (whatever its case). A batch that is not an object is left to the parser. */
 function withSignal(batch: unknown, consent: GpcConsent, location: string | null, nowMs: number): unknown {
-  if (!isBag(batch)) return batch;
+  if (!isJsonObject(batch)) return batch;
   const state = batch.consent_state;
-  if (state !== undefined && state !== null && !isBag(state)) return batch;
+  if (state !== undefined && state !== null && !isJsonObject(state)) return batch;
   const purposes = state?.[consent.regulation];
-  if (purposes !== undefined && purposes !== null && !isBag(purposes)) return batch;
+  if (purposes !== undefined && purposes !== null && !isJsonObject(purposes)) return batch;
   const wanted = consent.purpose.toLowerCase();
   if (purposes && Object.keys(purposes).some((p) => p.toLowerCase() === wanted)) return batch;
   const recorded = {

@@ -2,6 +2,7 @@ import { type ErrorDetail, problem } from '../kernel/errors.ts';
 import type { WorkspaceId } from '../kernel/ids.ts';
 import type { ConsentRules } from './consent-merge.ts';
 import { CCPA_PURPOSE, REGULATIONS, type Regulation } from './consent-state.ts';
+import { isJsonObject } from '../kernel/json-object.ts';
 
 /**
  * A workspace's privacy settings (mParticle sets them in its UI: Workspace Settings > Regulation,
@@ -74,7 +75,6 @@ export function activeGpc(settings: PrivacySettings): { regulation: Regulation; 
 }
 
 type Bag = Record<string, unknown>;
-const isBag = (v: unknown): v is Bag => typeof v === 'object' && v !== null && !Array.isArray(v);
 const quoted = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ');
 
 function unknownFields(bag: Bag, known: readonly string[], path: string, problems: ErrorDetail[]): void {
@@ -91,7 +91,7 @@ function flag(bag: Bag, key: string, path: string, problems: ErrorDetail[]): boo
 function regulationFlag(regulations: Bag, name: Regulation, problems: ErrorDetail[]): boolean | undefined {
   const r = regulations[name];
   if (r === undefined) return undefined;
-  if (!isBag(r)) {
+  if (!isJsonObject(r)) {
     problems.push(problem(`regulations.${name}: must be an object, {"enabled": true|false}.`));
     return undefined;
   }
@@ -105,12 +105,12 @@ function regulationFlag(regulations: Bag, name: Regulation, problems: ErrorDetai
  * settings. Every problem is named by its field; nothing is applied when there is one.
  */
 export function parseSettingsChange(body: unknown, current: PrivacySettings): { ok: true; value: PrivacyValues } | { ok: false; problems: ErrorDetail[] } {
-  if (!isBag(body)) return { ok: false, problems: [problem('The request body must be a JSON object of the settings to change.')] };
+  if (!isJsonObject(body)) return { ok: false, problems: [problem('The request body must be a JSON object of the settings to change.')] };
   const problems: ErrorDetail[] = [];
   unknownFields(body, ['regulations', 'erasure_waiting_period_days', 'gpc'], '', problems);
   let { gdprEnabled, ccpaEnabled, erasureWaitingPeriodDays } = current;
   if (body.regulations !== undefined) {
-    if (!isBag(body.regulations)) problems.push(problem('regulations: must be an object, {"gdpr": {"enabled": ...}, "ccpa": {"enabled": ...}}.'));
+    if (!isJsonObject(body.regulations)) problems.push(problem('regulations: must be an object, {"gdpr": {"enabled": ...}, "ccpa": {"enabled": ...}}.'));
     else {
       unknownFields(body.regulations, REGULATIONS, 'regulations.', problems);
       gdprEnabled = regulationFlag(body.regulations, 'gdpr', problems) ?? gdprEnabled;
@@ -128,7 +128,7 @@ export function parseSettingsChange(body: unknown, current: PrivacySettings): { 
 }
 
 function parseGpc(raw: unknown, current: PrivacySettings, problems: ErrorDetail[]): GpcMapping {
-  if (!isBag(raw)) {
+  if (!isJsonObject(raw)) {
     problems.push(problem('gpc: must be an object, {"enabled": true|false, "regulation": "ccpa"|"gdpr", "purpose": "<a GDPR purpose>"}.'));
     return current.gpc;
   }
@@ -157,7 +157,7 @@ function parseGpc(raw: unknown, current: PrivacySettings, problems: ErrorDetail[
 
 /** A new purpose's name (`POST .../privacy/purposes`, `{"purpose": "marketing"}`), lowercase; the problems otherwise. */
 export function parsePurposeName(body: unknown): { ok: true; value: string } | { ok: false; problems: ErrorDetail[] } {
-  if (!isBag(body)) return { ok: false, problems: [problem('The request body must be a JSON object, {"purpose": "<name>"}.')] };
+  if (!isJsonObject(body)) return { ok: false, problems: [problem('The request body must be a JSON object, {"purpose": "<name>"}.')] };
   const problems: ErrorDetail[] = [];
   unknownFields(body, ['purpose'], '', problems);
   const name = body.purpose;

@@ -2,6 +2,7 @@ import { type ErrorDetail, problem } from '../kernel/errors.ts';
 import { type Mpid, parseMpid } from '../kernel/ids.ts';
 import { fromApiName, type IdentityType } from '../identity/identity-types.ts';
 import { BulkDeleteEmpty, BulkDeleteInvalid, BulkDeleteNotArray, BulkDeleteTooMany } from './erasure-errors.ts';
+import { isJsonObject } from '../kernel/json-object.ts';
 
 /** One profile a bulk deletion names: by its MPID, or by one of its identities (resolved with IDSync's search). */
 export type BulkDeleteItem = { readonly mpid: Mpid } | { readonly identityType: IdentityType; readonly value: string };
@@ -12,7 +13,6 @@ export type BulkDeleteItem = { readonly mpid: Mpid } | { readonly identityType: 
  */
 export const MAX_BULK_DELETE_ITEMS = 1000;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Reads a bulk deletion body: an array of `{ "mpid": "<mpid>", "action": "delete" }` (the MPID
@@ -30,7 +30,7 @@ export function parseBulkDelete(body: unknown): BulkDeleteItem[] {
   const items: BulkDeleteItem[] = [];
   body.forEach((raw, i) => {
     const at = `[${i}]`;
-    if (!isObject(raw)) {
+    if (!isJsonObject(raw)) {
       problems.push(problem(`${at} must be an object with "mpid" (or "identity_type" and "value") and "action": "delete".`));
       return;
     }

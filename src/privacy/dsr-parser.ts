@@ -18,6 +18,7 @@ import {
   SUBJECT_IDENTITY_TYPES,
 } from './dsr.ts';
 import { DsrMpidNotAlone, DsrRequestInvalid } from './dsr-errors.ts';
+import { isJsonObject } from '../kernel/json-object.ts';
 
 /** mParticle's extension of the OpenDSR request. */
 export const MPARTICLE_EXTENSION = 'opendsr.mparticle.com';
@@ -33,7 +34,6 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\
 export const isUuidV4 = (text: string) => UUID_V4.test(text);
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const names = (table: object) => Object.keys(table).join(', ');
 
 /**
@@ -103,17 +103,17 @@ function readIdentityList(r: Reading, list: unknown, at: string, inExtension: bo
   if (!Array.isArray(list)) return void r.fail(`${at} must be an array of {identity_type, identity_value, identity_format}.`);
   list.forEach((item, i) => {
     const here = `${at}[${i}]`;
-    if (!isObject(item)) return void r.fail(`${here} must be an object {identity_type, identity_value, identity_format}.`);
+    if (!isJsonObject(item)) return void r.fail(`${here} must be an object {identity_type, identity_value, identity_format}.`);
     r.add(r.type(item.identity_type, `${here}.identity_type`, inExtension), item.identity_value, item.identity_format, here, 'identity_format', inExtension);
   });
 }
 
 /** v3's identities: a dictionary `{type: {value, encoding}}`; the extension's may hold `mpid`. */
 function readIdentityDictionary(r: Reading, dict: unknown, at: string, inExtension: boolean): void {
-  if (!isObject(dict)) return void r.fail(`${at} must be an object whose keys are identity types and values {value, encoding}.`);
+  if (!isJsonObject(dict)) return void r.fail(`${at} must be an object whose keys are identity types and values {value, encoding}.`);
   for (const [key, item] of Object.entries(dict)) {
     const here = `${at}.${key}`;
-    if (!isObject(item)) {
+    if (!isJsonObject(item)) {
       r.fail(`${here} must be an object {value, encoding}.`);
       continue;
     }
@@ -129,7 +129,7 @@ function readIdentityDictionary(r: Reading, dict: unknown, at: string, inExtensi
 
 function readMparticleExtension(r: Reading, version: DsrVersion, ext: unknown): boolean | undefined {
   const at = `extensions["${MPARTICLE_EXTENSION}"]`;
-  if (!isObject(ext)) return r.fail(`${at} must be an object.`);
+  if (!isJsonObject(ext)) return r.fail(`${at} must be an object.`);
   if (version === 'v3') {
     if (ext.subject_identities !== undefined) readIdentityDictionary(r, ext.subject_identities, `${at}.subject_identities`, true);
     if (ext.skip_waiting_period === undefined) return undefined;
@@ -166,7 +166,7 @@ function readBody(raw: string): Json {
   } catch (error) {
     throw new DsrRequestInvalid([problem(`The request body is not valid JSON: ${(error as Error).message}.`)]);
   }
-  if (!isObject(body)) throw new DsrRequestInvalid([problem('The request body must be a JSON object (an OpenDSR request).')]);
+  if (!isJsonObject(body)) throw new DsrRequestInvalid([problem('The request body must be a JSON object (an OpenDSR request).')]);
   return body;
 }
 
@@ -216,7 +216,7 @@ export function parseDsrRequest(version: DsrVersion, raw: string): DsrSubmission
   }
   const extensions = body.extensions;
   if (extensions !== undefined && extensions !== null) {
-    if (!isObject(extensions)) r.fail('extensions must be an object keyed by processor domain.');
+    if (!isJsonObject(extensions)) r.fail('extensions must be an object keyed by processor domain.');
     else if (extensions[MPARTICLE_EXTENSION] !== undefined) skip = readMparticleExtension(r, version, extensions[MPARTICLE_EXTENSION]) ?? skip;
   }
   const count = r.identities.length + r.mpids.length;

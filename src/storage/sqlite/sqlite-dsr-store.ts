@@ -1,9 +1,12 @@
+import type Database from 'better-sqlite3';
 import type { WorkspaceId } from '../../kernel/ids.ts';
 import { workspaceId } from '../../kernel/ids.ts';
 import { type DsrCallback, type DsrRecord, type NewCallback, type RecordUpdate, REQUEST_STATUSES, type RequestStatus } from '../../privacy/dsr.ts';
 import type { CallbackOutcome, CreateOutcome, DsrStore } from '../../privacy/dsr-store.ts';
 import { openSqliteStore, type SqliteMigration } from './migrate-sqlite.ts';
 import type { Sqlite } from './open.ts';
+
+type Statement = Database.Statement<unknown[]>;
 
 /** The DSR store's schema in the state file, run by ./migrate-sqlite.ts when the store opens. */
 export const DSR_MIGRATIONS: readonly SqliteMigration[] = [
@@ -168,6 +171,8 @@ export class SqliteDsrStore implements DsrStore {
   /** Writes asked for in the same turn of the event loop, committed together (see {@link grouped}). */
   private queued: { run: () => unknown; resolve: (value: never) => void; reject: (error: unknown) => void }[] = [];
   private readonly groupTx;
+  /** Statements compiled on first use (the update of a set of fields, the callbacks' outcomes...), kept. */
+  private readonly statements = new Map<string, Statement>();
 
   /** `autoCheckpoint: false` when a `Checkpointer` thread checkpoints this file. */
   constructor(file: string, options: { autoCheckpoint?: boolean } = {}) {
@@ -229,7 +234,7 @@ export class SqliteDsrStore implements DsrStore {
         const row = this.selectRequest.get(ws, id) as RequestRow | undefined;
         if (!row || !from.includes(row.status as RequestStatus)) return undefined;
         const history = [...(JSON.parse(row.history) as DsrRecord['history']), change];
-        this.db.prepare('UPDATE dsr_requests SET status = ?, history = ? WHERE workspace_id = ? AND subject_request_id = ?').run(change.status, JSON.stringify(history), ws, id);
+        this.statement('UPDATE dsr_requests SET status = ?, history = ? WHERE workspace_id = ? AND subject_request_id = ?').run(change.status, JSON.stringify(history), ws, id);
         this.write(ws, id, update);
         queue(ws, id, change.atMs, callbacks);
         return toRecord(this.selectRequest.get(ws, id) as RequestRow);
@@ -237,9 +242,9 @@ export class SqliteDsrStore implements DsrStore {
     );
     this.groupTx = this.db.transaction((runs: readonly (() => unknown)[]) => runs.map((run) => run()));
     this.purgeTx = this.db.transaction((beforeMs: number) => {
-      const old = this.db.prepare('SELECT workspace_id, subject_request_id, results FROM dsr_requests WHERE received_at_ms < ?').all(beforeMs) as Pick<RequestRow, 'workspace_id' | 'subject_request_id' | 'results'>[];
-      const dropCallbacks = this.db.prepare('DELETE FROM dsr_callbacks WHERE workspace_id = ? AND subject_request_id = ?');
-      const dropRequest = this.db.prepare('DELETE FROM dsr_requests WHERE workspace_id = ? AND subject_request_id = ?');
+      const old = this.statement('SELECT workspace_id, subject_request_id, results FROM dsr_requests WHERE received_at_ms < ?').all(beforeMs) as Pick<RequestRow, 'workspace_id' | 'subject_request_id' | 'results'>[];
+      const dropCallbacks = this.statement('DELETE FROM dsr_callbacks WHERE workspace_id = ? AND subject_request_id = ?');
+      const dropRequest = this.statement('DELETE FROM dsr_requests WHERE workspace_id = ? AND subject_request_id = ?');
       const files: string[] = [];
       for (const r of old) {
         dropCallbacks.run(r.workspace_id, r.subject_request_id);
@@ -251,12 +256,19 @@ export class SqliteDsrStore implements DsrStore {
     });
   }
 
+  /** The statement for `sql`, compiled once. */
+  private statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
+
   private write(ws: WorkspaceId, id: string, update: RecordUpdate): void {
     const entries = (Object.keys(update) as (keyof RecordUpdate)[]).filter((k) => update[k] !== undefined);
     if (entries.length === 0) return;
     const columns = entries.map((k) => `${UPDATE_COLUMNS[k][0]} = ?`).join(', ');
     const values = entries.map((k) => (UPDATE_COLUMNS[k][1] as (v: unknown) => unknown)(update[k]));
-    this.db.prepare(`UPDATE dsr_requests SET ${columns} WHERE workspace_id = ? AND subject_request_id = ?`).run(...values, ws, id);
+    this.statement(`UPDATE dsr_requests SET ${columns} WHERE workspace_id = ? AND subject_request_id = ?`).run(...values, ws, id);
   }
 
   /**
@@ -299,7 +311,7 @@ export class SqliteDsrStore implements DsrStore {
   }
 
   async group(ws: WorkspaceId, groupId: string): Promise<DsrRecord[]> {
-    const rows = this.db.prepare('SELECT * FROM dsr_requests WHERE workspace_id = ? AND group_id = ? ORDER BY received_at_ms, subject_request_id').all(ws, groupId) as RequestRow[];
+    const rows = this.statement('SELECT * FROM dsr_requests WHERE workspace_id = ? AND group_id = ? ORDER BY received_at_ms, subject_request_id').all(ws, groupId) as RequestRow[];
     return rows.map(toRecord);
   }
 
@@ -320,25 +332,25 @@ export class SqliteDsrStore implements DsrStore {
 
   async countByStatus(): Promise<Record<RequestStatus, number>> {
     const counts = Object.fromEntries(REQUEST_STATUSES.map((s) => [s, 0])) as Record<RequestStatus, number>;
-    const rows = this.db.prepare('SELECT status, count(*) AS n FROM dsr_requests GROUP BY status').all() as { status: RequestStatus; n: number }[];
+    const rows = this.statement('SELECT status, count(*) AS n FROM dsr_requests GROUP BY status').all() as { status: RequestStatus; n: number }[];
     for (const r of rows) counts[r.status] = r.n;
     return counts;
   }
 
   async dueCallbacks(nowMs: number, limit: number): Promise<DsrCallback[]> {
-    return (this.db.prepare(DUE_CALLBACKS_SQL).all(nowMs, limit) as CallbackRow[]).map(toCallback);
+    return (this.statement(DUE_CALLBACKS_SQL).all(nowMs, limit) as CallbackRow[]).map(toCallback);
   }
 
   async settleCallback(id: number, outcome: CallbackOutcome): Promise<void> {
     switch (outcome.kind) {
       case 'delivered':
-        this.db.prepare('UPDATE dsr_callbacks SET attempts = attempts + 1, delivered_at_ms = ? WHERE id = ?').run(outcome.atMs, id);
+        this.statement('UPDATE dsr_callbacks SET attempts = attempts + 1, delivered_at_ms = ? WHERE id = ?').run(outcome.atMs, id);
         return;
       case 'retry':
-        this.db.prepare('UPDATE dsr_callbacks SET attempts = attempts + 1, last_error = ?, next_try_at_ms = ? WHERE id = ?').run(outcome.error, outcome.nextTryAtMs, id);
+        this.statement('UPDATE dsr_callbacks SET attempts = attempts + 1, last_error = ?, next_try_at_ms = ? WHERE id = ?').run(outcome.error, outcome.nextTryAtMs, id);
         return;
       case 'given_up':
-        this.db.prepare('UPDATE dsr_callbacks SET attempts = attempts + 1, last_error = ?, given_up = 1 WHERE id = ?').run(outcome.error, id);
+        this.statement('UPDATE dsr_callbacks SET attempts = attempts + 1, last_error = ?, given_up = 1 WHERE id = ?').run(outcome.error, id);
         return;
       default: {
         const never: never = outcome;
@@ -348,7 +360,7 @@ export class SqliteDsrStore implements DsrStore {
   }
 
   async callbacks(ws: WorkspaceId, subjectRequestId: string): Promise<DsrCallback[]> {
-    const rows = this.db.prepare('SELECT * FROM dsr_callbacks WHERE workspace_id = ? AND subject_request_id = ? ORDER BY id').all(ws, subjectRequestId) as CallbackRow[];
+    const rows = this.statement('SELECT * FROM dsr_callbacks WHERE workspace_id = ? AND subject_request_id = ? ORDER BY id').all(ws, subjectRequestId) as CallbackRow[];
     return rows.map(toCallback);
   }
 
